@@ -1,0 +1,373 @@
+/**
+ * Processes: Effect fibers with an identity, a mailbox, links and monitors, living inside a `Scope`.
+ *
+ * An Erlang process is a cheap, isolated unit of execution that communicates only by messages. What makes
+ * Erlang programs fault tolerant is not that processes never crash, but that crashes are *observed*: a process
+ * can be **linked** to another, so that when one dies abnormally the other dies too (or, if it traps exits, gets a
+ * message saying so), and it can **monitor** another to be told when it dies without being taken down with it.
+ * Supervisors are built on exactly these two primitives.
+ *
+ * Here a process is an Effect fiber. It lives inside the `Scope` it was spawned in: when that scope closes, the
+ * process is sent `Shutdown` (and killed 5 seconds later if it is still alive), so no process outlives the
+ * program part that started it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process, Subject } from "@effect-otp/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const inbox = yield* Subject.make<string>()
+ *   // A linked child: if it crashed, the crash would travel to us through the link.
+ *   yield* Process.spawn(Subject.send(inbox, "hello from a child"))
+ *   return yield* Subject.receive(inbox, "1 second")
+ * })
+ *
+ * Effect.runPromise(Effect.scoped(program)).then(console.log) // "hello from a child"
+ * ```
+ *
+ * @since 1.0.0
+ */
+import type * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import type * as Equal from "effect/Equal"
+import { dual } from "effect/Function"
+import type * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import type { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./internal/errors.js"
+import * as exitReason from "./internal/exitReason.js"
+import * as internal from "./internal/process.js"
+import type { NameImpl } from "./internal/name.js"
+import type { Name } from "./Name.js"
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export const PidTypeId: unique symbol = internal.PidTypeId
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export type PidTypeId = typeof PidTypeId
+
+/**
+ * The identity of a process. Compared by value (`Equal`); `String(pid)` is `"<0.N>"` as in Erlang.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Pid extends Equal.Equal, Inspectable.Inspectable, Pipeable {
+  readonly [PidTypeId]: PidTypeId
+  /** The process number, unique for the life of the program. */
+  readonly id: number
+}
+
+/**
+ * @since 1.0.0
+ * @category refinements
+ */
+export const isPid: (u: unknown) => u is Pid = internal.isPid
+
+/**
+ * Why a process ended.
+ *
+ * - `Normal`: its body succeeded (or it was told `exit(self, Normal)`);
+ * - `Shutdown`: its scope closed or its supervisor stopped it;
+ * - `Killed`: it was killed with `kill` (or a `Killed` exit signal reached it through a link);
+ * - `Abnormal`: it failed or died; `reason` is the `Cause` for a crashed body, or the reason given to `exit`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type ExitReason = Data.TaggedEnum<{
+  Normal: {}
+  Shutdown: {}
+  Killed: {}
+  Abnormal: { readonly reason: unknown }
+}>
+
+/**
+ * Constructors and matchers for `ExitReason`: `ExitReason.Normal()`, `ExitReason.Abnormal({ reason })`,
+ * `ExitReason.$is("Killed")`, `ExitReason.$match(...)`.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const ExitReason: Data.TaggedEnum.Constructor<ExitReason> = exitReason.ExitReason as any
+
+/**
+ * An exit signal received as a message by a process that traps exits (see `Selector.selectTrappedExits`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface ExitMessage {
+  readonly pid: Pid
+  readonly reason: ExitReason
+}
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export const MonitorTypeId: unique symbol = internal.MonitorTypeId
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export type MonitorTypeId = typeof MonitorTypeId
+
+/**
+ * A reference to a monitor, returned by `monitor`, used to `demonitor` and to select its `Down`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Monitor extends Equal.Equal, Inspectable.Inspectable {
+  readonly [MonitorTypeId]: MonitorTypeId
+}
+
+/**
+ * The notification a monitor delivers when the monitored process ends (see `Selector.selectMonitors`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Down {
+  readonly monitor: Monitor
+  readonly pid: Pid
+  readonly reason: ExitReason
+}
+
+export {
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  AlreadyNamed,
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  NameTaken,
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  NoProcess,
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  NotRegistered
+} from "./internal/errors.js"
+
+const stateOf = (pid: Pid): internal.ProcessState => (pid as unknown as internal.Pid).state
+
+/**
+ * Spawns `body` as a new process **linked** to the caller, living in the current `Scope`.
+ *
+ * The body runs with its own `Scope` (so what it spawns ends with it). Its exit reason is `Normal` when it
+ * succeeds and `Abnormal({ reason: cause })` when it fails or dies; through the link, an abnormal exit ends the
+ * caller too, unless the caller traps exits.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "@effect-otp/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Process.trapExits(true)
+ *   const pid = yield* Process.spawn(Effect.die("boom"))
+ *   return yield* Process.awaitExit(pid) // Abnormal, with the defect's Cause
+ * })
+ * ```
+ *
+ * @since 1.0.0
+ * @category spawning
+ */
+export const spawn = <A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<Pid, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
+  Effect.map(internal.spawn(body, true), (state) => state.pid)
+
+/**
+ * Spawns `body` as a new process that is not linked to the caller. It still ends when its `Scope` closes.
+ *
+ * @since 1.0.0
+ * @category spawning
+ */
+export const spawnUnlinked = <A, E, R>(
+  body: Effect.Effect<A, E, R>
+): Effect.Effect<Pid, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
+  Effect.map(internal.spawn(body, false), (state) => state.pid)
+
+/**
+ * The pid of the calling process. Code outside any process (a test, `main`) is made a process on first use, like
+ * Erlang's shell.
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const self: Effect.Effect<Pid> = internal.withSelf((state) => Effect.succeed(state.pid))
+
+/**
+ * Whether the process is alive. `false` from the moment a signal that ends it has been sent.
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const isAlive = (pid: Pid): Effect.Effect<boolean> => Effect.sync(() => stateOf(pid).alive)
+
+/**
+ * Links the caller and `pid`: when either ends, the other gets an exit signal with the same reason.
+ * Returns `false` when `pid` is not alive (nothing is linked), `true` otherwise (also for the caller itself).
+ *
+ * @since 1.0.0
+ * @category links
+ */
+export const link = (pid: Pid): Effect.Effect<boolean> =>
+  internal.withSelf((state) => Effect.sync(() => internal.link(state, stateOf(pid))))
+
+/**
+ * Removes the link between the caller and `pid`, if any. Never fails.
+ *
+ * @since 1.0.0
+ * @category links
+ */
+export const unlink = (pid: Pid): Effect.Effect<void> =>
+  internal.withSelf((state) => Effect.sync(() => internal.unlink(state, stateOf(pid))))
+
+/**
+ * Whether the caller traps exits: a trapping process receives exit signals from links as `ExitMessage`s instead of
+ * dying. `kill` cannot be trapped.
+ *
+ * @since 1.0.0
+ * @category links
+ */
+export const trapExits = (trap: boolean): Effect.Effect<void> =>
+  internal.withSelf((state) =>
+    Effect.sync(() => {
+      state.trapExit = trap
+    })
+  )
+
+/**
+ * Monitors `pid`: when it ends, the caller gets a `Down` message (see `Selector.selectMonitors`). Monitoring a
+ * process that is already dead delivers a `Down` with `Abnormal({ reason: "noproc" })` at once. Each call makes an
+ * independent monitor.
+ *
+ * @since 1.0.0
+ * @category monitors
+ */
+export const monitor = (pid: Pid): Effect.Effect<Monitor> =>
+  internal.withSelf((state) => Effect.sync(() => internal.monitor(state, stateOf(pid))))
+
+/**
+ * Removes a monitor, and the `Down` it may already have delivered that was not received yet.
+ *
+ * @since 1.0.0
+ * @category monitors
+ */
+export const demonitor = (monitor: Monitor): Effect.Effect<void> =>
+  Effect.sync(() => internal.demonitor(monitor as unknown as internal.MonitorImpl))
+
+/**
+ * Kills the process. It cannot trap this: it ends with `Killed`, and its links and monitors see `Killed`.
+ * Killing a dead process does nothing.
+ *
+ * @since 1.0.0
+ * @category signals
+ */
+export const kill = (pid: Pid): Effect.Effect<void> =>
+  Effect.sync(() => internal.terminate(stateOf(pid), exitReason.killed))
+
+/**
+ * Sends an exit signal from the caller to `pid` (Erlang's `exit/2`). A trapping target gets an `ExitMessage`; a
+ * non-trapping one ignores `Normal` and ends with any other reason. `exit(self, Normal)` ends the caller.
+ * Unlike `kill`, `exit(pid, Killed)` can be trapped.
+ *
+ * @since 1.0.0
+ * @category signals
+ */
+export const exit: {
+  (reason: ExitReason): (pid: Pid) => Effect.Effect<void>
+  (pid: Pid, reason: ExitReason): Effect.Effect<void>
+} = dual(
+  2,
+  (pid: Pid, reason: ExitReason): Effect.Effect<void> =>
+    internal.withSelf((state) => Effect.sync(() => internal.sendExit(state, stateOf(pid), reason)))
+)
+
+/**
+ * Registers `pid` under `name`, so that `Subject.named(name)` and `whereis(name)` reach it. The name is freed when
+ * the process ends.
+ *
+ * Fails with `NameTaken` if a live process has the name, `NoProcess` if `pid` is dead, `AlreadyNamed` if `pid` has
+ * another name.
+ *
+ * @since 1.0.0
+ * @category names
+ */
+export const register: {
+  <A>(name: Name<A>): (pid: Pid) => Effect.Effect<void, NameTaken | NoProcess | AlreadyNamed>
+  <A>(pid: Pid, name: Name<A>): Effect.Effect<void, NameTaken | NoProcess | AlreadyNamed>
+} = dual(
+  2,
+  <A>(pid: Pid, name: Name<A>): Effect.Effect<void, NameTaken | NoProcess | AlreadyNamed> =>
+    Effect.suspend(() => internal.register(stateOf(pid), name as unknown as NameImpl<A>))
+)
+
+/**
+ * Frees a name. Fails with `NotRegistered` when no live process has it.
+ *
+ * @since 1.0.0
+ * @category names
+ */
+export const unregister = <A>(name: Name<A>): Effect.Effect<void, NotRegistered> =>
+  Effect.suspend(() => internal.unregister(name as unknown as NameImpl<A>))
+
+/**
+ * The live process registered under `name`, if any.
+ *
+ * @since 1.0.0
+ * @category names
+ */
+export const whereis = <A>(name: Name<A>): Effect.Effect<Option.Option<Pid>> =>
+  Effect.sync(() => internal.pidOption(internal.whereis(name as unknown as NameImpl<A>)))
+
+/**
+ * Waits until the process has ended and returns its exit reason (at once if it already has). This is an Effect
+ * convenience: it neither links nor monitors.
+ *
+ * @since 1.0.0
+ * @category monitors
+ */
+export const awaitExit = (pid: Pid): Effect.Effect<ExitReason> => internal.awaitExit(stateOf(pid))
+
+/**
+ * The pids of every live process, including the implicit ones of code outside any process (Erlang's
+ * `processes()`). Useful to check that nothing is left running.
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const list: Effect.Effect<ReadonlyArray<Pid>> = Effect.sync(() =>
+  Array.from(internal.table.values(), (state) => state.pid as Pid)
+)
+
+/**
+ * How many messages wait in the process's mailbox (0 for a dead process), like Erlang's
+ * `process_info(Pid, message_queue_len)`.
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const messageQueueLength = (pid: Pid): Effect.Effect<number> =>
+  Effect.sync(() => {
+    const state = stateOf(pid)
+    return state.alive ? state.mailbox.length : 0
+  })

@@ -1,0 +1,305 @@
+/**
+ * Subjects: typed addresses of processes.
+ *
+ * In Erlang any term can be sent to any pid. A `Subject<A>` adds a type: it is owned by one process, only
+ * messages of type `A` can be sent to it, and only its owner can receive from it. A process can own many subjects;
+ * their messages wait in one mailbox, in arrival order, and each receive picks the messages of the subject (or
+ * selector) it asks for, leaving the others queued.
+ *
+ * `call` is the request-reply round trip of `gen_server:call`: the request carries a fresh reply subject, the caller
+ * monitors the callee while it waits, and it gets the reply, a `CallTimeout`, a `CalleeDown` with the callee's exit
+ * reason, or `NoProcess`. A reply that arrives after a timeout is dropped.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process, Subject } from "@effect-otp/core"
+ *
+ * type Request = { readonly n: number; readonly replyTo: Subject.Subject<number> }
+ *
+ * const program = Effect.gen(function*() {
+ *   const ready = yield* Subject.make<Subject.Subject<Request>>()
+ *   yield* Process.spawn(Effect.gen(function*() {
+ *     const requests = yield* Subject.make<Request>()
+ *     yield* Subject.send(ready, requests)
+ *     const { n, replyTo } = yield* Subject.receiveForever(requests)
+ *     yield* Subject.send(replyTo, n * 2)
+ *   }))
+ *   const doubler = yield* Subject.receive(ready, "1 second")
+ *   return yield* Subject.call(doubler, (replyTo) => ({ n: 21, replyTo }), "1 second") // 42
+ * })
+ *
+ * Effect.runPromise(Effect.scoped(program)).then(console.log)
+ * ```
+ *
+ * @since 1.0.0
+ */
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Equal from "effect/Equal"
+import { dual } from "effect/Function"
+import type * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
+import type * as Types from "effect/Types"
+import type { CalleeDown, CallingSelf, CallTimeout, NoProcess, ReceiveTimeout } from "./internal/errors.js"
+import type { NameImpl } from "./internal/name.js"
+import * as internal from "./internal/subject.js"
+import { decodeTimeout } from "./internal/timer.js"
+import type { Name } from "./Name.js"
+import type { Pid } from "./Process.js"
+
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export const SubjectTypeId: unique symbol = internal.SubjectTypeId
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export type SubjectTypeId = typeof SubjectTypeId
+
+/**
+ * A typed address: an owner process and a tag, or a name resolved at each send.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Subject<in out A> extends Equal.Equal, Inspectable.Inspectable, Pipeable {
+  readonly [SubjectTypeId]: { readonly _A: Types.Invariant<A> }
+}
+
+/**
+ * @since 1.0.0
+ * @category refinements
+ */
+export const isSubject: (u: unknown) => u is Subject<unknown> = internal.isSubject as any
+
+export {
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  CalleeDown,
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  CallingSelf,
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  CallTimeout,
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  NoProcess,
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  ReceiveTimeout
+} from "./internal/errors.js"
+
+/**
+ * Every way a `call` can fail.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export type CallError = CallTimeout | CalleeDown | NoProcess | CallingSelf
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export const TimerTypeId: unique symbol = internal.TimerTypeId
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export type TimerTypeId = typeof TimerTypeId
+
+/**
+ * A pending `sendAfter`, to be cancelled with `cancelTimer`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Timer extends Inspectable.Inspectable {
+  readonly [TimerTypeId]: TimerTypeId
+}
+
+/**
+ * The result of `cancelTimer`: the time that was left, or `TimerNotFound` when it had already fired or been
+ * cancelled.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type Cancelled =
+  | { readonly _tag: "Cancelled"; readonly remaining: Duration.Duration }
+  | { readonly _tag: "TimerNotFound" }
+
+const impl = <A>(subject: Subject<A>): internal.SubjectImpl<A> => subject as any
+
+/** The default timeout of `call`, as for `gen_server:call`. */
+const defaultCallTimeout: Duration.DurationInput = "5 seconds"
+
+/**
+ * Makes a new subject owned by the calling process.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const make = <A>(): Effect.Effect<Subject<A>> => internal.make<A>() as any
+
+/**
+ * A subject that sends to whichever process is registered under `name` at the time of each send. The registered
+ * process receives through this same subject (or a selector that selects it).
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const named = <A>(name: Name<A>): Subject<A> => internal.named(name as NameImpl<A>) as any
+
+/**
+ * The process that receives this subject's messages now: the owner, or the process registered under the name.
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const owner = <A>(subject: Subject<A>): Effect.Effect<Option.Option<Pid>> =>
+  Effect.sync(() => {
+    const s = impl(subject)
+    const state = s instanceof internal.OwnedSubject ? (s as internal.OwnedSubject<A>).owner : s.resolve()
+    return state === undefined ? Option.none<Pid>() : Option.some<Pid>(state.pid)
+  })
+
+/**
+ * Sends a message. Never fails and never waits: a message to a dead owner or a free name is lost, as in Erlang.
+ *
+ * @since 1.0.0
+ * @category sending
+ */
+export const send: {
+  <A>(message: A): (subject: Subject<A>) => Effect.Effect<void>
+  <A>(subject: Subject<A>, message: A): Effect.Effect<void>
+} = dual(2, <A>(subject: Subject<A>, message: A): Effect.Effect<void> => internal.send(impl(subject), message))
+
+/**
+ * Sends a message, failing with `NoProcess` when nobody got it (the owner is dead or the name is free).
+ *
+ * @since 1.0.0
+ * @category sending
+ */
+export const trySend: {
+  <A>(message: A): (subject: Subject<A>) => Effect.Effect<void, NoProcess>
+  <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess>
+} = dual(
+  2,
+  <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess> =>
+    internal.trySend(impl(subject), message) as Effect.Effect<void, NoProcess>
+)
+
+/**
+ * Receives the first queued message of this subject, or waits up to `timeout` for one; other messages stay
+ * queued. `timeout` 0 only looks at what is queued. Receiving from a subject owned by another process is a defect.
+ *
+ * @since 1.0.0
+ * @category receiving
+ */
+export const receive: {
+  (timeout: Duration.DurationInput): <A>(subject: Subject<A>) => Effect.Effect<A, ReceiveTimeout>
+  <A>(subject: Subject<A>, timeout: Duration.DurationInput): Effect.Effect<A, ReceiveTimeout>
+} = dual(
+  2,
+  <A>(subject: Subject<A>, timeout: Duration.DurationInput): Effect.Effect<A, ReceiveTimeout> =>
+    Effect.suspend(() => internal.receive(impl(subject), decodeTimeout(timeout, "Subject.receive timeout")))
+)
+
+/**
+ * Receives the first message of this subject, waiting as long as it takes.
+ *
+ * @since 1.0.0
+ * @category receiving
+ */
+export const receiveForever = <A>(subject: Subject<A>): Effect.Effect<A> =>
+  internal.receive(impl(subject), Infinity) as Effect.Effect<A>
+
+/**
+ * Sends `message` after `delay` (read from Effect's `Clock`). The timer is cancelled if the owner dies first.
+ *
+ * @since 1.0.0
+ * @category timers
+ */
+export const sendAfter: {
+  <A>(delay: Duration.DurationInput, message: A): (subject: Subject<A>) => Effect.Effect<Timer>
+  <A>(subject: Subject<A>, delay: Duration.DurationInput, message: A): Effect.Effect<Timer>
+} = dual(
+  3,
+  <A>(subject: Subject<A>, delay: Duration.DurationInput, message: A): Effect.Effect<Timer> =>
+    Effect.suspend(() => internal.sendAfter(impl(subject), decodeTimeout(delay, "Subject.sendAfter delay"), message))
+)
+
+/**
+ * Cancels a `sendAfter` timer: `Cancelled` with the time that was left, or `TimerNotFound` if it already fired.
+ *
+ * @since 1.0.0
+ * @category timers
+ */
+export const cancelTimer = (timer: Timer): Effect.Effect<Cancelled> =>
+  internal.cancelTimer(timer as internal.TimerImpl)
+
+/**
+ * Sends the request made by `make` (given a fresh reply subject) and waits up to `timeout` (default 5 seconds) for
+ * the reply.
+ *
+ * Fails with `NoProcess` when nobody is at the subject, `CalleeDown` when the callee ends before replying,
+ * `CallTimeout` when it does not reply in time (a later reply is dropped), `CallingSelf` when the caller owns it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Subject } from "@effect-otp/core"
+ *
+ * type Msg = { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
+ * declare const counter: Subject.Subject<Msg>
+ *
+ * const value = Subject.call(counter, (replyTo): Msg => ({ _tag: "Get", replyTo }), "1 second")
+ * ```
+ *
+ * @since 1.0.0
+ * @category calling
+ */
+export const call: {
+  <A, R>(
+    make: (replyTo: Subject<R>) => A,
+    timeout?: Duration.DurationInput
+  ): (subject: Subject<A>) => Effect.Effect<R, CallError>
+  <A, R>(
+    subject: Subject<A>,
+    make: (replyTo: Subject<R>) => A,
+    timeout?: Duration.DurationInput
+  ): Effect.Effect<R, CallError>
+} = dual(
+  (args) => internal.isSubject(args[0]),
+  <A, R>(
+    subject: Subject<A>,
+    make: (replyTo: Subject<R>) => A,
+    timeout: Duration.DurationInput = defaultCallTimeout
+  ): Effect.Effect<R, CallError> =>
+    Effect.suspend(() =>
+      internal.call<A, R>(
+        impl(subject),
+        make as any,
+        decodeTimeout(timeout, "Subject.call timeout")
+      ) as Effect.Effect<R, CallError>
+    )
+)

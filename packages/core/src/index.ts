@@ -1,0 +1,34 @@
+/**
+ * `@effect-otp/core`: Erlang/Gleam OTP on Effect. Typed processes and mailboxes, links and monitors, and the
+ * behaviours built on them.
+ *
+ * @since 1.0.0
+ */
+
+/**
+ * Processes: fibers with a pid, a mailbox, links and monitors, living inside a `Scope`.
+ *
+ * @since 1.0.0
+ */
+export * as Process from "./Process.js"
+
+/**
+ * Subjects: typed addresses; send, selective receive, call and timers.
+ *
+ * @since 1.0.0
+ */
+export * as Subject from "./Subject.js"
+
+/**
+ * Selectors: receive from several subjects, trapped exits and monitors at once.
+ *
+ * @since 1.0.0
+ */
+export * as Selector from "./Selector.js"
+
+/**
+ * Typed process names.
+ *
+ * @since 1.0.0
+ */
+export * as Name from "./Name.js"

@@ -1,0 +1,108 @@
+/**
+ * The typed errors of the process layer, re-exported by the public modules. Each says in its `message` what was
+ * wrong.
+ *
+ * @since 1.0.0
+ */
+import * as Data from "effect/Data"
+import type { ExitReason } from "./exitReason.js"
+
+const describe = (reason: ExitReason): string =>
+  reason._tag === "Abnormal" ? `Abnormal(${String(reason.reason)})` : reason._tag
+
+/**
+ * No matching message arrived before the receive timeout.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class ReceiveTimeout extends Data.TaggedError("ReceiveTimeout")<{ readonly timeout: string }> {
+  override get message() {
+    return `no matching message arrived within ${this.timeout}`
+  }
+}
+
+/**
+ * The callee did not reply before the call timeout. A reply that arrives later is dropped.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class CallTimeout extends Data.TaggedError("CallTimeout")<{ readonly timeout: string }> {
+  override get message() {
+    return `the callee did not reply within ${this.timeout}`
+  }
+}
+
+/**
+ * The callee ended before replying; `reason` is its exit reason.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class CalleeDown extends Data.TaggedError("CalleeDown")<{ readonly reason: ExitReason }> {
+  override get message() {
+    return `the callee exited before replying: ${describe(this.reason)}`
+  }
+}
+
+/**
+ * Nobody is there: the process is dead, or no live process is registered under the name.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class NoProcess extends Data.TaggedError("NoProcess")<{ readonly target: string }> {
+  override get message() {
+    return `no live process at ${this.target}`
+  }
+}
+
+/**
+ * A process called a subject it owns itself. It could never reply while waiting, so the call fails at
+ * once (Erlang's `calling_self`) instead of deadlocking until the timeout.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class CallingSelf extends Data.TaggedError("CallingSelf")<{ readonly target: string }> {
+  override get message() {
+    return `a process called itself through ${this.target}: it cannot reply while it waits`
+  }
+}
+
+/**
+ * The name is registered to another live process.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class NameTaken extends Data.TaggedError("NameTaken")<{ readonly name: string; readonly owner: string }> {
+  override get message() {
+    return `the name ${this.name} is already registered to ${this.owner}`
+  }
+}
+
+/**
+ * The process already has a name: a process has at most one.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class AlreadyNamed extends Data.TaggedError("AlreadyNamed")<{ readonly pid: string; readonly name: string }> {
+  override get message() {
+    return `${this.pid} is already registered as ${this.name}`
+  }
+}
+
+/**
+ * No live process is registered under the name.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class NotRegistered extends Data.TaggedError("NotRegistered")<{ readonly name: string }> {
+  override get message() {
+    return `no process is registered as ${this.name}`
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The mailbox of a process: one FIFO of envelopes for every subject the process owns, plus trapped exits and
+ * monitor notifications, with selective receive scanning from the head.
+ *
+ * It is a singly linked list (O(1) append, O(1) removal while scanning) rather than an array, because selective
+ * receive removes from the middle and `Array.prototype.splice` / `shift` are O(n) on large backlogs.
+ * Receivers that find nothing park as waiters; a new envelope is offered to the waiters first (oldest first), so no
+ * receiver ever waits while a message it selects is queued.
+ *
+ * @internal
+ */
+
+/** @internal */
+export interface Envelope {
+  readonly tag: unknown
+  readonly value: unknown
+  next: Envelope | undefined
+}
+
+/** What a receiver does with a message it selected. @internal */
+export type Handler = (value: any) => unknown
+
+/** Returns the handler for an envelope the receiver selects, or `undefined` to leave it queued. @internal */
+export type Matcher = (envelope: Envelope) => Handler | undefined
+
+/** @internal */
+export interface Waiter {
+  readonly match: Matcher
+  readonly wake: (handler: Handler, envelope: Envelope) => void
+}
+
+/** @internal */
+export class Mailbox {
+  head: Envelope | undefined = undefined
+  tail: Envelope | undefined = undefined
+  length = 0
+  waiters: Array<Waiter> | undefined = undefined
+
+  /** Hands the envelope to the first waiter that selects it, or queues it. */
+  deliver(tag: unknown, value: unknown): void {
+    const envelope: Envelope = { tag, value, next: undefined }
+    const waiters = this.waiters
+    if (waiters !== undefined && waiters.length > 0) {
+      for (let i = 0; i < waiters.length; i++) {
+        const waiter = waiters[i]
+        const handler = waiter.match(envelope)
+        if (handler !== undefined) {
+          waiters.splice(i, 1)
+          waiter.wake(handler, envelope)
+          return
+        }
+      }
+    }
+    if (this.tail === undefined) {
+      this.head = this.tail = envelope
+    } else {
+      this.tail.next = envelope
+      this.tail = envelope
+    }
+    this.length++
+  }
+
+  /** Removes and returns the first envelope the matcher selects, with its handler. */
+  take(match: Matcher): readonly [Handler, Envelope] | undefined {
+    let prev: Envelope | undefined = undefined
+    let current = this.head
+    while (current !== undefined) {
+      const handler = match(current)
+      if (handler !== undefined) {
+        this.unlink(prev, current)
+        return [handler, current]
+      }
+      prev = current
+      current = current.next
+    }
+    return undefined
+  }
+
+  /** Removes every queued envelope for which the predicate holds. */
+  removeWhere(predicate: (envelope: Envelope) => boolean): void {
+    let prev: Envelope | undefined = undefined
+    let current = this.head
+    while (current !== undefined) {
+      const next: Envelope | undefined = current.next
+      if (predicate(current)) {
+        this.unlink(prev, current)
+      } else {
+        prev = current
+      }
+      current = next
+    }
+  }
+
+  park(waiter: Waiter): void {
+    if (this.waiters === undefined) this.waiters = []
+    this.waiters.push(waiter)
+  }
+
+  unpark(waiter: Waiter): boolean {
+    const waiters = this.waiters
+    if (waiters === undefined) return false
+    const index = waiters.indexOf(waiter)
+    if (index < 0) return false
+    waiters.splice(index, 1)
+    return true
+  }
+
+  clear(): void {
+    this.head = this.tail = undefined
+    this.length = 0
+    this.waiters = undefined
+  }
+
+  private unlink(prev: Envelope | undefined, envelope: Envelope): void {
+    if (prev === undefined) {
+      this.head = envelope.next
+    } else {
+      prev.next = envelope.next
+    }
+    if (this.tail === envelope) this.tail = prev
+    envelope.next = undefined
+    this.length--
+  }
+}

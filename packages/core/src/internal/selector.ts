@@ -1,0 +1,122 @@
+/**
+ * Selectors: receive from several subjects, trapped exits and monitors at once, taking the first matching
+ * message in arrival order. A selector is an immutable value: each combinator returns a new one.
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Selector from "../Selector.js"
+import { ReceiveTimeout } from "./errors.js"
+import type { Envelope, Handler } from "./mailbox.js"
+import type { Down, MonitorImpl } from "./process.js"
+import { DOWN_TAG, EXIT_TAG, withSelf } from "./process.js"
+import type { SubjectImpl } from "./subject.js"
+import { describeMillis, receiveMatching } from "./subject.js"
+
+/** @internal */
+export const SelectorTypeId: Selector.SelectorTypeId = Symbol.for("@effect-otp/core/Selector") as Selector.SelectorTypeId
+
+const empty: ReadonlyMap<any, Handler> = new Map()
+
+/** @internal */
+export class SelectorImpl<A> implements Selector.Selector<A> {
+  readonly [SelectorTypeId] = {
+    _A: (_: never): A => _
+  }
+  constructor(
+    readonly subjects: ReadonlyMap<unknown, Handler>,
+    readonly exits: Handler | undefined,
+    readonly monitors: Handler | undefined,
+    readonly specific: ReadonlyMap<MonitorImpl, Handler>
+  ) {}
+
+  readonly match = (envelope: Envelope): Handler | undefined => {
+    const tag = envelope.tag
+    if (tag === EXIT_TAG) return this.exits
+    if (tag === DOWN_TAG) {
+      if (this.specific.size > 0) {
+        const handler = this.specific.get((envelope.value as Down).monitor)
+        if (handler !== undefined) return handler
+      }
+      return this.monitors
+    }
+    return this.subjects.get(tag)
+  }
+
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** @internal */
+export const isSelector = (u: unknown): u is SelectorImpl<unknown> =>
+  typeof u === "object" && u !== null && SelectorTypeId in u
+
+/** @internal */
+export const make = <A>(): SelectorImpl<A> => new SelectorImpl<A>(empty, undefined, undefined, empty)
+
+const withEntry = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> => {
+  const copy = new Map(map)
+  copy.set(key, value)
+  return copy
+}
+
+/** @internal */
+export const selectMap = <A, B>(
+  self: SelectorImpl<A>,
+  subject: SubjectImpl<B>,
+  f: (b: B) => A
+): SelectorImpl<A> =>
+  new SelectorImpl<A>(withEntry(self.subjects, subject.tag, f), self.exits, self.monitors, self.specific)
+
+/** @internal */
+export const selectTrappedExits = <A>(self: SelectorImpl<A>, f: Handler): SelectorImpl<A> =>
+  new SelectorImpl<A>(self.subjects, f, self.monitors, self.specific)
+
+/** @internal */
+export const selectMonitors = <A>(self: SelectorImpl<A>, f: Handler): SelectorImpl<A> =>
+  new SelectorImpl<A>(self.subjects, self.exits, f, self.specific)
+
+/** @internal */
+export const selectSpecificMonitor = <A>(self: SelectorImpl<A>, monitor: MonitorImpl, f: Handler): SelectorImpl<A> =>
+  new SelectorImpl<A>(self.subjects, self.exits, self.monitors, withEntry(self.specific, monitor, f))
+
+/** @internal */
+export const deselect = <A>(self: SelectorImpl<A>, subject: SubjectImpl<unknown>): SelectorImpl<A> => {
+  if (!self.subjects.has(subject.tag)) return self
+  const copy = new Map(self.subjects)
+  copy.delete(subject.tag)
+  return new SelectorImpl<A>(copy, self.exits, self.monitors, self.specific)
+}
+
+/** @internal */
+export const merge = <A>(self: SelectorImpl<A>, that: SelectorImpl<A>): SelectorImpl<A> => {
+  const subjects = new Map(self.subjects)
+  for (const [tag, handler] of that.subjects) subjects.set(tag, handler)
+  const specific = new Map(self.specific)
+  for (const [ref, handler] of that.specific) specific.set(ref, handler)
+  return new SelectorImpl<A>(subjects, that.exits ?? self.exits, that.monitors ?? self.monitors, specific)
+}
+
+const compose = (handler: Handler | undefined, f: Handler): Handler | undefined =>
+  handler === undefined ? undefined : (value) => f(handler(value))
+
+/** @internal */
+export const map = <A, B>(self: SelectorImpl<A>, f: (a: A) => B): SelectorImpl<B> => {
+  const subjects = new Map<unknown, Handler>()
+  for (const [tag, handler] of self.subjects) subjects.set(tag, compose(handler, f)!)
+  const specific = new Map<MonitorImpl, Handler>()
+  for (const [ref, handler] of self.specific) specific.set(ref, compose(handler, f)!)
+  return new SelectorImpl<B>(subjects, compose(self.exits, f), compose(self.monitors, f), specific)
+}
+
+/** @internal */
+export const receive = <A>(self: SelectorImpl<A>, millis: number): Effect.Effect<A, ReceiveTimeout> =>
+  withSelf((process) =>
+    receiveMatching<A, ReceiveTimeout>(
+      process,
+      millis,
+      self.match,
+      () => new ReceiveTimeout({ timeout: describeMillis(millis) })
+    )
+  )

@@ -1,0 +1,335 @@
+/**
+ * Subjects (typed addresses), send, selective receive, call, and timers that send.
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
+import * as Hash from "effect/Hash"
+import * as Inspectable from "effect/Inspectable"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Subject from "../Subject.js"
+import { CalleeDown, CallingSelf, CallTimeout, NoProcess, ReceiveTimeout } from "./errors.js"
+import type { Envelope, Handler, Matcher, Waiter } from "./mailbox.js"
+import type { NameImpl } from "./name.js"
+import type { ProcessState } from "./process.js"
+import { CalleeExited, monitor, whereis, withSelf } from "./process.js"
+import type { Cancel } from "./timer.js"
+import { clockOf, schedule } from "./timer.js"
+
+/** @internal */
+export const SubjectTypeId: Subject.SubjectTypeId = Symbol.for("@effect-otp/core/Subject") as Subject.SubjectTypeId
+
+let nextTag = 1
+
+/** The tag a process's mailbox files a subject's messages under. A reply tag is deactivated after its call. */
+export class Tag {
+  readonly id = nextTag++
+  active = true
+}
+
+/** @internal */
+export abstract class SubjectImpl<A> implements Subject.Subject<A> {
+  readonly [SubjectTypeId] = {
+    _A: (_: A) => _
+  }
+  /** What the owner's mailbox files this subject's messages under. */
+  abstract readonly tag: unknown
+  /** The live process this subject reaches now, if any. */
+  abstract resolve(): ProcessState | undefined
+  /** `false` once a reply subject's call has ended: messages to it are dropped. */
+  get active(): boolean {
+    return true
+  }
+  abstract toString(): string
+  abstract [Equal.symbol](that: unknown): boolean
+  abstract [Hash.symbol](): number
+  toJSON() {
+    return { _id: "Subject", address: this.toString() }
+  }
+  [Inspectable.NodeInspectSymbol]() {
+    return this.toString()
+  }
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** @internal */
+export const isSubject = (u: unknown): u is SubjectImpl<unknown> =>
+  typeof u === "object" && u !== null && SubjectTypeId in u
+
+/** A subject owned by a process: its pid and a unique tag. @internal */
+export class OwnedSubject<A> extends SubjectImpl<A> {
+  constructor(readonly owner: ProcessState, readonly tag: Tag) {
+    super()
+  }
+  resolve(): ProcessState | undefined {
+    return this.owner.alive ? this.owner : undefined
+  }
+  override get active(): boolean {
+    return this.tag.active
+  }
+  toString() {
+    return `Subject(${this.owner.pid.toString()}, #${this.tag.id})`
+  }
+  [Equal.symbol](that: unknown): boolean {
+    return that instanceof OwnedSubject && that.tag === this.tag
+  }
+  [Hash.symbol](): number {
+    return Hash.number(this.tag.id)
+  }
+}
+
+/** A subject that reaches whichever process is registered under a name at each send. @internal */
+export class NamedSubject<A> extends SubjectImpl<A> {
+  readonly tag: string
+  constructor(readonly name: NameImpl<A>) {
+    super()
+    this.tag = name.key
+  }
+  resolve(): ProcessState | undefined {
+    return whereis(this.name)
+  }
+  toString() {
+    return `Subject(${this.name.key})`
+  }
+  [Equal.symbol](that: unknown): boolean {
+    return that instanceof NamedSubject && that.tag === this.tag
+  }
+  [Hash.symbol](): number {
+    return Hash.string(this.tag)
+  }
+}
+
+/** @internal */
+export const make = <A>(): Effect.Effect<SubjectImpl<A>> =>
+  withSelf((self) => Effect.succeed(new OwnedSubject<A>(self, new Tag())))
+
+/** @internal */
+export const named = <A>(name: NameImpl<A>): SubjectImpl<A> => new NamedSubject(name)
+
+/** Delivers at once, from any code (also from timers and callbacks); `false` when nobody got it. @internal */
+export const unsafeSend = <A>(subject: SubjectImpl<A>, message: A): boolean => {
+  const target = subject.resolve()
+  if (target === undefined || !subject.active) return false
+  target.mailbox.deliver(subject.tag, message)
+  return true
+}
+
+/** @internal */
+export const send = <A>(subject: SubjectImpl<A>, message: A): Effect.Effect<void> =>
+  Effect.sync(() => {
+    unsafeSend(subject, message)
+  })
+
+/** @internal */
+export const trySend = <A>(subject: SubjectImpl<A>, message: A): Effect.Effect<void, NoProcess> =>
+  Effect.suspend(() =>
+    unsafeSend(subject, message) ? Effect.void : Effect.fail(new NoProcess({ target: subject.toString() }))
+  )
+
+const identity: Handler = (value) => value
+
+/** A matcher that selects the messages filed under one tag. @internal */
+export const matchTag = (tag: unknown): Matcher => (envelope: Envelope) => envelope.tag === tag ? identity : undefined
+
+const applyHandler = <A>(handler: Handler, value: unknown): Effect.Effect<A> =>
+  handler === identity ? Effect.succeed(value as A) : Effect.sync(() => handler(value) as A)
+
+/**
+ * Selective receive: the first queued message the matcher selects, else the first one to arrive within `millis`
+ * (0 polls, Infinity waits forever). The mailbox is checked inside the registration itself, so a message sent
+ * while the receiver was getting ready is never missed.
+ * @internal
+ */
+export const receiveMatching = <A, E>(
+  self: ProcessState,
+  millis: number,
+  match: Matcher,
+  onTimeout: () => E
+): Effect.Effect<A, E> =>
+  Effect.withFiberRuntime<A, E>((fiber) =>
+    Effect.async<A, E>((resume) => {
+      const found = self.mailbox.take(match)
+      if (found !== undefined) {
+        resume(applyHandler(found[0], found[1].value))
+        return
+      }
+      if (millis <= 0) {
+        resume(Effect.fail(onTimeout()))
+        return
+      }
+      let cancel: Cancel | undefined
+      const waiter: Waiter = {
+        match,
+        wake: (handler, envelope) => {
+          if (cancel !== undefined) cancel()
+          resume(applyHandler(handler, envelope.value))
+        }
+      }
+      self.mailbox.park(waiter)
+      if (millis !== Infinity) {
+        cancel = schedule(clockOf(fiber), millis, () => {
+          if (self.mailbox.unpark(waiter)) resume(Effect.fail(onTimeout()))
+        })
+      }
+      return Effect.sync(() => {
+        self.mailbox.unpark(waiter)
+        if (cancel !== undefined) cancel()
+      })
+    })
+  )
+
+/** @internal */
+export const describeMillis = (millis: number): string => Duration.format(Duration.millis(millis))
+
+const ownerCheck = <A>(self: ProcessState, subject: SubjectImpl<A>): void => {
+  const owner = subject instanceof OwnedSubject ? (subject as OwnedSubject<unknown>).owner : subject.resolve()
+  if (owner !== self) {
+    throw new Error(
+      `Subject.receive: ${subject.toString()} is not owned by the receiving process ${self.pid.toString()}; ` +
+        `only the owner of a subject can receive from it`
+    )
+  }
+}
+
+/** @internal */
+export const receive = <A>(subject: SubjectImpl<A>, millis: number): Effect.Effect<A, ReceiveTimeout> =>
+  withSelf((self) => {
+    ownerCheck(self, subject)
+    return receiveMatching<A, ReceiveTimeout>(
+      self,
+      millis,
+      matchTag(subject.tag),
+      () => new ReceiveTimeout({ timeout: describeMillis(millis) })
+    )
+  })
+
+/**
+ * A request-reply round trip, Erlang's `gen_server:call`: monitor the callee, send the request carrying a fresh reply
+ * subject, wait for the reply or the callee's death. The reply subject is deactivated when the call ends, so a late
+ * reply is dropped instead of filling the caller's mailbox.
+ * @internal
+ */
+export const call = <A, R>(
+  subject: SubjectImpl<A>,
+  make: (replyTo: SubjectImpl<R>) => A,
+  millis: number
+): Effect.Effect<R, CallTimeout | CalleeDown | NoProcess | CallingSelf> =>
+  withSelf<R, CallTimeout | CalleeDown | NoProcess | CallingSelf, never>((self, fiber) => {
+    const target = subject.resolve()
+    if (target === undefined) return Effect.fail(new NoProcess({ target: subject.toString() }))
+    if (target === self) return Effect.fail(new CallingSelf({ target: subject.toString() }))
+    const tag = new Tag()
+    const message = make(new OwnedSubject<R>(self, tag))
+    const ref = monitor(self, target, tag)
+    target.mailbox.deliver(subject.tag, message)
+    return Effect.async<R, CallTimeout | CalleeDown>((resume) => {
+      const done = (value: unknown) => {
+        tag.active = false
+        target.monitoredBy?.delete(ref)
+        resume(
+          value instanceof CalleeExited ?
+            Effect.fail(new CalleeDown({ reason: value.reason })) :
+            Effect.succeed(value as R)
+        )
+      }
+      const found = self.mailbox.take(matchTag(tag))
+      if (found !== undefined) {
+        done(found[1].value)
+        return
+      }
+      let cancel: Cancel | undefined
+      const waiter: Waiter = {
+        match: matchTag(tag),
+        wake: (_, envelope) => {
+          if (cancel !== undefined) cancel()
+          done(envelope.value)
+        }
+      }
+      self.mailbox.park(waiter)
+      cancel = schedule(clockOf(fiber), millis, () => {
+        if (!self.mailbox.unpark(waiter)) return
+        tag.active = false
+        target.monitoredBy?.delete(ref)
+        resume(Effect.fail(new CallTimeout({ timeout: describeMillis(millis) })))
+      })
+      return Effect.sync(() => {
+        self.mailbox.unpark(waiter)
+        cancel!()
+        tag.active = false
+        target.monitoredBy?.delete(ref)
+      })
+    })
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// Timers
+// ---------------------------------------------------------------------------------------------------------------
+
+/** @internal */
+export const TimerTypeId: Subject.TimerTypeId = Symbol.for("@effect-otp/core/Timer") as Subject.TimerTypeId
+
+let nextTimer = 1
+
+/** @internal */
+export class TimerImpl implements Subject.Timer {
+  readonly [TimerTypeId]: Subject.TimerTypeId = TimerTypeId
+  readonly id = nextTimer++
+  done = false
+  cancel: Cancel = () => {}
+  constructor(readonly fireAt: number) {}
+  toString() {
+    return `#Ref<timer.${this.id}>`
+  }
+  toJSON() {
+    return { _id: "Timer", id: this.id, fireAt: this.fireAt }
+  }
+  [Inspectable.NodeInspectSymbol]() {
+    return this.toString()
+  }
+}
+
+/** @internal */
+export const sendAfter = <A>(subject: SubjectImpl<A>, millis: number, message: A): Effect.Effect<TimerImpl> =>
+  Effect.withFiberRuntime((fiber) => {
+    const clock = clockOf(fiber)
+    const timer = new TimerImpl(clock.unsafeCurrentTimeMillis() + millis)
+    if (millis === 0) {
+      timer.done = true
+      unsafeSend(subject, message)
+      return Effect.succeed(timer)
+    }
+    // Erlang cancels a timer whose destination process dies; a named destination is resolved when it fires.
+    const owner = subject instanceof OwnedSubject ? subject.owner : undefined
+    const cancel = schedule(clock, millis, () => {
+      timer.done = true
+      owner?.timers?.delete(timer)
+      unsafeSend(subject, message)
+    })
+    timer.cancel = () => {
+      timer.done = true
+      owner?.timers?.delete(timer)
+      cancel()
+    }
+    if (owner !== undefined) {
+      if (owner.timers === undefined) owner.timers = new Set()
+      owner.timers.add(timer)
+    }
+    return Effect.succeed(timer)
+  })
+
+/** @internal */
+export type Cancelled =
+  | { readonly _tag: "Cancelled"; readonly remaining: Duration.Duration }
+  | { readonly _tag: "TimerNotFound" }
+
+/** @internal */
+export const cancelTimer = (timer: TimerImpl): Effect.Effect<Cancelled> =>
+  Effect.withFiberRuntime((fiber) => {
+    if (timer.done) return Effect.succeed<Cancelled>({ _tag: "TimerNotFound" })
+    timer.cancel()
+    const remaining = Math.max(0, timer.fireAt - clockOf(fiber).unsafeCurrentTimeMillis())
+    return Effect.succeed<Cancelled>({ _tag: "Cancelled", remaining: Duration.millis(remaining) })
+  })
