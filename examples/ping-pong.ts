@@ -3,8 +3,8 @@
  *
  * Run with `npm start` (or `npx tsx examples/ping-pong.ts`).
  */
-import { Console, Effect } from "effect"
 import { Process, Subject } from "@effect-otp/core"
+import { Console, Effect } from "effect"
 
 type Ball = { readonly hits: number; readonly from: Subject.Subject<Ball> }
 

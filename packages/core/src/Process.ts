@@ -33,13 +33,13 @@ import * as Effect from "effect/Effect"
 import type * as Equal from "effect/Equal"
 import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./internal/errors.js"
 import * as exitReason from "./internal/exitReason.js"
-import * as internal from "./internal/process.js"
 import type { NameImpl } from "./internal/name.js"
+import * as internal from "./internal/process.js"
 import type { Name } from "./Name.js"
 
 /**
@@ -191,7 +191,9 @@ const stateOf = (pid: Pid): internal.ProcessState => (pid as unknown as internal
  * @since 1.0.0
  * @category spawning
  */
-export const spawn = <A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<Pid, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
+export const spawn = <A, E, R>(
+  body: Effect.Effect<A, E, R>
+): Effect.Effect<Pid, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
   Effect.map(internal.spawn(body, true), (state) => state.pid)
 
 /**

@@ -49,7 +49,6 @@ import { decodeTimeout } from "./internal/timer.js"
 import type { Name } from "./Name.js"
 import type { Pid } from "./Process.js"
 
-
 /**
  * @since 1.0.0
  * @category symbols
@@ -254,8 +253,16 @@ export const sendAfter: {
  * @since 1.0.0
  * @category timers
  */
-export const cancelTimer = (timer: Timer): Effect.Effect<Cancelled> =>
-  internal.cancelTimer(timer as internal.TimerImpl)
+export const cancelTimer = (timer: Timer): Effect.Effect<Cancelled> => internal.cancelTimer(timer as internal.TimerImpl)
+
+/**
+ * The reply type of a request message: the type of its `replyTo` subject. `call` uses it to type the reply subject
+ * when it cannot be inferred; annotate the `replyTo` parameter when a union of messages has several reply types.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type ReplyOf<A> = A extends { readonly replyTo: Subject<infer R> } ? R : unknown
 
 /**
  * Sends the request made by `make` (given a fresh reply subject) and waits up to `timeout` (default 5 seconds) for
@@ -279,11 +286,11 @@ export const cancelTimer = (timer: Timer): Effect.Effect<Cancelled> =>
  * @category calling
  */
 export const call: {
-  <A, R>(
+  <A, R = ReplyOf<A>>(
     make: (replyTo: Subject<R>) => A,
     timeout?: Duration.DurationInput
   ): (subject: Subject<A>) => Effect.Effect<R, CallError>
-  <A, R>(
+  <A, R = ReplyOf<A>>(
     subject: Subject<A>,
     make: (replyTo: Subject<R>) => A,
     timeout?: Duration.DurationInput

@@ -37,8 +37,7 @@ export class NameImpl<A> implements Name.Name<A> {
 }
 
 /** @internal */
-export const isName = (u: unknown): u is NameImpl<unknown> =>
-  typeof u === "object" && u !== null && NameTypeId in u
+export const isName = (u: unknown): u is NameImpl<unknown> => typeof u === "object" && u !== null && NameTypeId in u
 
 /** @internal */
 export const make = <A>(prefix: string): NameImpl<A> => {

@@ -9,6 +9,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
@@ -19,11 +20,10 @@ import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Scope from "effect/Scope"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import type * as Process from "../Process.js"
 import { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./errors.js"
 import type { ExitReason } from "./exitReason.js"
 import { ExitReason as Reason, killed, normal, shutdown } from "./exitReason.js"
-import type * as Process from "../Process.js"
 import { Mailbox } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import { clockOf, schedule } from "./timer.js"
@@ -340,9 +340,7 @@ export const monitor = (owner: ProcessState, target: ProcessState, replyTag?: un
 export const demonitor = (ref: MonitorImpl): void => {
   ref.target.monitoredBy?.delete(ref)
   if (ref.owner.mailbox.length > 0) {
-    ref.owner.mailbox.removeWhere((envelope) =>
-      envelope.tag === DOWN_TAG && (envelope.value as Down).monitor === ref
-    )
+    ref.owner.mailbox.removeWhere((envelope) => envelope.tag === DOWN_TAG && (envelope.value as Down).monitor === ref)
   }
 }
 
@@ -446,52 +444,54 @@ export const spawn = <A, E, R>(
   setup?: (child: ProcessState) => void
 ): Effect.Effect<ProcessState, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
   withSelf((parent, parentFiber) =>
-    Effect.flatMap(Scope.Scope, (scope) =>
-      Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (lifetime) => {
-        const child = new ProcessState(false, clockOf(parentFiber).unsafeCurrentTimeMillis())
-        if (linked) link(parent, child)
-        if (setup !== undefined) setup(child)
-        const own = Effect.runSync(Scope.make())
-        let ownClosed = false
-        const closeOwn = (exit: Exit.Exit<unknown, unknown>) =>
-          Effect.suspend(() => {
-            if (ownClosed) return Effect.void
-            ownClosed = true
-            return Scope.close(own, exit)
-          })
-        const run = Effect.interruptible(body).pipe(
-          Effect.provideService(Scope.Scope, own),
-          Effect.locally(currentProcess, child),
-          Effect.onExit(closeOwn)
-        ) as Effect.Effect<A, E, never>
-        return Effect.flatMap(Effect.forkDaemon(run), (fiber) => {
-          child.fiber = fiber as Fiber.RuntimeFiber<unknown, unknown>
-          fiber.addObserver((exit) => {
-            if (ownClosed) {
-              exited(child, exit)
-              closeLifetime(lifetime)
-            } else {
-              // Interrupted before it started: its finalizers never ran, so close its scope from here.
-              Effect.runFork(closeOwn(exit)).addObserver(() => {
+    Effect.flatMap(
+      Scope.Scope,
+      (scope) =>
+        Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (lifetime) => {
+          const child = new ProcessState(false, clockOf(parentFiber).unsafeCurrentTimeMillis())
+          if (linked) link(parent, child)
+          if (setup !== undefined) setup(child)
+          const own = Effect.runSync(Scope.make())
+          let ownClosed = false
+          const closeOwn = (exit: Exit.Exit<unknown, unknown>) =>
+            Effect.suspend(() => {
+              if (ownClosed) return Effect.void
+              ownClosed = true
+              return Scope.close(own, exit)
+            })
+          const run = Effect.interruptible(body).pipe(
+            Effect.provideService(Scope.Scope, own),
+            Effect.locally(currentProcess, child),
+            Effect.onExit(closeOwn)
+          ) as Effect.Effect<A, E, never>
+          return Effect.flatMap(Effect.forkDaemon(run), (fiber) => {
+            child.fiber = fiber as Fiber.RuntimeFiber<unknown, unknown>
+            fiber.addObserver((exit) => {
+              if (ownClosed) {
                 exited(child, exit)
                 closeLifetime(lifetime)
-              })
-            }
+              } else {
+                // Interrupted before it started: its finalizers never ran, so close its scope from here.
+                Effect.runFork(closeOwn(exit)).addObserver(() => {
+                  exited(child, exit)
+                  closeLifetime(lifetime)
+                })
+              }
+            })
+            if (child.pendingReason !== undefined) fiber.unsafeInterruptAsFork(FiberId.none)
+            return Effect.as(
+              Scope.addFinalizer(
+                lifetime,
+                Effect.suspend(() => {
+                  if (child.status === DEAD) return Effect.void
+                  unlink(parent, child)
+                  return shutdownProcess(parent, child, shutdown, DEFAULT_SHUTDOWN_MILLIS)
+                })
+              ),
+              child
+            )
           })
-          if (child.pendingReason !== undefined) fiber.unsafeInterruptAsFork(FiberId.none)
-          return Effect.as(
-            Scope.addFinalizer(
-              lifetime,
-              Effect.suspend(() => {
-                if (child.status === DEAD) return Effect.void
-                unlink(parent, child)
-                return shutdownProcess(parent, child, shutdown, DEFAULT_SHUTDOWN_MILLIS)
-              })
-            ),
-            child
-          )
         })
-      })
     )
   )
 

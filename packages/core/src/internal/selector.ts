@@ -3,7 +3,7 @@
  * message in arrival order. A selector is an immutable value: each combinator returns a new one.
  * @internal
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Selector from "../Selector.js"
 import { ReceiveTimeout } from "./errors.js"
@@ -14,7 +14,9 @@ import type { SubjectImpl } from "./subject.js"
 import { describeMillis, receiveMatching } from "./subject.js"
 
 /** @internal */
-export const SelectorTypeId: Selector.SelectorTypeId = Symbol.for("@effect-otp/core/Selector") as Selector.SelectorTypeId
+export const SelectorTypeId: Selector.SelectorTypeId = Symbol.for(
+  "@effect-otp/core/Selector"
+) as Selector.SelectorTypeId
 
 const empty: ReadonlyMap<any, Handler> = new Map()
 

@@ -240,16 +240,15 @@ export const call = <A, R>(
         done(found[1].value)
         return
       }
-      let cancel: Cancel | undefined
       const waiter: Waiter = {
         match: matchTag(tag),
         wake: (_, envelope) => {
-          if (cancel !== undefined) cancel()
+          cancel()
           done(envelope.value)
         }
       }
       self.mailbox.park(waiter)
-      cancel = schedule(clockOf(fiber), millis, () => {
+      const cancel = schedule(clockOf(fiber), millis, () => {
         if (!self.mailbox.unpark(waiter)) return
         tag.active = false
         target.monitoredBy?.delete(ref)
@@ -257,7 +256,7 @@ export const call = <A, R>(
       })
       return Effect.sync(() => {
         self.mailbox.unpark(waiter)
-        cancel!()
+        cancel()
         tag.active = false
         target.monitoredBy?.delete(ref)
       })

@@ -1,0 +1,419 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Equal, Exit, Fiber, Option, Scope, TestClock } from "effect"
+import { Process, Selector, Subject } from "../src/index.js"
+import { checkNoProcessLeft, idle, spawnWithSubject } from "./utils.js"
+
+checkNoProcessLeft()
+
+const { ExitReason } = Process
+
+const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
+const downs = Selector.make<Process.Down>().pipe(Selector.selectMonitors((down) => down))
+
+const failureOf = (reason: Process.ExitReason): Option.Option<unknown> =>
+  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? Cause.failureOption(reason.reason) : Option.none()
+
+describe("Process", () => {
+  describe("identity", () => {
+    it.scoped("self is stable, and a child has another pid", () =>
+      Effect.gen(function*() {
+        const me = yield* Process.self
+        assert.isTrue(Equal.equals(me, yield* Process.self))
+        assert.match(String(me), /^<0\.\d+>$/)
+        const { pid, subject } = yield* spawnWithSubject<never, never, never>(() => idle)
+        assert.isFalse(Equal.equals(me, pid))
+        const owner = yield* Subject.owner(subject)
+        assert.isTrue(Option.isSome(owner) && Equal.equals(owner.value, pid))
+      }))
+
+    it.scoped("a child reports its own pid, different from the parent's", () =>
+      Effect.gen(function*() {
+        const inbox = yield* Subject.make<Process.Pid>()
+        const child = yield* Process.spawn(Effect.flatMap(Process.self, (pid) => Subject.send(inbox, pid)))
+        const reported = yield* Subject.receive(inbox, "1 second")
+        assert.isTrue(Equal.equals(reported, child))
+        assert.isFalse(Equal.equals(reported, yield* Process.self))
+      }))
+
+    it.scoped("isAlive follows the process's life; awaitExit gives the reason", () =>
+      Effect.gen(function*() {
+        const done = yield* Process.spawn(Effect.void)
+        assert.deepStrictEqual(yield* Process.awaitExit(done), ExitReason.Normal())
+        assert.isFalse(yield* Process.isAlive(done))
+        const forever = yield* Process.spawn(idle)
+        assert.isTrue(yield* Process.isAlive(forever))
+        // awaitExit on a dead process answers at once
+        assert.deepStrictEqual(yield* Process.awaitExit(done), ExitReason.Normal())
+      }))
+
+    it.scoped("a failing or dying body exits Abnormal with its Cause", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const failed = yield* Process.spawn(Effect.fail("boom"))
+        const reason = yield* Process.awaitExit(failed)
+        assert.deepStrictEqual(failureOf(reason), Option.some("boom"))
+        const died = yield* Process.spawn(Effect.die(new Error("defect")))
+        const defect = yield* Process.awaitExit(died)
+        assert.strictEqual(defect._tag, "Abnormal")
+        assert.isTrue(defect._tag === "Abnormal" && Cause.isDie(defect.reason as Cause.Cause<unknown>))
+      }))
+  })
+
+  describe("links (Erlang's rules)", () => {
+    it.scoped("linking to self is true, to a new process true, to a dead one false", () =>
+      Effect.gen(function*() {
+        assert.isTrue(yield* Process.link(yield* Process.self))
+        const live = yield* Process.spawnUnlinked(idle)
+        assert.isTrue(yield* Process.link(live))
+        const relinked = yield* Process.spawn(idle)
+        assert.isTrue(yield* Process.link(relinked))
+        const dead = yield* Process.spawn(Effect.void)
+        yield* Process.awaitExit(dead)
+        assert.isFalse(yield* Process.link(dead))
+      }))
+
+    it.scoped("unlink never fails: unlinked, linked or dead", () =>
+      Effect.gen(function*() {
+        yield* Process.unlink(yield* Process.spawnUnlinked(idle))
+        yield* Process.unlink(yield* Process.spawn(idle))
+        const dead = yield* Process.spawn(Effect.void)
+        yield* Process.awaitExit(dead)
+        yield* Process.unlink(dead)
+      }))
+
+    it.scoped("Normal is dropped by a non-trapping linked process", () =>
+      Effect.gen(function*() {
+        const { pid: parent, subject } = yield* spawnWithSubject<string, never, Scope.Scope>((inbox) =>
+          Effect.gen(function*() {
+            const child = yield* Process.spawn(Effect.void)
+            yield* Process.awaitExit(child)
+            yield* Subject.receiveForever(inbox)
+          })
+        )
+        yield* Subject.send(subject, "still there?")
+        assert.deepStrictEqual(yield* Process.awaitExit(parent), ExitReason.Normal())
+      }))
+
+    it.scoped("an abnormal exit ends a non-trapping linked process with the same reason", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const parent = yield* Process.spawnUnlinked(Effect.gen(function*() {
+          yield* Process.spawn(Effect.fail("child crashed"))
+          return yield* idle
+        }))
+        const reason = yield* Process.awaitExit(parent)
+        assert.deepStrictEqual(failureOf(reason), Option.some("child crashed"))
+      }))
+
+    it.scoped("the signal travels both ways: a dying parent takes its linked child down", () =>
+      Effect.gen(function*() {
+        const children = yield* Subject.make<Process.Pid>()
+        const parent = yield* Process.spawnUnlinked(Effect.gen(function*() {
+          yield* Subject.send(children, yield* Process.spawn(idle))
+          return yield* Effect.fail("parent crashed")
+        }))
+        const child = yield* Subject.receive(children, "1 second")
+        assert.deepStrictEqual(failureOf(yield* Process.awaitExit(parent)), Option.some("parent crashed"))
+        assert.deepStrictEqual(failureOf(yield* Process.awaitExit(child)), Option.some("parent crashed"))
+      }))
+
+    it.scoped("a trapping process gets an ExitMessage for Abnormal, Normal and Killed instead of dying", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const crashed = yield* Process.spawn(Effect.fail("crash"))
+        const first = yield* Selector.receive(trapped, "1 second")
+        assert.isTrue(Equal.equals(first.pid, crashed))
+        assert.deepStrictEqual(failureOf(first.reason), Option.some("crash"))
+
+        const finished = yield* Process.spawn(Effect.void)
+        const second = yield* Selector.receive(trapped, "1 second")
+        assert.isTrue(Equal.equals(second.pid, finished))
+        assert.deepStrictEqual(second.reason, ExitReason.Normal())
+
+        const killed = yield* Process.spawn(idle)
+        yield* Process.kill(killed)
+        const third = yield* Selector.receive(trapped, "1 second")
+        assert.isTrue(Equal.equals(third.pid, killed))
+        assert.deepStrictEqual(third.reason, ExitReason.Killed())
+        assert.isTrue(yield* Process.isAlive(yield* Process.self))
+      }))
+
+    it.scoped("Killed arriving through a link ends a non-trapping process with Killed", () =>
+      Effect.gen(function*() {
+        const children = yield* Subject.make<Process.Pid>()
+        const parent = yield* Process.spawnUnlinked(Effect.gen(function*() {
+          yield* Subject.send(children, yield* Process.spawn(idle))
+          return yield* idle
+        }))
+        yield* Process.kill(yield* Subject.receive(children, "1 second"))
+        assert.deepStrictEqual(yield* Process.awaitExit(parent), ExitReason.Killed())
+      }))
+
+    it.scoped("after unlink, a crash no longer travels", () =>
+      Effect.gen(function*() {
+        const { pid: child, subject } = yield* spawnWithSubject<"crash", string, never>((inbox) =>
+          Effect.flatMap(Subject.receiveForever(inbox), () => Effect.fail("crashed"))
+        )
+        yield* Process.unlink(child)
+        yield* Subject.send(subject, "crash")
+        assert.deepStrictEqual(failureOf(yield* Process.awaitExit(child)), Option.some("crashed"))
+        assert.isTrue(yield* Process.isAlive(yield* Process.self))
+      }))
+  })
+
+  describe("kill and exit", () => {
+    it.scoped("kill cannot be trapped", () =>
+      Effect.gen(function*() {
+        const { pid } = yield* spawnWithSubject<never, never, never>(
+          () => Effect.zipRight(Process.trapExits(true), idle),
+          { linked: false }
+        )
+        yield* Process.kill(pid)
+        assert.isFalse(yield* Process.isAlive(pid))
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Killed())
+      }))
+
+    it.scoped("kill and exit on a dead pid do nothing", () =>
+      Effect.gen(function*() {
+        const pid = yield* Process.spawn(Effect.void)
+        yield* Process.awaitExit(pid)
+        yield* Process.kill(pid)
+        yield* Process.exit(pid, ExitReason.Abnormal({ reason: "late" }))
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Normal())
+      }))
+
+    it.scoped("a process killed right after spawn still reports its death", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const pid = yield* Process.spawn(idle)
+        const monitor = yield* Process.monitor(pid)
+        yield* Process.kill(pid)
+        const exit = yield* Selector.receive(trapped, "1 second")
+        assert.deepStrictEqual(exit.reason, ExitReason.Killed())
+        const down = yield* Selector.receive(downs, "1 second")
+        assert.isTrue(Equal.equals(down.monitor, monitor))
+        assert.deepStrictEqual(down.reason, ExitReason.Killed())
+      }))
+
+    it.scoped("exit(pid, Normal) is ignored by a non-trapping process", () =>
+      Effect.gen(function*() {
+        const pid = yield* Process.spawn(idle)
+        yield* Process.exit(pid, ExitReason.Normal())
+        assert.isTrue(yield* Process.isAlive(pid))
+      }))
+
+    it.scoped("exit(pid, reason) ends a non-trapping process with that reason", () =>
+      Effect.gen(function*() {
+        const pid = yield* Process.spawnUnlinked(idle)
+        yield* Process.exit(pid, ExitReason.Abnormal({ reason: "told to" }))
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Abnormal({ reason: "told to" }))
+      }))
+
+    it.scoped("a trapping target gets exit(pid, reason) as an ExitMessage from the sender", () =>
+      Effect.gen(function*() {
+        const me = yield* Process.self
+        const received = yield* Subject.make<Process.ExitMessage>()
+        const { pid, subject } = yield* spawnWithSubject<"go", never, never>((go) =>
+          Effect.gen(function*() {
+            yield* Process.trapExits(true)
+            yield* Subject.receiveForever(go)
+            yield* Subject.send(received, yield* Selector.receiveForever(trapped))
+            yield* Subject.send(received, yield* Selector.receiveForever(trapped))
+          })
+        )
+        yield* Subject.send(subject, "go")
+        yield* Process.exit(pid, ExitReason.Normal())
+        yield* Process.exit(pid, ExitReason.Killed())
+        const first = yield* Subject.receive(received, "1 second")
+        assert.isTrue(Equal.equals(first.pid, me))
+        assert.deepStrictEqual(first.reason, ExitReason.Normal())
+        // exit(pid, Killed) is an ordinary, trappable signal; only kill is untrappable
+        assert.deepStrictEqual((yield* Subject.receive(received, "1 second")).reason, ExitReason.Killed())
+      }))
+
+    it.scoped("exit(self, Normal) ends the caller with Normal", () =>
+      Effect.gen(function*() {
+        const reached = yield* Subject.make<string>()
+        const pid = yield* Process.spawn(Effect.gen(function*() {
+          yield* Process.exit(yield* Process.self, ExitReason.Normal())
+          yield* Subject.send(reached, "should not get here")
+        }))
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Normal())
+        assert.isTrue(Option.isNone(yield* Effect.option(Subject.receive(reached, 0))))
+      }))
+  })
+
+  describe("monitors", () => {
+    it.scoped("Down carries Normal, Killed and Abnormal reasons", () =>
+      Effect.gen(function*() {
+        const normal = yield* Process.spawnUnlinked(Effect.void)
+        const m1 = yield* Process.monitor(normal)
+        const killed = yield* Process.spawnUnlinked(idle)
+        const m2 = yield* Process.monitor(killed)
+        yield* Process.kill(killed)
+        const crashed = yield* Process.spawnUnlinked(Effect.fail("bad"))
+        const m3 = yield* Process.monitor(crashed)
+        const byMonitor = new Map<Process.Monitor, Process.Down>()
+        for (let i = 0; i < 3; i++) {
+          const down = yield* Selector.receive(downs, "1 second")
+          byMonitor.set(down.monitor, down)
+        }
+        assert.deepStrictEqual(byMonitor.get(m1)!.reason, ExitReason.Normal())
+        assert.isTrue(Equal.equals(byMonitor.get(m1)!.pid, normal))
+        assert.deepStrictEqual(byMonitor.get(m2)!.reason, ExitReason.Killed())
+        assert.deepStrictEqual(failureOf(byMonitor.get(m3)!.reason), Option.some("bad"))
+      }))
+
+    it.scoped("monitoring a dead pid delivers Down(noproc) at once", () =>
+      Effect.gen(function*() {
+        const pid = yield* Process.spawn(Effect.void)
+        yield* Process.awaitExit(pid)
+        const monitor = yield* Process.monitor(pid)
+        const down = yield* Selector.receive(downs, 0)
+        assert.isTrue(Equal.equals(down.monitor, monitor))
+        assert.deepStrictEqual(down.reason, ExitReason.Abnormal({ reason: "noproc" }))
+      }))
+
+    it.scoped("a monitor does not link: the monitoring process survives a crash", () =>
+      Effect.gen(function*() {
+        const pid = yield* Process.spawnUnlinked(Effect.fail("crash"))
+        yield* Process.monitor(pid)
+        yield* Selector.receive(downs, "1 second")
+        assert.isTrue(yield* Process.isAlive(yield* Process.self))
+      }))
+
+    it.scoped("repeated monitors are independent; a specific-monitor selector takes only its own", () =>
+      Effect.gen(function*() {
+        const { pid, subject } = yield* spawnWithSubject<"stop", never, never>(Subject.receiveForever, {
+          linked: false
+        })
+        const first = yield* Process.monitor(pid)
+        const second = yield* Process.monitor(pid)
+        assert.isFalse(Equal.equals(first, second))
+        yield* Subject.send(subject, "stop")
+        const onlySecond = Selector.make<string>().pipe(Selector.selectSpecificMonitor(second, () => "second"))
+        assert.strictEqual(yield* Selector.receive(onlySecond, "1 second"), "second")
+        assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(onlySecond, 0))))
+        const down = yield* Selector.receive(downs, 0)
+        assert.isTrue(Equal.equals(down.monitor, first))
+      }))
+
+    it.scoped("demonitor before the exit: no Down arrives", () =>
+      Effect.gen(function*() {
+        const { pid, subject } = yield* spawnWithSubject<"stop", never, never>(Subject.receiveForever, {
+          linked: false
+        })
+        const monitor = yield* Process.monitor(pid)
+        yield* Process.demonitor(monitor)
+        yield* Subject.send(subject, "stop")
+        yield* Process.awaitExit(pid)
+        assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(downs, 0))))
+      }))
+
+    it.scoped("demonitor also removes a delivered, unreceived Down", () =>
+      Effect.gen(function*() {
+        const pid = yield* Process.spawnUnlinked(Effect.void)
+        const monitor = yield* Process.monitor(pid)
+        const other = yield* Process.monitor(pid)
+        yield* Process.awaitExit(pid)
+        assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 2)
+        yield* Process.demonitor(monitor)
+        assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 1)
+        const left = yield* Selector.receive(downs, 0)
+        assert.isTrue(Equal.equals(left.monitor, other))
+      }))
+  })
+
+  describe("lifetimes bound to a Scope", () => {
+    it.effect("closing a scope leaves no process alive, nested ones included", () =>
+      Effect.gen(function*() {
+        const pids = yield* Effect.scoped(Effect.gen(function*() {
+          const inbox = yield* Subject.make<Process.Pid>()
+          const a = yield* Process.spawn(idle)
+          const b = yield* Process.spawnUnlinked(Effect.gen(function*() {
+            yield* Subject.send(inbox, yield* Process.spawn(idle))
+            yield* Subject.send(inbox, yield* Process.spawnUnlinked(idle))
+            return yield* idle
+          }))
+          const grandchildren = [yield* Subject.receive(inbox, "1 second"), yield* Subject.receive(inbox, "1 second")]
+          return [a, b, ...grandchildren]
+        }))
+        for (const pid of pids) {
+          assert.isFalse(yield* Process.isAlive(pid))
+          assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Shutdown())
+        }
+        assert.deepStrictEqual((yield* Process.list).filter((pid) => pids.some((p) => Equal.equals(p, pid))), [])
+      }))
+
+    it.effect("processes are shut down in reverse start order, each as a trapped Shutdown from the owner", () =>
+      Effect.gen(function*() {
+        const me = yield* Process.self
+        const log = yield* Subject.make<string>()
+        const stopping = (name: string) =>
+          Effect.gen(function*() {
+            yield* Process.trapExits(true)
+            const exit = yield* Selector.receiveForever(trapped)
+            yield* Subject.send(log, `${name} ${exit.reason._tag} from ${Equal.equals(exit.pid, me) ? "owner" : "?"}`)
+          })
+        yield* Effect.scoped(Effect.gen(function*() {
+          for (const name of ["a", "b", "c"]) {
+            const { subject } = yield* spawnWithSubject<"ready", never, never>(() => stopping(name))
+            void subject
+          }
+        }))
+        const order = [
+          yield* Subject.receive(log, 0),
+          yield* Subject.receive(log, 0),
+          yield* Subject.receive(log, 0)
+        ]
+        assert.deepStrictEqual(order, ["c Shutdown from owner", "b Shutdown from owner", "a Shutdown from owner"])
+        // The owner was unlinked first, so it is not signalled by the shutdown it caused.
+        assert.isTrue(yield* Process.isAlive(me))
+      }))
+
+    it.effect("a trapping process that ignores Shutdown is killed after 5 seconds", () =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const { pid } = yield* spawnWithSubject<never, never, never>(() =>
+          Effect.zipRight(Process.trapExits(true), idle)
+        ).pipe(Scope.extend(scope))
+        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+        yield* TestClock.adjust("4999 millis")
+        assert.isTrue(yield* Process.isAlive(pid))
+        yield* TestClock.adjust("1 millis")
+        yield* Fiber.join(closing)
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Killed())
+      }))
+
+    it.effect("a process that ends by itself is dropped from its scope", () =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const pid = yield* Process.spawn(Effect.void).pipe(Scope.extend(scope))
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Normal())
+        yield* Scope.close(scope, Exit.void)
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Normal())
+      }))
+
+    it.scoped("fibers forked inside a process belong to it: same pid, same mailbox", () =>
+      Effect.gen(function*() {
+        const results = yield* Subject.make<readonly [string, boolean]>()
+        const { subject } = yield* spawnWithSubject<number, never, never>((inbox) =>
+          Effect.gen(function*() {
+            const me = yield* Process.self
+            const worker = (name: string) =>
+              Effect.gen(function*() {
+                const pid = yield* Process.self
+                const n = yield* Subject.receiveForever(inbox)
+                yield* Subject.send(results, [`${name}:${n}`, Equal.equals(pid, me)] as const)
+              })
+            yield* Effect.all([worker("x"), worker("y")], { concurrency: "unbounded" })
+          })
+        )
+        yield* Subject.send(subject, 1)
+        yield* Subject.send(subject, 2)
+        const got = [yield* Subject.receive(results, "1 second"), yield* Subject.receive(results, "1 second")]
+        assert.deepStrictEqual(got.map(([s]) => s.split(":")[1]).sort(), ["1", "2"])
+        assert.isTrue(got.every(([, same]) => same))
+      }))
+  })
+})
