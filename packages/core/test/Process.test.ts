@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Equal, Exit, Fiber, Option, Scope, TestClock } from "effect"
+import { Cause, Deferred, Effect, Equal, Exit, Fiber, Option, Scope, TestClock } from "effect"
 import { Process, Selector, Subject } from "../src/index.js"
 import { checkNoProcessLeft, idle, spawnWithSubject } from "./utils.js"
 
@@ -60,6 +60,21 @@ describe("Process", () => {
   })
 
   describe("links (Erlang's rules)", () => {
+    it.effect("code outside any process is one: a crash reaching it through a link interrupts it", () =>
+      Effect.gen(function*() {
+        // A Deferred, not a subject: the test fiber must not become a process before it forks, or the forked
+        // fiber would belong to the same process.
+        const pidOfOutside = yield* Deferred.make<Process.Pid>()
+        const outside = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+          yield* Deferred.succeed(pidOfOutside, yield* Process.self)
+          yield* Process.spawn(Effect.fail("crash"))
+          return yield* Effect.never
+        })))
+        const pid = yield* Deferred.await(pidOfOutside)
+        assert.isTrue(Exit.isInterrupted(yield* Fiber.await(outside)))
+        assert.deepStrictEqual(failureOf(yield* Process.awaitExit(pid)), Option.some("crash"))
+      }))
+
     it.scoped("linking to self is true, to a new process true, to a dead one false", () =>
       Effect.gen(function*() {
         assert.isTrue(yield* Process.link(yield* Process.self))

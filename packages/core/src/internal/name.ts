@@ -10,11 +10,11 @@ export const NameTypeId: Name.NameTypeId = Symbol.for("@effect-otp/core/Name") a
 
 let nextName = 1
 
+const variance = { _A: (_: any) => _ }
+
 /** @internal */
 export class NameImpl<A> implements Name.Name<A> {
-  readonly [NameTypeId] = {
-    _A: (_: A) => _
-  }
+  readonly [NameTypeId]: { readonly _A: (_: A) => A } = variance
   constructor(readonly prefix: string, readonly key: string) {}
   [Equal.symbol](that: unknown): boolean {
     return isName(that) && (that as NameImpl<unknown>).key === this.key

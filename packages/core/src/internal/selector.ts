@@ -20,11 +20,11 @@ export const SelectorTypeId: Selector.SelectorTypeId = Symbol.for(
 
 const empty: ReadonlyMap<any, Handler> = new Map()
 
+const variance = { _A: (_: never) => _ }
+
 /** @internal */
 export class SelectorImpl<A> implements Selector.Selector<A> {
-  readonly [SelectorTypeId] = {
-    _A: (_: never): A => _
-  }
+  readonly [SelectorTypeId]: { readonly _A: (_: never) => A } = variance
   constructor(
     readonly subjects: ReadonlyMap<unknown, Handler>,
     readonly exits: Handler | undefined,

@@ -22,6 +22,9 @@ export const SubjectTypeId: Subject.SubjectTypeId = Symbol.for("@effect-otp/core
 
 let nextTag = 1
 
+/** Shared by every subject, so a subject costs one small object (no per-instance closure). */
+const variance = { _A: (_: any) => _ }
+
 /** The tag a process's mailbox files a subject's messages under. A reply tag is deactivated after its call. */
 export class Tag {
   readonly id = nextTag++
@@ -30,9 +33,7 @@ export class Tag {
 
 /** @internal */
 export abstract class SubjectImpl<A> implements Subject.Subject<A> {
-  readonly [SubjectTypeId] = {
-    _A: (_: A) => _
-  }
+  readonly [SubjectTypeId]: { readonly _A: (_: A) => A } = variance
   /** What the owner's mailbox files this subject's messages under. */
   abstract readonly tag: unknown
   /** The live process this subject reaches now, if any. */
@@ -225,6 +226,7 @@ export const call = <A, R>(
     const message = make(new OwnedSubject<R>(self, tag))
     const ref = monitor(self, target, tag)
     target.mailbox.deliver(subject.tag, message)
+    const match = matchTag(tag)
     return Effect.async<R, CallTimeout | CalleeDown>((resume) => {
       const done = (value: unknown) => {
         tag.active = false
@@ -235,13 +237,13 @@ export const call = <A, R>(
             Effect.succeed(value as R)
         )
       }
-      const found = self.mailbox.take(matchTag(tag))
+      const found = self.mailbox.take(match)
       if (found !== undefined) {
         done(found[1].value)
         return
       }
       const waiter: Waiter = {
-        match: matchTag(tag),
+        match,
         wake: (_, envelope) => {
           cancel()
           done(envelope.value)
