@@ -262,7 +262,15 @@ export const cancelTimer = (timer: Timer): Effect.Effect<Cancelled> => internal.
  * @since 1.0.0
  * @category models
  */
-export type ReplyOf<A> = A extends { readonly replyTo: Subject<infer R> } ? R : unknown
+export type ReplyOf<A> = [RepliesOf<A>] extends [never] ? unknown : RepliesOf<A>
+
+/**
+ * The reply types of the members of a request union that carry a `replyTo` subject.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type RepliesOf<A> = A extends { readonly replyTo: Subject<infer R> } ? R : never
 
 /**
  * Sends the request made by `make` (given a fresh reply subject) and waits up to `timeout` (default 5 seconds) for

@@ -32,3 +32,17 @@ export * as Selector from "./Selector.js"
  * @since 1.0.0
  */
 export * as Name from "./Name.js"
+
+/**
+ * Actors: processes that own state and serve messages (gen_server).
+ *
+ * @since 1.0.0
+ */
+export * as Actor from "./Actor.js"
+
+/**
+ * System messages for actors (Erlang's sys): state, status, suspend, resume, statistics.
+ *
+ * @since 1.0.0
+ */
+export * as System from "./System.js"

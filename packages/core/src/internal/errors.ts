@@ -106,3 +106,65 @@ export class NotRegistered extends Data.TaggedError("NotRegistered")<{ readonly 
     return `no process is registered as ${this.name}`
   }
 }
+
+/**
+ * The process did not finish initialising within its init timeout. It was unlinked and killed; the caller gets no
+ * exit signal.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class InitTimeout extends Data.TaggedError("InitTimeout")<{ readonly timeout: string }> {
+  override get message() {
+    return `the process did not initialise within ${this.timeout}; it was killed`
+  }
+}
+
+/**
+ * Initialisation returned an error (the child then exited `Normal`), or a child of a supervisor failed to start;
+ * `reason` keeps the original error.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class InitFailed extends Data.TaggedError("InitFailed")<{ readonly reason: unknown }> {
+  override get message() {
+    const reason = this.reason as { readonly message?: unknown } | undefined
+    const text = typeof reason === "object" && reason !== null && typeof reason.message === "string" ?
+      reason.message :
+      String(this.reason)
+    return `initialisation failed: ${text}`
+  }
+}
+
+/**
+ * The process crashed or was killed while initialising; `reason` is its exit reason.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class InitExited extends Data.TaggedError("InitExited")<{ readonly reason: ExitReason }> {
+  override get message() {
+    return `the process exited while initialising: ${describe(this.reason)}`
+  }
+}
+
+/**
+ * Every way starting a process (an actor, a supervisor, a child) can fail.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export type StartError = InitTimeout | InitFailed | InitExited
+
+/**
+ * A callback given to a system message (`System.replaceState`) threw; the state was left unchanged.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class CallbackFailed extends Data.TaggedError("CallbackFailed")<{ readonly error: unknown }> {
+  override get message() {
+    return `the callback failed and the state was left unchanged: ${String(this.error)}`
+  }
+}

@@ -144,6 +144,10 @@ export class ProcessState {
   /** `true` for code outside any process that was made a process on first use (Erlang's shell). */
   readonly implicit: boolean
   readonly startedAt: number
+  /** Messages this process received (any subject, exits and downs included). */
+  messagesIn = 0
+  /** Messages this process sent. */
+  messagesOut = 0
 
   constructor(implicit: boolean, startedAt: number) {
     this.pid = new Pid(nextPid++, this)
@@ -283,6 +287,17 @@ export const terminate = (self: ProcessState, reason: ExitReason): void => {
   } else if (!self.implicit) {
     died(self, reason)
   }
+}
+
+/**
+ * Marks the calling process as ending with `reason` when its body returns (Erlang's `exit(Reason)` from inside,
+ * used by behaviours that stop with a reason of their choosing).
+ * @internal
+ */
+export const endWith = (self: ProcessState, reason: ExitReason): void => {
+  if (self.status !== ALIVE) return
+  self.status = DYING
+  self.pendingReason = reason
 }
 
 /**

@@ -13,7 +13,7 @@ import { CalleeDown, CallingSelf, CallTimeout, NoProcess, ReceiveTimeout } from 
 import type { Envelope, Handler, Matcher, Waiter } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import type { ProcessState } from "./process.js"
-import { CalleeExited, monitor, whereis, withSelf } from "./process.js"
+import { CalleeExited, currentProcess, monitor, whereis, withSelf } from "./process.js"
 import type { Cancel } from "./timer.js"
 import { clockOf, schedule } from "./timer.js"
 
@@ -120,8 +120,11 @@ export const unsafeSend = <A>(subject: SubjectImpl<A>, message: A): boolean => {
 
 /** @internal */
 export const send = <A>(subject: SubjectImpl<A>, message: A): Effect.Effect<void> =>
-  Effect.sync(() => {
+  Effect.withFiberRuntime((fiber) => {
+    const sender = fiber.getFiberRef(currentProcess)
+    if (sender !== undefined) sender.messagesOut++
     unsafeSend(subject, message)
+    return Effect.void
   })
 
 /** @internal */
@@ -154,6 +157,7 @@ export const receiveMatching = <A, E>(
     Effect.async<A, E>((resume) => {
       const found = self.mailbox.take(match)
       if (found !== undefined) {
+        self.messagesIn++
         resume(applyHandler(found[0], found[1].value))
         return
       }
@@ -166,6 +170,7 @@ export const receiveMatching = <A, E>(
         match,
         wake: (handler, envelope) => {
           if (cancel !== undefined) cancel()
+          self.messagesIn++
           resume(applyHandler(handler, envelope.value))
         }
       }

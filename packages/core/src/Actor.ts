@@ -1,0 +1,411 @@
+/**
+ * Actors: processes that own state and serve messages, like Erlang's `gen_server` and Gleam's `gleam/otp/actor`.
+ *
+ * An actor is a process running a loop: take the next message, call the handler with the current state and the
+ * message, continue with the state the handler returns. Only the actor touches its state, so there are no locks:
+ * concurrency comes from many actors, each handling one message at a time.
+ *
+ * Starting an actor is a handshake. `start` spawns the process, runs its initialiser inside it, and returns only
+ * once initialisation succeeded, with the actor linked to the caller. If initialisation fails, crashes or takes
+ * longer than its timeout, `start` fails with a `StartError` and the caller gets no exit signal.
+ *
+ * Actors also answer Erlang's system messages (see `System`): their state can be inspected, replaced, and their
+ * work suspended, while they run.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Actor, Subject } from "@effect-otp/core"
+ *
+ * type Message =
+ *   | { readonly _tag: "Add"; readonly n: number }
+ *   | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
+ *
+ * const handle = (count: number, message: Message) => {
+ *   switch (message._tag) {
+ *     case "Add":
+ *       return Effect.succeed(Actor.continue(count + message.n))
+ *     case "Get":
+ *       return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
+ *   }
+ * }
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* Actor.new(0).pipe(Actor.onMessage(handle), Actor.start)
+ *   yield* Actor.send(counter.data, { _tag: "Add", n: 2 })
+ *   return yield* Actor.call(counter.data, (replyTo): Message => ({ _tag: "Get", replyTo }))
+ * })
+ *
+ * Effect.runPromise(Effect.scoped(program)).then(console.log) // 2
+ * ```
+ *
+ * @since 1.0.0
+ */
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import type * as Types from "effect/Types"
+import * as internal from "./internal/actor.js"
+import type { StartError } from "./internal/errors.js"
+import type { NameImpl } from "./internal/name.js"
+import type { SelectorImpl } from "./internal/selector.js"
+import { decodeTimeout } from "./internal/timer.js"
+import type { Name } from "./Name.js"
+import type { ExitReason, Pid } from "./Process.js"
+import type { Selector } from "./Selector.js"
+import * as Subject from "./Subject.js"
+
+export {
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  InitExited,
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  InitFailed,
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  InitTimeout
+} from "./internal/errors.js"
+
+export type {
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
+  StartError
+} from "./internal/errors.js"
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export const BuilderTypeId: unique symbol = internal.BuilderTypeId as any
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export type BuilderTypeId = typeof BuilderTypeId
+
+/**
+ * Stands for "the actor's own subject" as the data `start` returns, until `returning` gives other data.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface SelfSubject {
+  readonly [internal.SELF_SUBJECT]: typeof internal.SELF_SUBJECT
+}
+
+/**
+ * The data `start` returns: the actor's subject by default.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type DataOf<D, M> = [D] extends [SelfSubject] ? Subject.Subject<M> : D
+
+/**
+ * What `start` returns: the actor's pid and the data its initialiser chose (its subject by default).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Started<D> {
+  readonly pid: Pid
+  readonly data: D
+}
+
+/**
+ * The description of an actor: how it initialises, how it handles messages, what it does when it stops.
+ * `S` is the state, `M` the messages, `D` what `start` returns, `E` and `R` the handlers' errors and requirements.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Builder<in out S, out M, out D, out E = never, out R = never> extends Pipeable {
+  readonly [BuilderTypeId]: {
+    readonly _S: Types.Invariant<S>
+    readonly _M: Types.Covariant<M>
+    readonly _D: Types.Covariant<D>
+    readonly _E: Types.Covariant<E>
+    readonly _R: Types.Covariant<R>
+  }
+}
+
+/**
+ * What an initialiser returns: the initial state, optionally the selector to receive with, and the data `start`
+ * returns.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Initialised<out S, out M, out D> extends Pipeable {
+  readonly state: S
+  readonly selector: Option.Option<Selector<M>>
+  readonly data: D
+}
+
+/**
+ * What a handler asks for next: continue with a state (and maybe a new selector), or stop with an exit reason.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type Next<S, M> = Continue<S, M> | Stop
+
+/**
+ * Continue with `state`, receiving with `selector` when it is `Some`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Continue<out S, out M> extends Pipeable {
+  readonly _tag: "Continue"
+  readonly state: S
+  readonly selector: Option.Option<Selector<M>>
+}
+
+/**
+ * Stop with `reason`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Stop extends Pipeable {
+  readonly _tag: "Stop"
+  readonly reason: ExitReason
+}
+
+const builderImpl = (builder: Builder<any, any, any, any, any>): internal.BuilderImpl => builder as any
+
+/**
+ * An actor whose initial state is `initialState`, with no initialiser to run. Its init timeout is 1 second.
+ * Until `onMessage` is given, it keeps its state whatever it receives.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const make = <S, M = never>(initialState: S): Builder<S, M, SelfSubject> =>
+  internal.make({ _tag: "State", state: initialState }, internal.DEFAULT_INIT_MILLIS) as any
+
+/**
+ * Gleam's `actor.new`: an actor whose initial state is `initialState` (alias of `make`, as API.md names it).
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export { make as new }
+
+/**
+ * An actor that runs `init` in its own process before handling messages. `init` gets the actor's subject and
+ * returns `initialised(state)`, possibly with `selecting` and `returning`. If it fails, `start` fails with
+ * `InitFailed` (and the actor exits `Normal`); if it dies, with `InitExited`; if it takes longer than `timeout`,
+ * the actor is killed and `start` fails with `InitTimeout`.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const newWithInitialiser = <S, M, D, E = never, R = never>(
+  timeout: Duration.DurationInput,
+  init: (self: Subject.Subject<M>) => Effect.Effect<Initialised<S, M, D>, E, R>
+): Builder<S, M, D, never, R> =>
+  internal.make(
+    { _tag: "Init", init: init as any },
+    decodeTimeout(timeout, "Actor.newWithInitialiser timeout")
+  ) as any
+
+/**
+ * An initialiser's result with the initial state; the actor receives on its own subject, and `start` returns it.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const initialised = <S, M = never>(state: S): Initialised<S, M, SelfSubject> =>
+  new internal.Initialised<S, M, any>(state, Option.none(), internal.SELF_SUBJECT) as any
+
+/**
+ * Makes the actor receive with `selector` instead of its own subject (which it then no longer selects, unless the
+ * selector includes it).
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const selecting: {
+  <M>(selector: Selector<M>): <S, D>(self: Initialised<S, M, D>) => Initialised<S, M, D>
+  <S, M, D>(self: Initialised<S, M, D>, selector: Selector<M>): Initialised<S, M, D>
+} = dual(
+  2,
+  <S, M, D>(self: Initialised<S, M, D>, selector: Selector<M>): Initialised<S, M, D> =>
+    new internal.Initialised<S, M, D>(self.state, Option.some(selector as any), self.data) as any
+)
+
+/**
+ * Makes `start` return `data` instead of the actor's subject.
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const returning: {
+  <D2>(data: D2): <S, M, D>(self: Initialised<S, M, D>) => Initialised<S, M, D2>
+  <S, M, D, D2>(self: Initialised<S, M, D>, data: D2): Initialised<S, M, D2>
+} = dual(
+  2,
+  <S, M, D, D2>(self: Initialised<S, M, D>, data: D2): Initialised<S, M, D2> =>
+    new internal.Initialised<S, M, D2>(self.state, self.selector as any, data) as any
+)
+
+/**
+ * Sets the message handler. It gets the state and a message and returns what to do next. A handler that fails or
+ * dies crashes the actor with `Abnormal` and the cause (its links and monitors see it).
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const onMessage: {
+  <S, M, E2, R2>(
+    handler: (state: S, message: M) => Effect.Effect<Next<S, M>, E2, R2>
+  ): <D, E, R>(self: Builder<S, M, D, E, R>) => Builder<S, M, D, E | E2, R | R2>
+  <S, M, D, E, R, E2, R2>(
+    self: Builder<S, M, D, E, R>,
+    handler: (state: S, message: M) => Effect.Effect<Next<S, M>, E2, R2>
+  ): Builder<S, M, D, E | E2, R | R2>
+} = dual(
+  2,
+  (self: Builder<any, any, any, any, any>, handler: any): Builder<any, any, any, any, any> =>
+    builderImpl(self).with({ handler }) as any
+)
+
+/**
+ * Runs `f` with the last state and the exit reason when the actor stops gracefully: on `stop`, `stopAbnormal`,
+ * `stopWith`, and on an exit signal from its parent (a supervisor's or a scope's `Shutdown`). Not on `kill`, and
+ * not when a handler crashes. An actor with `onTerminate` traps exits to be able to run it.
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const onTerminate: {
+  <S, R2>(
+    f: (state: S, reason: ExitReason) => Effect.Effect<void, never, R2>
+  ): <M, D, E, R>(self: Builder<S, M, D, E, R>) => Builder<S, M, D, E, R | R2>
+  <S, M, D, E, R, R2>(
+    self: Builder<S, M, D, E, R>,
+    f: (state: S, reason: ExitReason) => Effect.Effect<void, never, R2>
+  ): Builder<S, M, D, E, R | R2>
+} = dual(
+  2,
+  (self: Builder<any, any, any, any, any>, f: any): Builder<any, any, any, any, any> =>
+    builderImpl(self).with({ terminate: f }) as any
+)
+
+/**
+ * Registers the actor under `name` before it initialises. Its subject is then `Subject.named(name)`, so a subject
+ * made from the name anywhere reaches it, also after a restart. Starting fails with `InitFailed` when the name is
+ * taken.
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const named: {
+  <M>(name: Name<M>): <S, D, E, R>(self: Builder<S, M, D, E, R>) => Builder<S, M, D, E, R>
+  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, name: Name<M>): Builder<S, M, D, E, R>
+} = dual(
+  2,
+  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, name: Name<M>): Builder<S, M, D, E, R> =>
+    builderImpl(self).with({ name: name as unknown as NameImpl<M> }) as any
+)
+
+/**
+ * Starts the actor in the current `Scope`, linked to the caller, and returns once it has initialised.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const start = <S, M, D, E, R>(
+  builder: Builder<S, M, D, E, R>
+): Effect.Effect<Started<DataOf<D, M>>, StartError, Scope.Scope | Exclude<R, Scope.Scope>> =>
+  internal.start(builderImpl(builder)) as any
+
+/**
+ * Continue with this state.
+ *
+ * @since 1.0.0
+ * @category next
+ */
+const continue_ = <S, M = never>(state: S): Next<S, M> => new internal.Continue<S, M>(state, Option.none()) as any
+
+export {
+  /**
+   * Continue with this state (`Actor.continue`).
+   *
+   * @since 1.0.0
+   * @category next
+   */
+  continue_ as continue
+}
+
+/**
+ * Stop with `Normal`. Messages still queued are dropped.
+ *
+ * @since 1.0.0
+ * @category next
+ */
+export const stop = (): Next<never, never> => internal.stopNormal
+
+/**
+ * Stop with `Abnormal({ reason })`: linked processes that do not trap exits end too.
+ *
+ * @since 1.0.0
+ * @category next
+ */
+export const stopAbnormal = (reason: string): Next<never, never> => internal.stopAbnormal(reason)
+
+/**
+ * Stop with any exit reason, e.g. `Shutdown` (Erlang's `{stop, Reason, State}`).
+ *
+ * @since 1.0.0
+ * @category next
+ */
+export const stopWith = (reason: ExitReason): Next<never, never> => new internal.Stop(reason)
+
+/**
+ * Continue, receiving with `selector` from now on.
+ *
+ * @since 1.0.0
+ * @category next
+ */
+export const withSelector: {
+  <M>(selector: Selector<M>): <S>(next: Next<S, M>) => Next<S, M>
+  <S, M>(next: Next<S, M>, selector: Selector<M>): Next<S, M>
+} = dual(
+  2,
+  <S, M>(next: Next<S, M>, selector: Selector<M>): Next<S, M> =>
+    next._tag === "Continue" ?
+      new internal.Continue<S, M>(next.state, Option.some(selector as unknown as SelectorImpl<M>)) as any :
+      next
+)
+
+/**
+ * Sends a message to an actor (`Subject.send`).
+ *
+ * @since 1.0.0
+ * @category messaging
+ */
+export const send: typeof Subject.send = Subject.send
+
+/**
+ * Calls an actor and waits for its reply (`Subject.call`).
+ *
+ * @since 1.0.0
+ * @category messaging
+ */
+export const call: typeof Subject.call = Subject.call

@@ -1,0 +1,335 @@
+/**
+ * The actor loop (gen_server): initialise, then receive a message, run the handler, repeat; answer system
+ * messages (sys) in between; stop on the handler's request or on the parent's exit signal.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import type { StartError } from "./errors.js"
+import type { ExitReason } from "./exitReason.js"
+import { ExitReason as Reason, normal } from "./exitReason.js"
+import type { Envelope, Handler, Matcher } from "./mailbox.js"
+import type { NameImpl } from "./name.js"
+import type { ExitMessage, ProcessState } from "./process.js"
+import { endWith, EXIT_TAG, register, withSelf } from "./process.js"
+import type { SelectorImpl } from "./selector.js"
+import * as selector from "./selector.js"
+import type { Handshake, Started } from "./start.js"
+import { start as startProcess } from "./start.js"
+import type { SubjectImpl } from "./subject.js"
+import { NamedSubject, OwnedSubject, receiveMatching, Tag, unsafeSend } from "./subject.js"
+import type { TraceMessage } from "./trace.js"
+import { traceMessages } from "./trace.js"
+
+/** The default init timeout of `Actor.new`. @internal */
+export const DEFAULT_INIT_MILLIS = 1_000
+
+/** Marks "the actor's own subject" as the data a builder returns until `returning` says otherwise. @internal */
+export const SELF_SUBJECT: unique symbol = Symbol.for("@effect-otp/core/Actor/SelfSubject")
+
+/** @internal */
+export const BuilderTypeId: unique symbol = Symbol.for("@effect-otp/core/Actor/Builder")
+
+// ---------------------------------------------------------------------------------------------------------------
+// Next, Initialised, Builder
+// ---------------------------------------------------------------------------------------------------------------
+
+/** @internal */
+export type Next<S, M> = Continue<S, M> | Stop
+
+/** @internal */
+export class Continue<S, M> {
+  readonly _tag = "Continue"
+  constructor(readonly state: S, readonly selector: Option.Option<SelectorImpl<M>>) {}
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** @internal */
+export class Stop {
+  readonly _tag = "Stop"
+  constructor(readonly reason: ExitReason) {}
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** @internal */
+export class Initialised<S, M, D> {
+  constructor(readonly state: S, readonly selector: Option.Option<SelectorImpl<M>>, readonly data: D) {}
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** @internal */
+export type InitSpec =
+  | { readonly _tag: "State"; readonly state: unknown }
+  | {
+    readonly _tag: "Init"
+    readonly init: (self: SubjectImpl<any>) => Effect.Effect<Initialised<any, any, any>, unknown, unknown>
+  }
+
+/** @internal */
+export class BuilderImpl {
+  readonly [BuilderTypeId] = BuilderTypeId
+  constructor(
+    readonly init: InitSpec,
+    readonly initMillis: number,
+    readonly handler: (state: any, message: any) => Effect.Effect<Next<any, any>, unknown, unknown>,
+    readonly terminate: ((state: any, reason: ExitReason) => Effect.Effect<void, never, unknown>) | undefined,
+    readonly name: NameImpl<any> | undefined
+  ) {}
+  with(fields: Partial<Pick<BuilderImpl, "handler" | "terminate" | "name">>): BuilderImpl {
+    return new BuilderImpl(
+      this.init,
+      this.initMillis,
+      fields.handler ?? this.handler,
+      "terminate" in fields ? fields.terminate : this.terminate,
+      "name" in fields ? fields.name : this.name
+    )
+  }
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** Until `onMessage` is given, every message is kept and the state is unchanged. */
+const keepState = (state: unknown): Effect.Effect<Next<unknown, unknown>> =>
+  Effect.succeed(new Continue(state, Option.none()))
+
+/** @internal */
+export const make = (init: InitSpec, initMillis: number): BuilderImpl =>
+  new BuilderImpl(init, initMillis, keepState, undefined, undefined)
+
+// ---------------------------------------------------------------------------------------------------------------
+// System messages (Erlang's sys)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The tag every actor files system messages under, so `System` reaches an actor by its pid. @internal */
+export const systemTag = new Tag()
+
+/** @internal */
+export type SystemRequest =
+  | { readonly _tag: "GetState"; readonly replyTo: SubjectImpl<unknown> }
+  | { readonly _tag: "GetStatus"; readonly replyTo: SubjectImpl<Status> }
+  | {
+    readonly _tag: "ReplaceState"
+    readonly f: (state: unknown) => unknown
+    readonly replyTo: SubjectImpl<{ readonly ok: boolean; readonly value: unknown }>
+  }
+  | { readonly _tag: "Suspend"; readonly replyTo: SubjectImpl<void> }
+  | { readonly _tag: "Resume"; readonly replyTo: SubjectImpl<void> }
+  | { readonly _tag: "Statistics"; readonly replyTo: SubjectImpl<Statistics> }
+
+/** @internal */
+export interface Status {
+  readonly pid: ProcessState["pid"]
+  readonly mode: "running" | "suspended"
+  readonly state: unknown
+  readonly messageQueueLength: number
+}
+
+/** @internal */
+export interface Statistics {
+  readonly messagesIn: number
+  readonly messagesOut: number
+  readonly startedAt: number
+}
+
+/** The subject that reaches the system-message handler of the actor `target`. @internal */
+export const systemSubject = (target: ProcessState): SubjectImpl<SystemRequest> =>
+  new OwnedSubject<SystemRequest>(target, systemTag)
+
+class SystemMessage {
+  constructor(readonly request: SystemRequest) {}
+}
+
+class ExitSignal {
+  constructor(readonly exit: ExitMessage) {}
+}
+
+const toSystem: Handler = (request) => new SystemMessage(request)
+const toExit: Handler = (exit) => new ExitSignal(exit)
+
+// ---------------------------------------------------------------------------------------------------------------
+// The loop
+// ---------------------------------------------------------------------------------------------------------------
+
+class Loop {
+  state: unknown
+  suspended = false
+  match: Matcher
+  trace: TraceMessage = (handler) => handler
+  constructor(
+    readonly self: ProcessState,
+    readonly parent: ProcessState,
+    readonly builder: BuilderImpl,
+    state: unknown,
+    selector: SelectorImpl<unknown>
+  ) {
+    this.state = state
+    this.match = this.matcher(selector)
+  }
+
+  /**
+   * What the actor receives: system messages always; the exit signal of its parent (when it traps exits) even while
+   * suspended; otherwise the user's selector, and the exits the user does not select.
+   */
+  matcher(user: SelectorImpl<unknown>): Matcher {
+    const parent = this.parent
+    return (envelope: Envelope) => {
+      if (envelope.tag === systemTag) return toSystem
+      if (envelope.tag === EXIT_TAG) {
+        const exit = envelope.value as ExitMessage
+        if (exit.pid.state === parent && exit.reason._tag !== "Normal") return toExit
+        if (this.suspended) return undefined
+        return user.match(envelope) ?? toExit
+      }
+      if (this.suspended) return undefined
+      return user.match(envelope)
+    }
+  }
+
+  readonly step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() =>
+    Effect.flatMap(receiveMatching<unknown, never>(this.self, Infinity, this.match, undefined as never), (message) => {
+      if (message instanceof SystemMessage) {
+        this.system(message.request)
+        return this.step
+      }
+      if (message instanceof ExitSignal) return this.exit(message.exit)
+      return Effect.flatMap(
+        this.trace(this.builder.handler(this.state, message)),
+        (next) => {
+          if (next._tag === "Stop") return this.stop(next.reason)
+          this.state = next.state
+          if (Option.isSome(next.selector)) this.match = this.matcher(next.selector.value)
+          return this.step
+        }
+      )
+    })
+  )
+
+  /** Runs the loop on the actor's own fiber, with its log annotations and message spans. */
+  run(): Effect.Effect<void, unknown, unknown> {
+    const pid = this.self.pid.toString()
+    const name = this.builder.name?.key
+    const annotations: Record<string, unknown> = name === undefined ? { pid } : { pid, actor: name }
+    const attributes: Record<string, unknown> = name === undefined
+      ? { "otp.pid": pid }
+      : { "otp.pid": pid, "otp.name": name }
+    return Effect.annotateLogs(
+      Effect.withFiberRuntime<void, unknown, unknown>((fiber) =>
+        Effect.flatMap(traceMessages(fiber, name ?? pid, attributes), (trace) => {
+          this.trace = trace
+          return this.step
+        })
+      ),
+      annotations
+    )
+  }
+
+  /** A linked process exited and this actor traps exits (it has `onTerminate`, or its init asked to). */
+  exit(exit: ExitMessage): Effect.Effect<void, unknown, unknown> {
+    // Like a process that does not trap exits: Normal from anyone but the parent is ignored; any other reason
+    // (and the parent's Shutdown) stops the actor with that reason, gracefully, so `onTerminate` runs.
+    if (exit.reason._tag === "Normal") return this.step
+    return this.stop(exit.reason)
+  }
+
+  stop(reason: ExitReason): Effect.Effect<void, unknown, unknown> {
+    const terminate = this.builder.terminate
+    const end = Effect.sync(() => endWith(this.self, reason))
+    if (terminate === undefined) return end
+    return Effect.zipRight(Effect.catchAllCause(terminate(this.state, reason), Effect.logError), end)
+  }
+
+  system(request: SystemRequest): void {
+    switch (request._tag) {
+      case "GetState":
+        unsafeSend(request.replyTo, this.state)
+        break
+      case "GetStatus":
+        unsafeSend<Status>(request.replyTo, {
+          pid: this.self.pid,
+          mode: this.suspended ? "suspended" : "running",
+          state: this.state,
+          messageQueueLength: this.self.mailbox.length
+        })
+        break
+      case "ReplaceState": {
+        let result: { readonly ok: boolean; readonly value: unknown }
+        try {
+          this.state = request.f(this.state)
+          result = { ok: true, value: this.state }
+        } catch (error) {
+          result = { ok: false, value: error }
+        }
+        unsafeSend(request.replyTo, result)
+        break
+      }
+      case "Suspend":
+        this.suspended = true
+        unsafeSend(request.replyTo, undefined)
+        break
+      case "Resume":
+        this.suspended = false
+        unsafeSend(request.replyTo, undefined)
+        break
+      case "Statistics":
+        unsafeSend(request.replyTo, {
+          messagesIn: this.self.messagesIn,
+          messagesOut: this.self.messagesOut,
+          startedAt: this.self.startedAt
+        })
+        break
+    }
+  }
+}
+
+const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
+  withSelf((self) => {
+    let subject: SubjectImpl<unknown>
+    if (builder.name !== undefined) {
+      // A named actor registers before init, so that init can already be reached through the name.
+      const registered = Effect.runSync(Effect.either(register(self, builder.name)))
+      if (registered._tag === "Left") {
+        handshake.fail(registered.left)
+        return Effect.void
+      }
+      subject = new NamedSubject(builder.name)
+    } else {
+      subject = new OwnedSubject(self, new Tag())
+    }
+    const spec = builder.init
+    const init: Effect.Effect<Initialised<unknown, unknown, unknown>, unknown, unknown> = spec._tag === "State" ?
+      Effect.succeed(new Initialised(spec.state, Option.none(), SELF_SUBJECT)) :
+      spec.init(subject)
+    return Effect.matchEffect(init, {
+      onFailure: (reason) => Effect.sync(() => handshake.fail(reason)),
+      onSuccess: (initialised) => {
+        const selected = Option.getOrElse(initialised.selector, () =>
+          selector.selectMap(selector.make(), subject, (message) => message))
+        if (builder.terminate !== undefined) {
+          self.trapExit = true
+        }
+        const loop = new Loop(self, handshake.parent, builder, initialised.state, selected)
+        handshake.ok(self, initialised.data === SELF_SUBJECT ? subject : initialised.data)
+        return loop.run()
+      }
+    })
+  })
+
+/** @internal */
+export const start = (builder: BuilderImpl): Effect.Effect<Started<unknown>, StartError, Scope.Scope> =>
+  startProcess<unknown, unknown>((handshake) => runActor(builder, handshake), builder.initMillis) as any
+
+/** @internal */
+export const stopNormal: Stop = new Stop(normal)
+
+/** @internal */
+export const stopAbnormal = (reason: string): Stop => new Stop(Reason.Abnormal({ reason }))

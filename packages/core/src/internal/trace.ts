@@ -1,0 +1,99 @@
+/**
+ * The span every actor message is handled in.
+ *
+ * Effect's `Effect.withSpan` costs about ten times the rest of an actor's message path (a random trace id, a context
+ * copy and two fiber-ref updates through an uninterruptible region), which would make tracing the dominant cost of
+ * every actor. So the actor decides once, when its loop starts, how to trace:
+ *
+ * - tracing disabled (`Effect.withTracerEnabled(false)`): no span;
+ * - Effect's default (native) tracer, which exports nothing: one span per actor, installed once, named after the
+ *   actor, so `Effect.currentSpan` inside a handler still answers and spans opened by the handler get it as parent,
+ *   at no cost per message;
+ * - any other tracer (OpenTelemetry, a test tracer): a fresh span per message, ended with the handler's exit, child
+ *   of the span the actor was started in.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import type * as Option from "effect/Option"
+import * as Tracer from "effect/Tracer"
+
+const nativeTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
+
+/** Wraps one message's handling in its span. @internal */
+export type TraceMessage = <A, E, R>(handler: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+const untraced: TraceMessage = (handler) => handler
+
+let counter = 0
+const hex = (n: number, width: number) => n.toString(16).padStart(width, "0")
+
+/**
+ * The one span of an actor under the native tracer. Events and links (Effect's logger adds every log line as an
+ * event) are not kept: the span lives as long as the actor and nothing exports it, so keeping them would only grow.
+ */
+class ActorSpan implements Tracer.Span {
+  readonly _tag = "Span"
+  readonly context = Context.empty()
+  readonly links: ReadonlyArray<Tracer.SpanLink> = []
+  readonly sampled = true
+  readonly kind = "internal"
+  readonly spanId: string
+  readonly traceId: string
+  readonly attributes = new Map<string, unknown>()
+  status: Tracer.SpanStatus
+  constructor(readonly name: string, readonly parent: Option.Option<Tracer.AnySpan>, startTime: bigint) {
+    this.status = { _tag: "Started", startTime }
+    const id = ++counter
+    this.spanId = hex(id, 16)
+    this.traceId = parent._tag === "Some" ? parent.value.traceId : "otp" + hex(id, 29)
+  }
+  end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
+    this.status = { _tag: "Ended", startTime: this.status.startTime, endTime, exit }
+  }
+  attribute(key: string, value: unknown): void {
+    this.attributes.set(key, value)
+  }
+  event(): void {}
+  addLinks(): void {}
+}
+
+/**
+ * Sets up message tracing for the actor running on `fiber`: the effect installs what the actor's whole life needs and
+ * returns the wrapper for each message.
+ * @internal
+ */
+export const traceMessages = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  name: string,
+  attributes: Record<string, unknown>
+): Effect.Effect<TraceMessage> => {
+  if (!fiber.getFiberRef(FiberRef.currentTracerEnabled)) return Effect.succeed(untraced)
+  const base = fiber.getFiberRef(FiberRef.currentContext)
+  const parent = Context.getOption(base, Tracer.ParentSpan)
+  const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+  const timing = fiber.getFiberRef(FiberRef.currentTracerTimingEnabled)
+  const now = () => (timing ? clock.unsafeCurrentTimeNanos() : BigInt(0))
+  const tracer = fiber.currentTracer
+  if (tracer === nativeTracer) {
+    const span = new ActorSpan(name, parent, now())
+    for (const key in attributes) span.attribute(key, attributes[key])
+    return Effect.as(FiberRef.set(FiberRef.currentContext, Context.add(base, Tracer.ParentSpan, span)), untraced)
+  }
+  const restore = FiberRef.set(FiberRef.currentContext, base)
+  return Effect.succeed((handler) =>
+    Effect.suspend(() => {
+      const span = tracer.span(name, parent, Context.empty(), [], now(), "internal")
+      for (const key in attributes) span.attribute(key, attributes[key])
+      return Effect.zipRight(
+        FiberRef.set(FiberRef.currentContext, Context.add(base, Tracer.ParentSpan, span)),
+        Effect.onExit(handler, (exit) => Effect.zipRight(Effect.sync(() => span.end(now(), exit)), restore))
+      )
+    })
+  )
+}
