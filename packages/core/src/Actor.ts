@@ -41,8 +41,9 @@
  *
  * @since 1.0.0
  */
+import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
@@ -51,12 +52,16 @@ import type * as Types from "effect/Types"
 import * as internal from "./internal/actor.js"
 import type { StartError } from "./internal/errors.js"
 import type { NameImpl } from "./internal/name.js"
+import { make as makeName } from "./internal/name.js"
 import type { SelectorImpl } from "./internal/selector.js"
+import { worker } from "./internal/supervisor.js"
 import { decodeTimeout } from "./internal/timer.js"
 import type { Name } from "./Name.js"
 import type { ExitReason, Pid } from "./Process.js"
 import type { Selector } from "./Selector.js"
 import * as Subject from "./Subject.js"
+import type { ChildLayer, ChildSpecification } from "./Supervision.js"
+import { childLayer } from "./Supervision.js"
 
 export {
   /**
@@ -409,3 +414,41 @@ export const send: typeof Subject.send = Subject.send
  * @category messaging
  */
 export const call: typeof Subject.call = Subject.call
+
+/**
+ * The actor as a Layer providing its subject under `tag`, and a child layer for `StaticSupervisor.layer`. The actor
+ * is named (with the builder's name, or a fresh one each time the layer is built) and the service is the named
+ * subject, so it stays valid when a supervisor restarts the actor: callers never hold a dead actor's address, only
+ * the state is lost. Built on its own, the layer starts the actor in its scope, unsupervised.
+ *
+ * @example
+ * ```ts
+ * import { Context, Effect } from "effect"
+ * import { Actor, StaticSupervisor, Subject } from "@effect-otp/core"
+ *
+ * type CounterMsg = { readonly _tag: "Add"; readonly n: number }
+ * class Counter extends Context.Tag("app/Counter")<Counter, Subject.Subject<CounterMsg>>() {}
+ *
+ * const CounterLive = Actor.toLayer(
+ *   Counter,
+ *   Actor.new(0).pipe(Actor.onMessage((n, m: CounterMsg) => Effect.succeed(Actor.continue(n + m.n))))
+ * )
+ * const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive)
+ * ```
+ *
+ * @since 1.0.0
+ * @category layers
+ */
+export const toLayer = <I, S, M, D, E, R>(
+  tag: Context.Tag<I, Subject.Subject<M>>,
+  builder: Builder<S, M, D, E, R>
+): ChildLayer<I, StartError, Exclude<R, Scope.Scope>> =>
+  childLayer(
+    Effect.sync(() => {
+      const name: NameImpl<M> = builderImpl(builder).name ?? makeName<M>(tag.key)
+      return {
+        child: worker(internal.start(builderImpl(builder).with({ name }))) as unknown as ChildSpecification<unknown>,
+        context: Context.make(tag, Subject.named(name as unknown as Name<M>))
+      }
+    })
+  ) as any

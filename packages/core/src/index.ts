@@ -46,3 +46,24 @@ export * as Actor from "./Actor.js"
  * @since 1.0.0
  */
 export * as System from "./System.js"
+
+/**
+ * Child specifications and restart policy, shared by static and factory supervisors; children as Layers.
+ *
+ * @since 1.0.0
+ */
+export * as Supervision from "./Supervision.js"
+
+/**
+ * Static supervisors (Erlang's supervisor): a fixed list of children, restarted by strategy.
+ *
+ * @since 1.0.0
+ */
+export * as StaticSupervisor from "./StaticSupervisor.js"
+
+/**
+ * Factory supervisors (simple_one_for_one, DynamicSupervisor): children started on demand from a template.
+ *
+ * @since 1.0.0
+ */
+export * as FactorySupervisor from "./FactorySupervisor.js"

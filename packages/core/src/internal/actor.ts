@@ -14,7 +14,7 @@ import { ExitReason as Reason, normal } from "./exitReason.js"
 import type { Envelope, Handler, Matcher } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import type { ExitMessage, ProcessState } from "./process.js"
-import { endWith, EXIT_TAG, register, withSelf } from "./process.js"
+import { DEFAULT_SHUTDOWN_MILLIS, endWith, EXIT_TAG, register, withSelf } from "./process.js"
 import type { SelectorImpl } from "./selector.js"
 import * as selector from "./selector.js"
 import type { Handshake, Started } from "./start.js"
@@ -82,15 +82,18 @@ export class BuilderImpl {
     readonly initMillis: number,
     readonly handler: (state: any, message: any) => Effect.Effect<Next<any, any>, unknown, unknown>,
     readonly terminate: ((state: any, reason: ExitReason) => Effect.Effect<void, never, unknown>) | undefined,
-    readonly name: NameImpl<any> | undefined
+    readonly name: NameImpl<any> | undefined,
+    /** How long closing the enclosing scope waits for the actor to stop before killing it. */
+    readonly shutdownMillis: number = DEFAULT_SHUTDOWN_MILLIS
   ) {}
-  with(fields: Partial<Pick<BuilderImpl, "handler" | "terminate" | "name">>): BuilderImpl {
+  with(fields: Partial<Pick<BuilderImpl, "handler" | "terminate" | "name" | "shutdownMillis">>): BuilderImpl {
     return new BuilderImpl(
       this.init,
       this.initMillis,
       fields.handler ?? this.handler,
       "terminate" in fields ? fields.terminate : this.terminate,
-      "name" in fields ? fields.name : this.name
+      "name" in fields ? fields.name : this.name,
+      fields.shutdownMillis ?? this.shutdownMillis
     )
   }
   pipe() {
@@ -326,7 +329,11 @@ const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
 
 /** @internal */
 export const start = (builder: BuilderImpl): Effect.Effect<Started<unknown>, StartError, Scope.Scope> =>
-  startProcess<unknown, unknown>((handshake) => runActor(builder, handshake), builder.initMillis) as any
+  startProcess<unknown, unknown>(
+    (handshake) => runActor(builder, handshake),
+    builder.initMillis,
+    builder.shutdownMillis
+  ) as any
 
 /** @internal */
 export const stopNormal: Stop = new Stop(normal)

@@ -450,13 +450,15 @@ export const whereis = (name: NameImpl<any>): ProcessState | undefined => {
 /**
  * Spawns `body` as a new process living in the current `Scope`. The body gets the process's own scope, closed when
  * it ends, so whatever it spawns ends with it. When the enclosing scope closes first, the process is unlinked from
- * its spawner and shut down (`Shutdown`, then `kill` after 5 seconds), in reverse start order with its siblings.
+ * its spawner and shut down (`Shutdown`, then `kill` after `shutdownMillis`, 5 seconds by default; supervisors wait
+ * for their children), in reverse start order with its siblings.
  * @internal
  */
 export const spawn = <A, E, R>(
   body: Effect.Effect<A, E, R>,
   linked: boolean,
-  setup?: (child: ProcessState) => void
+  setup?: (child: ProcessState) => void,
+  shutdownMillis: number = DEFAULT_SHUTDOWN_MILLIS
 ): Effect.Effect<ProcessState, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
   withSelf((parent, parentFiber) =>
     Effect.flatMap(
@@ -500,7 +502,7 @@ export const spawn = <A, E, R>(
                 Effect.suspend(() => {
                   if (child.status === DEAD) return Effect.void
                   unlink(parent, child)
-                  return shutdownProcess(parent, child, shutdown, DEFAULT_SHUTDOWN_MILLIS)
+                  return shutdownProcess(parent, child, shutdown, shutdownMillis)
                 })
               ),
               child

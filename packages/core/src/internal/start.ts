@@ -52,12 +52,13 @@ export class Handshake<D> {
 /** @internal */
 export const start = <D, R>(
   body: (handshake: Handshake<D>) => Effect.Effect<unknown, unknown, R>,
-  millis: number
+  millis: number,
+  shutdownMillis?: number
 ): Effect.Effect<Started<D>, StartError, Scope.Scope | Exclude<R, Scope.Scope>> =>
   withSelf((parent, fiber) => {
     const tag = new Tag()
     const handshake = new Handshake<D>(parent, tag)
-    return Effect.flatMap(spawn(body(handshake), false), (child) => {
+    return Effect.flatMap(spawn(body(handshake), false, undefined, shutdownMillis), (child) => {
       const ref = monitor(parent, child, tag)
       const match = matchTag(tag)
       const settle = () => {

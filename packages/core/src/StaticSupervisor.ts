@@ -1,0 +1,412 @@
+/**
+ * Static supervisors: Erlang's `supervisor` with a fixed list of children, Gleam's `static_supervisor`.
+ *
+ * A supervisor is a process that starts its children in order, one after the other, watches them through links
+ * (it traps exits), and restarts those that end according to their restart type and its strategy:
+ *
+ * - `OneForOne`: only the child that ended is restarted;
+ * - `OneForAll`: all children are stopped (in reverse start order) and started again (in order);
+ * - `RestForOne`: the child that ended and those started after it are stopped and started again.
+ *
+ * If restarts come too often (more than `intensity` within `period`, 2 in 5 seconds by default) the supervisor
+ * gives up: it stops its children in reverse order and exits `Shutdown`, which its own supervisor sees and handles
+ * by its rules, so failures escalate up the tree until some level can heal them. `restartSchedule` spaces restarts
+ * with any Effect `Schedule` (exponential backoff with jitter, say) and the intensity limit still applies.
+ *
+ * Stopping a supervisor (its scope closes, its parent exits, its own supervisor stops it) stops its children in
+ * reverse start order, each with its own shutdown time, then the supervisor itself.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Actor, StaticSupervisor, Supervision } from "@effect-otp/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const started = yield* StaticSupervisor.new("OneForOne").pipe(
+ *     StaticSupervisor.add(Supervision.worker(Actor.start(Actor.new(0)))),
+ *     StaticSupervisor.add(Supervision.worker(Actor.start(Actor.new("idle")))),
+ *     StaticSupervisor.start
+ *   )
+ *   return yield* StaticSupervisor.countChildren(started.data) // { specs: 2, active: 2, workers: 2, supervisors: 0 }
+ * })
+ * ```
+ *
+ * @since 1.0.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import type { Pipeable } from "effect/Pipeable"
+import { pipeArguments } from "effect/Pipeable"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import type { Started } from "./Actor.js"
+import type { StartError } from "./internal/errors.js"
+import { InitFailed } from "./internal/errors.js"
+import type { ExitReason } from "./internal/exitReason.js"
+import * as subject from "./internal/subject.js"
+import * as internal from "./internal/supervisor.js"
+import type { Pid } from "./Process.js"
+import type { CallError } from "./Subject.js"
+import type * as Supervision from "./Supervision.js"
+import { childLayer, ChildLayerTypeId } from "./Supervision.js"
+
+/**
+ * How a supervisor restarts children when one ends.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type Strategy = "OneForOne" | "OneForAll" | "RestForOne"
+
+/**
+ * When a supervisor stops by itself because significant children ended (Erlang's `auto_shutdown`): `Never`,
+ * when any significant child ended for good (`AnySignificant`), or when all of them have (`AllSignificant`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type AutoShutdown = "Never" | "AnySignificant" | "AllSignificant"
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export const BuilderTypeId: unique symbol = Symbol.for("@effect-otp/core/StaticSupervisor/Builder")
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export type BuilderTypeId = typeof BuilderTypeId
+
+/**
+ * The description of a static supervisor; `R` is what starting its children requires.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Builder<out R = never> extends Pipeable {
+  readonly [BuilderTypeId]: { readonly _R: (_: never) => R }
+  readonly strategy: Strategy
+  readonly tolerance: Supervision.Tolerance
+  readonly autoShutdown: AutoShutdown
+  readonly children: ReadonlyArray<Supervision.ChildSpecification<unknown, R>>
+}
+
+/**
+ * A running static supervisor, for introspection (`whichChildren`, `countChildren`, `terminateChild`,
+ * `restartChild`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Supervisor {
+  readonly pid: Pid
+}
+
+class BuilderImpl implements Builder<any> {
+  readonly [BuilderTypeId] = { _R: (_: never) => _ }
+  constructor(
+    readonly strategy: Strategy,
+    readonly tolerance: Supervision.Tolerance,
+    readonly schedule: Schedule.Schedule<unknown, ExitReason> | undefined,
+    readonly autoShutdown: AutoShutdown,
+    readonly children: ReadonlyArray<Supervision.ChildSpecification<unknown, any>>
+  ) {}
+  with(fields: Partial<Pick<BuilderImpl, "tolerance" | "schedule" | "autoShutdown" | "children">>): BuilderImpl {
+    return new BuilderImpl(
+      this.strategy,
+      fields.tolerance ?? this.tolerance,
+      "schedule" in fields ? fields.schedule : this.schedule,
+      fields.autoShutdown ?? this.autoShutdown,
+      fields.children ?? this.children
+    )
+  }
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+const impl = (builder: Builder<any>): BuilderImpl => builder as unknown as BuilderImpl
+
+const new_ = (strategy: Strategy): Builder =>
+  new BuilderImpl(strategy, internal.DEFAULT_TOLERANCE, undefined, "Never", []) as unknown as Builder
+
+export {
+  /**
+   * A static supervisor with a strategy, no children yet, a tolerance of 2 restarts in 5 seconds, no restart delay
+   * and autoShutdown `Never`.
+   *
+   * @since 1.0.0
+   * @category constructors
+   */
+  new_ as new
+}
+
+/**
+ * Sets the restart intensity: more than `intensity` restarts within `period` and the supervisor gives up (stops its
+ * children, exits `Shutdown`). An intensity of 0 means no restart at all.
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const restartTolerance: {
+  (tolerance: Supervision.Tolerance): <R>(self: Builder<R>) => Builder<R>
+  <R>(self: Builder<R>, tolerance: Supervision.Tolerance): Builder<R>
+} = dual(2, <R>(self: Builder<R>, tolerance: Supervision.Tolerance): Builder<R> => impl(self).with({ tolerance }))
+
+/**
+ * Spaces restarts with a `Schedule` fed with the exit reason of each child that is restarted: the delay of each step
+ * is how long the supervisor waits before restarting (it keeps serving meanwhile), and a schedule that ends makes
+ * the supervisor give up as if its intensity were exceeded. The restart tolerance still applies on top. A failed
+ * restart attempt is one more step.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import { StaticSupervisor } from "@effect-otp/core"
+ *
+ * // 100 ms, 200 ms, 400 ms... up to 5 s, with jitter; back to 100 ms after a quiet minute.
+ * const backoff = Schedule.exponential("100 millis").pipe(
+ *   Schedule.jittered,
+ *   Schedule.either(Schedule.spaced("5 seconds")),
+ *   Schedule.resetAfter("1 minute")
+ * )
+ * const builder = StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartSchedule(backoff))
+ * ```
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const restartSchedule: {
+  (schedule: Schedule.Schedule<unknown, ExitReason>): <R>(self: Builder<R>) => Builder<R>
+  <R>(self: Builder<R>, schedule: Schedule.Schedule<unknown, ExitReason>): Builder<R>
+} = dual(
+  2,
+  <R>(self: Builder<R>, schedule: Schedule.Schedule<unknown, ExitReason>): Builder<R> => impl(self).with({ schedule })
+)
+
+/**
+ * Sets when significant children make the supervisor stop (Erlang's `auto_shutdown`).
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const autoShutdown: {
+  (autoShutdown: AutoShutdown): <R>(self: Builder<R>) => Builder<R>
+  <R>(self: Builder<R>, autoShutdown: AutoShutdown): Builder<R>
+} = dual(2, <R>(self: Builder<R>, autoShutdown: AutoShutdown): Builder<R> => impl(self).with({ autoShutdown }))
+
+/**
+ * Adds a child. Children start in the order they were added; their ids are their positions, from 0.
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const add: {
+  <D, R2>(child: Supervision.ChildSpecification<D, R2>): <R>(self: Builder<R>) => Builder<R | R2>
+  <R, D, R2>(self: Builder<R>, child: Supervision.ChildSpecification<D, R2>): Builder<R | R2>
+} = dual(
+  2,
+  <R, D, R2>(self: Builder<R>, child: Supervision.ChildSpecification<D, R2>): Builder<R | R2> =>
+    impl(self).with({ children: [...impl(self).children, child as any] })
+)
+
+const strategies: ReadonlyArray<Strategy> = ["OneForOne", "OneForAll", "RestForOne"]
+const autoShutdowns: ReadonlyArray<AutoShutdown> = ["Never", "AnySignificant", "AllSignificant"]
+
+/** Validates the builder and makes the supervisor's configuration, or names what is wrong. */
+const configure = (
+  builder: BuilderImpl,
+  context: Context.Context<never>
+): internal.Config | internal.InvalidSpecification => {
+  if (!strategies.includes(builder.strategy)) {
+    return new internal.InvalidSpecification({
+      field: "strategy",
+      detail: `${String(builder.strategy)} is not OneForOne, OneForAll or RestForOne`
+    })
+  }
+  if (!autoShutdowns.includes(builder.autoShutdown)) {
+    return new internal.InvalidSpecification({
+      field: "autoShutdown",
+      detail: `${String(builder.autoShutdown)} is not Never, AnySignificant or AllSignificant`
+    })
+  }
+  const period = internal.validateTolerance(builder.tolerance)
+  if (typeof period !== "number") return period
+  const children: Array<internal.ChildRecord> = []
+  for (let id = 0; id < builder.children.length; id++) {
+    const child = builder.children[id] as unknown as internal.ChildSpecImpl
+    const shutdown = internal.validateChild(child, `children[${id}]`, builder.autoShutdown)
+    if (typeof shutdown !== "number") return shutdown
+    children.push(new internal.ChildRecord(id, child, shutdown))
+  }
+  const window = internal.intensityWindow(builder.tolerance.intensity, period) as Schedule.Schedule<
+    unknown,
+    ExitReason
+  >
+  return {
+    kind: "static",
+    strategy: builder.strategy,
+    schedule: builder.schedule === undefined ? window : Schedule.intersect(window, builder.schedule),
+    autoShutdown: builder.autoShutdown,
+    children,
+    context
+  }
+}
+
+/**
+ * Starts the supervisor in the current `Scope`, linked to the caller: it starts its children in order and returns
+ * once they all started. If one fails to start, those already started are stopped in reverse order and `start`
+ * fails with `InitFailed` whose reason is a `ChildFailedToStart` (which child, and its own error). An invalid
+ * specification fails with `InitFailed` whose reason is an `InvalidSpecification` naming the field.
+ *
+ * @since 1.0.0
+ * @category running
+ */
+export const start = <R>(builder: Builder<R>): Effect.Effect<Started<Supervisor>, StartError, Scope.Scope | R> =>
+  Effect.flatMap(Effect.context<R>(), (context) => {
+    const config = configure(impl(builder), context as Context.Context<never>)
+    if (config instanceof internal.InvalidSpecification) return Effect.fail(new InitFailed({ reason: config }))
+    return internal.start(config, undefined) as any
+  })
+
+/**
+ * The supervisor as a child of another supervisor (a supervisor child: `Infinity` to shut down, so it stops its own
+ * children first).
+ *
+ * @since 1.0.0
+ * @category running
+ */
+export const supervised = <R>(builder: Builder<R>): Supervision.ChildSpecification<Supervisor, R> =>
+  internal.supervisor(start(builder) as any) as any
+
+const handle = (supervisor: Supervisor): internal.SupervisorHandle => supervisor as unknown as internal.SupervisorHandle
+
+const request = <A>(
+  supervisor: Supervisor,
+  make: (replyTo: subject.SubjectImpl<any>) => internal.Request
+): Effect.Effect<A, CallError> =>
+  subject.call(handle(supervisor).subject, make, Infinity) as Effect.Effect<A, CallError>
+
+/**
+ * Erlang's `which_children`: every child, in start order, with its id, pid (when running), restart type and kind.
+ *
+ * @since 1.0.0
+ * @category introspection
+ */
+export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArray<Supervision.ChildInfo>, CallError> =>
+  request(supervisor, (replyTo) => ({ _tag: "WhichChildren", replyTo }))
+
+/**
+ * Erlang's `count_children`.
+ *
+ * @since 1.0.0
+ * @category introspection
+ */
+export const countChildren = (supervisor: Supervisor): Effect.Effect<Supervision.ChildCount, CallError> =>
+  request(supervisor, (replyTo) => ({ _tag: "CountChildren", replyTo }))
+
+/**
+ * Stops a child (its shutdown protocol) without restarting it; its specification stays, so `restartChild` can start
+ * it again (a temporary child is forgotten instead). This is not a restart: it does not count towards intensity.
+ *
+ * @since 1.0.0
+ * @category introspection
+ */
+export const terminateChild: {
+  (id: number): (supervisor: Supervisor) => Effect.Effect<void, CallError | internal.ChildNotFound>
+  (supervisor: Supervisor, id: number): Effect.Effect<void, CallError | internal.ChildNotFound>
+} = dual(
+  2,
+  (supervisor: Supervisor, id: number): Effect.Effect<void, CallError | internal.ChildNotFound> =>
+    Effect.flatMap(
+      request<internal.Reply<void>>(supervisor, (replyTo) => ({ _tag: "TerminateChild", child: id, replyTo })),
+      internal.failOnError
+    )
+)
+
+/**
+ * Starts again a child that `terminateChild` stopped (or that ended and was not restarted); returns its new pid.
+ * Fails with `ChildRunning` if it runs, `ChildNotFound` for an unknown id, or the child's `StartError`.
+ *
+ * @since 1.0.0
+ * @category introspection
+ */
+export const restartChild: {
+  (id: number): (
+    supervisor: Supervisor
+  ) => Effect.Effect<Pid, CallError | StartError | internal.ChildNotFound | internal.ChildRunning>
+  (
+    supervisor: Supervisor,
+    id: number
+  ): Effect.Effect<Pid, CallError | StartError | internal.ChildNotFound | internal.ChildRunning>
+} = dual(
+  2,
+  (
+    supervisor: Supervisor,
+    id: number
+  ): Effect.Effect<Pid, CallError | StartError | internal.ChildNotFound | internal.ChildRunning> =>
+    Effect.flatMap(
+      request<internal.Reply<Pid>>(supervisor, (replyTo) => ({ _tag: "RestartChild", id, replyTo })),
+      internal.failOnError
+    )
+)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Layers
+// ---------------------------------------------------------------------------------------------------------------
+
+type LayerOut<L> = L extends Supervision.ChildLayer<infer ROut, infer _E, infer _RIn> ? ROut : never
+type LayerError<L> = L extends Supervision.ChildLayer<infer _ROut, infer E, infer _RIn> ? E : never
+type LayerIn<L> = L extends Supervision.ChildLayer<infer _ROut, infer _E, infer RIn> ? RIn : never
+
+/**
+ * A supervisor as a Layer whose children are child layers (`Actor.toLayer`, `FactorySupervisor.toLayer`, nested
+ * `StaticSupervisor.layer`s): building it starts the supervisor with the builder's own children and then one child
+ * per layer, in order, and provides every service the child layers provide. Those services are stable (named
+ * subjects, named supervisors), so they keep working when the supervisor restarts the children behind them. A child
+ * layer may use the services of the child layers before it. Closing the layer's scope stops the tree in reverse
+ * order. The result is itself a child layer, so supervisors nest.
+ *
+ * @example
+ * ```ts
+ * import { Context, Effect, Layer } from "effect"
+ * import { Actor, StaticSupervisor, Subject } from "@effect-otp/core"
+ *
+ * class Counter extends Context.Tag("app/Counter")<Counter, Subject.Subject<number>>() {}
+ *
+ * const CounterLive = Actor.toLayer(Counter, Actor.new(0).pipe(Actor.onMessage((n, k: number) => Effect.succeed(Actor.continue(n + k)))))
+ * const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive)
+ *
+ * const main = Effect.gen(function*() {
+ *   const counter = yield* Counter
+ *   yield* Subject.send(counter, 1)
+ * })
+ * Effect.runPromise(main.pipe(Effect.provide(AppLive), Effect.scoped))
+ * ```
+ *
+ * @since 1.0.0
+ * @category layers
+ */
+export const layer = <R, const Children extends ReadonlyArray<Supervision.ChildLayer<any, any, any>>>(
+  builder: Builder<R>,
+  ...children: Children
+): Supervision.ChildLayer<
+  LayerOut<Children[number]>,
+  LayerError<Children[number]> | StartError,
+  Exclude<LayerIn<Children[number]>, LayerOut<Children[number]>> | Exclude<R, Scope.Scope>
+> =>
+  childLayer(
+    Effect.gen(function*() {
+      let context = Context.empty() as Context.Context<unknown>
+      let withChildren = impl(builder)
+      for (const child of children) {
+        const described = yield* Effect.provide(child[ChildLayerTypeId], context as Context.Context<never>)
+        withChildren = withChildren.with({ children: [...withChildren.children, described.child] })
+        context = Context.merge(context, described.context)
+      }
+      return { child: supervised(withChildren) as Supervision.ChildSpecification<unknown>, context }
+    })
+  ) as any
