@@ -67,3 +67,17 @@ export * as StaticSupervisor from "./StaticSupervisor.js"
  * @since 1.0.0
  */
 export * as FactorySupervisor from "./FactorySupervisor.js"
+
+/**
+ * Tasks: compute a value in another process and hand it back; bounded concurrent maps.
+ *
+ * @since 1.0.0
+ */
+export * as Task from "./Task.js"
+
+/**
+ * A typed process registry with unique or duplicate keys (Elixir's Registry).
+ *
+ * @since 1.0.0
+ */
+export * as Registry from "./Registry.js"

@@ -148,6 +148,8 @@ export class ProcessState {
   messagesIn = 0
   /** Messages this process sent. */
   messagesOut = 0
+  /** Run when the process dies, before its links and monitors fire (registry entries leave with it). */
+  exitHooks: Set<() => void> | undefined = undefined
 
   constructor(implicit: boolean, startedAt: number) {
     this.pid = new Pid(nextPid++, this)
@@ -238,6 +240,11 @@ export const died = (self: ProcessState, reason: ExitReason): void => {
   if (self.timers !== undefined) {
     for (const timer of self.timers) timer.cancel()
     self.timers = undefined
+  }
+  const hooks = self.exitHooks
+  self.exitHooks = undefined
+  if (hooks !== undefined) {
+    for (const hook of hooks) hook()
   }
   self.mailbox.clear()
   self.fiber = undefined

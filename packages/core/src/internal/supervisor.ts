@@ -638,7 +638,12 @@ class Core {
         if (this.children.length >= max) {
           return this.reply(request.replyTo, { ok: false, error: new MaxChildren({ max }) })
         }
-        const spec = this.config.template!(request.arg)
+        let spec: ChildSpecImpl
+        try {
+          spec = this.config.template!(request.arg)
+        } catch (defect) {
+          return this.reply(request.replyTo, { ok: false, error: new InitFailed({ reason: defect }) })
+        }
         const child = new ChildRecord(this.nextId++, spec, this.config.templateShutdown!, request.arg)
         this.children.push(child)
         return Effect.matchEffect(this.startChild(child), {

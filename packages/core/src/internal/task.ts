@@ -1,0 +1,213 @@
+/**
+ * Tasks: an effect computed in a linked process owned by the caller, its result handed back as a message (Gleam's
+ * `gleam/otp/task`, Elixir's `Task`).
+ *
+ * The owner monitors the task with the task's reply tag, so the result and the task's death arrive under the same
+ * tag, in order: `await` is a selective receive of the first of the two.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import type { ExitReason } from "./exitReason.js"
+import { killed, shutdown as shutdownReason } from "./exitReason.js"
+import type { MonitorImpl, Pid, ProcessState } from "./process.js"
+import { awaitExit, CalleeExited, exitSignal, monitor, spawn, terminate, unlink, withSelf } from "./process.js"
+import { describeMillis, matchTag, receiveMatching, Tag } from "./subject.js"
+import { clockOf, schedule } from "./timer.js"
+
+/** @internal */
+export class TaskTimeout extends Data.TaggedError("TaskTimeout")<{ readonly timeout: string }> {
+  override get message() {
+    return `the task did not finish within ${this.timeout}`
+  }
+}
+
+/** @internal */
+export class TaskExited extends Data.TaggedError("TaskExited")<{ readonly reason: ExitReason }> {
+  override get message() {
+    const reason = this.reason
+    const text = reason._tag === "Abnormal" ?
+      `Abnormal(${Cause.isCause(reason.reason) ? Cause.pretty(reason.reason) : String(reason.reason)})` :
+      reason._tag
+    return `the task exited without a result: ${text}`
+  }
+}
+
+/** @internal */
+export const TaskTypeId: unique symbol = Symbol.for("@effect-otp/core/Task")
+
+/** The outcome of a task once known: its exit (value or typed failure), or how it died without one. */
+type Outcome<A, E> = Exit.Exit<A, E> | TaskExited
+
+/** @internal */
+export class TaskImpl<A, E> {
+  readonly [TaskTypeId] = { _A: (_: never) => _, _E: (_: never) => _ }
+  outcome: Outcome<A, E> | undefined = undefined
+  constructor(
+    readonly process: ProcessState,
+    readonly owner: ProcessState,
+    readonly tag: Tag,
+    readonly ref: MonitorImpl
+  ) {}
+  get pid(): Pid {
+    return this.process.pid
+  }
+  toString() {
+    return `Task(${this.process.pid.toString()})`
+  }
+  toJSON() {
+    return { _id: "Task", pid: this.process.pid.toString() }
+  }
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+
+  /** Records the outcome and forgets the monitor, and anything it left in the owner's mailbox. */
+  settle(outcome: Outcome<A, E>): Outcome<A, E> {
+    this.outcome = outcome
+    this.tag.active = false
+    this.process.monitoredBy?.delete(this.ref)
+    if (this.owner.mailbox.length > 0) this.owner.mailbox.removeWhere((envelope) => envelope.tag === this.tag)
+    return outcome
+  }
+
+  fromMessage(value: unknown): Outcome<A, E> {
+    if (value instanceof CalleeExited) return this.settle(new TaskExited({ reason: value.reason }))
+    return this.settle(value as Exit.Exit<A, E>)
+  }
+}
+
+/** @internal */
+export const async = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  linked: boolean = true
+): Effect.Effect<TaskImpl<A, E>, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
+  withSelf((owner) => {
+    const tag = new Tag()
+    const deliver = (exit: Exit.Exit<A, E>) =>
+      Effect.sync(() => {
+        if (tag.active && owner.alive) owner.mailbox.deliver(tag, exit)
+      })
+    const body = Effect.matchCauseEffect(effect, {
+      onSuccess: (value) => deliver(Exit.succeed(value)),
+      // A typed failure is a result: the task hands it over and exits Normal. A defect or an interruption is a
+      // crash, and travels through the link.
+      onFailure: (cause) =>
+        Option.isSome(Cause.failureOption(cause)) && !Cause.isDie(cause) && !Cause.isInterrupted(cause) ?
+          deliver(Exit.failCause(cause)) :
+          Effect.failCause(cause)
+    })
+    return Effect.map(spawn(body, linked), (child) => new TaskImpl<A, E>(child, owner, tag, monitor(owner, child, tag)))
+  })
+
+const ownerOnly = <A, E, X, Y>(
+  task: TaskImpl<A, E>,
+  what: string,
+  f: (self: ProcessState) => Effect.Effect<X, Y>
+): Effect.Effect<X, Y> =>
+  withSelf((self) => {
+    if (self !== task.owner) {
+      return Effect.dieMessage(
+        `${what}: only the owner of ${task.toString()} (${task.owner.pid.toString()}) may do this, not ${self.pid.toString()}`
+      )
+    }
+    return f(self)
+  })
+
+/** Waits up to `millis` for the outcome; `undefined` on timeout. @internal */
+export const outcome = <A, E>(task: TaskImpl<A, E>, millis: number, what: string) =>
+  ownerOnly(task, what, (self) => {
+    if (task.outcome !== undefined) return Effect.succeed<Outcome<A, E> | undefined>(task.outcome)
+    return Effect.catchAll(
+      receiveMatching<unknown, undefined>(self, millis, matchTag(task.tag), () => undefined),
+      () => Effect.succeed(undefined)
+    ).pipe(Effect.map((value) => value === undefined ? undefined : task.fromMessage(value)))
+  })
+
+const toEffect = <A, E>(outcome: Outcome<A, E>): Effect.Effect<A, E | TaskExited> =>
+  outcome instanceof TaskExited ? Effect.fail(outcome) : outcome
+
+/** @internal */
+export const await_ = <A, E>(task: TaskImpl<A, E>, millis: number): Effect.Effect<A, E | TaskTimeout | TaskExited> =>
+  Effect.flatMap(
+    outcome(task, millis, "Task.await"),
+    (result): Effect.Effect<A, E | TaskTimeout | TaskExited> =>
+      result === undefined ? Effect.fail(new TaskTimeout({ timeout: describeMillis(millis) })) : toEffect(result)
+  )
+
+/** @internal */
+export const awaitAll = <A, E>(
+  tasks: Iterable<TaskImpl<A, E>>,
+  millis: number
+): Effect.Effect<ReadonlyArray<Either.Either<A, E | TaskTimeout | TaskExited>>> =>
+  withSelf((_, fiber) => {
+    const clock = clockOf(fiber)
+    const deadline = clock.unsafeCurrentTimeMillis() + millis
+    return Effect.forEach(tasks, (task) =>
+      Effect.suspend(() => {
+        const left = Math.max(0, deadline - clock.unsafeCurrentTimeMillis())
+        return Effect.either(
+          Effect.flatMap(
+            outcome(task, left, "Task.awaitAll"),
+            (result): Effect.Effect<A, E | TaskTimeout | TaskExited> =>
+              result === undefined
+                ? Effect.fail(new TaskTimeout({ timeout: describeMillis(millis) }))
+                : toEffect(result)
+          )
+        )
+      }))
+  })
+
+const toExit = <A, E>(outcome: Outcome<A, E>): Exit.Exit<A, E> =>
+  outcome instanceof TaskExited ? Exit.die(outcome) : outcome
+
+/** @internal */
+export const yield_ = <A, E>(task: TaskImpl<A, E>, millis: number): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
+  Effect.map(
+    outcome(task, millis, "Task.yield"),
+    (result) => result === undefined ? Option.none() : Option.some(toExit(result))
+  )
+
+/**
+ * Stops the task (unlinked first, so the owner is not signalled): `Shutdown` then kill after `millis`, or a kill at
+ * once when `millis` is negative (BrutalKill). Returns the outcome if the task had one before it was stopped.
+ * @internal
+ */
+export const shutdown = <A, E>(task: TaskImpl<A, E>, millis: number): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
+  ownerOnly(task, "Task.shutdown", (self) =>
+    Effect.suspend(() => {
+      if (task.outcome !== undefined) return Effect.succeed(Option.some(toExit(task.outcome)))
+      const child = task.process
+      const ended = !child.alive
+      unlink(self, child)
+      const stop: Effect.Effect<unknown> = ended ?
+        Effect.void :
+        millis < 0 ?
+        Effect.suspend(() => {
+          terminate(child, killed)
+          return awaitExit(child)
+        }) :
+        withSelf((_, fiber) => {
+          exitSignal(child, self.pid, shutdownReason)
+          const cancel = schedule(clockOf(fiber), millis, () => terminate(child, killed))
+          return Effect.ensuring(awaitExit(child), Effect.sync(cancel))
+        })
+      return Effect.map(stop, () => {
+        const found = self.mailbox.take(matchTag(task.tag))
+        if (found === undefined) {
+          task.settle(new TaskExited({ reason: child.reason ?? killed }))
+          return Option.none()
+        }
+        const result = task.fromMessage(found[1].value)
+        // A death we caused is not an outcome of the task; one it met before is.
+        if (result instanceof TaskExited && !ended) return Option.none()
+        return Option.some(toExit(result))
+      })
+    }))
