@@ -361,6 +361,12 @@ export const restartChild: {
 type LayerOut<L> = L extends Supervision.ChildLayer<infer ROut, infer _E, infer _RIn> ? ROut : never
 type LayerError<L> = L extends Supervision.ChildLayer<infer _ROut, infer E, infer _RIn> ? E : never
 type LayerIn<L> = L extends Supervision.ChildLayer<infer _ROut, infer _E, infer RIn> ? RIn : never
+/** What child layers need from outside, in order: each may use the services of the ones before it. */
+type RequiredInOrder<Children extends ReadonlyArray<unknown>, Provided = never> = Children extends
+  readonly [infer Head, ...infer Tail] ?
+  Exclude<LayerIn<Head>, Provided> | RequiredInOrder<Tail, Provided | LayerOut<Head>>
+  : Children extends readonly [] ? never
+  : Exclude<LayerIn<Children[number]>, LayerOut<Children[number]>>
 
 /**
  * A supervisor as a Layer whose children are child layers (`Actor.toLayer`, `FactorySupervisor.toLayer`, nested
@@ -396,7 +402,7 @@ export const layer = <R, const Children extends ReadonlyArray<Supervision.ChildL
 ): Supervision.ChildLayer<
   LayerOut<Children[number]>,
   LayerError<Children[number]> | StartError,
-  Exclude<LayerIn<Children[number]>, LayerOut<Children[number]>> | Exclude<R, Scope.Scope>
+  RequiredInOrder<Children> | Exclude<R, Scope.Scope>
 > =>
   childLayer(
     Effect.gen(function*() {

@@ -60,6 +60,26 @@ export class Mailbox {
     this.length++
   }
 
+  /** Hands an envelope to every waiter that selects it, queueing nothing; returns how many took it. */
+  offerToWaiters(tag: unknown, value: unknown): number {
+    const waiters = this.waiters
+    if (waiters === undefined || waiters.length === 0) return 0
+    let woken = 0
+    for (let i = 0; i < waiters.length;) {
+      const waiter = waiters[i]
+      const envelope: Envelope = { tag, value, next: undefined }
+      const handler = waiter.match(envelope)
+      if (handler === undefined) {
+        i++
+        continue
+      }
+      waiters.splice(i, 1)
+      waiter.wake(handler, envelope)
+      woken++
+    }
+    return woken
+  }
+
   /** Removes and returns the first envelope the matcher selects, with its handler. */
   take(match: Matcher): readonly [Handler, Envelope] | undefined {
     let prev: Envelope | undefined = undefined

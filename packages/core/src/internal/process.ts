@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
@@ -291,6 +291,10 @@ export const terminate = (self: ProcessState, reason: ExitReason): void => {
   const fiber = self.fiber
   if (fiber !== undefined) {
     fiber.unsafeInterruptAsFork(FiberId.none)
+    // A kill is immediate, as in Erlang: the process is dead for everyone at once (its links get `Killed`, its
+    // monitors fire, its name is free) while its fiber runs its finalizers; the scope it lives in waits for those.
+    // Other reasons are reported when the fiber has finished, so a process's children are down before it is.
+    if (reason._tag === "Killed") died(self, reason)
   } else if (!self.implicit) {
     died(self, reason)
   }
@@ -507,7 +511,8 @@ export const spawn = <A, E, R>(
               Scope.addFinalizer(
                 lifetime,
                 Effect.suspend(() => {
-                  if (child.status === DEAD) return Effect.void
+                  // Dead (a kill is reported at once): wait for its fiber to have run its finalizers.
+                  if (child.status === DEAD) return Effect.asVoid(Fiber.await(fiber))
                   unlink(parent, child)
                   return shutdownProcess(parent, child, shutdown, shutdownMillis)
                 })

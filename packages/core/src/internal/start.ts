@@ -38,10 +38,12 @@ class Refused {
 /** What a starting child uses to tell its starter how initialisation went. @internal */
 export class Handshake<D> {
   constructor(readonly parent: ProcessState, private readonly tag: Tag) {}
-  /** Links the child to its starter, then lets `start` return `data`. */
+  /** Links the child to its starter, then lets `start` return `data` (nothing if the starter gave up). */
   ok(self: ProcessState, data: D): void {
+    // A starter that gave up (timeout, interruption) is not linked to: it must get no exit signal from the child.
+    if (!this.tag.active) return
     link(self, this.parent)
-    if (this.tag.active) this.parent.mailbox.deliver(this.tag, new Acknowledged(data))
+    this.parent.mailbox.deliver(this.tag, new Acknowledged(data))
   }
   /** Makes `start` fail with `InitFailed(reason)`; the child should then return (exit `Normal`). */
   fail(reason: unknown): void {

@@ -349,6 +349,8 @@ type Next = actor.Next<Core, unknown>
 class Core {
   readonly children: Array<ChildRecord>
   readonly byProcess = new Map<ProcessState, ChildRecord>()
+  /** Processes that were children: a late exit message from one is stale, not an order to stop. */
+  readonly former = new WeakSet<ProcessState>()
   readonly policy: Policy
   nextId: number
   generation = 0
@@ -400,7 +402,10 @@ class Core {
   forget(child: ChildRecord): Effect.Effect<void> {
     const process = child.process
     const scope = child.scope
-    if (process !== undefined) this.byProcess.delete(process)
+    if (process !== undefined) {
+      this.byProcess.delete(process)
+      this.former.add(process)
+    }
     child.process = undefined
     child.scope = undefined
     return scope === undefined ? Effect.void : Scope.close(scope, Exit.void)
@@ -480,8 +485,10 @@ class Core {
   onExit(exit: ExitMessage): Effect.Effect<Next> {
     const child = this.byProcess.get(exit.pid.state)
     if (child === undefined) {
-      // Not a child: a non-Normal exit from the parent, the scope's owner or another linked process means stop.
-      return Effect.succeed(exit.reason._tag === "Normal" ? this.continue : new actor.Stop(exit.reason))
+      // A former child's late exit (it died while being started or stopped) is stale. Otherwise a non-Normal exit
+      // from the parent, the scope's owner or another linked process is the order to stop.
+      if (this.former.has(exit.pid.state) || exit.reason._tag === "Normal") return Effect.succeed(this.continue)
+      return Effect.succeed(new actor.Stop(exit.reason))
     }
     return Effect.zipRight(this.forget(child), this.childExited(child, exit.reason))
   }
@@ -564,7 +571,7 @@ class Core {
           onSuccess: () => startInOrder(index + 1)
         })
       }
-      return Effect.zipRight(stopSiblings, startInOrder(0))
+      return Effect.zipRight(stopSiblings, Effect.suspend(() => startInOrder(0)))
     })
   }
 

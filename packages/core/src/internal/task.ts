@@ -11,10 +11,11 @@ import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import type { ExitReason } from "./exitReason.js"
 import { killed, shutdown as shutdownReason } from "./exitReason.js"
 import type { MonitorImpl, Pid, ProcessState } from "./process.js"
@@ -43,6 +44,9 @@ export class TaskExited extends Data.TaggedError("TaskExited")<{ readonly reason
 /** @internal */
 export const TaskTypeId: unique symbol = Symbol.for("@effect-otp/core/Task")
 
+/** What the owner's other waiting fibers get when one of them took the task's outcome. */
+const SETTLED = Symbol.for("@effect-otp/core/Task/settled")
+
 /** The outcome of a task once known: its exit (value or typed failure), or how it died without one. */
 type Outcome<A, E> = Exit.Exit<A, E> | TaskExited
 
@@ -69,16 +73,26 @@ export class TaskImpl<A, E> {
     return pipeArguments(this, arguments)
   }
 
-  /** Records the outcome and forgets the monitor, and anything it left in the owner's mailbox. */
+  /**
+   * Records the outcome (the first one wins), forgets the monitor and whatever it left in the owner's mailbox,
+   * and wakes the owner's other fibers waiting for this task: they read the recorded outcome.
+   */
   settle(outcome: Outcome<A, E>): Outcome<A, E> {
+    if (this.outcome !== undefined) return this.outcome
     this.outcome = outcome
     this.tag.active = false
     this.process.monitoredBy?.delete(this.ref)
     if (this.owner.mailbox.length > 0) this.owner.mailbox.removeWhere((envelope) => envelope.tag === this.tag)
+    this.owner.mailbox.offerToWaiters(this.tag, SETTLED)
+    this.release()
     return outcome
   }
 
+  /** Set by `async`: closes the task's own scope entry once the task no longer needs watching. */
+  release: () => void = () => {}
+
   fromMessage(value: unknown): Outcome<A, E> {
+    if (value === SETTLED) return this.outcome!
     if (value instanceof CalleeExited) return this.settle(new TaskExited({ reason: value.reason }))
     return this.settle(value as Exit.Exit<A, E>)
   }
@@ -104,7 +118,46 @@ export const async = <A, E, R>(
           deliver(Exit.failCause(cause)) :
           Effect.failCause(cause)
     })
-    return Effect.map(spawn(body, linked), (child) => new TaskImpl<A, E>(child, owner, tag, monitor(owner, child, tag)))
+    // The task lives in a scope of its own, forked from the caller's: when the caller's scope closes first, the
+    // task is stopped and then forgotten (no monitor left, nothing left in the owner's mailbox); once the task has
+    // an outcome, that scope is released, so a long-lived owner does not collect one finalizer per task.
+    return Effect.flatMap(Scope.Scope, (scope) =>
+      Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (own) => {
+        let task: TaskImpl<A, E> | undefined
+        const forget = Effect.sync(() => {
+          if (task === undefined || task.outcome !== undefined) {
+            return
+          }
+          task.tag.active = false
+          task.process.monitoredBy?.delete(task.ref)
+          if (owner.mailbox.length > 0) {
+            owner.mailbox.removeWhere((envelope) =>
+              envelope.tag === tag
+            )
+          }
+        })
+        return Effect.zipRight(
+          Scope.addFinalizer(own, forget),
+          Effect.map(
+            Effect.provideService(spawn(body, linked), Scope.Scope, own),
+            (child) => {
+              task = new TaskImpl<A, E>(child, owner, tag, monitor(owner, child, tag))
+              task.release = () => {
+                const close = () => {
+                  Effect.runFork(Scope.close(own, Exit.void))
+                }
+                // Closing the scope while the task still runs would signal it: wait for its end.
+                if (child.reason !== undefined) close()
+                else {
+                  if (child.exitHooks === undefined) child.exitHooks = new Set()
+                  child.exitHooks.add(close)
+                }
+              }
+              return task
+            }
+          )
+        )
+      }))
   })
 
 const ownerOnly = <A, E, X, Y>(

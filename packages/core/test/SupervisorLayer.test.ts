@@ -1,0 +1,670 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Effect, Fiber, Layer, Option, TestClock } from "effect"
+import {
+  Actor,
+  FactorySupervisor,
+  Name,
+  Process,
+  Selector,
+  StaticSupervisor,
+  Subject,
+  Supervision,
+  System
+} from "../src/index.js"
+import { checkNoProcessLeft } from "./utils.js"
+
+checkNoProcessLeft()
+
+const { ExitReason } = Process
+
+// ---------------------------------------------------------------------------------------------------------------
+// The API.md program
+// ---------------------------------------------------------------------------------------------------------------
+
+type CounterMsg =
+  | { readonly _tag: "Add"; readonly n: number }
+  | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
+  | { readonly _tag: "Crash" }
+
+const handleCounter = (count: number, message: CounterMsg) => {
+  switch (message._tag) {
+    case "Add":
+      return Effect.succeed(Actor.continue(count + message.n))
+    case "Get":
+      return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
+    case "Crash":
+      return Effect.fail("crash requested")
+  }
+}
+
+class Counter extends Context.Tag("app/Counter")<Counter, Subject.Subject<CounterMsg>>() {}
+
+const CounterLive = Actor.toLayer(Counter, Actor.new(0).pipe(Actor.onMessage(handleCounter)))
+
+const get = (counter: Subject.Subject<CounterMsg>) =>
+  Subject.call(counter, (replyTo: Subject.Subject<number>): CounterMsg => ({ _tag: "Get", replyTo }), "1 second")
+
+/**
+ * Right after a crash, a call may fail with CalleeDown (it was queued behind the crash) or NoProcess (the name is
+ * free until the restart registers it again): Erlang's semantics. Retry those, a bounded number of times, letting the
+ * supervisor run in between.
+ */
+const afterRestart = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.tapError(() => Effect.yieldNow()),
+    Effect.retry({ while: (error) => error._tag === "NoProcess" || error._tag === "CalleeDown", times: 1000 })
+  )
+
+const self = Process.self
+
+/** Only the test's own process is left. */
+const onlySelfLeft = Effect.gen(function*() {
+  const me = yield* self
+  assert.deepStrictEqual((yield* Process.list).map(String), [String(me)])
+})
+
+const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
+
+// ---------------------------------------------------------------------------------------------------------------
+// Logging actors: tell a log subject owned by the test when they start and stop
+// ---------------------------------------------------------------------------------------------------------------
+
+type WorkerMsg =
+  | { readonly _tag: "Add"; readonly n: number }
+  | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
+  | { readonly _tag: "Crash" }
+
+const logging = (label: string, log: Subject.Subject<string>) =>
+  Actor.newWithInitialiser(
+    "1 second",
+    (_: Subject.Subject<WorkerMsg>) =>
+      Effect.as(Subject.send(log, `init ${label}`), Actor.initialised<number, WorkerMsg>(0))
+  ).pipe(
+    Actor.onMessage((count: number, message: WorkerMsg) => {
+      switch (message._tag) {
+        case "Add":
+          return Effect.succeed(Actor.continue(count + message.n))
+        case "Get":
+          return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
+        case "Crash":
+          return Effect.succeed(Actor.stopAbnormal("crash"))
+      }
+    }),
+    Actor.onTerminate((_, reason) => Subject.send(log, `stop ${label} ${reason._tag}`))
+  )
+
+const getWorker = (worker: Subject.Subject<WorkerMsg>) =>
+  Subject.call(worker, (replyTo: Subject.Subject<number>): WorkerMsg => ({ _tag: "Get", replyTo }), "1 second")
+
+class A extends Context.Tag("test/A")<A, Subject.Subject<WorkerMsg>>() {}
+class B extends Context.Tag("test/B")<B, Subject.Subject<WorkerMsg>>() {}
+class C extends Context.Tag("test/C")<C, Subject.Subject<WorkerMsg>>() {}
+
+/** Receives `n` log lines. */
+const lines = (log: Subject.Subject<string>, n: number) =>
+  Effect.forEach(Array.from({ length: n }), () => Subject.receive(log, "1 second"))
+
+const nothingMore = (log: Subject.Subject<string>) =>
+  Effect.map(Effect.option(Subject.receive(log, 0)), (received) => {
+    assert.isTrue(Option.isNone(received), `unexpected log line ${JSON.stringify(received)}`)
+  })
+
+describe("Supervisor layers", () => {
+  it.effect("the API.md program: call, crash, call again; the restart shows only as lost state", () =>
+    Effect.gen(function*() {
+      const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive)
+      const program = Effect.gen(function*() {
+        const counter = yield* Counter
+        yield* Subject.send(counter, { _tag: "Add", n: 2 })
+        yield* Subject.send(counter, { _tag: "Add", n: 3 })
+        assert.strictEqual(yield* get(counter), 5)
+        yield* Subject.send(counter, { _tag: "Crash" })
+        assert.strictEqual(yield* afterRestart(get(counter)), 0)
+        yield* Subject.send(counter, { _tag: "Add", n: 1 })
+        assert.strictEqual(yield* get(counter), 1)
+        // and once more
+        yield* Subject.send(counter, { _tag: "Crash" })
+        assert.strictEqual(yield* afterRestart(get(counter)), 0)
+        return "done"
+      })
+      assert.strictEqual(yield* program.pipe(Effect.provide(AppLive), Effect.scoped), "done")
+      yield* onlySelfLeft
+    }))
+
+  it.effect("the tree starts in order when built and stops in reverse order when its scope closes", () =>
+    Effect.gen(function*() {
+      const log = yield* Subject.make<string>()
+      const AppLive = StaticSupervisor.layer(
+        StaticSupervisor.new("OneForOne"),
+        Actor.toLayer(A, logging("A", log)),
+        StaticSupervisor.layer(
+          StaticSupervisor.new("OneForAll"),
+          Actor.toLayer(B, logging("B", log)),
+          Actor.toLayer(C, logging("C", log))
+        )
+      )
+      yield* Effect.scoped(Effect.gen(function*() {
+        const context = yield* Layer.build(AppLive)
+        assert.deepStrictEqual(yield* lines(log, 3), ["init A", "init B", "init C"])
+        assert.strictEqual(yield* getWorker(Context.get(context, C)), 0)
+      }))
+      assert.deepStrictEqual(yield* lines(log, 3), ["stop C Shutdown", "stop B Shutdown", "stop A Shutdown"])
+      yield* nothingMore(log)
+      yield* onlySelfLeft
+    }))
+
+  it.effect("the builder's own children start before the child layers", () =>
+    Effect.gen(function*() {
+      const log = yield* Subject.make<string>()
+      const AppLive = StaticSupervisor.layer(
+        StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.add(Supervision.worker(Actor.start(logging("own", log))))
+        ),
+        Actor.toLayer(A, logging("A", log))
+      )
+      yield* Effect.scoped(Layer.build(AppLive))
+      assert.deepStrictEqual(yield* lines(log, 4), ["init own", "init A", "stop A Shutdown", "stop own Shutdown"])
+    }))
+
+  describe("nested supervisor layers", () => {
+    const tree = (log: Subject.Subject<string>) =>
+      StaticSupervisor.layer(
+        StaticSupervisor.new("OneForOne"),
+        Actor.toLayer(A, logging("A", log)),
+        StaticSupervisor.layer(
+          StaticSupervisor.new("OneForOne"),
+          Actor.toLayer(B, logging("B", log)),
+          Actor.toLayer(C, logging("C", log))
+        )
+      )
+
+    it.effect("provide every service; crashing B restarts B only", () =>
+      Effect.gen(function*() {
+        const log = yield* Subject.make<string>()
+        yield* Effect.gen(function*() {
+          assert.deepStrictEqual(yield* lines(log, 3), ["init A", "init B", "init C"])
+          const [a, b, c] = [yield* A, yield* B, yield* C]
+          yield* Subject.send(a, { _tag: "Add", n: 1 })
+          yield* Subject.send(b, { _tag: "Add", n: 2 })
+          yield* Subject.send(c, { _tag: "Add", n: 3 })
+          assert.deepStrictEqual([yield* getWorker(a), yield* getWorker(b), yield* getWorker(c)], [1, 2, 3])
+
+          yield* Subject.send(b, { _tag: "Crash" })
+          assert.deepStrictEqual(yield* lines(log, 2), ["stop B Abnormal", "init B"])
+          assert.strictEqual(yield* afterRestart(getWorker(b)), 0)
+          assert.deepStrictEqual([yield* getWorker(a), yield* getWorker(c)], [1, 3])
+          yield* nothingMore(log)
+        }).pipe(Effect.provide(tree(log)), Effect.scoped)
+        yield* lines(log, 3)
+        yield* onlySelfLeft
+      }))
+
+    it.effect("escalation: B crashing too often restarts the inner subtree under the outer supervisor", () =>
+      Effect.gen(function*() {
+        const log = yield* Subject.make<string>()
+        yield* Effect.gen(function*() {
+          assert.deepStrictEqual(yield* lines(log, 3), ["init A", "init B", "init C"])
+          const [a, b, c] = [yield* A, yield* B, yield* C]
+          yield* Subject.send(a, { _tag: "Add", n: 1 })
+          yield* Subject.send(c, { _tag: "Add", n: 3 })
+          assert.deepStrictEqual([yield* getWorker(a), yield* getWorker(c)], [1, 3])
+          // two restarts are tolerated (2 in 5 seconds)
+          for (let i = 0; i < 2; i++) {
+            yield* Subject.send(b, { _tag: "Crash" })
+            assert.deepStrictEqual(yield* lines(log, 2), ["stop B Abnormal", "init B"])
+            assert.strictEqual(yield* afterRestart(getWorker(b)), 0)
+          }
+          assert.strictEqual(yield* getWorker(c), 3, "C was left alone so far")
+          // the third is one too many: the inner supervisor stops C and exits Shutdown; the outer one restarts it
+          yield* Subject.send(b, { _tag: "Crash" })
+          assert.deepStrictEqual(yield* lines(log, 4), ["stop B Abnormal", "stop C Shutdown", "init B", "init C"])
+          assert.strictEqual(yield* afterRestart(getWorker(b)), 0)
+          assert.strictEqual(yield* afterRestart(getWorker(c)), 0, "C was restarted with the subtree")
+          assert.strictEqual(yield* getWorker(a), 1, "A was not restarted")
+          yield* Subject.send(b, { _tag: "Add", n: 5 })
+          assert.strictEqual(yield* getWorker(b), 5)
+          yield* nothingMore(log)
+        }).pipe(Effect.provide(tree(log)), Effect.scoped)
+        assert.deepStrictEqual(yield* lines(log, 3), ["stop C Shutdown", "stop B Shutdown", "stop A Shutdown"])
+        yield* onlySelfLeft
+      }))
+
+    it.effect("escalation all the way: the outer supervisor giving up reaches the process that built the layer", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const log = yield* Subject.make<string>()
+        const AppLive = StaticSupervisor.layer(
+          StaticSupervisor.new("OneForOne").pipe(
+            StaticSupervisor.restartTolerance({ intensity: 0, period: "1 second" })
+          ),
+          Actor.toLayer(A, logging("A", log))
+        )
+        yield* Effect.gen(function*() {
+          yield* lines(log, 1)
+          yield* Subject.send(yield* A, { _tag: "Crash" })
+          const exit = yield* Selector.receive(trapped, "1 second")
+          assert.deepStrictEqual(exit.reason, ExitReason.Shutdown())
+          assert.deepStrictEqual(yield* lines(log, 1), ["stop A Abnormal"])
+          assert.strictEqual((yield* Effect.flip(getWorker(yield* A)))._tag, "NoProcess")
+        }).pipe(Effect.provide(AppLive), Effect.scoped)
+        yield* onlySelfLeft
+      }))
+  })
+
+  it.effect("a later child layer uses the service of an earlier sibling, also across the sibling's restarts", () =>
+    Effect.gen(function*() {
+      type DoublerMsg = { readonly replyTo: Subject.Subject<number> }
+      class Doubler extends Context.Tag("app/Doubler")<Doubler, Subject.Subject<DoublerMsg>>() {}
+      const DoublerLive = Actor.toLayer(
+        Doubler,
+        Actor.new(null).pipe(
+          Actor.onMessage((state: null, message: DoublerMsg) =>
+            Effect.gen(function*() {
+              const counter = yield* Counter
+              const n = yield* afterRestart(get(counter))
+              yield* Subject.send(message.replyTo, n * 2)
+              return Actor.continue(state)
+            }).pipe(Effect.orDie)
+          )
+        )
+      )
+      const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive, DoublerLive)
+      // the sibling's requirement is met inside the layer: nothing is left to provide
+      void (AppLive satisfies Layer.Layer<Counter | Doubler, Actor.StartError, never>)
+      yield* Effect.gen(function*() {
+        const counter = yield* Counter
+        const doubler = yield* Doubler
+        const double = Subject.call(doubler, (replyTo: Subject.Subject<number>) => ({ replyTo }), "1 second")
+        yield* Subject.send(counter, { _tag: "Add", n: 21 })
+        assert.strictEqual(yield* double, 42)
+        yield* Subject.send(counter, { _tag: "Crash" })
+        assert.strictEqual(yield* afterRestart(get(counter)), 0)
+        yield* Subject.send(counter, { _tag: "Add", n: 4 })
+        assert.strictEqual(yield* double, 8)
+      }).pipe(Effect.provide(AppLive), Effect.scoped)
+      yield* onlySelfLeft
+    }))
+
+  it.effect("services provided from outside the tree reach its children, in init and handlers, also after a restart", () =>
+    Effect.gen(function*() {
+      class Prefix extends Context.Tag("test/Prefix")<Prefix, string>() {}
+      type GreeterMsg =
+        | { readonly _tag: "Greet"; readonly name: string; readonly replyTo: Subject.Subject<string> }
+        | { readonly _tag: "Crash" }
+      class Greeter extends Context.Tag("test/Greeter")<Greeter, Subject.Subject<GreeterMsg>>() {}
+      const GreeterLive = Actor.toLayer(
+        Greeter,
+        Actor.newWithInitialiser(
+          "1 second",
+          (_: Subject.Subject<GreeterMsg>) =>
+            Effect.map(Prefix, (prefix) => Actor.initialised<string, GreeterMsg>(`${prefix}!`))
+        ).pipe(
+          Actor.onMessage((initPrefix: string, message: GreeterMsg) =>
+            message._tag === "Crash" ?
+              Effect.succeed(Actor.stopAbnormal("crash")) :
+              Effect.gen(function*() {
+                const prefix = yield* Prefix
+                yield* Subject.send(message.replyTo, `${initPrefix} ${prefix} ${message.name}`)
+                return Actor.continue(initPrefix)
+              })
+          )
+        )
+      )
+      const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), GreeterLive).pipe(
+        Layer.provide(Layer.succeed(Prefix, "hello"))
+      )
+      yield* Effect.gen(function*() {
+        const greeter = yield* Greeter
+        const greet = Subject.call(
+          greeter,
+          (replyTo: Subject.Subject<string>): GreeterMsg => ({ _tag: "Greet", name: "joe", replyTo }),
+          "1 second"
+        )
+        assert.strictEqual(yield* greet, "hello! hello joe")
+        yield* Subject.send(greeter, { _tag: "Crash" })
+        assert.strictEqual(yield* afterRestart(greet), "hello! hello joe")
+      }).pipe(Effect.provide(AppLive), Effect.scoped)
+      yield* onlySelfLeft
+    }))
+
+  describe("FactorySupervisor.toLayer", () => {
+    type SessionMsg = { readonly _tag: "User"; readonly replyTo: Subject.Subject<string> }
+    const session = (user: string) =>
+      Actor.new(user).pipe(
+        Actor.onMessage((state: string, message: SessionMsg) =>
+          Effect.as(Subject.send(message.replyTo, state), Actor.continue(state))
+        ),
+        Actor.start
+      )
+    class Sessions extends Context.Tag("app/Sessions")<
+      Sessions,
+      FactorySupervisor.FactorySupervisor<string, Subject.Subject<SessionMsg>>
+    >() {}
+    const userOf = (subject: Subject.Subject<SessionMsg>) =>
+      Subject.call(subject, (replyTo: Subject.Subject<string>): SessionMsg => ({ _tag: "User", replyTo }), "1 second")
+
+    it.effect("startChild via the service, also after the factory supervisor was killed and restarted", () =>
+      Effect.gen(function*() {
+        const name = Name.make<FactorySupervisor.Message<string, Subject.Subject<SessionMsg>>>("sessions")
+        const SessionsLive = FactorySupervisor.toLayer(
+          Sessions,
+          FactorySupervisor.workerChild(session).pipe(FactorySupervisor.named(name))
+        )
+        const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive, SessionsLive)
+        yield* Effect.gen(function*() {
+          const sessions = yield* Sessions
+          const alice = yield* FactorySupervisor.startChild(sessions, "alice")
+          assert.strictEqual(yield* userOf(alice.data), "alice")
+          const first = Option.getOrThrow(yield* Process.whereis(name))
+
+          yield* Process.kill(first)
+          assert.deepStrictEqual(yield* Process.awaitExit(first), ExitReason.Killed())
+          // its children went with it (with which reason: see FactorySupervisor.test.ts, "kill")
+          yield* Process.awaitExit(alice.pid)
+          const bob = yield* afterRestart(FactorySupervisor.startChild(sessions, "bob"))
+          assert.strictEqual(yield* userOf(bob.data), "bob")
+          const second = Option.getOrThrow(yield* Process.whereis(name))
+          assert.notStrictEqual(String(second), String(first))
+          // the restarted factory supervisor starts empty: its children were not carried over
+          assert.deepStrictEqual((yield* FactorySupervisor.countChildren(sessions)).specs, 1)
+          // the sibling was not touched
+          assert.strictEqual(yield* get(yield* Counter), 0)
+        }).pipe(Effect.provide(AppLive), Effect.scoped)
+        yield* onlySelfLeft
+      }))
+
+    it.effect("an unnamed factory supervisor that gives up (intensity) is restarted; the service keeps working", () =>
+      Effect.gen(function*() {
+        const log = yield* Subject.make<string>()
+        const SessionsLive = FactorySupervisor.toLayer(Sessions, FactorySupervisor.workerChild(session))
+        const AppLive = StaticSupervisor.layer(
+          StaticSupervisor.new("OneForOne"),
+          Actor.toLayer(A, logging("A", log)),
+          SessionsLive
+        )
+        yield* Effect.gen(function*() {
+          yield* lines(log, 1)
+          const sessions = yield* Sessions
+          let pid = (yield* FactorySupervisor.startChild(sessions, "carol")).pid
+          const kept = yield* FactorySupervisor.startChild(sessions, "dave")
+          // 2 restarts are tolerated; the third kill makes the factory supervisor give up
+          for (let i = 0; i < 2; i++) {
+            yield* Process.kill(pid)
+            yield* Process.awaitExit(pid)
+            const children = yield* afterRestart(FactorySupervisor.whichChildren(sessions))
+            pid = Option.getOrThrow(children[0].pid)
+          }
+          yield* Process.kill(pid)
+          // dave goes down with the factory supervisor
+          assert.deepStrictEqual(yield* Process.awaitExit(kept.pid), ExitReason.Shutdown())
+          const erin = yield* afterRestart(FactorySupervisor.startChild(sessions, "erin"))
+          assert.strictEqual(yield* userOf(erin.data), "erin")
+          assert.strictEqual(
+            yield* afterRestart(FactorySupervisor.countChildren(sessions)).pipe(
+              Effect.map((count) => count.specs)
+            ),
+            1
+          )
+          // A was not restarted
+          yield* nothingMore(log)
+        }).pipe(Effect.provide(AppLive), Effect.scoped)
+        yield* onlySelfLeft
+      }))
+
+    it.effect("built on its own: a factory supervisor in the layer's scope, its children stopped with it", () =>
+      Effect.gen(function*() {
+        const SessionsLive = FactorySupervisor.toLayer(Sessions, FactorySupervisor.workerChild(session))
+        const pids = yield* Effect.gen(function*() {
+          const sessions = yield* Sessions
+          const a = yield* FactorySupervisor.startChild(sessions, "a")
+          const b = yield* FactorySupervisor.startChild(sessions, "b")
+          return [a.pid, b.pid]
+        }).pipe(Effect.provide(SessionsLive), Effect.scoped)
+        for (const pid of pids) assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Shutdown())
+        yield* onlySelfLeft
+      }))
+  })
+
+  it.effect("Layer.launch: interrupting the launched application stops everything", () =>
+    Effect.gen(function*() {
+      const log = yield* Subject.make<string>()
+      const AppLive = StaticSupervisor.layer(
+        StaticSupervisor.new("OneForOne"),
+        Actor.toLayer(A, logging("A", log)),
+        StaticSupervisor.layer(StaticSupervisor.new("RestForOne"), Actor.toLayer(B, logging("B", log)))
+      )
+      const me = yield* self
+      const app = yield* Effect.fork(Layer.launch(AppLive.pipe(Layer.tap(() => Subject.send(log, "built")))))
+      assert.deepStrictEqual(yield* lines(log, 3), ["init A", "init B", "built"])
+      assert.strictEqual((yield* Process.list).length, 5)
+      yield* Fiber.interrupt(app)
+      assert.deepStrictEqual(yield* lines(log, 2), ["stop B Shutdown", "stop A Shutdown"])
+      yield* onlySelfLeft
+      // the shutdown did not signal the process that launched it
+      assert.isTrue(yield* Process.isAlive(me))
+    }))
+
+  it.effect("Layer.launch of a tree whose workers take time to stop: interrupt waits for them", () =>
+    Effect.gen(function*() {
+      const log = yield* Subject.make<string>()
+      const slow = Actor.newWithInitialiser(
+        "1 second",
+        (_: Subject.Subject<never>) => Effect.as(Subject.send(log, "init slow"), Actor.initialised(0))
+      ).pipe(
+        Actor.onTerminate(() => Effect.zipRight(Effect.sleep("2 seconds"), Subject.send(log, "stop slow")))
+      )
+      class Slow extends Context.Tag("test/Slow")<Slow, Subject.Subject<never>>() {}
+      const app = yield* Effect.fork(
+        Layer.launch(
+          StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Slow, slow)).pipe(
+            Layer.tap(() => Subject.send(log, "built"))
+          )
+        )
+      )
+      assert.deepStrictEqual(yield* lines(log, 2), ["init slow", "built"])
+      const interrupting = yield* Effect.fork(Fiber.interrupt(app))
+      yield* TestClock.adjust("1 second")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(interrupting)))
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(interrupting)
+      assert.deepStrictEqual(yield* lines(log, 1), ["stop slow"])
+      yield* onlySelfLeft
+    }))
+
+  describe("interrupted while the tree is starting", () => {
+    type Gate = { readonly _tag: "Go" }
+    /** An actor whose init waits for the test's go, so the test can act while its supervisor is starting. */
+    const gated = (log: Subject.Subject<Subject.Subject<Gate>>) =>
+      Actor.newWithInitialiser("10 seconds", (_: Subject.Subject<never>) =>
+        Effect.gen(function*() {
+          const gate = yield* Subject.make<Gate>()
+          yield* Subject.send(log, gate)
+          yield* Effect.orDie(Subject.receive(gate, "10 seconds"))
+          return Actor.initialised(0)
+        }))
+    const go: Gate = { _tag: "Go" }
+    class Gated extends Context.Tag("test/Gated")<Gated, Subject.Subject<never>>() {}
+
+    it.effect("interrupting Layer.launch before the supervisor finished starting: no exit signal to the launcher", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const gates = yield* Subject.make<Subject.Subject<Gate>>()
+        const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Gated, gated(gates)))
+        const app = yield* Effect.fork(Layer.launch(AppLive))
+        const gate = yield* Subject.receive(gates, "1 second")
+        // the supervisor is in its init, starting its child: stop the application now
+        const interrupting = yield* Effect.fork(Fiber.interrupt(app))
+        for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+        yield* Subject.send(gate, go)
+        yield* Fiber.join(interrupting)
+        // the shutdown the launcher caused must not come back to it as an exit signal
+        const signal = yield* Effect.option(Selector.receive(trapped, 0))
+        assert.isTrue(
+          Option.isNone(signal),
+          `exit signal to the launcher: ${
+            Option.getOrUndefined(Option.map(signal, (e) => `${e.pid} ${e.reason._tag}`))
+          }`
+        )
+        yield* onlySelfLeft
+      }))
+
+    it.effect("a sibling layer failing while the supervisor layer starts: the build fails with that error", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const gates = yield* Subject.make<Subject.Subject<Gate>>()
+        const failNow = yield* Subject.make<"fail">()
+        const AppLive = Layer.merge(
+          StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Gated, gated(gates))),
+          Layer.effectDiscard(
+            Effect.zipRight(Effect.orDie(Subject.receive(failNow, "10 seconds")), Effect.fail("boom"))
+          )
+        )
+        const building = yield* Effect.fork(Effect.either(Effect.scoped(Layer.build(AppLive))))
+        const gate = yield* Subject.receive(gates, "1 second")
+        yield* Subject.send(failNow, "fail")
+        for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+        yield* Subject.send(gate, go)
+        const result = yield* Fiber.join(building)
+        assert.isTrue(result._tag === "Left" && result.left === "boom")
+        const signal = yield* Effect.option(Selector.receive(trapped, 0))
+        assert.isTrue(
+          Option.isNone(signal),
+          `exit signal to the builder: ${Option.getOrUndefined(Option.map(signal, (e) => `${e.pid} ${e.reason._tag}`))}`
+        )
+        yield* onlySelfLeft
+      }))
+
+    it.effect("the same, with a builder that does not trap exits: it must not be killed by the tree it stopped", () =>
+      Effect.gen(function*() {
+        const gates = yield* Subject.make<Subject.Subject<Gate>>()
+        const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Gated, gated(gates)))
+        const app = yield* Effect.fork(Layer.launch(AppLive))
+        const gate = yield* Subject.receive(gates, "1 second")
+        const interrupting = yield* Effect.fork(Fiber.interrupt(app))
+        for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+        yield* Subject.send(gate, go)
+        yield* Fiber.join(interrupting)
+        for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+        assert.isTrue(yield* Process.isAlive(yield* self))
+        yield* onlySelfLeft
+      }))
+  })
+
+  describe("standalone Actor.toLayer", () => {
+    it.effect("provides a working subject and stops the actor when the scope closes", () =>
+      Effect.gen(function*() {
+        const log = yield* Subject.make<string>()
+        const ALive = Actor.toLayer(A, logging("A", log))
+        const pid = yield* Effect.gen(function*() {
+          const a = yield* A
+          yield* Subject.send(a, { _tag: "Add", n: 7 })
+          assert.strictEqual(yield* getWorker(a), 7)
+          const owner = yield* Subject.owner(a)
+          assert.isTrue(Option.isSome(owner))
+          assert.strictEqual(yield* System.getState(Option.getOrThrow(owner)), 7)
+          return Option.getOrThrow(owner)
+        }).pipe(Effect.provide(ALive), Effect.scoped)
+        assert.deepStrictEqual(yield* lines(log, 2), ["init A", "stop A Shutdown"])
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Shutdown())
+        yield* onlySelfLeft
+      }))
+
+    it.effect("each build gets a fresh name: the same layer built twice at once gives two actors", () =>
+      Effect.gen(function*() {
+        const program = Effect.gen(function*() {
+          const counter = yield* Counter
+          yield* Subject.send(counter, { _tag: "Add", n: 1 })
+          return yield* get(counter)
+        }).pipe(Effect.provide(CounterLive), Effect.scoped)
+        const inner = Effect.gen(function*() {
+          const counter = yield* Counter
+          yield* Subject.send(counter, { _tag: "Add", n: 10 })
+          // a second, independent build while the first is alive
+          const nested = yield* program
+          return [nested, yield* get(counter)]
+        }).pipe(Effect.provide(CounterLive), Effect.scoped)
+        assert.deepStrictEqual(yield* inner, [1, 10])
+        yield* onlySelfLeft
+      }))
+
+    it.effect("layers merged with Layer.merge, built by code that is not a process yet", () =>
+      Effect.gen(function*() {
+        const AppLive = Layer.merge(CounterLive, Actor.toLayer(A, Actor.new(0).pipe(Actor.onMessage(handleCounter))))
+        const result = yield* Effect.gen(function*() {
+          const counter = yield* Counter
+          const a = yield* A
+          yield* Subject.send(counter, { _tag: "Add", n: 2 })
+          yield* Subject.send(a, { _tag: "Add", n: 3 })
+          return [yield* get(counter), yield* getWorker(a)]
+        }).pipe(Effect.provide(AppLive), Effect.scoped)
+        assert.deepStrictEqual(result, [2, 3])
+        yield* onlySelfLeft
+      }))
+  })
+
+  describe("a child layer that fails to start", () => {
+    it.effect("makes the build fail with InitFailed(ChildFailedToStart), stops its started siblings, leaves nothing", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const log = yield* Subject.make<string>()
+        class Bad extends Context.Tag("test/Bad")<Bad, Subject.Subject<never>>() {}
+        const BadLive = Actor.toLayer(
+          Bad,
+          Actor.newWithInitialiser("1 second", (_: Subject.Subject<never>) => Effect.fail("no database"))
+        )
+        const AppLive = StaticSupervisor.layer(
+          StaticSupervisor.new("OneForOne"),
+          Actor.toLayer(A, logging("A", log)),
+          BadLive,
+          Actor.toLayer(C, logging("C", log))
+        )
+        const error = yield* Effect.flip(Effect.scoped(Layer.build(AppLive)))
+        assert.strictEqual(error._tag, "InitFailed")
+        const reason = (error as Actor.InitFailed).reason
+        assert.instanceOf(reason, Supervision.ChildFailedToStart)
+        const failed = reason as Supervision.ChildFailedToStart
+        assert.strictEqual(failed.id, 1)
+        assert.strictEqual(failed.error._tag, "InitFailed")
+        assert.strictEqual((failed.error as Actor.InitFailed).reason, "no database")
+        assert.deepStrictEqual(yield* lines(log, 2), ["init A", "stop A Shutdown"])
+        yield* nothingMore(log)
+        assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+        yield* onlySelfLeft
+
+        // on its own, the layer fails with the actor's own StartError
+        const alone = yield* Effect.flip(Effect.scoped(Layer.build(BadLive)))
+        assert.strictEqual(alone._tag, "InitFailed")
+        assert.strictEqual((alone as Actor.InitFailed).reason, "no database")
+        yield* onlySelfLeft
+      }))
+
+    it.effect("a failure deep in a nested supervisor layer is reported through each level", () =>
+      Effect.gen(function*() {
+        const log = yield* Subject.make<string>()
+        class Bad extends Context.Tag("test/Bad")<Bad, Subject.Subject<never>>() {}
+        const AppLive = StaticSupervisor.layer(
+          StaticSupervisor.new("OneForOne"),
+          Actor.toLayer(A, logging("A", log)),
+          StaticSupervisor.layer(
+            StaticSupervisor.new("OneForOne"),
+            Actor.toLayer(B, logging("B", log)),
+            Actor.toLayer(
+              Bad,
+              Actor.newWithInitialiser("1 second", (_: Subject.Subject<never>) => Effect.fail("no database"))
+            )
+          )
+        )
+        const error = yield* Effect.flip(Effect.scoped(Layer.build(AppLive)))
+        assert.strictEqual(error._tag, "InitFailed")
+        const outer = (error as Actor.InitFailed).reason as Supervision.ChildFailedToStart
+        assert.instanceOf(outer, Supervision.ChildFailedToStart)
+        assert.strictEqual(outer.id, 1)
+        const inner = (outer.error as Actor.InitFailed).reason as Supervision.ChildFailedToStart
+        assert.instanceOf(inner, Supervision.ChildFailedToStart)
+        assert.strictEqual(inner.id, 1)
+        assert.strictEqual((inner.error as Actor.InitFailed).reason, "no database")
+        assert.deepStrictEqual(yield* lines(log, 4), ["init A", "init B", "stop B Shutdown", "stop A Shutdown"])
+        yield* onlySelfLeft
+      }))
+  })
+})
