@@ -309,12 +309,13 @@ export const call: {
     subject: Subject<A>,
     make: (replyTo: Subject<R>) => A,
     timeout: Duration.DurationInput = defaultCallTimeout
-  ): Effect.Effect<R, CallError> =>
-    Effect.suspend(() =>
-      internal.call<A, R>(
-        impl(subject),
-        make as any,
-        decodeTimeout(timeout, "Subject.call timeout")
-      ) as Effect.Effect<R, CallError>
-    )
+  ): Effect.Effect<R, CallError> => {
+    let millis: number
+    try {
+      millis = decodeTimeout(timeout, "Subject.call timeout")
+    } catch (defect) {
+      return Effect.die(defect)
+    }
+    return internal.call<A, R>(impl(subject), make as any, millis) as Effect.Effect<R, CallError>
+  }
 )

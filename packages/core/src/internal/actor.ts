@@ -11,7 +11,7 @@ import type * as Scope from "effect/Scope"
 import type { StartError } from "./errors.js"
 import type { ExitReason } from "./exitReason.js"
 import { ExitReason as Reason, normal } from "./exitReason.js"
-import type { Envelope, Handler, Matcher } from "./mailbox.js"
+import type { Envelope, Handler, Matcher, Waiter } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import type { ExitMessage, ProcessState } from "./process.js"
 import { DEFAULT_SHUTDOWN_MILLIS, endWith, EXIT_TAG, register, withSelf } from "./process.js"
@@ -20,7 +20,7 @@ import * as selector from "./selector.js"
 import type { Handshake, Started } from "./start.js"
 import { start as startProcess } from "./start.js"
 import type { SubjectImpl } from "./subject.js"
-import { NamedSubject, OwnedSubject, receiveMatching, Tag, unsafeSend } from "./subject.js"
+import { NamedSubject, OwnedSubject, Tag, unsafeSend } from "./subject.js"
 import type { TraceMessage } from "./trace.js"
 import { traceMessages } from "./trace.js"
 
@@ -156,6 +156,15 @@ class ExitSignal {
   constructor(readonly exit: ExitMessage) {}
 }
 
+/** Applies a selector's handler to a received value; a handler that throws is a defect of the receiver. */
+const apply = (handler: Handler, value: unknown): Effect.Effect<unknown> => {
+  try {
+    return Effect.succeed(handler(value))
+  } catch (defect) {
+    return Effect.die(defect)
+  }
+}
+
 const toSystem: Handler = (request) => new SystemMessage(request)
 const toExit: Handler = (exit) => new ExitSignal(exit)
 
@@ -198,24 +207,56 @@ class Loop {
     }
   }
 
-  readonly step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() =>
-    Effect.flatMap(receiveMatching<unknown, never>(this.self, Infinity, this.match, undefined as never), (message) => {
-      if (message instanceof SystemMessage) {
-        this.system(message.request)
-        return this.step
-      }
-      if (message instanceof ExitSignal) return this.exit(message.exit)
-      return Effect.flatMap(
-        this.trace(this.builder.handler(this.state, message)),
-        (next) => {
-          if (next._tag === "Stop") return this.stop(next.reason)
-          this.state = next.state
-          if (Option.isSome(next.selector)) this.match = this.matcher(next.selector.value)
-          return this.step
-        }
-      )
-    })
-  )
+  // The loop allocates as little as it can per message: one `receive` effect and one waiter serve every message
+  // (an actor has one receive outstanding at a time), and the continuations are bound once.
+
+  private resume: ((effect: Effect.Effect<unknown>) => void) | undefined = undefined
+
+  private readonly waiter: Waiter = {
+    match: (envelope) => this.match(envelope),
+    wake: (handler, envelope) => {
+      const resume = this.resume!
+      this.resume = undefined
+      this.self.messagesIn++
+      resume(apply(handler, envelope.value))
+    }
+  }
+
+  private readonly stopWaiting: Effect.Effect<void> = Effect.sync(() => {
+    this.self.mailbox.unpark(this.waiter)
+    this.resume = undefined
+  })
+
+  /** The next message this actor selects (system messages and the parent's exit included). */
+  private readonly receive: Effect.Effect<unknown> = Effect.async<unknown>((resume) => {
+    const found = this.self.mailbox.take(this.match)
+    if (found !== undefined) {
+      this.self.messagesIn++
+      resume(apply(found[0], found[1].value))
+      return
+    }
+    this.resume = resume
+    this.self.mailbox.park(this.waiter)
+    return this.stopWaiting
+  })
+
+  private readonly afterHandler = (next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
+    if (next._tag === "Stop") return this.stop(next.reason)
+    this.state = next.state
+    if (next.selector._tag === "Some") this.match = this.matcher(next.selector.value)
+    return this.step
+  }
+
+  private readonly dispatch = (message: unknown): Effect.Effect<void, unknown, unknown> => {
+    if (message instanceof SystemMessage) {
+      this.system(message.request)
+      return this.step
+    }
+    if (message instanceof ExitSignal) return this.exit(message.exit)
+    return Effect.flatMap(this.trace(this.builder.handler(this.state, message)), this.afterHandler)
+  }
+
+  readonly step: Effect.Effect<void, unknown, unknown> = Effect.flatMap(this.receive, this.dispatch)
 
   /** Runs the loop on the actor's own fiber, with its log annotations and message spans. */
   run(): Effect.Effect<void, unknown, unknown> {

@@ -80,6 +80,21 @@ export class Mailbox {
     return woken
   }
 
+  /** Removes and returns the first envelope filed under `tag` (a call's reply, say), or `undefined`. */
+  takeTag(tag: unknown): Envelope | undefined {
+    let prev: Envelope | undefined = undefined
+    let current = this.head
+    while (current !== undefined) {
+      if (current.tag === tag) {
+        this.unlink(prev, current)
+        return current
+      }
+      prev = current
+      current = current.next
+    }
+    return undefined
+  }
+
   /** Removes and returns the first envelope the matcher selects, with its handler. */
   take(match: Matcher): readonly [Handler, Envelope] | undefined {
     let prev: Envelope | undefined = undefined

@@ -103,6 +103,17 @@ export class MonitorImpl implements Process.Monitor {
   }
 }
 
+/**
+ * What a process's `monitoredBy` holds: a monitor, or a call waiting for a reply (which delivers the callee's exit
+ * under its reply tag, without allocating a monitor of its own).
+ * @internal
+ */
+export interface MonitorEntry {
+  readonly owner: ProcessState
+  readonly target: ProcessState
+  readonly replyTag: unknown
+}
+
 /** A monitor notification, as delivered to the monitoring process. @internal */
 export interface Down {
   readonly monitor: MonitorImpl
@@ -136,7 +147,7 @@ export class ProcessState {
   trapExit = false
   links: Set<ProcessState> | undefined = undefined
   /** Monitors other processes hold on this one. */
-  monitoredBy: Set<MonitorImpl> | undefined = undefined
+  monitoredBy: Set<MonitorEntry> | undefined = undefined
   exitWaiters: Array<(reason: ExitReason) => void> | undefined = undefined
   timers: Set<{ cancel: () => void }> | undefined = undefined
   name: NameImpl<any> | undefined = undefined
@@ -268,13 +279,13 @@ export const died = (self: ProcessState, reason: ExitReason): void => {
   }
 }
 
-const fire = (monitor: MonitorImpl, reason: ExitReason): void => {
+const fire = (monitor: MonitorEntry, reason: ExitReason): void => {
   const owner = monitor.owner
   if (!owner.alive) return
   if (monitor.replyTag !== undefined) {
     owner.mailbox.deliver(monitor.replyTag, new CalleeExited(reason))
   } else {
-    const down: Down = { monitor, pid: monitor.target.pid, reason }
+    const down: Down = { monitor: monitor as MonitorImpl, pid: monitor.target.pid, reason }
     owner.mailbox.deliver(DOWN_TAG, down)
   }
 }

@@ -12,8 +12,8 @@ import type * as Subject from "../Subject.js"
 import { CalleeDown, CallingSelf, CallTimeout, NoProcess, ReceiveTimeout } from "./errors.js"
 import type { Envelope, Handler, Matcher, Waiter } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
-import type { ProcessState } from "./process.js"
-import { CalleeExited, currentProcess, monitor, whereis, withSelf } from "./process.js"
+import type { MonitorEntry, ProcessState } from "./process.js"
+import { CalleeExited, currentProcess, whereis, withSelf } from "./process.js"
 import type { Cancel } from "./timer.js"
 import { clockOf, schedule } from "./timer.js"
 
@@ -213,6 +213,72 @@ export const receive = <A>(subject: SubjectImpl<A>, millis: number): Effect.Effe
   })
 
 /**
+ * One `call` in flight. To keep the round trip lean it is at once the reply subject handed to the callee (its own
+ * tag), the entry in the callee's `monitoredBy` (the callee's death arrives under the same tag), and the waiter
+ * parked in the caller's mailbox.
+ */
+class PendingCall<R> extends SubjectImpl<R> implements Waiter, MonitorEntry {
+  readonly id = nextTag++
+  live = true
+  resume: ((effect: Effect.Effect<R, CallTimeout | CalleeDown>) => void) | undefined = undefined
+  cancelTimer: Cancel | undefined = undefined
+  constructor(readonly owner: ProcessState, readonly target: ProcessState, readonly millis: number) {
+    super()
+  }
+  readonly tag: unknown = this
+  readonly replyTag: unknown = this
+  override get active(): boolean {
+    return this.live
+  }
+  resolve(): ProcessState | undefined {
+    return this.owner.alive ? this.owner : undefined
+  }
+  toString() {
+    return `Subject(${this.owner.pid.toString()}, #${this.id})`
+  }
+  [Equal.symbol](that: unknown): boolean {
+    return that === this
+  }
+  [Hash.symbol](): number {
+    return Hash.number(this.id)
+  }
+  match(envelope: Envelope): Handler | undefined {
+    return envelope.tag === this ? identity : undefined
+  }
+  wake(_: Handler, envelope: Envelope): void {
+    if (this.cancelTimer !== undefined) this.cancelTimer()
+    this.finish(envelope.value)
+  }
+  /** The call ended: no more replies, no more monitor. */
+  settle(): void {
+    this.live = false
+    this.target.monitoredBy?.delete(this)
+  }
+  finish(value: unknown): void {
+    this.settle()
+    const resume = this.resume!
+    this.resume = undefined
+    resume(
+      value instanceof CalleeExited ?
+        Effect.fail(new CalleeDown({ reason: value.reason })) :
+        Effect.succeed(value as R)
+    )
+  }
+  timeout(): void {
+    if (!this.owner.mailbox.unpark(this)) return
+    this.settle()
+    const resume = this.resume!
+    this.resume = undefined
+    resume(Effect.fail(new CallTimeout({ timeout: describeMillis(this.millis) })))
+  }
+  interrupted(): void {
+    this.owner.mailbox.unpark(this)
+    if (this.cancelTimer !== undefined) this.cancelTimer()
+    this.settle()
+  }
+}
+
+/**
  * A request-reply round trip, Erlang's `gen_server:call`: monitor the callee, send the request carrying a fresh reply
  * subject, wait for the reply or the callee's death. The reply subject is deactivated when the call ends, so a late
  * reply is dropped instead of filling the caller's mailbox.
@@ -227,46 +293,21 @@ export const call = <A, R>(
     const target = subject.resolve()
     if (target === undefined) return Effect.fail(new NoProcess({ target: subject.toString() }))
     if (target === self) return Effect.fail(new CallingSelf({ target: subject.toString() }))
-    const tag = new Tag()
-    const message = make(new OwnedSubject<R>(self, tag))
-    const ref = monitor(self, target, tag)
+    const pending = new PendingCall<R>(self, target, millis)
+    const message = make(pending)
+    if (target.monitoredBy === undefined) target.monitoredBy = new Set()
+    target.monitoredBy.add(pending)
     target.mailbox.deliver(subject.tag, message)
-    const match = matchTag(tag)
     return Effect.async<R, CallTimeout | CalleeDown>((resume) => {
-      const done = (value: unknown) => {
-        tag.active = false
-        target.monitoredBy?.delete(ref)
-        resume(
-          value instanceof CalleeExited ?
-            Effect.fail(new CalleeDown({ reason: value.reason })) :
-            Effect.succeed(value as R)
-        )
-      }
-      const found = self.mailbox.take(match)
+      pending.resume = resume
+      const found = self.mailbox.takeTag(pending)
       if (found !== undefined) {
-        done(found[1].value)
+        pending.finish(found.value)
         return
       }
-      const waiter: Waiter = {
-        match,
-        wake: (_, envelope) => {
-          cancel()
-          done(envelope.value)
-        }
-      }
-      self.mailbox.park(waiter)
-      const cancel = schedule(clockOf(fiber), millis, () => {
-        if (!self.mailbox.unpark(waiter)) return
-        tag.active = false
-        target.monitoredBy?.delete(ref)
-        resume(Effect.fail(new CallTimeout({ timeout: describeMillis(millis) })))
-      })
-      return Effect.sync(() => {
-        self.mailbox.unpark(waiter)
-        cancel()
-        tag.active = false
-        target.monitoredBy?.delete(ref)
-      })
+      self.mailbox.park(pending)
+      if (millis !== Infinity) pending.cancelTimer = schedule(clockOf(fiber), millis, () => pending.timeout())
+      return Effect.sync(() => pending.interrupted())
     })
   })
 

@@ -55,6 +55,21 @@ export const schedule = (clock: Clock.Clock, millis: number, task: () => void): 
  * @internal
  */
 export const decodeTimeout = (input: Duration.DurationInput, what: string): number => {
+  if (typeof input === "number" && input >= 0) return input
+  if (typeof input === "string") {
+    // Durations given as text ("5 seconds") are parsed once: calls on a hot path repeat the same few.
+    const cached = decodedText.get(input)
+    if (cached !== undefined) return cached
+    const millis = decodeUncached(input, what)
+    if (decodedText.size < 256) decodedText.set(input, millis)
+    return millis
+  }
+  return decodeUncached(input, what)
+}
+
+const decodedText = new Map<string, number>()
+
+const decodeUncached = (input: Duration.DurationInput, what: string): number => {
   if (typeof input === "number" && (Number.isNaN(input) || input < 0)) {
     throw new TypeError(`${what}: ${input} is not a valid duration (negative or NaN)`)
   }
