@@ -5,6 +5,8 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
@@ -266,14 +268,20 @@ class Loop {
     const attributes: Record<string, unknown> = name === undefined
       ? { "otp.pid": pid }
       : { "otp.pid": pid, "otp.name": name }
-    return Effect.annotateLogs(
+    // The actor's fiber is its own: annotations are set once, not with `annotateLogs` (which keeps a restore frame
+    // on the stack for the actor's whole life).
+    return Effect.zipRight(
+      FiberRef.update(FiberRef.currentLogAnnotations, (current) => {
+        let next = current
+        for (const key in annotations) next = HashMap.set(next, key, annotations[key])
+        return next
+      }),
       Effect.withFiberRuntime<void, unknown, unknown>((fiber) =>
         Effect.flatMap(traceMessages(fiber, name ?? pid, attributes), (trace) => {
           this.trace = trace
           return this.step
         })
-      ),
-      annotations
+      )
     )
   }
 

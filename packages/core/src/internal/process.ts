@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -486,11 +487,10 @@ export const spawn = <A, E, R>(
     Effect.flatMap(
       Scope.Scope,
       (scope) =>
-        Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (lifetime) => {
+        Effect.flatMap(Effect.zip(Scope.fork(scope, ExecutionStrategy.sequential), Scope.make()), ([lifetime, own]) => {
           const child = new ProcessState(false, clockOf(parentFiber).unsafeCurrentTimeMillis())
           if (linked) link(parent, child)
           if (setup !== undefined) setup(child)
-          const own = Effect.runSync(Scope.make())
           let ownClosed = false
           const closeOwn = (exit: Exit.Exit<unknown, unknown>) =>
             Effect.suspend(() => {
@@ -498,10 +498,17 @@ export const spawn = <A, E, R>(
               ownClosed = true
               return Scope.close(own, exit)
             })
-          const run = Effect.interruptible(body).pipe(
-            Effect.provideService(Scope.Scope, own),
-            Effect.locally(currentProcess, child),
-            Effect.onExit(closeOwn)
+          // The fiber is the process's own: its fiber refs are set once rather than with `locally` or
+          // `provideService`, which would keep restore frames on its stack for its whole life (memory per process).
+          const run = Effect.onExit(
+            Effect.zipRight(
+              FiberRef.set(currentProcess, child),
+              Effect.zipRight(
+                FiberRef.update(FiberRef.currentContext, Context.add(Scope.Scope, own as Scope.Scope)),
+                Effect.interruptible(body)
+              )
+            ),
+            closeOwn
           ) as Effect.Effect<A, E, never>
           return Effect.flatMap(Effect.forkDaemon(run), (fiber) => {
             child.fiber = fiber as Fiber.RuntimeFiber<unknown, unknown>
