@@ -45,8 +45,11 @@ import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import type { Started } from "./Actor.js"
 import type { StartError } from "./internal/errors.js"
+import * as subject from "./internal/subject.js"
 import * as internal from "./internal/supervisor.js"
+import { decodeTimeout } from "./internal/timer.js"
 import type { Pid } from "./Process.js"
+import type { CallError } from "./Subject.js"
 
 export {
   /**
@@ -139,8 +142,8 @@ export interface ChildSpecification<out D, out R = never> extends Pipeable {
 
 /**
  * A child as `whichChildren` reports it: its id (its position, in the order added, for static supervisors), its
- * pid when it is running (none while it waits to be restarted, or after it ended for good), its restart type and
- * whether it is a worker or a supervisor.
+ * pid when it is running (none while it waits to be restarted, or after it ended for good), its restart type,
+ * whether it is a worker or a supervisor, and how many times it was restarted.
  *
  * @since 1.0.0
  * @category models
@@ -150,6 +153,8 @@ export interface ChildInfo {
   readonly pid: Option<Pid>
   readonly restart: Restart
   readonly type: ChildType
+  /** How many times the supervisor started this child again (restarts by strategy and `restartChild`). */
+  readonly restarts: number
 }
 
 /**
@@ -355,3 +360,49 @@ export const childLayer = <ROut, E, RIn>(
 /** @internal */
 export const isChildLayer = (u: unknown): u is ChildLayer<unknown, unknown, unknown> =>
   (typeof u === "object" || typeof u === "function") && u !== null && ChildLayerTypeId in u
+
+// ---------------------------------------------------------------------------------------------------------------
+// The live tree
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * A supervisor and its children, as `tree` reports them: supervisor children carry their own subtree.
+ *
+ * @since 1.0.0
+ * @category introspection
+ */
+export interface Tree {
+  readonly pid: Pid
+  readonly children: ReadonlyArray<ChildInfo & { readonly children?: ReadonlyArray<Tree["children"][number]> }>
+}
+
+/**
+ * The live supervision tree under the supervisor running as `pid` (static or factory): its children with pids,
+ * restart types and restart counts, and, for children that are supervisors, their own children, recursively.
+ * A supervisor child that does not answer within `timeout` (5 seconds by default) is reported without children.
+ *
+ * @since 1.0.0
+ * @category introspection
+ */
+export const tree = (pid: Pid, timeout: Duration.DurationInput = "5 seconds"): Effect.Effect<Tree, CallError> => {
+  const millis = decodeTimeout(timeout, "Supervision.tree timeout")
+  const children = (
+    of: Pid
+  ): Effect.Effect<ReadonlyArray<ChildInfo & { readonly children?: ReadonlyArray<any> }>, CallError> =>
+    Effect.flatMap(
+      subject.call<internal.Request, ReadonlyArray<ChildInfo>>(
+        internal.handleOf(of as any).subject,
+        (replyTo) => ({ _tag: "WhichChildren", replyTo: replyTo as any }),
+        millis
+      ),
+      (infos) =>
+        Effect.forEach(infos, (info) =>
+          info.type === "supervisor" && info.pid._tag === "Some" ?
+            Effect.map(
+              Effect.either(children(info.pid.value)),
+              (nested) => nested._tag === "Right" ? { ...info, children: nested.right } : info
+            ) :
+            Effect.succeed(info))
+    )
+  return Effect.map(children(pid), (list) => ({ pid, children: list }))
+}

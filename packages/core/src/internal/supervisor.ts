@@ -34,7 +34,7 @@ import { awaitExit, EXIT_TAG, exitSignal, link, terminate as terminateProcess, u
 import * as selector from "./selector.js"
 import type { Started } from "./start.js"
 import type { SubjectImpl } from "./subject.js"
-import { sendAfter } from "./subject.js"
+import { OwnedSubject, sendAfter, Tag } from "./subject.js"
 import type { Cancel } from "./timer.js"
 import { clockOf, decodeTimeout, schedule as scheduleTimer } from "./timer.js"
 
@@ -300,6 +300,7 @@ export interface ChildInfo {
   readonly pid: Option.Option<Pid>
   readonly restart: Restart
   readonly type: ChildType
+  readonly restarts: number
 }
 
 /** @internal */
@@ -320,6 +321,8 @@ export class ChildRecord {
   scope: Scope.CloseableScope | undefined = undefined
   /** The generation of the restart timer this child waits for; 0 when none. */
   pending = 0
+  /** How many times it started; its restart count is one less. */
+  starts = 0
   removed = false
   constructor(
     readonly id: number,
@@ -383,6 +386,7 @@ class Core {
               child.process = process
               child.scope = scope
               child.pending = 0
+              child.starts++
               this.byProcess.set(process, child)
               if (!link(this.self, process)) {
                 // It ended before we could link: its exit is as good as a linked exit.
@@ -586,7 +590,8 @@ class Core {
       id: child.id,
       pid: child.process === undefined ? Option.none() : Option.some(child.process.pid),
       restart: child.spec.restart,
-      type: child.spec.type
+      type: child.spec.type,
+      restarts: Math.max(0, child.starts - 1)
     }
   }
 
@@ -676,6 +681,13 @@ class Core {
   }
 }
 
+/** The tag every supervisor also files requests under, so it can be reached by pid alone (like `sys`). @internal */
+export const supervisorTag = new Tag()
+
+/** The handle of the supervisor running as `pid` (any supervisor, static or factory). @internal */
+export const handleOf = (pid: Pid): SupervisorHandle =>
+  new SupervisorHandle(pid, new OwnedSubject<Request>(pid.state, supervisorTag))
+
 /** The handle of a running supervisor: its pid and where its requests go. @internal */
 export class SupervisorHandle {
   constructor(readonly pid: Pid | undefined, readonly subject: SubjectImpl<Request>) {}
@@ -710,7 +722,11 @@ export const start = (
             core,
             Option.some(
               selector.selectTrappedExits(
-                selector.selectMap(selector.make<Request | ChildExit>(), self, (request) => request),
+                selector.selectMap(
+                  selector.selectMap(selector.make<Request | ChildExit>(), self, (request) => request),
+                  new OwnedSubject<Request>(process, supervisorTag),
+                  (request) => request
+                ),
                 (exit: ExitMessage) => new ChildExit(exit)
               )
             ),

@@ -1,0 +1,50 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import { Actor, FactorySupervisor, Process, StaticSupervisor, Supervision } from "../src/index.js"
+import { checkNoProcessLeft } from "./utils.js"
+
+checkNoProcessLeft()
+
+const worker = Supervision.worker(Actor.start(Actor.new(0)))
+
+describe("Supervision.tree", () => {
+  it.scoped("reports the live tree, nested supervisors included, with restart counts", () =>
+    Effect.gen(function*() {
+      const inner = StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.add(worker), StaticSupervisor.add(worker))
+      const factory = FactorySupervisor.workerChild((n: number) => Actor.start(Actor.new(n)))
+      const root = yield* StaticSupervisor.new("OneForOne").pipe(
+        StaticSupervisor.restartTolerance({ intensity: 10, period: "5 seconds" }),
+        StaticSupervisor.add(worker),
+        StaticSupervisor.add(StaticSupervisor.supervised(inner)),
+        StaticSupervisor.add(FactorySupervisor.supervised(factory)),
+        StaticSupervisor.start
+      )
+      const before = yield* Supervision.tree(root.pid)
+      assert.strictEqual(before.children.length, 3)
+      const [first, nested, dynamic] = before.children
+      assert.strictEqual(first.type, "worker")
+      assert.strictEqual(nested.type, "supervisor")
+      assert.strictEqual(nested.children?.length, 2)
+      assert.deepStrictEqual(dynamic.children, [])
+
+      // Crash the first worker twice: its restart count follows.
+      for (let i = 0; i < 2; i++) {
+        const pid = Option.getOrThrow((yield* Supervision.tree(root.pid)).children[0].pid)
+        yield* Process.kill(pid)
+        yield* Process.awaitExit(pid)
+      }
+      const after = yield* Supervision.tree(root.pid)
+      assert.strictEqual(after.children[0].restarts, 2)
+      assert.isTrue(Option.isSome(after.children[0].pid))
+      assert.strictEqual(after.children[1].restarts, 0)
+    }))
+
+  it.scoped("a dead supervisor gives NoProcess", () =>
+    Effect.gen(function*() {
+      yield* Process.trapExits(true)
+      const sup = yield* StaticSupervisor.start(StaticSupervisor.new("OneForOne"))
+      yield* Process.kill(sup.pid)
+      yield* Process.awaitExit(sup.pid)
+      assert.strictEqual((yield* Effect.flip(Supervision.tree(sup.pid)))._tag, "NoProcess")
+    }))
+})
