@@ -223,11 +223,16 @@ export { make as new }
 export const newWithInitialiser = <S, M, D, E = never, R = never>(
   timeout: Duration.DurationInput,
   init: (self: Subject.Subject<M>) => Effect.Effect<Initialised<S, M, D>, E, R>
-): Builder<S, M, D, never, R> =>
-  internal.make(
-    { _tag: "Init", init: init as any },
-    decodeTimeout(timeout, "Actor.newWithInitialiser timeout")
-  ) as any
+): Builder<S, M, D, never, R> => {
+  let millis: number
+  try {
+    millis = decodeTimeout(timeout, "Actor.newWithInitialiser timeout")
+  } catch (error) {
+    // A programmer mistake, reported as a defect when the actor starts (not a throw while building).
+    return internal.make({ _tag: "Init", init: init as any }, 0).with({ invalid: error as Error }) as any
+  }
+  return internal.make({ _tag: "Init", init: init as any }, millis) as any
+}
 
 /**
  * An initialiser's result with the initial state; the actor receives on its own subject, and `start` returns it.

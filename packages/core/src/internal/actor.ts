@@ -86,16 +86,21 @@ export class BuilderImpl {
     readonly terminate: ((state: any, reason: ExitReason) => Effect.Effect<void, never, unknown>) | undefined,
     readonly name: NameImpl<any> | undefined,
     /** How long closing the enclosing scope waits for the actor to stop before killing it. */
-    readonly shutdownMillis: number = DEFAULT_SHUTDOWN_MILLIS
+    readonly shutdownMillis: number = DEFAULT_SHUTDOWN_MILLIS,
+    /** A programmer mistake found while building (an invalid timeout): `start` dies with it. */
+    readonly invalid: Error | undefined = undefined
   ) {}
-  with(fields: Partial<Pick<BuilderImpl, "handler" | "terminate" | "name" | "shutdownMillis">>): BuilderImpl {
+  with(
+    fields: Partial<Pick<BuilderImpl, "handler" | "terminate" | "name" | "shutdownMillis" | "invalid">>
+  ): BuilderImpl {
     return new BuilderImpl(
       this.init,
       this.initMillis,
       fields.handler ?? this.handler,
       "terminate" in fields ? fields.terminate : this.terminate,
       "name" in fields ? fields.name : this.name,
-      fields.shutdownMillis ?? this.shutdownMillis
+      fields.shutdownMillis ?? this.shutdownMillis,
+      fields.invalid ?? this.invalid
     )
   }
   pipe() {
@@ -355,7 +360,7 @@ const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
       }
       subject = new NamedSubject(builder.name)
     } else {
-      subject = new OwnedSubject(self, new Tag())
+      subject = new OwnedSubject(self, new Tag(self))
     }
     const spec = builder.init
     const init: Effect.Effect<Initialised<unknown, unknown, unknown>, unknown, unknown> = spec._tag === "State" ?
@@ -378,7 +383,7 @@ const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
 
 /** @internal */
 export const start = (builder: BuilderImpl): Effect.Effect<Started<unknown>, StartError, Scope.Scope> =>
-  startProcess<unknown, unknown>(
+  builder.invalid !== undefined ? Effect.die(builder.invalid) : startProcess<unknown, unknown>(
     (handshake) => runActor(builder, handshake),
     builder.initMillis,
     builder.shutdownMillis

@@ -3,15 +3,15 @@
  * message in arrival order. A selector is an immutable value: each combinator returns a new one.
  * @internal
  */
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Selector from "../Selector.js"
 import { ReceiveTimeout } from "./errors.js"
 import type { Envelope, Handler } from "./mailbox.js"
-import type { Down, MonitorImpl } from "./process.js"
+import type { Down, MonitorImpl, ProcessState } from "./process.js"
 import { DOWN_TAG, EXIT_TAG, withSelf } from "./process.js"
 import type { SubjectImpl } from "./subject.js"
-import { describeMillis, receiveMatching } from "./subject.js"
+import { describeMillis, receiveMatching, Tag } from "./subject.js"
 
 /** @internal */
 export const SelectorTypeId: Selector.SelectorTypeId = Symbol.for(
@@ -44,6 +44,9 @@ export class SelectorImpl<A> implements Selector.Selector<A> {
     }
     return this.subjects.get(tag)
   }
+
+  /** The last process that passed the ownership check: a process receiving in a loop checks once. */
+  checkedFor: ProcessState | undefined = undefined
 
   pipe() {
     return pipeArguments(this, arguments)
@@ -114,11 +117,23 @@ export const map = <A, B>(self: SelectorImpl<A>, f: (a: A) => B): SelectorImpl<B
 
 /** @internal */
 export const receive = <A>(self: SelectorImpl<A>, millis: number): Effect.Effect<A, ReceiveTimeout> =>
-  withSelf((process) =>
-    receiveMatching<A, ReceiveTimeout>(
+  withSelf((process) => {
+    if (self.checkedFor !== process) {
+      // Receiving from a subject owned by another process is a defect, through a selector as through receive.
+      for (const tag of self.subjects.keys()) {
+        if (tag instanceof Tag && tag.owner !== undefined && tag.owner !== process) {
+          return Effect.dieMessage(
+            `Selector.receive: the selector selects Subject(${tag.owner.pid.toString()}, #${tag.id}), which is not ` +
+              `owned by the receiving process ${process.pid.toString()}; only the owner of a subject can receive from it`
+          )
+        }
+      }
+      self.checkedFor = process
+    }
+    return receiveMatching<A, ReceiveTimeout>(
       process,
       millis,
       self.match,
       () => new ReceiveTimeout({ timeout: describeMillis(millis) })
     )
-  )
+  })

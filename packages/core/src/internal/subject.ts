@@ -29,6 +29,8 @@ const variance = { _A: (_: any) => _ }
 export class Tag {
   readonly id = nextTag++
   active = true
+  /** The process that owns the subject filed under this tag, when the tag is one subject's (not a shared one). */
+  constructor(readonly owner?: ProcessState) {}
 }
 
 /** @internal */
@@ -105,7 +107,7 @@ export class NamedSubject<A> extends SubjectImpl<A> {
 
 /** @internal */
 export const make = <A>(): Effect.Effect<SubjectImpl<A>> =>
-  withSelf((self) => Effect.succeed(new OwnedSubject<A>(self, new Tag())))
+  withSelf((self) => Effect.succeed(new OwnedSubject<A>(self, new Tag(self))))
 
 /** @internal */
 export const named = <A>(name: NameImpl<A>): SubjectImpl<A> => new NamedSubject(name)

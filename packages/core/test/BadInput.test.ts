@@ -1,0 +1,532 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Equal, Exit, Option, Stream } from "effect"
+import {
+  Actor,
+  FactorySupervisor,
+  Name,
+  Process,
+  Registry,
+  Selector,
+  StaticSupervisor,
+  Subject,
+  Supervision,
+  System,
+  Task
+} from "../src/index.js"
+import { checkNoProcessLeft, idle, spawnWithSubject } from "./utils.js"
+
+checkNoProcessLeft()
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Runs `effect`, which must die (a defect, not a typed failure), and returns the defect's message. */
+const defectOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const exit = yield* Effect.exit(effect)
+    if (Exit.isSuccess(exit)) return assert.fail("expected a defect, got a success")
+    const defect = Cause.dieOption(exit.cause)
+    if (Option.isNone(defect)) return assert.fail(`expected a defect, got ${Cause.pretty(exit.cause)}`)
+    const value = defect.value
+    return value instanceof Error ? value.message : String(value)
+  })
+
+/** Asserts that `text` mentions every one of `parts`. */
+const mentions = (text: string, ...parts: ReadonlyArray<string>) => {
+  for (const part of parts) assert.include(text, part, `"${text}" should name ${part}`)
+}
+
+/** The numbers that are not valid timeouts: negative, NaN. */
+const invalidTimeouts: ReadonlyArray<number> = [-1, NaN]
+
+/** An `InitFailed` whose reason is an `InvalidSpecification` naming `field`; returns the full message. */
+const invalidSpecification = (error: unknown, field: string): string => {
+  const initFailed = error as { readonly _tag: string; readonly reason: unknown; readonly message: string }
+  assert.strictEqual(initFailed._tag, "InitFailed")
+  const reason = initFailed.reason as { readonly _tag: string; readonly field: string; readonly message: string }
+  assert.strictEqual(reason._tag, "InvalidSpecification")
+  assert.strictEqual(reason.field, field)
+  mentions(reason.message, field)
+  mentions(initFailed.message, field)
+  return initFailed.message
+}
+
+type Command = { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> } | {
+  readonly _tag: "Set"
+  readonly n: number
+}
+
+const counterBuilder = (initial: number) =>
+  Actor.new(initial).pipe(
+    Actor.onMessage((state: number, message: Command) =>
+      message._tag === "Get" ?
+        Effect.as(Subject.send(message.replyTo, state), Actor.continue(state)) :
+        Effect.succeed(Actor.continue(message.n))
+    )
+  )
+
+const counter = (initial = 0) => Actor.start(counterBuilder(initial))
+
+const get = (subject: Subject.Subject<Command>) =>
+  Subject.call(subject, (replyTo: Subject.Subject<number>): Command => ({ _tag: "Get", replyTo }), "1 second")
+
+const worker = Supervision.worker(counter())
+
+// ---------------------------------------------------------------------------------------------------------------
+// Invalid timeouts and delays: programmer mistakes, so defects naming the argument
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("invalid timeouts and delays are defects naming the argument", () => {
+  for (const timeout of invalidTimeouts) {
+    it.scoped(`Subject.receive with timeout ${timeout}`, () =>
+      Effect.gen(function*() {
+        const subject = yield* Subject.make<string>()
+        yield* Subject.send(subject, "queued")
+        mentions(yield* defectOf(Subject.receive(subject, timeout)), "Subject.receive timeout", String(timeout))
+        // Nothing was consumed: the message is still there for a valid receive.
+        assert.strictEqual(yield* Subject.receive(subject, 0), "queued")
+      }))
+
+    it.scoped(`Subject.call with timeout ${timeout}`, () =>
+      Effect.gen(function*() {
+        const actor = yield* counter(7)
+        const call = Subject.call(actor.data, (replyTo: Subject.Subject<number>): Command => ({
+          _tag: "Get",
+          replyTo
+        }), timeout)
+        mentions(yield* defectOf(call), "Subject.call timeout", String(timeout))
+        // The callee got no request and is unharmed.
+        assert.strictEqual(yield* get(actor.data), 7)
+      }))
+
+    it.scoped(`Selector.receive with timeout ${timeout}`, () =>
+      Effect.gen(function*() {
+        const subject = yield* Subject.make<number>()
+        const selector = Selector.make<number>().pipe(Selector.select(subject))
+        mentions(yield* defectOf(Selector.receive(selector, timeout)), "Selector.receive timeout", String(timeout))
+      }))
+
+    it.scoped(`Task.await with timeout ${timeout}`, () =>
+      Effect.gen(function*() {
+        const task = yield* Task.async(Effect.succeed(42))
+        mentions(yield* defectOf(Task.await(task, timeout)), "Task.await timeout", String(timeout))
+        // The task is not harmed and its result is still there for a valid await.
+        assert.strictEqual(yield* Task.await(task, "1 second"), 42)
+      }))
+
+    it.scoped(`Task.yield, Task.awaitAll and Task.shutdown with timeout ${timeout}`, () =>
+      Effect.gen(function*() {
+        const task = yield* Task.async(Effect.succeed(42))
+        mentions(yield* defectOf(Task.yield(task, timeout)), "Task.yield timeout", String(timeout))
+        mentions(yield* defectOf(Task.awaitAll([task], timeout)), "Task.awaitAll timeout", String(timeout))
+        mentions(yield* defectOf(Task.shutdown(task, timeout)), "Task.shutdown timeout", String(timeout))
+        assert.strictEqual(yield* Task.await(task, "1 second"), 42)
+      }))
+
+    it.scoped(`Task.asyncStream with timeout ${timeout}`, () =>
+      Effect.gen(function*() {
+        const stream = Task.asyncStream([1, 2], (n: number) => Effect.succeed(n), { timeout })
+        mentions(yield* defectOf(Stream.runCollect(stream)), "Task.asyncStream timeout", String(timeout))
+      }))
+
+    it.scoped(`FactorySupervisor.timeout ${timeout} fails the start with InitFailed naming timeout`, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(
+          FactorySupervisor.workerChild((n: number) => counter(n)).pipe(
+            FactorySupervisor.timeout(timeout),
+            FactorySupervisor.start
+          )
+        )
+        assert.strictEqual(error._tag, "InitFailed")
+        const reason = (error as { readonly reason: { readonly _tag: string; readonly field: string } }).reason
+        assert.strictEqual(reason._tag, "InvalidSpecification")
+        // The field is reported as "timeout.shutdown" (the builder's timeout is the children's shutdown).
+        assert.match(reason.field, /^timeout/)
+        mentions(error.message, "timeout", String(timeout))
+      }))
+
+    it.scoped(`Actor.newWithInitialiser with timeout ${timeout}`, () =>
+      Effect.gen(function*() {
+        // Building the description does not throw; starting it is a defect naming the argument, and nothing starts.
+        const builder = Actor.newWithInitialiser(
+          timeout,
+          (_: Subject.Subject<never>) => Effect.succeed(Actor.initialised(0))
+        )
+        mentions(yield* defectOf(Actor.start(builder)), "Actor.newWithInitialiser timeout")
+      }))
+
+    it.scoped(`Subject.sendAfter with delay ${timeout}`, () =>
+      Effect.gen(function*() {
+        const subject = yield* Subject.make<string>()
+        mentions(
+          yield* defectOf(Subject.sendAfter(subject, timeout, "late")),
+          "Subject.sendAfter delay",
+          String(timeout)
+        )
+        // Nothing was sent and no timer was armed (the leak check fails the test on a pending timer).
+        assert.isTrue(Option.isNone(yield* Effect.option(Subject.receive(subject, 0))))
+      }))
+  }
+})
+
+describe("other invalid arguments are defects naming the argument", () => {
+  for (const maxConcurrency of [0, -1, 1.5, NaN]) {
+    it.scoped(`Task.asyncStream with maxConcurrency ${maxConcurrency}`, () =>
+      Effect.gen(function*() {
+        const stream = Task.asyncStream([1, 2], (n: number) => Effect.succeed(n), { maxConcurrency })
+        mentions(yield* defectOf(Stream.runCollect(stream)), "maxConcurrency", String(maxConcurrency))
+      }))
+  }
+
+  it.scoped("Registry.make with keys that are neither unique nor duplicate", () =>
+    Effect.gen(function*() {
+      const keys = "many" as "unique"
+      mentions(yield* defectOf(Registry.make<string, number>({ keys })), "keys", "many")
+    }))
+
+  it("Name.make with a prefix that is not a string", () => {
+    assert.throws(() => Name.make(42 as unknown as string), /Name\.make: prefix/)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Supervisor specifications: InitFailed(InvalidSpecification) naming the field
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("restart tolerance", () => {
+  for (const period of [-1, NaN, 0]) {
+    it.scoped(`a period of ${period} fails the start of a static supervisor, naming restartTolerance.period`, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(
+          StaticSupervisor.new("OneForOne").pipe(
+            StaticSupervisor.restartTolerance({ intensity: 1, period }),
+            StaticSupervisor.add(worker),
+            StaticSupervisor.start
+          )
+        )
+        mentions(invalidSpecification(error, "restartTolerance.period"), String(period))
+      }))
+
+    it.scoped(`a period of ${period} fails the start of a factory supervisor, naming restartTolerance.period`, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(
+          FactorySupervisor.workerChild((n: number) => counter(n)).pipe(
+            FactorySupervisor.restartTolerance({ intensity: 1, period }),
+            FactorySupervisor.start
+          )
+        )
+        mentions(invalidSpecification(error, "restartTolerance.period"), String(period))
+      }))
+  }
+
+  for (const intensity of [-1, 1.5, NaN]) {
+    it.scoped(`an intensity of ${intensity} fails the start, naming restartTolerance.intensity`, () =>
+      Effect.gen(function*() {
+        const staticError = yield* Effect.flip(
+          StaticSupervisor.new("OneForOne").pipe(
+            StaticSupervisor.restartTolerance({ intensity, period: "5 seconds" }),
+            StaticSupervisor.add(worker),
+            StaticSupervisor.start
+          )
+        )
+        mentions(invalidSpecification(staticError, "restartTolerance.intensity"), String(intensity))
+        const factoryError = yield* Effect.flip(
+          FactorySupervisor.workerChild((n: number) => counter(n)).pipe(
+            FactorySupervisor.restartTolerance({ intensity, period: "5 seconds" }),
+            FactorySupervisor.start
+          )
+        )
+        mentions(invalidSpecification(factoryError, "restartTolerance.intensity"), String(intensity))
+      }))
+  }
+
+  it("Supervision.intensityWindow with an invalid tolerance is a defect naming the field", () => {
+    assert.throws(
+      () => Supervision.intensityWindow({ intensity: -1, period: "5 seconds" }),
+      /restartTolerance\.intensity/
+    )
+    assert.throws(() => Supervision.intensityWindow({ intensity: 1, period: -1 }), /restartTolerance\.period/)
+  })
+})
+
+describe("child lists", () => {
+  /** A child that reports its start on `log`. */
+  const logged = (log: Subject.Subject<string>, label: string) =>
+    Supervision.worker(
+      Actor.newWithInitialiser("1 second", (_: Subject.Subject<never>) =>
+        Effect.as(Subject.send(log, `start ${label}`), Actor.initialised<number, never>(0))).pipe(Actor.start)
+    )
+
+  const noMessage = <A>(subject: Subject.Subject<A>) =>
+    Effect.map(Effect.option(Subject.receive(subject, 0)), (received) => {
+      assert.isTrue(Option.isNone(received), `unexpected message ${String(Option.getOrUndefined(received))}`)
+    })
+
+  const garbage: ReadonlyArray<readonly [string, unknown]> = [
+    ["undefined", undefined],
+    ["null", null],
+    ["a plain object", {}],
+    ["an Effect instead of a child specification", counter()]
+  ]
+  for (const [what, child] of garbage) {
+    it.scoped(`${what} as children[1] fails the start naming children[1]; no child is started`, () =>
+      Effect.gen(function*() {
+        const log = yield* Subject.make<string>()
+        const error = yield* Effect.flip(
+          StaticSupervisor.new("OneForOne").pipe(
+            StaticSupervisor.add(logged(log, "first")),
+            StaticSupervisor.add(child as Supervision.ChildSpecification<unknown>),
+            StaticSupervisor.start
+          )
+        )
+        invalidSpecification(error, "children[1]")
+        // The specification is checked before anything starts.
+        yield* noMessage(log)
+      }))
+  }
+
+  it.scoped("an invalid shutdown of a child fails the start naming children[i].shutdown", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.add(worker),
+          StaticSupervisor.add(Supervision.shutdown(worker, -1)),
+          StaticSupervisor.start
+        )
+      )
+      mentions(invalidSpecification(error, "children[1].shutdown"), "-1")
+    }))
+
+  it.scoped("the same specification added three times is three distinct children", () =>
+    Effect.gen(function*() {
+      const log = yield* Subject.make<string>()
+      const child = logged(log, "same")
+      const supervisor = yield* StaticSupervisor.new("OneForOne").pipe(
+        StaticSupervisor.add(child),
+        StaticSupervisor.add(child),
+        StaticSupervisor.add(child),
+        StaticSupervisor.start
+      )
+      for (let i = 0; i < 3; i++) assert.strictEqual(yield* Subject.receive(log, 0), "start same")
+      yield* noMessage(log)
+      const children = yield* StaticSupervisor.whichChildren(supervisor.data)
+      assert.deepStrictEqual(children.map((child) => child.id), [0, 1, 2])
+      const pids = children.map((child) => Option.getOrThrow(child.pid))
+      assert.isFalse(Equal.equals(pids[0], pids[1]))
+      assert.isFalse(Equal.equals(pids[1], pids[2]))
+      assert.isFalse(Equal.equals(pids[0], pids[2]))
+      const count = yield* StaticSupervisor.countChildren(supervisor.data)
+      assert.deepStrictEqual(count, { specs: 3, active: 3, workers: 3, supervisors: 0 })
+      // Each is its own child: terminating one leaves the other two running.
+      yield* StaticSupervisor.terminateChild(supervisor.data, 1)
+      assert.deepStrictEqual(
+        (yield* StaticSupervisor.whichChildren(supervisor.data)).map((child) => Option.isSome(child.pid)),
+        [true, false, true]
+      )
+    }))
+})
+
+describe("unknown children", () => {
+  for (const id of [1, -1, 0.5]) {
+    it.scoped(`terminateChild and restartChild of unknown id ${id} fail with ChildNotFound naming the id`, () =>
+      Effect.gen(function*() {
+        const supervisor = yield* StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.add(worker),
+          StaticSupervisor.start
+        )
+        const before = yield* StaticSupervisor.whichChildren(supervisor.data)
+        const terminate = yield* Effect.flip(StaticSupervisor.terminateChild(supervisor.data, id))
+        assert.strictEqual(terminate._tag, "ChildNotFound")
+        mentions(terminate.message, String(id))
+        const restart = yield* Effect.flip(StaticSupervisor.restartChild(supervisor.data, id))
+        assert.strictEqual(restart._tag, "ChildNotFound")
+        mentions(restart.message, String(id))
+        // The supervisor and its child are unharmed.
+        assert.deepStrictEqual(yield* StaticSupervisor.whichChildren(supervisor.data), before)
+      }))
+  }
+
+  it.scoped("FactorySupervisor.terminateChild of a pid that is not its child fails with ChildNotFound naming it", () =>
+    Effect.gen(function*() {
+      const factory = yield* FactorySupervisor.workerChild((n: number) => counter(n)).pipe(FactorySupervisor.start)
+      const child = yield* FactorySupervisor.startChild(factory.data, 1)
+      const stranger = yield* Process.spawn(idle)
+      const error = yield* Effect.flip(FactorySupervisor.terminateChild(factory.data, stranger))
+      assert.strictEqual(error._tag, "ChildNotFound")
+      mentions(error.message, String(stranger))
+      assert.isTrue(yield* Process.isAlive(stranger))
+      assert.isTrue(yield* Process.isAlive(child.pid))
+    }))
+})
+
+describe("maxChildren", () => {
+  for (const max of [0, -1, 1.5, NaN]) {
+    it.scoped(`maxChildren ${max} fails the start with InitFailed(InvalidSpecification) naming maxChildren`, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(
+          FactorySupervisor.workerChild((n: number) => counter(n)).pipe(
+            FactorySupervisor.maxChildren(max),
+            FactorySupervisor.start
+          )
+        )
+        mentions(invalidSpecification(error, "maxChildren"), String(max))
+      }))
+  }
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("names", () => {
+  it.scoped("registering a taken name fails with NameTaken naming the name and its owner", () =>
+    Effect.gen(function*() {
+      const name = Name.make<never>("taken")
+      const owner = yield* Process.spawn(idle)
+      const other = yield* Process.spawn(idle)
+      yield* Process.register(owner, name)
+      const error = yield* Effect.flip(Process.register(other, name))
+      assert.strictEqual(error._tag, "NameTaken")
+      if (error._tag !== "NameTaken") return
+      assert.strictEqual(error.name, String(name))
+      assert.strictEqual(error.owner, String(owner))
+      mentions(error.message, String(name), String(owner))
+      // The owner keeps it.
+      assert.isTrue(Equal.equals(yield* Process.whereis(name), Option.some(owner)))
+    }))
+
+  it.scoped("a named actor whose name is taken fails to start with InitFailed naming the name; no exit signal", () =>
+    Effect.gen(function*() {
+      yield* Process.trapExits(true)
+      const name = Name.make<Command>("counter")
+      const first = yield* counterBuilder(1).pipe(Actor.named(name), Actor.start)
+      const before = (yield* Process.list).length
+      const error = yield* Effect.flip(counterBuilder(2).pipe(Actor.named(name), Actor.start))
+      assert.strictEqual(error._tag, "InitFailed")
+      if (error._tag !== "InitFailed") return
+      const reason = error.reason as { readonly _tag: string; readonly message: string }
+      assert.strictEqual(reason._tag, "NameTaken")
+      mentions(error.message, String(name), String(first.pid))
+      // The second actor is gone, the first keeps the name, and the caller got no exit signal.
+      assert.strictEqual((yield* Process.list).length, before)
+      assert.isTrue(Equal.equals(yield* Process.whereis(name), Option.some(first.pid)))
+      assert.strictEqual(yield* get(Subject.named(name)), 1)
+      const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
+      assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+    }))
+})
+
+describe("more name mistakes", () => {
+  it.scoped("registering a second name for a named process fails with AlreadyNamed naming the pid and its name", () =>
+    Effect.gen(function*() {
+      const first = Name.make<never>("first")
+      const second = Name.make<never>("second")
+      const pid = yield* Process.spawn(idle)
+      yield* Process.register(pid, first)
+      const error = yield* Effect.flip(Process.register(pid, second))
+      assert.strictEqual(error._tag, "AlreadyNamed")
+      mentions(error.message, String(pid), String(first))
+      assert.isTrue(Option.isNone(yield* Process.whereis(second)))
+    }))
+
+  it.scoped("registering a dead process fails with NoProcess naming the pid", () =>
+    Effect.gen(function*() {
+      const pid = yield* Process.spawn(Effect.void)
+      yield* Process.awaitExit(pid)
+      const name = Name.make<never>("late")
+      const error = yield* Effect.flip(Process.register(pid, name))
+      assert.strictEqual(error._tag, "NoProcess")
+      mentions(error.message, String(pid))
+      assert.isTrue(Option.isNone(yield* Process.whereis(name)))
+    }))
+
+  it.scoped("unregistering a free name fails with NotRegistered naming the name", () =>
+    Effect.gen(function*() {
+      const name = Name.make<never>("free")
+      const error = yield* Effect.flip(Process.unregister(name))
+      assert.strictEqual(error._tag, "NotRegistered")
+      mentions(error.message, String(name))
+    }))
+
+  it.scoped("registering a taken unique registry key fails with AlreadyRegistered naming the key and its owner", () =>
+    Effect.gen(function*() {
+      const registry = yield* Registry.make<string, number>({ keys: "unique" })
+      yield* Registry.register(registry, "job-1", 1)
+      const owner = yield* Process.self
+      const report = yield* Subject.make<{ readonly _tag: string; readonly message: string }>()
+      yield* Process.spawn(Effect.gen(function*() {
+        yield* Subject.send(report, yield* Effect.flip(Registry.register(registry, "job-1", 2)))
+      }))
+      const error = yield* Subject.receive(report, "1 second")
+      assert.strictEqual(error._tag, "AlreadyRegistered")
+      mentions(error.message, "job-1", String(owner))
+      assert.deepStrictEqual((yield* Registry.lookup(registry, "job-1")).map((entry) => entry.value), [1])
+    }))
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Subjects used by the wrong process, or nobody
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("subjects", () => {
+  it.scoped("receiving from a subject owned by another process is a defect naming the subject and the receiver", () =>
+    Effect.gen(function*() {
+      const { subject } = yield* spawnWithSubject((_: Subject.Subject<string>) => idle)
+      const self = yield* Process.self
+      const message = yield* defectOf(Subject.receive(subject, "1 second"))
+      mentions(message, String(subject), String(self))
+      mentions(yield* defectOf(Subject.receiveForever(subject)), String(subject), String(self))
+    }))
+
+  // LIBRARY GAP: this fails until src/internal/selector.ts checks ownership (see the issue 7 report). Today the
+  // selector silently never matches: `receive` times out and `receiveForever` hangs forever.
+  it.scoped("receiving with a selector that selects another process's subject is a defect naming both", () =>
+    Effect.gen(function*() {
+      const { subject } = yield* spawnWithSubject((_: Subject.Subject<string>) => idle)
+      const self = yield* Process.self
+      const selector = Selector.make<string>().pipe(Selector.select(subject))
+      mentions(yield* defectOf(Selector.receive(selector, 0)), String(subject), String(self))
+    }))
+
+  it.scoped("calling a subject whose owner is dead fails with NoProcess naming the subject", () =>
+    Effect.gen(function*() {
+      yield* Process.trapExits(true)
+      const actor = yield* counter()
+      yield* Process.kill(actor.pid)
+      yield* Process.awaitExit(actor.pid)
+      const error = yield* Effect.flip(get(actor.data))
+      assert.strictEqual(error._tag, "NoProcess")
+      mentions(error.message, String(actor.data), String(actor.pid))
+      const sent = yield* Effect.flip(Subject.trySend(actor.data, { _tag: "Set", n: 1 }))
+      assert.strictEqual(sent._tag, "NoProcess")
+      mentions(sent.message, String(actor.data))
+    }))
+
+  it.scoped("calling a named subject nobody is registered under fails with NoProcess naming the name", () =>
+    Effect.gen(function*() {
+      const name = Name.make<Command>("nobody")
+      const error = yield* Effect.flip(get(Subject.named(name)))
+      assert.strictEqual(error._tag, "NoProcess")
+      mentions(error.message, String(name))
+    }))
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// System
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("System.replaceState", () => {
+  it.scoped("a throwing function fails with CallbackFailed naming the error; the state is unchanged", () =>
+    Effect.gen(function*() {
+      const actor = yield* counter(5)
+      const error = yield* Effect.flip(System.replaceState(actor.pid, () => {
+        throw new Error("cannot compute the new state")
+      }))
+      assert.strictEqual(error._tag, "CallbackFailed")
+      mentions(error.message, "cannot compute the new state")
+      assert.strictEqual(yield* System.getState(actor.pid), 5)
+      assert.strictEqual(yield* get(actor.data), 5)
+      assert.isTrue(yield* Process.isAlive(actor.pid))
+    }))
+})

@@ -1,0 +1,68 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, Scope } from "effect"
+import { Name, Process, Subject } from "../src/index.js"
+import { checkNoProcessLeft, idle, leftBehind, spawnWithSubject } from "./utils.js"
+
+checkNoProcessLeft()
+
+/** Lets other fibers (a timer's sleeper, a receiver) run until `condition` holds, a bounded number of times. */
+const yieldUntil = (condition: () => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 100 && !condition(); i++) yield* Effect.yieldNow()
+    assert.isTrue(condition(), "condition not reached")
+  })
+
+/**
+ * The leak check itself: `leftBehind` names what would fail a test, and the afterEach of this file checks that the
+ * library cleaned up once each test has undone its own "leak".
+ */
+describe("leak check", () => {
+  it.scoped("a live process is named with its pid and registered name, until its scope closes", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const name = Name.make<never>("leaky")
+      const pid = yield* Process.spawn(idle).pipe(Scope.extend(scope))
+      yield* Process.register(pid, name)
+      assert.include(leftBehind().processes, `${pid} (registered as ${name})`)
+      yield* Scope.close(scope, Exit.void)
+      assert.notInclude(leftBehind().processes.join(), String(pid))
+    }))
+
+  it.scoped("a pending sendAfter to a name is a timer named with its delay and where it was armed", () =>
+    Effect.gen(function*() {
+      const timer = yield* Subject.sendAfter(Subject.named(Name.make<string>("nobody")), "1 hour", "late")
+      yield* yieldUntil(() => leftBehind().timers.length === 1)
+      assert.match(leftBehind().timers[0], /^1h timer armed at TestClock t=0 ms from src\/internal\/subject\.ts:\d+/)
+      // Cancelled: the afterEach finds nothing.
+      assert.strictEqual((yield* Subject.cancelTimer(timer))._tag, "Cancelled")
+    }))
+
+  it.scoped("a waiting receive's timeout is a pending timer; it is cancelled when the message arrives", () =>
+    Effect.gen(function*() {
+      const subject = yield* Subject.make<string>()
+      const receiver = yield* Effect.fork(Subject.receive(subject, "1 minute"))
+      yield* yieldUntil(() => leftBehind().timers.length === 1)
+      assert.match(leftBehind().timers[0], /^1m timer armed at TestClock t=0 ms from src\/internal\/subject\.ts:\d+/)
+      yield* Subject.send(subject, "hello")
+      assert.strictEqual(yield* Fiber.join(receiver), "hello")
+    }))
+
+  it.scoped("a process's pending sendAfter timers are named with it; they are cancelled when it ends", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const { pid, subject } = yield* spawnWithSubject((_: Subject.Subject<string>) => idle).pipe(Scope.extend(scope))
+      yield* Subject.sendAfter(subject, "1 hour", "late")
+      assert.include(leftBehind().processes, `${pid} (1 pending sendAfter timer)`)
+      // Erlang cancels the timers of a process that ends: closing its scope must leave no timer behind.
+      yield* Scope.close(scope, Exit.void)
+    }))
+
+  it.live("on the live clock, a pending sendAfter is a setTimeout named with its delay", () =>
+    Effect.gen(function*() {
+      const timer = yield* Subject.sendAfter(Subject.named(Name.make<string>("nobody")), "1 hour", "late")
+      assert.deepStrictEqual(leftBehind().timers.length, 1)
+      assert.match(leftBehind().timers[0], /^1h timer on the live clock from src\/internal\/subject\.ts:\d+/)
+      assert.strictEqual((yield* Subject.cancelTimer(timer))._tag, "Cancelled")
+      assert.deepStrictEqual(leftBehind().timers, [])
+    }))
+})
