@@ -182,7 +182,8 @@ export const owner = <A>(subject: Subject<A>): Effect.Effect<Option.Option<Pid>>
   })
 
 /**
- * Sends a message. Never fails and never waits: a message to a dead owner or a free name is lost, as in Erlang.
+ * Sends a message. Never fails and never waits: a message to a dead owner is lost, as in Erlang; one to a free
+ * name is dropped too (where Erlang raises `badarg` and Gleam panics). Use `trySend` to know whether it was delivered.
  *
  * @since 1.0.0
  * @category sending

@@ -1,5 +1,5 @@
 /**
- * Tasks: compute a value in another process and hand it back (Gleam's `gleam/otp/task`, Elixir's `Task`).
+ * Tasks: compute a value in another process and hand it back (gleam_otp 0.x's `gleam/otp/task`, Elixir's `Task`).
  *
  * `async(effect)` spawns the effect as a process linked to the caller, its owner, living in the caller's `Scope`.
  * The owner collects the result with `await` (with a timeout), `awaitForever`, `awaitAll`, `yield` (which does not

@@ -15,7 +15,12 @@ import type { Pid, ProcessState } from "./process.js"
 import { withSelf } from "./process.js"
 import { SubjectImpl, Tag } from "./subject.js"
 
-/** @internal */
+/**
+ * `Registry.register` on a unique-keys registry under a key that a live process holds; `pid` is that process.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
 export class AlreadyRegistered extends Data.TaggedError("AlreadyRegistered")<{
   readonly key: unknown
   readonly pid: Pid

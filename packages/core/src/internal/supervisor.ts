@@ -43,8 +43,11 @@ import { clockOf, decodeTimeout, schedule as scheduleTimer } from "./timer.js"
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * A supervisor or child specification is invalid; `field` names what is wrong.
- * @internal
+ * A supervisor or child specification is invalid. `start` fails with `InitFailed` whose `reason` is this error;
+ * `field` names what is wrong (`children[2].significant`, `restartTolerance.intensity`, ...).
+ *
+ * @since 1.0.0
+ * @category errors
  */
 export class InvalidSpecification extends Data.TaggedError("InvalidSpecification")<{
   readonly field: string
@@ -55,7 +58,13 @@ export class InvalidSpecification extends Data.TaggedError("InvalidSpecification
   }
 }
 
-/** @internal */
+/**
+ * A child failed to start while its supervisor started; `id` says which, `error` why. The supervisor's `start`
+ * fails with `InitFailed` whose `reason` is this error.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
 export class ChildFailedToStart extends Data.TaggedError("ChildFailedToStart")<{
   readonly id: number
   readonly error: StartError
@@ -65,21 +74,36 @@ export class ChildFailedToStart extends Data.TaggedError("ChildFailedToStart")<{
   }
 }
 
-/** @internal */
+/**
+ * A supervisor has no child with that id (or pid): it never had one, or it was temporary and has ended.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
 export class ChildNotFound extends Data.TaggedError("ChildNotFound")<{ readonly child: string }> {
   override get message() {
     return `the supervisor has no child ${this.child}`
   }
 }
 
-/** @internal */
+/**
+ * `restartChild` on a child that is running.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
 export class ChildRunning extends Data.TaggedError("ChildRunning")<{ readonly id: number }> {
   override get message() {
     return `child ${this.id} is running; terminate it before restarting it`
   }
 }
 
-/** @internal */
+/**
+ * `startChild` on a factory supervisor that already has `maxChildren` children.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
 export class MaxChildren extends Data.TaggedError("MaxChildren")<{ readonly max: number }> {
   override get message() {
     return `the factory supervisor already has its maximum of ${this.max} children`

@@ -23,14 +23,24 @@ import { awaitExit, CalleeExited, exitSignal, monitor, spawn, terminate, unlink,
 import { describeMillis, matchTag, receiveMatching, Tag } from "./subject.js"
 import { clockOf, schedule } from "./timer.js"
 
-/** @internal */
+/**
+ * The task did not finish in time. It is still running: `Task.shutdown` stops it.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
 export class TaskTimeout extends Data.TaggedError("TaskTimeout")<{ readonly timeout: string }> {
   override get message() {
     return `the task did not finish within ${this.timeout}`
   }
 }
 
-/** @internal */
+/**
+ * The task ended without a result: it crashed, was killed, or exited otherwise; `reason` is its exit reason.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
 export class TaskExited extends Data.TaggedError("TaskExited")<{ readonly reason: ExitReason }> {
   override get message() {
     const reason = this.reason

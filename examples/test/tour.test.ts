@@ -1,0 +1,54 @@
+import { Process } from "@effect-otp/core"
+import { afterEach, describe, expect, it, vi } from "@effect/vitest"
+import type { Scope } from "effect"
+import { Effect } from "effect"
+import { actor, layers, processes, supervisor, tasks } from "../tour.js"
+
+/** Runs a tour section in its own scope and returns what it printed. */
+const printed = (section: Effect.Effect<void, unknown, Scope.Scope>) =>
+  Effect.gen(function*() {
+    const lines: Array<string> = []
+    const spy = vi.spyOn(console, "log").mockImplementation((...args: Array<unknown>) => {
+      lines.push(args.map(String).join(" "))
+    })
+    yield* Effect.scoped(section).pipe(Effect.ensuring(Effect.sync(() => spy.mockRestore())))
+    return lines
+  })
+
+afterEach(async () => {
+  const left = await Effect.runPromise(Process.list)
+  expect(left.map(String), "processes left alive after the test").toEqual([])
+})
+
+describe("the README tour (examples/tour.ts)", () => {
+  it.live("processes: a message from a child, then its crash as a trapped exit", () =>
+    Effect.gen(function*() {
+      const lines = yield* printed(processes)
+      expect(lines[0]).toBe("hello from a child")
+      expect(lines[1]).toMatch(/^<0\.\d+> exited: Abnormal$/)
+    }))
+
+  it.live("actor: send and call, then a typed NoProcess once it stopped", () =>
+    Effect.gen(function*() {
+      expect(yield* printed(actor)).toEqual([
+        "count: 42",
+        "the counter exited: Normal",
+        "a call now fails with NoProcess"
+      ])
+    }))
+
+  it.live("supervisor: the crashed counter is restarted under its name, with a fresh state", () =>
+    Effect.gen(function*() {
+      expect(yield* printed(supervisor)).toEqual(["after the crash: count 0, restarts 1"])
+    }))
+
+  it.live("tasks: a result, a typed failure as a result, and a stream", () =>
+    Effect.gen(function*() {
+      expect(yield* printed(tasks)).toEqual(["answer: 42", "refused: no, thanks", "squares: 1, 4, 9, 16"])
+    }))
+
+  it.live("layers: the service survives the restart of the actor behind it", () =>
+    Effect.gen(function*() {
+      expect(yield* printed(layers)).toEqual(["hello from a layer", "count after a restart: 0"])
+    }))
+})
