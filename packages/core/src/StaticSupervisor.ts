@@ -44,8 +44,10 @@ import type { Started } from "./Actor.js"
 import type { StartError } from "./internal/errors.js"
 import { InitFailed } from "./internal/errors.js"
 import type { ExitReason } from "./internal/exitReason.js"
+import type { NameImpl } from "./internal/name.js"
 import * as subject from "./internal/subject.js"
 import * as internal from "./internal/supervisor.js"
+import type { Name } from "./Name.js"
 import type { Pid } from "./Process.js"
 import type { CallError } from "./Subject.js"
 import type * as Supervision from "./Supervision.js"
@@ -102,6 +104,7 @@ export interface Builder<out R = never> extends Pipeable {
  * @category models
  */
 export interface Supervisor {
+  /** Its pid; for a handle from `getByName`, the pid holding the name right now. */
   readonly pid: Pid
 }
 
@@ -112,15 +115,19 @@ class BuilderImpl implements Builder<any> {
     readonly tolerance: Supervision.Tolerance,
     readonly schedule: Schedule.Schedule<unknown, ExitReason> | undefined,
     readonly autoShutdown: AutoShutdown,
-    readonly children: ReadonlyArray<Supervision.ChildSpecification<unknown, any>>
+    readonly children: ReadonlyArray<Supervision.ChildSpecification<unknown, any>>,
+    readonly name: NameImpl<any> | undefined = undefined
   ) {}
-  with(fields: Partial<Pick<BuilderImpl, "tolerance" | "schedule" | "autoShutdown" | "children">>): BuilderImpl {
+  with(
+    fields: Partial<Pick<BuilderImpl, "tolerance" | "schedule" | "autoShutdown" | "children" | "name">>
+  ): BuilderImpl {
     return new BuilderImpl(
       this.strategy,
       fields.tolerance ?? this.tolerance,
       "schedule" in fields ? fields.schedule : this.schedule,
       fields.autoShutdown ?? this.autoShutdown,
-      fields.children ?? this.children
+      fields.children ?? this.children,
+      "name" in fields ? fields.name : this.name
     )
   }
   pipe() {
@@ -199,6 +206,46 @@ export const autoShutdown: {
 } = dual(2, <R>(self: Builder<R>, autoShutdown: AutoShutdown): Builder<R> => impl(self).with({ autoShutdown }))
 
 /**
+ * The messages a static supervisor receives, for typing its `Name` (`Name.make<StaticSupervisor.Message>`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Message {
+  readonly [BuilderTypeId]: "StaticSupervisor.Message"
+}
+
+/**
+ * Registers the supervisor under a name when it starts (Erlang's `supervisor:start_link({local, Name}, ...)`), so
+ * `getByName(name)` reaches it (for introspection) also after its own supervisor restarted it. Starting it while
+ * the name is taken fails with `InitFailed`.
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const named: {
+  (name: Name<Message>): <R>(self: Builder<R>) => Builder<R>
+  <R>(self: Builder<R>, name: Name<Message>): Builder<R>
+} = dual(
+  2,
+  <R>(self: Builder<R>, name: Name<Message>): Builder<R> =>
+    impl(self).with({ name: name as unknown as NameImpl<any> }) as any
+)
+
+/**
+ * The supervisor registered under `name`, resolved at each request (`NoProcess` while nobody holds the name).
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const getByName = (name: Name<Message>): Supervisor => {
+  const named = subject.named(name as unknown as NameImpl<internal.Request>)
+  return Object.defineProperty(new internal.SupervisorHandle(undefined, named), "pid", {
+    get: () => named.resolve()?.pid
+  }) as any
+}
+
+/**
  * Adds a child. Children start in the order they were added; their ids are their positions, from 0.
  *
  * @since 1.0.0
@@ -269,7 +316,7 @@ export const start = <R>(builder: Builder<R>): Effect.Effect<Started<Supervisor>
   Effect.flatMap(Effect.context<R>(), (context) => {
     const config = configure(impl(builder), context as Context.Context<never>)
     if (config instanceof internal.InvalidSpecification) return Effect.fail(new InitFailed({ reason: config }))
-    return internal.start(config, undefined) as any
+    return internal.start(config, impl(builder).name) as any
   })
 
 /**

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { Actor, FactorySupervisor, Process, StaticSupervisor, Supervision } from "../src/index.js"
+import { Actor, FactorySupervisor, Name, Process, StaticSupervisor, Supervision } from "../src/index.js"
 import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
@@ -46,5 +46,33 @@ describe("Supervision.tree", () => {
       yield* Process.kill(sup.pid)
       yield* Process.awaitExit(sup.pid)
       assert.strictEqual((yield* Effect.flip(Supervision.tree(sup.pid)))._tag, "NoProcess")
+    }))
+})
+
+describe("StaticSupervisor.named", () => {
+  it.scoped("a named supervisor is reached by name, also after its parent restarted it", () =>
+    Effect.gen(function*() {
+      const name = Name.make<StaticSupervisor.Message>("storage")
+      const inner = StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.named(name), StaticSupervisor.add(worker))
+      yield* StaticSupervisor.new("OneForOne").pipe(
+        StaticSupervisor.add(StaticSupervisor.supervised(inner)),
+        StaticSupervisor.start
+      )
+      const byName = StaticSupervisor.getByName(name)
+      assert.strictEqual((yield* StaticSupervisor.countChildren(byName)).active, 1)
+      const first = Option.getOrThrow(yield* Process.whereis(name))
+      yield* Process.kill(first)
+      yield* Process.awaitExit(first)
+      // The parent restarts it: wait (without time) until the name is held again.
+      for (let i = 0; i < 100 && Option.isNone(yield* Process.whereis(name)); i++) yield* Effect.yieldNow()
+      const count = yield* StaticSupervisor.countChildren(byName)
+      assert.strictEqual(count.active, 1)
+      assert.notStrictEqual(Option.getOrThrow(yield* Process.whereis(name)), first)
+      assert.strictEqual(String(byName.pid), String(Option.getOrThrow(yield* Process.whereis(name))))
+      // A second supervisor under the same name fails to start.
+      const taken = yield* Effect.flip(
+        StaticSupervisor.start(StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.named(name)))
+      )
+      assert.strictEqual(taken._tag, "InitFailed")
     }))
 })
