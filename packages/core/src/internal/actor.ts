@@ -235,8 +235,16 @@ class Loop {
   })
 
   /** The next message this actor selects (system messages and the parent's exit included). */
+  /**
+   * The last queued envelope the current matcher rejected: the next receive scans from there. Reset whenever what
+   * the actor selects changes (a new selector, suspend, resume).
+   */
+  private scanned: Envelope | undefined = undefined
+
   private readonly receive: Effect.Effect<unknown> = Effect.async<unknown>((resume) => {
-    const found = this.self.mailbox.take(this.match)
+    const mailbox = this.self.mailbox
+    const found = mailbox.takeAfter(this.match, this.scanned)
+    this.scanned = mailbox.rejected
     if (found !== undefined) {
       this.self.messagesIn++
       resume(apply(found[0], found[1].value))
@@ -250,7 +258,10 @@ class Loop {
   private readonly afterHandler = (next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
     if (next._tag === "Stop") return this.stop(next.reason)
     this.state = next.state
-    if (next.selector._tag === "Some") this.match = this.matcher(next.selector.value)
+    if (next.selector._tag === "Some") {
+      this.match = this.matcher(next.selector.value)
+      this.scanned = undefined
+    }
     return this.step
   }
 
@@ -331,10 +342,12 @@ class Loop {
       }
       case "Suspend":
         this.suspended = true
+        this.scanned = undefined
         unsafeSend(request.replyTo, undefined)
         break
       case "Resume":
         this.suspended = false
+        this.scanned = undefined
         unsafeSend(request.replyTo, undefined)
         break
       case "Statistics":

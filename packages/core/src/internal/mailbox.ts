@@ -15,6 +15,8 @@ export interface Envelope {
   readonly tag: unknown
   readonly value: unknown
   next: Envelope | undefined
+  /** Set when it leaves the queue, so a scan mark pointing at it is known to be stale. */
+  removed: boolean
 }
 
 /** What a receiver does with a message it selected. @internal */
@@ -38,7 +40,7 @@ export class Mailbox {
 
   /** Hands the envelope to the first waiter that selects it, or queues it. */
   deliver(tag: unknown, value: unknown): void {
-    const envelope: Envelope = { tag, value, next: undefined }
+    const envelope: Envelope = { tag, value, next: undefined, removed: false }
     const waiters = this.waiters
     if (waiters !== undefined && waiters.length > 0) {
       for (let i = 0; i < waiters.length; i++) {
@@ -67,7 +69,7 @@ export class Mailbox {
     let woken = 0
     for (let i = 0; i < waiters.length;) {
       const waiter = waiters[i]
-      const envelope: Envelope = { tag, value, next: undefined }
+      const envelope: Envelope = { tag, value, next: undefined, removed: false }
       const handler = waiter.match(envelope)
       if (handler === undefined) {
         i++
@@ -80,10 +82,14 @@ export class Mailbox {
     return woken
   }
 
-  /** Removes and returns the first envelope filed under `tag` (a call's reply, say), or `undefined`. */
-  takeTag(tag: unknown): Envelope | undefined {
-    let prev: Envelope | undefined = undefined
-    let current = this.head
+  /**
+   * Removes and returns the first envelope filed under `tag` (a call's reply, say), or `undefined`. With `after`
+   * (the tail when the tag was made: nothing before it can carry the tag) the scan starts there, as Erlang skips
+   * the messages older than a call's reference.
+   */
+  takeTag(tag: unknown, after?: Envelope): Envelope | undefined {
+    let prev: Envelope | undefined = after !== undefined && !after.removed ? after : undefined
+    let current = prev === undefined ? this.head : prev.next
     while (current !== undefined) {
       if (current.tag === tag) {
         this.unlink(prev, current)
@@ -92,6 +98,30 @@ export class Mailbox {
       prev = current
       current = current.next
     }
+    return undefined
+  }
+
+  /** After `takeAfter`: the last envelope it examined that the matcher rejected (a mark for the next scan). */
+  rejected: Envelope | undefined = undefined
+
+  /**
+   * Like `take`, but starts after `mark`, an envelope the same matcher already rejected (when it is still queued):
+   * a receiver that keeps its matcher does not rescan a backlog of messages it does not select.
+   */
+  takeAfter(match: Matcher, mark: Envelope | undefined): readonly [Handler, Envelope] | undefined {
+    let prev: Envelope | undefined = mark !== undefined && !mark.removed ? mark : undefined
+    let current = prev === undefined ? this.head : prev.next
+    while (current !== undefined) {
+      const handler = match(current)
+      if (handler !== undefined) {
+        this.unlink(prev, current)
+        this.rejected = prev
+        return [handler, current]
+      }
+      prev = current
+      current = current.next
+    }
+    this.rejected = prev
     return undefined
   }
 
@@ -154,6 +184,7 @@ export class Mailbox {
     }
     if (this.tail === envelope) this.tail = prev
     envelope.next = undefined
+    envelope.removed = true
     this.length--
   }
 }

@@ -296,13 +296,15 @@ export const call = <A, R>(
     if (target === undefined) return Effect.fail(new NoProcess({ target: subject.toString() }))
     if (target === self) return Effect.fail(new CallingSelf({ target: subject.toString() }))
     const pending = new PendingCall<R>(self, target, millis)
+    // Nothing queued before this call can be its reply: its receive starts after the current tail.
+    const mark = self.mailbox.tail
     const message = make(pending)
     if (target.monitoredBy === undefined) target.monitoredBy = new Set()
     target.monitoredBy.add(pending)
     target.mailbox.deliver(subject.tag, message)
     return Effect.async<R, CallTimeout | CalleeDown>((resume) => {
       pending.resume = resume
-      const found = self.mailbox.takeTag(pending)
+      const found = self.mailbox.takeTag(pending, mark)
       if (found !== undefined) {
         pending.finish(found.value)
         return
