@@ -1,0 +1,206 @@
+/**
+ * The HTTP API, on `@effect/platform`'s router and Node server.
+ *
+ * | request                                             | answer                                               |
+ * | --------------------------------------------------- | ---------------------------------------------------- |
+ * | `POST /accounts/:id`                                | 201 `{ id, balance }`, 409 `AccountExists`           |
+ * | `GET /accounts/:id`                                 | 200 `{ id, balance }`, 404 `UnknownAccount`          |
+ * | `POST /accounts/:id/deposit` `{ amount }`           | 200 `{ id, balance }`                                |
+ * | `POST /transfer` `{ from, to, amount }`             | 200 `{ from, to }`, 409 `InsufficientFunds`          |
+ * | `POST /crash/:id`                                   | 200 `{ id, killed }`: kills the account's actor      |
+ * | `GET /tree`                                         | 200 the live supervision tree                        |
+ *
+ * Every request first takes a token from the rate limiter (per `x-client-id` header, else per remote address):
+ * 429 `RateLimited` with `Retry-After` when there is none. Errors are JSON `{ error, message, ... }`: 400 for a bad
+ * request, 404 unknown account, 409 conflicts, 503 an account being restarted for too long, 504 an account that did
+ * not answer in time. Deposits and transfers are idempotent under the `idempotency-key` header: send the same key
+ * again after a 5xx or a lost connection, and the operation is applied once.
+ */
+import { Process, Registry } from "@effect-otp/core"
+import type { HttpServerError } from "@effect/platform"
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Data, Effect, Layer, Option, ParseResult, Schema } from "effect"
+import { randomUUID } from "node:crypto"
+import { createServer } from "node:http"
+import type { AccountTimeout, InsufficientFunds, UnknownAccount } from "./account.js"
+import * as Account from "./account.js"
+import { AccountRegistry, AccountUnavailable } from "./account.js"
+import * as Directory from "./directory.js"
+import { restartsIn, tree } from "./inspector.js"
+import { acquireToken } from "./limiter.js"
+
+/** The request is malformed (bad JSON, a bad amount, a bad id). */
+export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{ readonly message: string }> {}
+
+/** The client has no token left; it may try again after `retryAfterMillis`. */
+export class RateLimited extends Data.TaggedError("RateLimited")<{ readonly retryAfterMillis: number }> {
+  override get message() {
+    return `too many requests, retry in ${this.retryAfterMillis} ms`
+  }
+}
+
+/** The account to open already exists. */
+export class AccountExists extends Data.TaggedError("AccountExists")<{ readonly id: string }> {
+  override get message() {
+    return `account ${this.id} already exists`
+  }
+}
+
+/** Every error the API answers with. */
+export type ApiError =
+  | InvalidRequest
+  | RateLimited
+  | AccountExists
+  | UnknownAccount
+  | InsufficientFunds
+  | AccountUnavailable
+  | AccountTimeout
+
+const statusOf: { readonly [K in ApiError["_tag"]]: number } = {
+  InvalidRequest: 400,
+  UnknownAccount: 404,
+  AccountExists: 409,
+  InsufficientFunds: 409,
+  RateLimited: 429,
+  AccountUnavailable: 503,
+  AccountTimeout: 504
+}
+
+/** The JSON answer for an error: its tag, message and fields. */
+const errorResponse = (error: ApiError) => {
+  const { _tag, ...fields } = { ...error }
+  return HttpServerResponse.unsafeJson({ error: _tag, message: error.message, ...fields }, {
+    status: statusOf[error._tag],
+    ...(error._tag === "RateLimited"
+      ? { headers: { "retry-after": String(Math.ceil(error.retryAfterMillis / 1000)) } }
+      : {})
+  })
+}
+
+const AccountId = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.-]{1,64}$/))
+const Amount = Schema.Int.pipe(Schema.positive(), Schema.lessThanOrEqualTo(1_000_000_000))
+
+/** Decoding failures of the path or the body are `InvalidRequest`s, saying which field is wrong and why. */
+const invalid = (error: ParseResult.ParseError | HttpServerError.RequestError) =>
+  new InvalidRequest({
+    message: error._tag === "ParseError" ?
+      ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+        .join("; ") :
+      "the body is not JSON"
+  })
+
+const accountId = Effect.mapError(HttpRouter.schemaPathParams(Schema.Struct({ id: AccountId })), invalid)
+const body = <A, I>(schema: Schema.Schema<A, I>) => Effect.mapError(HttpServerRequest.schemaBodyJson(schema), invalid)
+
+/**
+ * The operation id: the `idempotency-key` header (or a fresh one: then a retry is a new operation), prefixed with
+ * the kind of operation, so that a key reused for another kind of operation is not mistaken for a retry.
+ */
+const operationId = (kind: "deposit" | "transfer") =>
+  Effect.map(
+    HttpServerRequest.HttpServerRequest,
+    (request) => `${kind}:${request.headers["idempotency-key"] ?? randomUUID()}`
+  )
+
+/** Runs a route's effect, answering its errors as JSON. */
+const respond = <R>(effect: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError, R>) =>
+  Effect.catchAll(effect, (error) => Effect.succeed(errorResponse(error)))
+
+const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status })
+
+const openAccount = Effect.gen(function*() {
+  const { id } = yield* accountId
+  const result = yield* Directory.open(id).pipe(Effect.mapError(() => new AccountUnavailable({ id })))
+  switch (result) {
+    case "Opened":
+      return json({ id, balance: 0 }, 201)
+    case "Exists":
+      return yield* Effect.fail(new AccountExists({ id }))
+    case "Unavailable":
+      return yield* Effect.fail(new AccountUnavailable({ id }))
+  }
+})
+
+const getAccount = Effect.gen(function*() {
+  const { id } = yield* accountId
+  return json({ id, balance: yield* Account.balance(id) })
+})
+
+const deposit = Effect.gen(function*() {
+  const { id } = yield* accountId
+  const { amount } = yield* body(Schema.Struct({ amount: Amount }))
+  return json({ id, balance: yield* Account.deposit(id, amount, yield* operationId("deposit")) })
+})
+
+const transfer = Effect.gen(function*() {
+  const { amount, from, to } = yield* body(Schema.Struct({ from: AccountId, to: AccountId, amount: Amount }))
+  if (from === to) return yield* Effect.fail(new InvalidRequest({ message: "from and to are the same account" }))
+  const balances = yield* Account.transfer(from, to, amount, yield* operationId("transfer"))
+  return json({ from: { id: from, balance: balances.from }, to: { id: to, balance: balances.to } })
+})
+
+/** Kills the account's actor (untrappable, like `kill -9`); its supervisor restarts it from the store. */
+const crash = Effect.gen(function*() {
+  const { id } = yield* accountId
+  const entries = yield* Registry.lookup(yield* AccountRegistry, id)
+  if (entries.length === 0) {
+    yield* Account.ensureKnown(id)
+    return yield* Effect.fail(new AccountUnavailable({ id }))
+  }
+  yield* Process.kill(entries[0].pid)
+  return json({ id, killed: String(entries[0].pid) })
+})
+
+const supervisionTree = Effect.gen(function*() {
+  const root = yield* tree.pipe(Effect.mapError(() => new AccountUnavailable({ id: "inspector" })))
+  return json({ restarts: restartsIn(root), tree: root })
+})
+
+/** The routes. Deposits and transfers are uninterruptible: a client hanging up does not cut a transfer in two. */
+export const router = HttpRouter.empty.pipe(
+  HttpRouter.post("/accounts/:id", respond(openAccount)),
+  HttpRouter.get("/accounts/:id", respond(getAccount)),
+  HttpRouter.post("/accounts/:id/deposit", respond(deposit), { uninterruptible: true }),
+  HttpRouter.post("/transfer", respond(transfer), { uninterruptible: true }),
+  HttpRouter.post("/crash/:id", respond(crash)),
+  HttpRouter.get("/tree", respond(supervisionTree))
+)
+
+/** The router behind the rate limiter; unknown routes are 404s. */
+export const app = Effect.gen(function*() {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const client = request.headers["x-client-id"] ?? Option.getOrElse(request.remoteAddress, () => "unknown")
+  const decision = yield* acquireToken(client)
+  if (decision._tag === "Limited") {
+    return errorResponse(new RateLimited({ retryAfterMillis: decision.retryAfterMillis }))
+  }
+  return yield* router
+}).pipe(
+  Effect.catchTag("RouteNotFound", () => Effect.succeed(json({ error: "NotFound", message: "no such route" }, 404)))
+)
+
+/**
+ * The HTTP server on 127.0.0.1:`port` (0 for a free port), serving `app`, as a Layer providing the `HttpServer`
+ * (whose address tells the port). Closing it stops listening and says so.
+ */
+export const HttpLive = (port: number) =>
+  Layer.scoped(
+    HttpServer.HttpServer,
+    Effect.gen(function*() {
+      // Registered before the server, so that it runs after the server closed.
+      let listening = false
+      yield* Effect.addFinalizer(() => listening ? Effect.log("stopped http server") : Effect.void)
+      const server = yield* NodeHttpServer.make(() => createServer(), { port, host: "127.0.0.1" }).pipe(
+        Effect.tapError((error) => Effect.logError(`cannot listen on 127.0.0.1:${port}: ${String(error.cause)}`))
+      )
+      listening = true
+      yield* HttpServer.serveEffect(app).pipe(Effect.provideService(HttpServer.HttpServer, server))
+      yield* Effect.log(`listening on ${urlOf(server)}`)
+      return server
+    })
+  )
+
+/** The base URL of a server listening on TCP. */
+export const urlOf = (server: HttpServer.HttpServer) =>
+  server.address._tag === "TcpAddress" ? `http://${server.address.hostname}:${server.address.port}` : "unix socket"

@@ -1,0 +1,283 @@
+/**
+ * The built-in load generator, and the check that no acknowledged money was lost.
+ *
+ * `clients` concurrent HTTP clients (plain `fetch`) make random deposits and transfers among `accounts` accounts
+ * for `duration`, while a chaos client kills a random account actor every `crashEvery` through `POST /crash/:id`
+ * and a noisy client sends bursts of reads to meet the rate limiter.
+ * Each operation has its own idempotency key and is sent until its answer is definitive: 200 (applied) or 409
+ * (refused: insufficient funds). A 429 waits for the time the limiter said; a 503, a 504 or a broken connection is
+ * retried after 10 ms with the same key, which the bank applies at most once.
+ *
+ * The client keeps, for every account, the balance the acknowledged operations imply. At the end it reads the
+ * store's file (what is on disk is what counts) and compares: `lost` is the sum over accounts of the difference
+ * between the file and the expectation, so `lost: 0` means every account holds exactly what was acknowledged;
+ * and the total equals the starting total plus the acknowledged deposits, since transfers conserve money.
+ */
+import { Clock, Duration, Effect, Fiber, Random } from "effect"
+import type { TreeNode } from "./inspector.js"
+import { restartsIn } from "./inspector.js"
+import { readStoreFile } from "./store.js"
+
+/** What to run. */
+export interface LoadOptions {
+  readonly baseUrl: string
+  readonly dataFile: string
+  readonly duration: Duration.DurationInput
+  readonly accounts: number
+  readonly clients: number
+  readonly crashEvery: Duration.DurationInput
+  /** How many reads the noisy client sends at once, every second (0: no noisy client). */
+  readonly noisyBurst: number
+}
+
+/** What happened, and whether the store agrees. */
+export interface LoadReport {
+  readonly seconds: number
+  readonly requests: number
+  readonly requestsPerSecond: number
+  readonly deposits: number
+  readonly transfers: number
+  /** Transfers refused for insufficient funds (nothing moved). */
+  readonly refused: number
+  /** Requests answered 503/504 or cut, sent again with the same key. */
+  readonly retried: number
+  /** Requests answered 429. */
+  readonly rateLimited: number
+  /** Reads sent by the noisy client, and how many of them were answered 429. */
+  readonly noisy: number
+  readonly noisyLimited: number
+  /** Operations that never got a definitive answer (none expected). */
+  readonly unresolved: number
+  /** Answers no client should get (400, 404...). */
+  readonly unexpected: number
+  /** Account actors killed through /crash. */
+  readonly crashes: number
+  /** Restarts reported by GET /tree, all supervisors included. */
+  readonly restarts: number
+  /** Account actors under the accounts' factory supervisor at the end. */
+  readonly accountsInTree: number
+  readonly tree: TreeNode
+  /** The starting total plus the acknowledged deposits; and the total the file holds. */
+  readonly expectedTotal: number
+  readonly storedTotal: number
+  /** Transfers the file still has as pending (debited, not credited). */
+  readonly pending: number
+  /** The sum over accounts of |file balance - acknowledged balance|. */
+  readonly lost: number
+}
+
+interface Answer {
+  readonly status: number
+  readonly body: any
+}
+
+/** One HTTP request; a connection error or a 10 s timeout is status 0. */
+const request = (url: string, init: { method: string; client: string; key?: string; body?: unknown }) =>
+  Effect.tryPromise((signal) =>
+    fetch(url, {
+      method: init.method,
+      signal,
+      headers: {
+        "content-type": "application/json",
+        "x-client-id": init.client,
+        ...(init.key !== undefined ? { "idempotency-key": init.key } : {})
+      },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {})
+    }).then(async (response): Promise<Answer> => ({ status: response.status, body: await response.json() }))
+  ).pipe(Effect.timeout("10 seconds"), Effect.orElseSucceed((): Answer => ({ status: 0, body: null })))
+
+type Operation =
+  | { readonly _tag: "Deposit"; readonly id: string; readonly amount: number }
+  | { readonly _tag: "Transfer"; readonly from: string; readonly to: string; readonly amount: number }
+
+/** The state of a run; plain mutable counters, since all clients run on one thread. */
+class Run {
+  requests = 0
+  deposits = 0
+  transfers = 0
+  refused = 0
+  retried = 0
+  rateLimited = 0
+  unresolved = 0
+  unexpected = 0
+  crashes = 0
+  noisy = 0
+  noisyLimited = 0
+  /** The sum of acknowledged deposits. */
+  deposited = 0
+  constructor(readonly expected: Map<string, number>) {}
+  acknowledge(operation: Operation) {
+    if (operation._tag === "Deposit") {
+      this.deposits++
+      this.deposited += operation.amount
+      this.add(operation.id, operation.amount)
+    } else {
+      this.transfers++
+      this.add(operation.from, -operation.amount)
+      this.add(operation.to, operation.amount)
+    }
+  }
+  add(id: string, amount: number) {
+    this.expected.set(id, (this.expected.get(id) ?? 0) + amount)
+  }
+}
+
+/** Sends `operation` until its answer is definitive, or `giveUpAt` passes. */
+const perform = (run: Run, baseUrl: string, client: string, key: string, operation: Operation, giveUpAt: number) =>
+  Effect.gen(function*() {
+    const [url, body] = operation._tag === "Deposit" ?
+      [`${baseUrl}/accounts/${operation.id}/deposit`, { amount: operation.amount }] :
+      [`${baseUrl}/transfer`, { from: operation.from, to: operation.to, amount: operation.amount }]
+    while (true) {
+      const answer = yield* request(url, { method: "POST", client, key, body })
+      run.requests++
+      if (answer.status === 200) return run.acknowledge(operation)
+      if (answer.status === 409 && answer.body?.error === "InsufficientFunds") return void run.refused++
+      if (answer.status !== 429 && answer.status !== 0 && answer.status < 500) return void run.unexpected++
+      if ((yield* Clock.currentTimeMillis) > giveUpAt) return void run.unresolved++
+      if (answer.status === 429) {
+        run.rateLimited++
+        yield* Effect.sleep(Duration.millis(answer.body?.retryAfterMillis ?? 10))
+      } else {
+        run.retried++
+        yield* Effect.sleep("10 millis")
+      }
+    }
+  })
+
+const randomOperation = (ids: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const amount = yield* Random.nextIntBetween(1, 101)
+    const from = ids[yield* Random.nextIntBetween(0, ids.length)]
+    if (yield* Random.nextBoolean) return { _tag: "Deposit", id: from, amount } as const
+    let to = from
+    while (to === from) to = ids[yield* Random.nextIntBetween(0, ids.length)]
+    return { _tag: "Transfer", from, to, amount } as const
+  })
+
+/** Opens the accounts (an account that exists already is fine: the check starts from the file's balances). */
+const openAccounts = (baseUrl: string, ids: ReadonlyArray<string>) =>
+  Effect.forEach(ids, (id) =>
+    Effect.gen(function*() {
+      while (true) {
+        const answer = yield* request(`${baseUrl}/accounts/${id}`, { method: "POST", client: "setup" })
+        if (answer.status === 201 || answer.status === 409) return
+        if (answer.status !== 429 && answer.status !== 0 && answer.status < 500) {
+          return yield* Effect.dieMessage(`opening ${id}: ${answer.status} ${JSON.stringify(answer.body)}`)
+        }
+        yield* Effect.sleep("10 millis")
+      }
+    }), { discard: true })
+
+/**
+ * A noisy client that, once a second, sends `size` balance reads at once under one client id: beyond the limiter's
+ * burst they are answered 429. It shows the limiter at work whatever the speed of the machine.
+ */
+const noisy = (run: Run, baseUrl: string, ids: ReadonlyArray<string>, size: number, stopAt: number) =>
+  Effect.gen(function*() {
+    while ((yield* Clock.currentTimeMillis) + 1000 < stopAt) {
+      yield* Effect.sleep("1 second")
+      const answers = yield* Effect.forEach(
+        Array.from({ length: size }, (_, i) => ids[i % ids.length]),
+        (id) => request(`${baseUrl}/accounts/${id}`, { method: "GET", client: "noisy" }),
+        { concurrency: "unbounded" }
+      )
+      run.requests += answers.length
+      run.noisy += answers.length
+      run.noisyLimited += answers.filter((answer) => answer.status === 429).length
+    }
+  })
+
+/** Kills a random account actor every `every`, until `stopAt`. */
+const chaos = (run: Run, baseUrl: string, ids: ReadonlyArray<string>, every: Duration.DurationInput, stopAt: number) =>
+  Effect.gen(function*() {
+    const crashes: Array<Fiber.Fiber<void>> = []
+    while ((yield* Clock.currentTimeMillis) < stopAt) {
+      yield* Effect.sleep(every)
+      const id = ids[yield* Random.nextIntBetween(0, ids.length)]
+      // Not awaited: the pace stays one kill per `every` however long the server takes to answer.
+      const crash = Effect.map(request(`${baseUrl}/crash/${id}`, { method: "POST", client: "chaos" }), (answer) => {
+        if (answer.status === 200) run.crashes++
+      })
+      crashes.push(yield* Effect.fork(crash))
+    }
+    yield* Fiber.joinAll(crashes)
+  })
+
+const findNode = (node: TreeNode, label: string): TreeNode | undefined =>
+  node.label === label ? node : node.children?.map((child) => findNode(child, label)).find((n) => n !== undefined)
+
+/** Runs the load, then checks the store's file against what was acknowledged. */
+export const runLoad = (options: LoadOptions) =>
+  Effect.gen(function*() {
+    const { baseUrl } = options
+    const ids = Array.from({ length: options.accounts }, (_, i) => `acct-${String(i + 1).padStart(2, "0")}`)
+    yield* openAccounts(baseUrl, ids)
+    const before = yield* readStoreFile(options.dataFile)
+    const run = new Run(new Map(ids.map((id) => [id, before.accounts[id]?.balance ?? 0])))
+    const startTotal = ids.reduce((sum, id) => sum + (run.expected.get(id) ?? 0), 0)
+
+    const started = yield* Clock.currentTimeMillis
+    const stopAt = started + Duration.toMillis(options.duration)
+    const giveUpAt = stopAt + 10_000
+    const client = (n: number) =>
+      Effect.gen(function*() {
+        for (let seq = 0; (yield* Clock.currentTimeMillis) < stopAt; seq++) {
+          yield* perform(run, baseUrl, `client-${n}`, `c${n}-${started}-${seq}`, yield* randomOperation(ids), giveUpAt)
+        }
+      })
+    yield* Effect.all([
+      Effect.forEach(Array.from({ length: options.clients }, (_, n) => n), client, { concurrency: "unbounded" }),
+      chaos(run, baseUrl, ids, options.crashEvery, stopAt),
+      noisy(run, baseUrl, ids, options.noisyBurst, stopAt)
+    ], { concurrency: "unbounded", discard: true })
+    const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+
+    const tree = yield* request(`${baseUrl}/tree`, { method: "GET", client: "report" })
+    if (tree.status !== 200) return yield* Effect.dieMessage(`GET /tree: ${tree.status} ${JSON.stringify(tree.body)}`)
+    const root: TreeNode = tree.body.tree
+    const after = yield* readStoreFile(options.dataFile)
+    let lost = 0
+    for (const id of ids) lost += Math.abs((after.accounts[id]?.balance ?? 0) - (run.expected.get(id) ?? 0))
+    const report: LoadReport = {
+      seconds,
+      requests: run.requests,
+      requestsPerSecond: run.requests / seconds,
+      deposits: run.deposits,
+      transfers: run.transfers,
+      refused: run.refused,
+      retried: run.retried,
+      rateLimited: run.rateLimited,
+      noisy: run.noisy,
+      noisyLimited: run.noisyLimited,
+      unresolved: run.unresolved,
+      unexpected: run.unexpected,
+      crashes: run.crashes,
+      restarts: restartsIn(root),
+      accountsInTree: findNode(root, "accounts")?.children?.length ?? 0,
+      tree: root,
+      expectedTotal: startTotal + run.deposited,
+      storedTotal: ids.reduce((sum, id) => sum + (after.accounts[id]?.balance ?? 0), 0),
+      pending: Object.keys(after.pending).length,
+      lost
+    }
+    return report
+  })
+
+/** Whether the run is clean: nothing lost, nothing left unresolved or pending, no unexpected answer. */
+export const isClean = (report: LoadReport) =>
+  report.lost === 0 && report.unresolved === 0 && report.unexpected === 0 && report.pending === 0 &&
+  report.expectedTotal === report.storedTotal
+
+/** The report, as printed lines. */
+export const formatReport = (report: LoadReport): ReadonlyArray<string> => [
+  `load:        ${report.seconds.toFixed(1)} s, ${report.requests} requests, ${
+    report.requestsPerSecond.toFixed(0)
+  } requests/s`,
+  `operations:  ${report.deposits} deposits and ${report.transfers} transfers acknowledged, ${report.refused} transfers refused (insufficient funds)`,
+  `retries:     ${report.retried} after 503/504 (same idempotency key), ${report.rateLimited} after 429 (rate limited)`,
+  `limiter:     ${report.noisyLimited} of ${report.noisy} reads of a noisy client (bursts of reads at once) answered 429`,
+  `crashes:     ${report.crashes} account actors killed, ${report.restarts} restarts in /tree, ${report.accountsInTree} accounts under the factory supervisor`,
+  `store:       ${report.storedTotal} in the file, ${report.expectedTotal} acknowledged, ${report.pending} transfers pending, ${report.unresolved} operations unresolved`,
+  `lost: ${report.lost}`
+]

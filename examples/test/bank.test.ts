@@ -1,0 +1,75 @@
+import { Actor, Process, Subject } from "@effect-otp/core"
+import { afterEach, assert, describe, expect, it } from "@effect/vitest"
+import { Effect, TestClock } from "effect"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import type { TreeNode } from "../bank/inspector.js"
+import type { Decision, LimiterMsg } from "../bank/limiter.js"
+import { limiter } from "../bank/limiter.js"
+import { runBank } from "../bank/main.js"
+
+afterEach(async () => {
+  const left = await Effect.runPromise(Process.list)
+  expect(left.map(String), "processes left alive after the test").toEqual([])
+})
+
+/** A fresh data directory, removed when the test's scope closes. */
+const dataDir = Effect.acquireRelease(
+  Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "effect-otp-bank-test-"))),
+  (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+)
+
+const find = (node: TreeNode, label: string): TreeNode | undefined =>
+  node.label === label ? node : node.children?.map((child) => find(child, label)).find((n) => n !== undefined)
+
+describe("the bank's rate limiter", () => {
+  it.scoped("allows a burst per client, then one request per 1/rate, with the time to wait", () =>
+    Effect.gen(function*() {
+      const started = yield* Actor.start(limiter({ rate: 10, burst: 3 }))
+      const acquire = (client: string) =>
+        Subject.call(
+          started.data,
+          (replyTo: Subject.Subject<Decision>): LimiterMsg => ({ _tag: "Acquire", client, replyTo })
+        )
+      for (let i = 0; i < 3; i++) assert.deepStrictEqual(yield* acquire("a"), { _tag: "Allowed" })
+      assert.deepStrictEqual(yield* acquire("a"), { _tag: "Limited", retryAfterMillis: 100 })
+      assert.deepStrictEqual(yield* acquire("b"), { _tag: "Allowed" })
+      yield* TestClock.adjust("100 millis")
+      assert.deepStrictEqual(yield* acquire("a"), { _tag: "Allowed" })
+      assert.deepStrictEqual(yield* acquire("a"), { _tag: "Limited", retryAfterMillis: 100 })
+    }))
+})
+
+describe("the bank (end to end, over HTTP)", () => {
+  // Real time on purpose: a short load against the real server on a free port, accounts killed every 50 ms.
+  it.scopedLive("loses no acknowledged money while account actors crash and restart", () =>
+    Effect.gen(function*() {
+      const report = yield* runBank({
+        port: 0,
+        dataDir: yield* dataDir,
+        duration: "1500 millis",
+        once: true,
+        accounts: 20,
+        clients: 8,
+        crashEvery: "50 millis",
+        // A tight limit, so that both the clients and the noisy client meet 429s even on a slow machine.
+        limit: { rate: 20, burst: 10 }
+      })
+      expect(report.lost).toBe(0)
+      expect(report.unresolved).toBe(0)
+      expect(report.unexpected).toBe(0)
+      expect(report.pending).toBe(0)
+      expect(report.storedTotal).toBe(report.expectedTotal)
+      expect(report.deposits).toBeGreaterThan(0)
+      expect(report.crashes).toBeGreaterThan(0)
+      expect(report.restarts).toBeGreaterThan(0)
+      expect(report.noisyLimited + report.rateLimited).toBeGreaterThan(0)
+
+      const accounts = find(report.tree, "accounts")
+      expect(accounts?.type).toBe("supervisor")
+      expect(accounts?.children?.length).toBe(20)
+      expect(accounts?.children?.every((child) => child.label.startsWith("account acct-"))).toBe(true)
+      for (const label of ["inspector", "limiter", "store", "directory"]) expect(find(report.tree, label)).toBeDefined()
+    }), 30_000)
+})

@@ -1,0 +1,567 @@
+/**
+ * The benchmark cases. Each case measures `@effect-otp/core` ("ours"), usually one or more substrates (the same
+ * work on bare Effect fibers, see `substrate.ts`), and has an Erlang twin in `erlang/bench.erl` reporting the same
+ * figures under the same keys.
+ *
+ * A case function runs the workload once at a given size and returns its figures; the runner (`run-case.ts`) calls
+ * it for a warm-up first, then several times, in a fresh Node process. Only the measured loop is inside the
+ * `performance.now()` pair; setup (starting actors, filling mailboxes) is outside it. The smoke test imports these
+ * functions and runs them at tiny sizes, so the benchmark cannot rot.
+ */
+import { Actor, Name, Registry, Selector, StaticSupervisor, Subject, Supervision, System } from "@effect-otp/core"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import { LeanMailbox } from "./substrate.js"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Model
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The size of one run: `n` is the case's main count, `m` a secondary one (1 when unused). */
+export interface Size {
+  readonly n: number
+  readonly m: number
+}
+
+/** The figures of one run, by metric key. */
+export type Figures = Readonly<Record<string, number>>
+
+/** One figure a case reports (one row of the table). */
+export interface Metric {
+  readonly key: string
+  readonly label: string
+  readonly unit: string
+}
+
+/** An implementation of a case: runs it once at `size`. */
+export type Run = (size: Size) => Effect.Effect<Figures>
+
+/** A substrate implementation, labelled for the table. */
+export interface Substrate {
+  readonly label: string
+  readonly run: Run
+}
+
+/** A benchmark case. */
+export interface BenchCase {
+  /** What is measured, for the runner's log. */
+  readonly description: string
+  /** The unit of the main figure (the first metric); every metric has its own. */
+  readonly unit: string
+  readonly metrics: ReadonlyArray<Metric>
+  readonly sizes: {
+    readonly full: ReadonlyArray<Size>
+    readonly quick: ReadonlyArray<Size>
+    readonly smoke: Size
+  }
+  /** How many measured runs at `size`, given the mode's count (default: that count). */
+  readonly runs?: (size: Size, runs: number) => number
+  /** The size of the warm-up run that precedes the measured runs, in the same process. */
+  readonly warmup: (size: Size) => Size
+  readonly ours: Run
+  /** The first substrate fills the substrate column; the others get rows of their own. */
+  readonly substrates: Readonly<Record<string, Substrate>>
+  /** Whether `erlang/bench.erl` implements the case. */
+  readonly erlang: boolean
+}
+
+/** A size with a main count only. */
+export const size = (n: number, m = 1): Size => ({ n, m })
+
+/** "1000000" or "100x100". */
+export const formatSize = (s: Size): string => s.m === 1 ? `${s.n}` : `${s.n}x${s.m}`
+
+/** The inverse of `formatSize`. */
+export const parseSize = (text: string): Size => {
+  const match = /^(\d+)(?:x(\d+))?$/.exec(text.replace(/_/g, ""))
+  if (match === null) throw new Error(`not a size: ${text} (expected N or NxM)`)
+  return size(Number(match[1]), match[2] === undefined ? 1 : Number(match[2]))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+const now = (): number => performance.now()
+
+/** A full collection when Node runs with `--expose-gc` (the runner does; the smoke test does not). */
+export const collectGarbage = (): void => {
+  if (typeof globalThis.gc === "function") {
+    globalThis.gc()
+    globalThis.gc()
+  }
+}
+
+const heapUsed = (): number => process.memoryUsage().heapUsed
+
+/**
+ * Clears the young generation of the garbage setup left, so the timed loop does not pay for it; reads the clock.
+ * A minor collection on purpose: after a full one V8 shrinks the young generation, and the next few thousand
+ * iterations ran 30–50 µs slower each while it grew back (measured on request-reply), which distorts short loops.
+ */
+const startClock = (): number => {
+  if (typeof globalThis.gc === "function") globalThis.gc({ type: "minor" })
+  return now()
+}
+
+/** Runs a case body in its own scope; its expected failures are benchmark bugs. */
+const scoped = <A, E>(body: Effect.Effect<A, E, Scope.Scope>): Effect.Effect<A> => Effect.orDie(Effect.scoped(body))
+
+const check = (condition: boolean, what: string): Effect.Effect<void> =>
+  condition ? Effect.void : Effect.dieMessage(`benchmark check failed: ${what}`)
+
+// ---------------------------------------------------------------------------------------------------------------
+// The counter actor (request-reply, one-way, restart, selective receive)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The counter's messages. */
+export type CounterMessage =
+  | { readonly _tag: "Add"; readonly n: number }
+  | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
+  | { readonly _tag: "Crash" }
+
+const handleCounter = (count: number, message: CounterMessage): Effect.Effect<Actor.Next<number, CounterMessage>> => {
+  switch (message._tag) {
+    case "Add":
+      return Effect.succeed(Actor.continue(count + message.n))
+    case "Get":
+      return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
+    case "Crash":
+      return Effect.dieMessage("crash requested by the benchmark")
+  }
+}
+
+const counter = Actor.new<number, CounterMessage>(0).pipe(Actor.onMessage(handleCounter))
+
+const get = (replyTo: Subject.Subject<number>): CounterMessage => ({ _tag: "Get", replyTo })
+const addOne: CounterMessage = { _tag: "Add", n: 1 }
+const crash: CounterMessage = { _tag: "Crash" }
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. request-reply
+// ---------------------------------------------------------------------------------------------------------------
+
+const requestReplyOurs: Run = ({ n }) =>
+  scoped(Effect.gen(function*() {
+    const { data: server } = yield* Actor.start(counter)
+    const start = startClock()
+    for (let i = 0; i < n; i++) yield* Actor.call(server, get)
+    const elapsed = now() - start
+    return { usPerCall: (elapsed * 1000) / n }
+  }))
+
+interface LeanGet {
+  readonly replyTo: LeanMailbox<number>
+}
+
+/** A counter fiber answering through lean mailboxes: the caller parks on its own reply mailbox. */
+const requestReplyLean: Run = ({ n }) =>
+  scoped(Effect.gen(function*() {
+    const inbox = new LeanMailbox<LeanGet>()
+    const count = 0
+    const serve = (): Effect.Effect<void> =>
+      Effect.flatMap(inbox.take(), (request) => {
+        request.replyTo.offer(count)
+        return serve()
+      })
+    yield* Effect.forkScoped(serve())
+    const replies = new LeanMailbox<number>()
+    const start = startClock()
+    for (let i = 0; i < n; i++) {
+      inbox.offer({ replyTo: replies })
+      yield* replies.take()
+    }
+    const elapsed = now() - start
+    return { usPerCall: (elapsed * 1000) / n }
+  }))
+
+/** The same with Effect's own `Queue` for requests and a `Deferred` per reply. */
+const requestReplyQueue: Run = ({ n }) =>
+  scoped(Effect.gen(function*() {
+    const requests = yield* Queue.unbounded<Deferred.Deferred<number>>()
+    const count = 0
+    yield* Effect.forkScoped(
+      Effect.forever(Effect.flatMap(Queue.take(requests), (reply) => Deferred.succeed(reply, count)))
+    )
+    const start = startClock()
+    for (let i = 0; i < n; i++) {
+      const reply = yield* Deferred.make<number>()
+      yield* Queue.offer(requests, reply)
+      yield* Deferred.await(reply)
+    }
+    const elapsed = now() - start
+    return { usPerCall: (elapsed * 1000) / n }
+  }))
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. one-way
+// ---------------------------------------------------------------------------------------------------------------
+
+const oneWayOurs: Run = ({ n }) =>
+  scoped(Effect.gen(function*() {
+    const { data: server } = yield* Actor.start(counter)
+    const start = startClock()
+    for (let i = 0; i < n; i++) yield* Actor.send(server, addOne)
+    const total = yield* Actor.call(server, get, "10 minutes")
+    const elapsed = now() - start
+    yield* check(total === n, `the counter got ${total} of ${n} messages`)
+    return { msgsPerSec: n / (elapsed / 1000) }
+  }))
+
+type OneWayQueued = number | Deferred.Deferred<number>
+
+const oneWayQueue: Run = ({ n }) =>
+  scoped(Effect.gen(function*() {
+    const inbox = yield* Queue.unbounded<OneWayQueued>()
+    let count = 0
+    yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(inbox), (message) => {
+      if (typeof message === "number") {
+        count += message
+        return Effect.void
+      }
+      return Deferred.succeed(message, count)
+    })))
+    const start = startClock()
+    for (let i = 0; i < n; i++) yield* Queue.offer(inbox, 1)
+    const reply = yield* Deferred.make<number>()
+    yield* Queue.offer(inbox, reply)
+    const total = yield* Deferred.await(reply)
+    const elapsed = now() - start
+    yield* check(total === n, `the counting fiber got ${total} of ${n} messages`)
+    return { msgsPerSec: n / (elapsed / 1000) }
+  }))
+
+type OneWayLean = number | LeanMailbox<number>
+
+const oneWayLean: Run = ({ n }) =>
+  scoped(Effect.gen(function*() {
+    const inbox = new LeanMailbox<OneWayLean>()
+    let count = 0
+    const serve = (): Effect.Effect<void> =>
+      Effect.flatMap(inbox.take(), (message) => {
+        if (typeof message === "number") count += message
+        else message.offer(count)
+        return serve()
+      })
+    yield* Effect.forkScoped(serve())
+    const replies = new LeanMailbox<number>()
+    const start = startClock()
+    for (let i = 0; i < n; i++) inbox.offer(1)
+    inbox.offer(replies)
+    const total = yield* replies.take()
+    const elapsed = now() - start
+    yield* check(total === n, `the counting fiber got ${total} of ${n} messages`)
+    return { msgsPerSec: n / (elapsed / 1000) }
+  }))
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. spawn and memory
+// ---------------------------------------------------------------------------------------------------------------
+
+const idle = Actor.new(0)
+
+const spawnOurs: Run = ({ n }) =>
+  scoped(Effect.gen(function*() {
+    collectGarbage()
+    const before = heapUsed()
+    const start = now()
+    // The subjects are kept, as a program keeps the addresses of its actors (counted, as in the other columns).
+    const subjects: Array<Subject.Subject<never>> = []
+    for (let i = 0; i < n; i++) subjects.push((yield* Actor.start(idle)).data)
+    const elapsed = now() - start
+    collectGarbage()
+    const after = heapUsed()
+    yield* check(subjects.length === n, "every actor is kept")
+    return { usPerActor: (elapsed * 1000) / n, bytesPerActor: (after - before) / n }
+  }))
+
+/**
+ * Forks a fiber running `body(mailbox)` for each mailbox, in the current scope, and returns once every one of them
+ * has run up to its first wait (forked fibers start on the scheduler, not at once).
+ */
+const forkMembers = <A>(
+  mailboxes: ReadonlyArray<LeanMailbox<A>>,
+  body: (mailbox: LeanMailbox<A>) => Effect.Effect<unknown>
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    let started = 0
+    for (const mailbox of mailboxes) {
+      yield* Effect.forkScoped(Effect.suspend(() => {
+        started++
+        return body(mailbox)
+      }))
+    }
+    while (started < mailboxes.length) yield* Effect.yieldNow()
+  })
+
+/** Parked fibers, each with its own lean mailbox. */
+const spawnLean: Run = ({ n }) =>
+  scoped(Effect.gen(function*() {
+    collectGarbage()
+    const before = heapUsed()
+    const start = now()
+    const mailboxes = Array.from({ length: n }, () => new LeanMailbox<number>())
+    yield* forkMembers(mailboxes, (mailbox) => mailbox.take())
+    const elapsed = now() - start
+    collectGarbage()
+    const after = heapUsed()
+    yield* check(mailboxes.length === n, "every actor is kept")
+    return { usPerActor: (elapsed * 1000) / n, bytesPerActor: (after - before) / n }
+  }))
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. restart
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Calls until the actor behind a named subject answers, retrying while it is down or being restarted. */
+const callUntilUp = (worker: Subject.Subject<CounterMessage>): Effect.Effect<number, Subject.CallError> =>
+  Effect.catchIf(
+    Actor.call(worker, get),
+    (error) => error._tag === "NoProcess" || error._tag === "CalleeDown",
+    () => Effect.zipRight(Effect.yieldNow(), Effect.suspend(() => callUntilUp(worker)))
+  )
+
+/** `n` supervisors, one after the other, each restarting its worker `m` times. */
+const restartOurs: Run = ({ m, n }) =>
+  Effect.gen(function*() {
+    let total = 0
+    for (let s = 0; s < n; s++) {
+      total += yield* scoped(Effect.gen(function*() {
+        const name = Name.make<CounterMessage>("bench-restart")
+        yield* StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.restartTolerance({ intensity: 1_000_000, period: "1 hour" }),
+          StaticSupervisor.add(Supervision.worker(Actor.start(Actor.named(counter, name)))),
+          StaticSupervisor.start
+        )
+        const worker = Subject.named(name)
+        yield* callUntilUp(worker)
+        let elapsed = 0
+        for (let r = 0; r < m; r++) {
+          // Mark the worker, so that the answer below proves it is a new one.
+          yield* Actor.send(worker, addOne)
+          const start = now()
+          yield* Actor.send(worker, crash)
+          const count = yield* callUntilUp(worker)
+          elapsed += now() - start
+          yield* check(count === 0, "the worker answering after the crash is a restarted one")
+        }
+        return elapsed
+      }))
+    }
+    return { usPerRestart: (total * 1000) / (n * m) }
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// 5. selective receive under backlog
+// ---------------------------------------------------------------------------------------------------------------
+
+interface SelectiveServer {
+  readonly self: Subject.Subject<CounterMessage>
+  readonly side: Subject.Subject<number>
+}
+
+/** A counter that owns a second subject it never selects: whatever is sent there stays queued. */
+const selectiveServer = Actor.newWithInitialiser(
+  "1 second",
+  (self: Subject.Subject<CounterMessage>) =>
+    Effect.map(Subject.make<number>(), (side) =>
+      Actor.initialised<number, CounterMessage>(0).pipe(
+        Actor.selecting(Selector.make<CounterMessage>().pipe(Selector.select(self))),
+        Actor.returning<SelectiveServer>({ self, side })
+      ))
+).pipe(Actor.onMessage(handleCounter))
+
+const timeCalls = (server: Subject.Subject<CounterMessage>, m: number) =>
+  Effect.gen(function*() {
+    const start = startClock()
+    for (let i = 0; i < m; i++) yield* Actor.call(server, get)
+    return ((now() - start) * 1000) / m
+  })
+
+/**
+ * `n` unrelated messages queued, `m` calls timed: with a backlog at the callee, at the caller, against `10 m` calls
+ * with empty mailboxes.
+ */
+const selectiveOurs: Run = ({ m, n }) =>
+  scoped(Effect.gen(function*() {
+    const empty = yield* Actor.start(selectiveServer)
+    // Cheap calls: ten times as many, for a steadier figure.
+    const usPerCallEmpty = yield* timeCalls(empty.data.self, 10 * m)
+
+    const loaded = yield* Actor.start(selectiveServer)
+    for (let i = 0; i < n; i++) yield* Actor.send(loaded.data.side, i)
+    const status = yield* System.getStatus(loaded.pid)
+    yield* check(status.messageQueueLength >= n, `the callee has ${status.messageQueueLength} of ${n} queued`)
+    const usPerCallBacklog = yield* timeCalls(loaded.data.self, m)
+
+    // The caller (this program's implicit process) with a backlog of its own, calling the actor with none.
+    const junk = yield* Subject.make<number>()
+    for (let i = 0; i < n; i++) yield* Subject.send(junk, i)
+    const usPerCallCallerBacklog = yield* timeCalls(empty.data.self, m)
+
+    return {
+      usPerCallEmpty,
+      usPerCallBacklog,
+      backlogSlowdown: usPerCallBacklog / usPerCallEmpty,
+      usPerCallCallerBacklog,
+      callerBacklogSlowdown: usPerCallCallerBacklog / usPerCallEmpty
+    }
+  }))
+
+// ---------------------------------------------------------------------------------------------------------------
+// 6. fan-out
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Ping {
+  readonly ack: Subject.Subject<number>
+}
+
+/** `n` actors under one key of a duplicate-keys registry; one dispatch reaches them all; each acknowledges. */
+const fanOutOurs: Run = ({ n }) =>
+  scoped(Effect.gen(function*() {
+    const registry = yield* Registry.make<string, Subject.Subject<Ping>>({ keys: "duplicate" })
+    const member = Actor.newWithInitialiser("5 seconds", (self: Subject.Subject<Ping>) =>
+      Effect.as(Registry.register(registry, "topic", self), Actor.initialised<number, Ping>(0))).pipe(
+        Actor.onMessage((count: number, ping: Ping) =>
+          Effect.as(Subject.send(ping.ack, 1), Actor.continue(count + 1))
+        )
+      )
+    for (let i = 0; i < n; i++) yield* Actor.start(member)
+    const acks = yield* Subject.make<number>()
+    const ping: Ping = { ack: acks }
+    const start = startClock()
+    yield* Registry.dispatch(
+      registry,
+      "topic",
+      (entries) => Effect.forEach(entries, (entry) => Subject.send(entry.value, ping), { discard: true })
+    )
+    for (let i = 0; i < n; i++) yield* Subject.receiveForever(acks)
+    const elapsed = now() - start
+    return { msAll: elapsed }
+  }))
+
+interface LeanPing {
+  readonly ack: LeanMailbox<number>
+}
+
+/** Parked fibers with lean mailboxes in an array (the registry); the sender takes `n` acks from its own. */
+const fanOutLean: Run = ({ n }) =>
+  scoped(Effect.gen(function*() {
+    const members = Array.from({ length: n }, () => new LeanMailbox<LeanPing>())
+    const member = (mailbox: LeanMailbox<LeanPing>): Effect.Effect<void> =>
+      Effect.flatMap(mailbox.take(), (ping) => {
+        ping.ack.offer(1)
+        return member(mailbox)
+      })
+    yield* forkMembers(members, member)
+    const acks = new LeanMailbox<number>()
+    const ping: LeanPing = { ack: acks }
+    const start = startClock()
+    for (const mailbox of members) mailbox.offer(ping)
+    for (let i = 0; i < n; i++) yield* acks.take()
+    const elapsed = now() - start
+    return { msAll: elapsed }
+  }))
+
+// ---------------------------------------------------------------------------------------------------------------
+// The cases
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A warm-up a tenth of the run, at least `floor` and at most `cap` (JIT-compiling the loop needs a few thousand). */
+const tenth = (floor: number, cap: number) => (s: Size): Size =>
+  size(Math.min(s.n, Math.max(floor, Math.min(cap, Math.ceil(s.n / 10)))), s.m)
+
+export const cases: Readonly<Record<string, BenchCase>> = {
+  "request-reply": {
+    description: "sequential `Actor.call`s to a counter actor (Erlang: `gen_server:call`)",
+    unit: "µs/call",
+    metrics: [{ key: "usPerCall", label: "call round trip", unit: "µs/call" }],
+    sizes: { full: [size(1_000_000)], quick: [size(50_000)], smoke: size(100) },
+    warmup: tenth(5_000, 100_000),
+    ours: requestReplyOurs,
+    substrates: {
+      lean: { label: "lean mailbox", run: requestReplyLean },
+      queue: { label: "Queue + Deferred", run: requestReplyQueue }
+    },
+    erlang: true
+  },
+  "one-way": {
+    description: "`Actor.send`s to a counter actor, then one call to sync (Erlang: `gen_server:cast`, then a call)",
+    unit: "msg/s",
+    metrics: [{ key: "msgsPerSec", label: "sends, then a call", unit: "msg/s" }],
+    sizes: { full: [size(1_000_000)], quick: [size(100_000)], smoke: size(100) },
+    warmup: tenth(10_000, 100_000),
+    ours: oneWayOurs,
+    substrates: {
+      queue: { label: "Queue.offer", run: oneWayQueue },
+      lean: { label: "lean mailbox", run: oneWayLean }
+    },
+    erlang: true
+  },
+  spawn: {
+    description: "idle actors started one after the other in one scope: `Actor.start(Actor.new(0))` " +
+      "(substrate: parked fibers with a lean mailbox each; Erlang: idle `gen_server`s)",
+    unit: "µs/actor",
+    metrics: [
+      { key: "usPerActor", label: "start", unit: "µs/actor" },
+      { key: "bytesPerActor", label: "memory", unit: "bytes/actor" }
+    ],
+    sizes: { full: [size(100_000), size(1_000_000)], quick: [size(20_000)], smoke: size(100) },
+    // A million actors take minutes and gigabytes per run: one run.
+    runs: (s, runs) => s.n >= 1_000_000 ? 1 : runs,
+    warmup: tenth(2_000, 10_000),
+    ours: spawnOurs,
+    substrates: { lean: { label: "parked fibers", run: spawnLean } },
+    erlang: true
+  },
+  restart: {
+    description: "OneForOne supervisor, named counter worker: from sending the crash to the restarted worker " +
+      "answering a call (N supervisors x M restarts)",
+    unit: "µs/restart",
+    metrics: [{ key: "usPerRestart", label: "crash to answer", unit: "µs/restart" }],
+    sizes: { full: [size(100, 100)], quick: [size(10, 20)], smoke: size(2, 3) },
+    warmup: () => size(2, 20),
+    ours: restartOurs,
+    substrates: {},
+    erlang: true
+  },
+  "selective-receive": {
+    description: "M calls to an actor with N unrelated messages queued on a subject it does not select, against " +
+      "the same calls with an empty mailbox; and M calls from a caller with N unrelated messages of its own",
+    unit: "µs/call",
+    metrics: [
+      { key: "usPerCallEmpty", label: "call, empty mailboxes", unit: "µs/call" },
+      { key: "usPerCallBacklog", label: "call, backlog at callee", unit: "µs/call" },
+      { key: "backlogSlowdown", label: "callee backlog / empty", unit: "×" },
+      { key: "usPerCallCallerBacklog", label: "call, backlog at caller", unit: "µs/call" },
+      { key: "callerBacklogSlowdown", label: "caller backlog / empty", unit: "×" }
+    ],
+    sizes: { full: [size(100_000, 2_000)], quick: [size(100_000, 500)], smoke: size(100, 5) },
+    warmup: () => size(10_000, 50),
+    ours: selectiveOurs,
+    substrates: {},
+    erlang: true
+  },
+  "fan-out": {
+    description: "one `Registry.dispatch` to N actors under one key of a duplicate-keys registry, until all N " +
+      "acknowledged to the sender (Erlang: pids in a `duplicate_bag` ETS table, N acks)",
+    unit: "ms",
+    metrics: [{ key: "msAll", label: "dispatch to all acked", unit: "ms" }],
+    sizes: { full: [size(100_000)], quick: [size(10_000)], smoke: size(100) },
+    warmup: tenth(1_000, 10_000),
+    ours: fanOutOurs,
+    substrates: { lean: { label: "lean mailboxes", run: fanOutLean } },
+    erlang: true
+  }
+}
+
+/** The implementation an `impl` argument names: `ours`, `substrate` (the first one) or `substrate:<key>`. */
+export const implementation = (benchCase: BenchCase, impl: string): Run | undefined => {
+  if (impl === "ours") return benchCase.ours
+  const substrates = Object.values(benchCase.substrates)
+  if (impl === "substrate") return substrates[0]?.run
+  if (impl.startsWith("substrate:")) return benchCase.substrates[impl.slice("substrate:".length)]?.run
+  return undefined
+}

@@ -1,0 +1,381 @@
+/**
+ * The benchmark runner: `npm run bench` (full sizes), `npm run bench -- --quick` (smaller sizes, same cases),
+ * `--case NAME` (one case), `--json FILE` (the table as JSON too), `--runs R`, `--no-erlang`.
+ *
+ * Each case and implementation runs in a fresh Node process (`--expose-gc`, see `run-case.ts`): a warm-up run,
+ * then R measured runs (5 full, 3 quick). The Erlang twin of each case (`erlang/*.erl`) is compiled with `erlc`
+ * into a temporary directory and run the same way in a fresh `erl +S 1` (one scheduler, like Node's one thread).
+ * The table quotes medians; the spread is the min–max of our runs.
+ */
+import { execFileSync, spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import type { BenchCase, Figures, Size } from "./cases.js"
+import { cases, formatSize } from "./cases.js"
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    json: { type: "string" },
+    case: { type: "string", multiple: true },
+    runs: { type: "string" },
+    "no-erlang": { type: "boolean", default: false }
+  }
+})
+
+const mode = values.quick ? "quick" : "full"
+const runs = values.runs === undefined ? (values.quick ? 3 : 5) : Number(values.runs)
+const root = fileURLToPath(new URL("../../../", import.meta.url))
+const runCase = fileURLToPath(new URL("./run-case.ts", import.meta.url))
+const erlangSources = fileURLToPath(new URL("../erlang/", import.meta.url))
+
+const selected = values.case ?? Object.keys(cases)
+for (const name of selected) {
+  if (cases[name] === undefined) {
+    console.error(`unknown case ${name}; cases: ${Object.keys(cases).join(", ")}`)
+    process.exit(2)
+  }
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+// ---------------------------------------------------------------------------------------------------------------
+// The machine
+// ---------------------------------------------------------------------------------------------------------------
+
+const cpuModel = (): string => {
+  try {
+    const line = fs.readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"))
+    if (line !== undefined) return line.slice(line.indexOf(":") + 1).trim()
+  } catch {
+    // not Linux
+  }
+  return os.cpus()[0]?.model ?? "unknown"
+}
+
+/** The OTP release and ERTS version, or undefined when `erl` cannot be run. */
+const erlangVersion = (): string | undefined => {
+  try {
+    const out = execFileSync("erl", [
+      "-noshell",
+      "-eval",
+      "io:format(\"OTP ~s, ERTS ~s\", [erlang:system_info(otp_release), erlang:system_info(version)]), halt()."
+    ], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+    return out.trim()
+  } catch {
+    return undefined
+  }
+}
+
+/** The commit measured, and whether the library had uncommitted changes. */
+const revision = (): string => {
+  try {
+    const git = (...args: ReadonlyArray<string>) =>
+      execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+    const dirty = git("status", "--porcelain", "--", "packages/core/src") !== ""
+    return `${git("rev-parse", "--short", "HEAD")}${dirty ? " + uncommitted changes in packages/core/src" : ""}`
+  } catch {
+    return "unknown"
+  }
+}
+
+const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(" ")
+
+const machine = {
+  revision: revision(),
+  node: process.version,
+  erlang: values["no-erlang"] ? undefined : erlangVersion(),
+  cpu: cpuModel(),
+  nproc: os.availableParallelism(),
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  loadAverage: loadAverage()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running one implementation
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Outcome {
+  readonly runs: ReadonlyArray<Figures>
+  readonly error?: string
+}
+
+const TIMEOUT_MILLIS = 30 * 60 * 1000
+
+/** Runs a child process that prints a `BENCH_JSON` line (its stderr goes to ours), and reads its runs. */
+const runChild = (command: string, args: ReadonlyArray<string>): Outcome => {
+  const start = performance.now()
+  const child = spawnSync(command, args, {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: TIMEOUT_MILLIS,
+    maxBuffer: 16 * 1024 * 1024
+  })
+  log(`  ${((performance.now() - start) / 1000).toFixed(1)} s`)
+  const line = (child.stdout ?? "").split("\n").find((l) => l.startsWith("BENCH_JSON "))
+  if (line !== undefined) {
+    return { runs: (JSON.parse(line.slice("BENCH_JSON ".length)) as { runs: ReadonlyArray<Figures> }).runs }
+  }
+  return { runs: [], error: `${command} exited with ${child.status ?? child.signal ?? child.error?.message}` }
+}
+
+const runNode = (name: string, impl: string, size: Size, warmup: Size, count: number): Outcome =>
+  runChild(process.execPath, [
+    "--expose-gc",
+    "--max-old-space-size=16384",
+    "--import",
+    "tsx",
+    runCase,
+    name,
+    impl,
+    formatSize(size),
+    "--runs",
+    String(count),
+    "--warmup",
+    formatSize(warmup)
+  ])
+
+let erlangDir: string | undefined
+
+/** Compiles `erlang/*.erl` into a temporary directory, once. */
+const compileErlang = (): string | undefined => {
+  if (erlangDir !== undefined) return erlangDir
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-otp-bench-"))
+  const sources = fs.readdirSync(erlangSources).filter((f) => f.endsWith(".erl")).map((f) =>
+    path.join(erlangSources, f)
+  )
+  const compiled = spawnSync("erlc", ["-o", dir, ...sources], { stdio: ["ignore", "inherit", "inherit"] })
+  if (compiled.status !== 0) return undefined
+  erlangDir = dir
+  return dir
+}
+
+/** One scheduler (`+S 1`), as Node runs JavaScript on one thread; room for a million processes (`+P`). */
+const runErlang = (name: string, size: Size, warmup: Size, count: number): Outcome => {
+  const dir = compileErlang()
+  if (dir === undefined) return { runs: [], error: "erlc failed" }
+  const call = `bench:main(["${name}", "${formatSize(size)}", "${count}", "${formatSize(warmup)}"])`
+  return runChild("erl", ["-noshell", "+S", "1", "+P", "4000000", "-pa", dir, "-eval", call, "-s", "init", "stop"])
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Statistics and the table
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Stats {
+  readonly median: number
+  readonly min: number
+  readonly max: number
+  readonly runs: number
+}
+
+const stats = (outcome: Outcome | undefined, key: string): Stats | undefined => {
+  if (outcome === undefined) return undefined
+  const xs = outcome.runs.map((r) => r[key]).filter((x): x is number => typeof x === "number" && Number.isFinite(x))
+  if (xs.length === 0) return undefined
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, runs: xs.length }
+}
+
+interface Row {
+  readonly case: string
+  readonly size: string
+  readonly metric: string
+  readonly unit: string
+  readonly substrateKind: string | undefined
+  readonly ours: Stats | undefined
+  readonly substrate: Stats | undefined
+  readonly erlang: Stats | undefined
+  readonly oursOverSubstrate: number | undefined
+  readonly oursOverErlang: number | undefined
+  readonly note: string | undefined
+}
+
+const ratio = (a: Stats | undefined, b: Stats | undefined): number | undefined =>
+  a === undefined || b === undefined || b.median === 0 ? undefined : a.median / b.median
+
+const formatNumber = (x: number | undefined): string => {
+  if (x === undefined) return ""
+  const abs = Math.abs(x)
+  if (abs >= 10_000) return Math.round(x).toLocaleString("en-US")
+  if (abs >= 100) return x.toFixed(0)
+  if (abs >= 10) return x.toFixed(1)
+  if (abs >= 1) return x.toFixed(2)
+  return x.toPrecision(3)
+}
+
+const formatRatio = (x: number | undefined): string => x === undefined ? "" : `${formatNumber(x)}×`
+
+const formatSpread = (s: Stats | undefined): string =>
+  s === undefined ? "" : `${formatNumber(s.min)}–${formatNumber(s.max)}`
+
+/** Says so when a row rests on fewer runs than the others. */
+const runsNote = (row: Row): string => {
+  const count = Math.max(row.ours?.runs ?? 0, row.substrate?.runs ?? 0, row.erlang?.runs ?? 0)
+  return count > 0 && count < runs ? `, ${count} run${count === 1 ? "" : "s"}` : ""
+}
+
+const table = (rows: ReadonlyArray<Row>): string => {
+  const header = [
+    "case",
+    "figure",
+    "unit",
+    "ours",
+    "substrate",
+    "Erlang",
+    "ours/substrate",
+    "ours/Erlang",
+    "ours spread (min–max)"
+  ]
+  const lines = rows.map((row) => [
+    `${row.case} (${row.size}${runsNote(row)})`,
+    row.metric + (row.substrateKind === undefined ? "" : ` [substrate: ${row.substrateKind}]`) +
+    (row.note === undefined ? "" : ` (${row.note})`),
+    row.unit,
+    formatNumber(row.ours?.median),
+    formatNumber(row.substrate?.median),
+    formatNumber(row.erlang?.median),
+    formatRatio(row.oursOverSubstrate),
+    formatRatio(row.oursOverErlang),
+    formatSpread(row.ours)
+  ])
+  const numeric = new Set([3, 4, 5, 6, 7, 8])
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
+  const render = (cells: ReadonlyArray<string>) =>
+    `| ${cells.map((c, i) => numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)).join(" | ")} |`
+  const rule = `|${widths.map((w, i) => numeric.has(i) ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2)).join("|")}|`
+  return [render(header), rule, ...lines.map(render)].join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Whether `n` idle actors fit in memory, judging from a smaller run of the same case: the 1,000,000-actor run
+ * of `spawn` needs tens of GB when an actor costs tens of KB, and would take the machine down.
+ */
+const fits = (perItem: number | undefined, n: number): { readonly ok: boolean; readonly need: number } => {
+  const need = (perItem ?? 0) * n * 1.5
+  return { ok: need < Math.min(os.freemem() * 0.6, 15 * 2 ** 30), need }
+}
+
+const rows: Array<Row> = []
+const notes: Array<string> = []
+if (!values["no-erlang"] && machine.erlang === undefined) {
+  notes.push("erl was not found: the Erlang column is empty.")
+}
+const started = performance.now()
+log(`effect-otp bench, ${mode} mode, ${runs} runs per implementation; node ${machine.node}, ${machine.cpu}`)
+
+const runSize = (name: string, benchCase: BenchCase, size: Size, previous: ReadonlyArray<Row>) => {
+  const warmup = benchCase.warmup(size)
+  const count = benchCase.runs?.(size, runs) ?? runs
+  const label = `${name} ${formatSize(size)}`
+  // A size too big for memory is skipped, with a note.
+  const memory = previous.find((r) => r.case === name && r.unit === "bytes/actor")
+  const bytesOurs = memory?.ours?.median
+  const bytesSubstrate = memory?.substrate?.median
+  const skip = (perItem: number | undefined) => {
+    const verdict = fits(perItem, size.n)
+    return verdict.ok ? undefined : `skipped: needs about ${(verdict.need / 2 ** 30).toFixed(1)} GiB of heap`
+  }
+  const oursSkip = skip(bytesOurs)
+  if (oursSkip !== undefined) notes.push(`${label} ours ${oursSkip}`)
+  log(`${label}: ours${oursSkip === undefined ? "" : ` (${oursSkip})`}`)
+  const ours = oursSkip === undefined ? runNode(name, "ours", size, warmup, count) : undefined
+  if (ours?.error !== undefined) notes.push(`${label} ours failed: ${ours.error}`)
+  const substrates = Object.entries(benchCase.substrates).map(([key, substrate]) => {
+    const substrateSkip = skip(bytesSubstrate)
+    if (substrateSkip !== undefined) notes.push(`${label} substrate ${substrate.label} ${substrateSkip}`)
+    log(`${label}: substrate ${substrate.label}${substrateSkip === undefined ? "" : ` (${substrateSkip})`}`)
+    const outcome = substrateSkip === undefined ? runNode(name, `substrate:${key}`, size, warmup, count) : undefined
+    if (outcome?.error !== undefined) notes.push(`${label} substrate ${substrate.label} failed: ${outcome.error}`)
+    return { label: substrate.label, outcome }
+  })
+  let erlang: Outcome | undefined
+  if (benchCase.erlang && machine.erlang !== undefined) {
+    log(`${label}: Erlang`)
+    erlang = runErlang(name, size, warmup, count)
+    if (erlang.error !== undefined) notes.push(`${label} Erlang failed: ${erlang.error}`)
+  }
+  const made: Array<Row> = []
+  for (const metric of benchCase.metrics) {
+    const oursStats = stats(ours, metric.key)
+    const first = substrates[0]
+    const substrateStats = stats(first?.outcome, metric.key)
+    const erlangStats = stats(erlang, metric.key)
+    made.push({
+      case: name,
+      size: formatSize(size),
+      metric: metric.label,
+      unit: metric.unit,
+      substrateKind: substrateStats === undefined ? undefined : first?.label,
+      ours: oursStats,
+      substrate: substrateStats,
+      erlang: erlangStats,
+      oursOverSubstrate: ratio(oursStats, substrateStats),
+      oursOverErlang: ratio(oursStats, erlangStats),
+      note: ours === undefined ? oursSkip : undefined
+    })
+    for (const other of substrates.slice(1)) {
+      const otherStats = stats(other.outcome, metric.key)
+      if (otherStats === undefined) continue
+      made.push({
+        case: name,
+        size: formatSize(size),
+        metric: metric.label,
+        unit: metric.unit,
+        substrateKind: other.label,
+        ours: oursStats,
+        substrate: otherStats,
+        erlang: undefined,
+        oursOverSubstrate: ratio(oursStats, otherStats),
+        oursOverErlang: undefined,
+        note: undefined
+      })
+    }
+  }
+  return made
+}
+
+for (const name of selected) {
+  const benchCase = cases[name]!
+  log(`${name}: ${benchCase.description}`)
+  for (const size of benchCase.sizes[mode]) rows.push(...runSize(name, benchCase, size, rows))
+}
+
+const seconds = (performance.now() - started) / 1000
+const date = new Date().toISOString()
+const output = [
+  `effect-otp bench (${mode}, ${runs} run${runs === 1 ? "" : "s"} each, medians) — ${date} — ${machine.revision}`,
+  `node ${machine.node}; ${machine.erlang ?? "Erlang: not available"}; ${machine.cpu}; nproc ${machine.nproc}; ` +
+  `${machine.memoryGiB} GiB; load average at start ${machine.loadAverage}, at the end ${loadAverage()}`,
+  "",
+  table(rows),
+  "",
+  ...notes.map((n) => `note: ${n}`),
+  `total ${seconds.toFixed(1)} s`
+].join("\n")
+process.stdout.write(`${output}\n`)
+
+if (values.json !== undefined) {
+  const json = {
+    mode,
+    runs,
+    date: new Date().toISOString(),
+    seconds,
+    machine,
+    loadAverageAtEnd: loadAverage(),
+    notes,
+    rows
+  }
+  fs.writeFileSync(values.json, `${JSON.stringify(json, null, 2)}\n`)
+  log(`wrote ${values.json}`)
+}
