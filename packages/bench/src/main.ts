@@ -8,6 +8,7 @@
  * The table quotes medians; the spread is the min–max of our runs.
  */
 import { execFileSync, spawnSync } from "node:child_process"
+import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -70,6 +71,20 @@ const erlangVersion = (): string | undefined => {
   }
 }
 
+/** A hash of the library's sources, to notice when they change during a run (another branch, an edit). */
+const librarySources = (): string => {
+  const hash = createHash("sha256")
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = path.join(dir, entry.name)
+      if (entry.isDirectory()) walk(file)
+      else hash.update(entry.name).update(fs.readFileSync(file))
+    }
+  }
+  walk(path.join(root, "packages/core/src"))
+  return hash.digest("hex").slice(0, 12)
+}
+
 /** The commit measured, and whether the library had uncommitted changes. */
 const revision = (): string => {
   try {
@@ -86,6 +101,7 @@ const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(" "
 
 const machine = {
   revision: revision(),
+  sources: librarySources(),
   node: process.version,
   erlang: values["no-erlang"] ? undefined : erlangVersion(),
   cpu: cpuModel(),
@@ -351,6 +367,9 @@ for (const name of selected) {
   for (const size of benchCase.sizes[mode]) rows.push(...runSize(name, benchCase, size, rows))
 }
 
+if (librarySources() !== machine.sources) {
+  notes.push("packages/core/src changed during the run: the figures mix versions of the library")
+}
 const seconds = (performance.now() - started) / 1000
 const date = new Date().toISOString()
 const output = [
