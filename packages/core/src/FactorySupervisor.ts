@@ -31,7 +31,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
-import * as Schedule from "effect/Schedule"
+import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { Started } from "./Actor.js"
 import type { StartError } from "./internal/errors.js"
@@ -306,14 +306,10 @@ const configure = (
   const probe = new internal.ChildSpecImpl(Effect.never, builder.type, builder.restart, false, builder.shutdown)
   const shutdown = internal.validateChild(probe, "timeout", "Never")
   if (typeof shutdown !== "number") return shutdown
-  const window = internal.intensityWindow(builder.tolerance.intensity, period) as Schedule.Schedule<
-    unknown,
-    ExitReason
-  >
   return {
     kind: "factory",
     strategy: "OneForOne",
-    schedule: builder.schedule === undefined ? window : Schedule.intersect(window, builder.schedule),
+    schedule: internal.restartPolicy(builder.tolerance, period, builder.schedule),
     autoShutdown: "Never",
     children: [],
     context,

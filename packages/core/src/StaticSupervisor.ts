@@ -38,7 +38,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
-import * as Schedule from "effect/Schedule"
+import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { Started } from "./Actor.js"
 import type { StartError } from "./internal/errors.js"
@@ -289,14 +289,10 @@ const configure = (
     if (typeof shutdown !== "number") return shutdown
     children.push(new internal.ChildRecord(id, child, shutdown))
   }
-  const window = internal.intensityWindow(builder.tolerance.intensity, period) as Schedule.Schedule<
-    unknown,
-    ExitReason
-  >
   return {
     kind: "static",
     strategy: builder.strategy,
-    schedule: builder.schedule === undefined ? window : Schedule.intersect(window, builder.schedule),
+    schedule: internal.restartPolicy(builder.tolerance, period, builder.schedule),
     autoShutdown: builder.autoShutdown,
     children,
     context

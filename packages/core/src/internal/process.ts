@@ -413,8 +413,9 @@ export const awaitExit = (target: ProcessState): Effect.Effect<ExitReason> =>
 
 /**
  * Shuts a process down the way a supervisor shuts down a worker: the signal `reason` from `from`, then `kill`
- * after `millis` if it is still alive; resolves when it has ended. The deadline is a plain timer, so this works
- * inside finalizers and uninterruptible regions. @internal
+ * after `millis` if it is still alive, or a kill at once when `millis` is negative (Erlang's `brutal_kill`);
+ * resolves when it has ended. The deadline is a plain timer, so this works inside finalizers and uninterruptible
+ * regions. @internal
  */
 export const shutdownProcess = (
   from: ProcessState,
@@ -424,6 +425,10 @@ export const shutdownProcess = (
 ): Effect.Effect<ExitReason> =>
   Effect.withFiberRuntime((fiber) => {
     if (target.status === DEAD) return Effect.succeed(target.reason!)
+    if (millis < 0) {
+      terminate(target, killed)
+      return awaitExit(target)
+    }
     exitSignal(target, from.pid, reason)
     const cancel = schedule(clockOf(fiber), millis, () => terminate(target, killed))
     return Effect.ensuring(awaitExit(target), Effect.sync(cancel))

@@ -27,16 +27,15 @@ import * as actor from "./actor.js"
 import type { StartError } from "./errors.js"
 import { InitFailed } from "./errors.js"
 import type { ExitReason } from "./exitReason.js"
-import { ExitReason as Reason, killed, shutdown as shutdownReason } from "./exitReason.js"
+import { ExitReason as Reason, shutdown as shutdownReason } from "./exitReason.js"
 import type { NameImpl } from "./name.js"
 import type { ExitMessage, Pid, ProcessState } from "./process.js"
-import { awaitExit, EXIT_TAG, exitSignal, link, terminate as terminateProcess, unlink, withSelf } from "./process.js"
+import { EXIT_TAG, link, shutdownProcess, unlink, withSelf } from "./process.js"
 import * as selector from "./selector.js"
 import type { Started } from "./start.js"
 import type { SubjectImpl } from "./subject.js"
 import { OwnedSubject, sendAfter, Tag } from "./subject.js"
-import type { Cancel } from "./timer.js"
-import { clockOf, decodeTimeout, schedule as scheduleTimer } from "./timer.js"
+import { clockOf, decodeTimeout } from "./timer.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Errors
@@ -170,7 +169,7 @@ export const worker = (start: Effect.Effect<Started<any>, StartError, any>): Chi
 export const supervisor = (start: Effect.Effect<Started<any>, StartError, any>): ChildSpecImpl =>
   new ChildSpecImpl(start, "supervisor", "Permanent", false, "Infinity")
 
-/** A decoded shutdown: `BrutalKill` is -1, `Infinity` is Infinity. */
+/** A decoded shutdown: `BrutalKill` is -1 (as `shutdownProcess` takes it), `Infinity` is Infinity. */
 type ShutdownMillis = number
 
 const BRUTAL_KILL = -1
@@ -280,6 +279,19 @@ export const intensityWindow = (intensity: number, periodMillis: number): Schedu
       ] as const
     )
   })
+
+/**
+ * A supervisor's restart policy: its intensity window, intersected with the user's schedule when there is one.
+ * @internal
+ */
+export const restartPolicy = (
+  tolerance: Tolerance,
+  periodMillis: number,
+  schedule: Schedule.Schedule<unknown, ExitReason> | undefined
+): Schedule.Schedule<unknown, ExitReason> => {
+  const window = intensityWindow(tolerance.intensity, periodMillis) as Schedule.Schedule<unknown, ExitReason>
+  return schedule === undefined ? window : Schedule.intersect(window, schedule)
+}
 
 /** A running restart policy: its schedule and the schedule's state. */
 class Policy {
@@ -449,19 +461,7 @@ class Core {
         envelope.tag === EXIT_TAG && (envelope.value as ExitMessage).pid === process.pid
       )
     }
-    if (child.shutdownMillis === BRUTAL_KILL) {
-      terminateProcess(process, killed)
-      return Effect.asVoid(awaitExit(process))
-    }
-    return withSelf((_, fiber) => {
-      exitSignal(process, this.self.pid, shutdownReason)
-      const cancel: Cancel = scheduleTimer(
-        clockOf(fiber),
-        child.shutdownMillis,
-        () => terminateProcess(process, killed)
-      )
-      return Effect.ensuring(Effect.asVoid(awaitExit(process)), Effect.sync(cancel))
-    })
+    return Effect.asVoid(shutdownProcess(this.self, process, shutdownReason, child.shutdownMillis))
   }
 
   stopChild(child: ChildRecord): Effect.Effect<void> {

@@ -19,9 +19,9 @@ import * as Scope from "effect/Scope"
 import type { ExitReason } from "./exitReason.js"
 import { killed, shutdown as shutdownReason } from "./exitReason.js"
 import type { MonitorImpl, Pid, ProcessState } from "./process.js"
-import { awaitExit, CalleeExited, exitSignal, monitor, spawn, terminate, unlink, withSelf } from "./process.js"
+import { CalleeExited, monitor, shutdownProcess, spawn, unlink, withSelf } from "./process.js"
 import { describeMillis, matchTag, receiveMatching, Tag } from "./subject.js"
-import { clockOf, schedule } from "./timer.js"
+import { clockOf } from "./timer.js"
 
 /**
  * The task did not finish in time. It is still running: `Task.shutdown` stops it.
@@ -90,12 +90,17 @@ export class TaskImpl<A, E> {
   settle(outcome: Outcome<A, E>): Outcome<A, E> {
     if (this.outcome !== undefined) return this.outcome
     this.outcome = outcome
-    this.tag.active = false
-    this.process.monitoredBy?.delete(this.ref)
-    if (this.owner.mailbox.length > 0) this.owner.mailbox.removeWhere((envelope) => envelope.tag === this.tag)
+    this.unwatch()
     this.owner.mailbox.offerToWaiters(this.tag, SETTLED)
     this.release()
     return outcome
+  }
+
+  /** Stops watching the task: no more results or downs under its tag, and none left in the owner's mailbox. */
+  unwatch(): void {
+    this.tag.active = false
+    this.process.monitoredBy?.delete(this.ref)
+    if (this.owner.mailbox.length > 0) this.owner.mailbox.removeWhere((envelope) => envelope.tag === this.tag)
   }
 
   /** Set by `async`: closes the task's own scope entry once the task no longer needs watching. */
@@ -135,15 +140,8 @@ export const async = <A, E, R>(
       Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (own) => {
         let task: TaskImpl<A, E> | undefined
         const forget = Effect.sync(() => {
-          if (task === undefined || task.outcome !== undefined) {
-            return
-          }
-          task.tag.active = false
-          task.process.monitoredBy?.delete(task.ref)
-          if (owner.mailbox.length > 0) {
-            owner.mailbox.removeWhere((envelope) =>
-              envelope.tag === tag
-            )
+          if (task !== undefined && task.outcome === undefined) {
+            task.unwatch()
           }
         })
         return Effect.zipRight(
@@ -157,9 +155,12 @@ export const async = <A, E, R>(
                   Effect.runFork(Scope.close(own, Exit.void))
                 }
                 // Closing the scope while the task still runs would signal it: wait for its end.
-                if (child.reason !== undefined) close()
-                else {
-                  if (child.exitHooks === undefined) child.exitHooks = new Set()
+                if (child.reason !== undefined) {
+                  close()
+                } else {
+                  if (child.exitHooks === undefined) {
+                    child.exitHooks = new Set()
+                  }
                   child.exitHooks.add(close)
                 }
               }
@@ -250,18 +251,7 @@ export const shutdown = <A, E>(task: TaskImpl<A, E>, millis: number): Effect.Eff
       const child = task.process
       const ended = !child.alive
       unlink(self, child)
-      const stop: Effect.Effect<unknown> = ended ?
-        Effect.void :
-        millis < 0 ?
-        Effect.suspend(() => {
-          terminate(child, killed)
-          return awaitExit(child)
-        }) :
-        withSelf((_, fiber) => {
-          exitSignal(child, self.pid, shutdownReason)
-          const cancel = schedule(clockOf(fiber), millis, () => terminate(child, killed))
-          return Effect.ensuring(awaitExit(child), Effect.sync(cancel))
-        })
+      const stop: Effect.Effect<unknown> = ended ? Effect.void : shutdownProcess(self, child, shutdownReason, millis)
       return Effect.map(stop, () => {
         const found = self.mailbox.take(matchTag(task.tag))
         if (found === undefined) {
