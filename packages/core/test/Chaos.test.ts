@@ -93,15 +93,12 @@ describe("Chaos", () => {
 
 describe("found by the chaos soak", () => {
   /**
-   * Open bug. On the live clock no timer fires while processes keep exchanging messages: Effect's scheduler only
-   * yields to the macrotask queue (where `setTimeout` callbacks run) when a runner's drain depth reaches 2048, and
-   * the library's message hand-off (mailbox `deliver` waking a parked receiver) never lets it grow. So while one
-   * process calls an actor in a loop, a 50 ms call timeout (or any receive timeout, sendAfter, shutdown deadline,
-   * init timeout) waits for the loop to end. A scheduler with a time budget for process fibers fixes this test but
-   * starves processes behind fibers that spin on `Effect.yieldNow` (see the issue note). `fails`: flip it to
-   * `it.scopedLive` once fixed.
+   * On the live clock, timers must fire while processes keep exchanging messages. Effect's scheduler only yields to
+   * the macrotask queue (where `setTimeout` callbacks run) when one fiber's drain depth reaches 2048, and a hand-off
+   * between processes wakes a different fiber each time; so, before the fairness budget (`internal/fairness.ts`),
+   * a 50 ms call timeout waited for the calling loop to end.
    */
-  it.scopedLive.fails("a call's live-clock timeout fires while another process keeps calling an actor", () =>
+  it.scopedLive("a call's live-clock timeout fires while another process keeps calling an actor", () =>
     Effect.gen(function*() {
       type Ping = { readonly replyTo: Subject.Subject<number> }
       const echo = yield* Actor.new(0).pipe(

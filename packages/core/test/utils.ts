@@ -251,3 +251,14 @@ export const spawnWithSubject = <A, E, R>(
 
 /** A process body that waits until it is stopped. */
 export const idle = Effect.never
+
+/**
+ * One turn of the host's event loop (no time passes on any clock). Process wakes can be deferred to a macrotask
+ * when message passing has held the event loop for a while (`internal/fairness.ts`), so a test that waits "without
+ * time" for something a process does should poll with this rather than with `Effect.yieldNow`, which only drains
+ * microtasks.
+ */
+export const eventLoopTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})

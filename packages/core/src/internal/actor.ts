@@ -222,7 +222,10 @@ class Loop {
   private readonly waiter: Waiter = {
     match: (envelope) => this.match(envelope),
     wake: (handler, envelope) => {
-      const resume = this.resume!
+      const resume = this.resume
+      // A wake deferred for fairness (see `fairness.ts`) can arrive after the actor was interrupted: it is going
+      // away, and its mailbox with it.
+      if (resume === undefined) return
       this.resume = undefined
       this.self.messagesIn++
       resume(apply(handler, envelope.value))

@@ -9,6 +9,7 @@
  *
  * @internal
  */
+import { deferred, overBudget } from "./fairness.js"
 
 /** @internal */
 export interface Envelope {
@@ -17,6 +18,8 @@ export interface Envelope {
   next: Envelope | undefined
   /** Set when it leaves the queue, so a scan mark pointing at it is known to be stale. */
   removed: boolean
+  /** Arrival order in this mailbox, to give back an envelope in its place (`giveBack`). */
+  readonly seq: number
 }
 
 /** What a receiver does with a message it selected. @internal */
@@ -29,6 +32,27 @@ export type Matcher = (envelope: Envelope) => Handler | undefined
 export interface Waiter {
   readonly match: Matcher
   readonly wake: (handler: Handler, envelope: Envelope) => void
+  /** The envelope it took while its wake is deferred (see `wake`); a receive interrupted meanwhile gives it back. */
+  inFlight?: Envelope | undefined
+}
+
+/**
+ * Wakes a waiter that took an envelope: at once, or in a macrotask when message passing has held the event loop
+ * for too long (see `fairness.ts`). The waiter has already left the waiter list and the envelope the queue, so a
+ * receive timeout that fires in between finds nothing to cancel, and the message wins over the timeout as it arrived
+ * first. A receiver interrupted in between takes the envelope back from `inFlight` (`reclaim`).
+ */
+const wake = (waiter: Waiter, handler: Handler, envelope: Envelope): void => {
+  if (overBudget()) {
+    waiter.inFlight = envelope
+    deferred(() => {
+      if (waiter.inFlight !== envelope) return
+      waiter.inFlight = undefined
+      waiter.wake(handler, envelope)
+    })
+  } else {
+    waiter.wake(handler, envelope)
+  }
 }
 
 /** @internal */
@@ -37,10 +61,11 @@ export class Mailbox {
   tail: Envelope | undefined = undefined
   length = 0
   waiters: Array<Waiter> | undefined = undefined
+  private delivered = 0
 
   /** Hands the envelope to the first waiter that selects it, or queues it. */
   deliver(tag: unknown, value: unknown): void {
-    const envelope: Envelope = { tag, value, next: undefined, removed: false }
+    const envelope: Envelope = { tag, value, next: undefined, removed: false, seq: this.delivered++ }
     const waiters = this.waiters
     if (waiters !== undefined && waiters.length > 0) {
       for (let i = 0; i < waiters.length; i++) {
@@ -48,7 +73,7 @@ export class Mailbox {
         const handler = waiter.match(envelope)
         if (handler !== undefined) {
           waiters.splice(i, 1)
-          waiter.wake(handler, envelope)
+          wake(waiter, handler, envelope)
           return
         }
       }
@@ -69,14 +94,14 @@ export class Mailbox {
     let woken = 0
     for (let i = 0; i < waiters.length;) {
       const waiter = waiters[i]
-      const envelope: Envelope = { tag, value, next: undefined, removed: false }
+      const envelope: Envelope = { tag, value, next: undefined, removed: false, seq: this.delivered++ }
       const handler = waiter.match(envelope)
       if (handler === undefined) {
         i++
         continue
       }
       waiters.splice(i, 1)
-      waiter.wake(handler, envelope)
+      wake(waiter, handler, envelope)
       woken++
     }
     return woken
@@ -154,6 +179,45 @@ export class Mailbox {
       }
       current = next
     }
+  }
+
+  /**
+   * When a receive is interrupted: takes back the envelope its waiter was handed while the wake was deferred, so
+   * the message is not lost with the receive. Another waiter that selects it gets it, or it is queued where its
+   * arrival order puts it.
+   */
+  reclaim(waiter: Waiter): void {
+    const envelope = waiter.inFlight
+    if (envelope === undefined) return
+    waiter.inFlight = undefined
+    this.giveBack(envelope)
+  }
+
+  private giveBack(envelope: Envelope): void {
+    const waiters = this.waiters
+    if (waiters !== undefined) {
+      for (let i = 0; i < waiters.length; i++) {
+        const waiter = waiters[i]
+        const handler = waiter.match(envelope)
+        if (handler !== undefined) {
+          waiters.splice(i, 1)
+          wake(waiter, handler, envelope)
+          return
+        }
+      }
+    }
+    let prev: Envelope | undefined = undefined
+    let current = this.head
+    while (current !== undefined && current.seq < envelope.seq) {
+      prev = current
+      current = current.next
+    }
+    envelope.next = current
+    envelope.removed = false
+    if (prev === undefined) this.head = envelope
+    else prev.next = envelope
+    if (current === undefined) this.tail = envelope
+    this.length++
   }
 
   park(waiter: Waiter): void {

@@ -183,7 +183,7 @@ export const receiveMatching = <A, E>(
         })
       }
       return Effect.sync(() => {
-        self.mailbox.unpark(waiter)
+        if (!self.mailbox.unpark(waiter)) self.mailbox.reclaim(waiter)
         if (cancel !== undefined) cancel()
       })
     })

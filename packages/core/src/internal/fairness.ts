@@ -1,0 +1,72 @@
+/**
+ * Keeps message passing from starving the host's event loop.
+ *
+ * Erlang preempts a process after a budget of reductions, so timers and I/O keep running however busy the processes
+ * are. On JavaScript, a process woken by a message resumes in a microtask, and the event loop (timers, I/O) only runs
+ * once the microtask queue is empty. Effect's scheduler yields to the macrotask queue when one fiber's own run
+ * queue stays busy for 2,048 drains in a row (a fiber looping with `Effect.forever` does that), but a hand-off
+ * between processes wakes a different fiber each time, so that count never grows: two processes calling each other
+ * in a loop would hold every timer (call timeouts, `sendAfter`, shutdown deadlines) until the loop ends.
+ *
+ * So every wake asks `overBudget()`: once more than `budget.millis` (4 ms) of real time has passed since the event loop
+ * last turned (a probe armed with `setImmediate` tells), the wake is deferred to a macrotask. Timers and I/O then
+ * get their turn, and message passing resumes right after. Below the budget nothing is deferred, so the cost is a
+ * clock read per wake.
+ *
+ * This reads the real time on purpose: it is about sharing the host's thread, not about the time a program sees
+ * (which is Effect's `Clock`, and which `TestClock` drives).
+ *
+ * @internal
+ */
+
+/**
+ * Real time that message passing may hold the event loop before wakes are deferred. Mutable for tests (a negative
+ * budget defers every wake).
+ *
+ * @internal
+ */
+export const budget = { millis: 4 }
+
+type Macrotask = (f: () => void) => void
+
+const macrotask: Macrotask = typeof globalThis.setImmediate === "function" ?
+  (f) => {
+    globalThis.setImmediate(f)
+  } :
+  (f) => {
+    globalThis.setTimeout(f, 0)
+  }
+
+const now: () => number = typeof globalThis.performance?.now === "function" ?
+  () => globalThis.performance.now() :
+  () => Date.now()
+
+let turnStarted = 0
+let probeArmed = false
+const probe = () => {
+  probeArmed = false
+}
+
+/**
+ * Whether the current run of microtasks has held the event loop for longer than the budget. The first call after
+ * the event loop turns starts a new budget.
+ *
+ * @internal
+ */
+export const overBudget = (): boolean => {
+  const t = now()
+  if (!probeArmed) {
+    probeArmed = true
+    turnStarted = t
+    macrotask(probe)
+    return false
+  }
+  return t - turnStarted > budget.millis
+}
+
+/**
+ * Schedules `f` in a macrotask (`setImmediate` where there is one).
+ *
+ * @internal
+ */
+export const deferred = macrotask

@@ -1,0 +1,90 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Fiber } from "effect"
+import { Actor, Process, Subject } from "../src/index.js"
+import { budget } from "../src/internal/fairness.js"
+import { checkNoProcessLeft } from "./utils.js"
+
+checkNoProcessLeft()
+
+/** Runs the test with a fairness budget of `millis` (negative: every wake is deferred to a macrotask). */
+const withBudget = (millis: number) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const before = budget.millis
+      budget.millis = millis
+      return before
+    }),
+    (before) => Effect.sync(() => void (budget.millis = before))
+  )
+
+type Message =
+  | { readonly _tag: "Add"; readonly from: number; readonly n: number }
+  | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<ReadonlyArray<string>> }
+
+const recorder = Actor.new<ReadonlyArray<string>>([]).pipe(
+  Actor.onMessage((seen: ReadonlyArray<string>, message: Message) =>
+    message._tag === "Add" ?
+      Effect.succeed(Actor.continue([...seen, `${message.from}:${message.n}`])) :
+      Effect.as(Subject.send(message.replyTo, seen), Actor.continue(seen))
+  ),
+  Actor.start
+)
+
+describe("fairness: message passing does not hold the event loop", () => {
+  it.scoped("a long exchange between two processes lets a macrotask run before it ends", () =>
+    Effect.gen(function*() {
+      const echo = yield* Actor.new(0).pipe(
+        Actor.onMessage((n: number, replyTo: Subject.Subject<number>) =>
+          Effect.as(Subject.send(replyTo, n), Actor.continue(n + 1))
+        ),
+        Actor.start
+      )
+      let macrotaskRan = false
+      setImmediate(() => void (macrotaskRan = true))
+      let callsBeforeMacrotask = 0
+      // 20,000 round trips take far longer than the 4 ms budget on any machine.
+      for (let i = 0; i < 20_000; i++) {
+        yield* Actor.call(echo.data, (replyTo: Subject.Subject<number>) => replyTo, Duration.infinity)
+        if (!macrotaskRan) callsBeforeMacrotask++
+      }
+      assert.isTrue(macrotaskRan)
+      assert.isBelow(callsBeforeMacrotask, 20_000)
+    }))
+
+  it.scoped("with every wake deferred, calls answer and each sender's messages arrive in order", () =>
+    Effect.gen(function*() {
+      yield* withBudget(-1)
+      const actor = yield* recorder
+      const senders = yield* Effect.forEach(
+        [1, 2, 3],
+        (from) =>
+          Process.spawn(Effect.forEach([1, 2, 3, 4, 5], (n) => Subject.send(actor.data, { _tag: "Add", from, n })))
+      )
+      yield* Effect.forEach(senders, Process.awaitExit)
+      const seen = yield* Actor.call(
+        actor.data,
+        (replyTo: Subject.Subject<ReadonlyArray<string>>): Message => ({ _tag: "Get", replyTo }),
+        "1 second"
+      )
+      assert.strictEqual(seen.length, 15)
+      for (const from of [1, 2, 3]) {
+        assert.deepStrictEqual(seen.filter((s) => s.startsWith(`${from}:`)), [1, 2, 3, 4, 5].map((n) => `${from}:${n}`))
+      }
+    }))
+
+  it.scoped("a receive interrupted while its wake was deferred gives the message back, in its place", () =>
+    Effect.gen(function*() {
+      yield* withBudget(-1)
+      const subject = yield* Subject.make<number>()
+      // Another fiber of this process parks on the subject, takes the first message (its wake deferred), and is
+      // interrupted before the wake reaches it.
+      const receiver = yield* Effect.fork(Subject.receiveForever(subject))
+      yield* Effect.yieldNow()
+      yield* Subject.send(subject, 1)
+      yield* Fiber.interrupt(receiver)
+      yield* Subject.send(subject, 2)
+      const first = yield* Subject.receive(subject, 0)
+      const second = yield* Subject.receive(subject, 0)
+      assert.deepStrictEqual([first, second], [1, 2])
+    }))
+})
