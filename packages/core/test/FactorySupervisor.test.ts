@@ -11,7 +11,7 @@ import {
   Supervision,
   System
 } from "../src/index.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
 
 checkNoProcessLeft()
 
@@ -586,7 +586,7 @@ describe("FactorySupervisor", () => {
         yield* Process.kill(sup.pid)
         const supExit = yield* Effect.fork(Process.awaitExit(sup.pid))
         const plainExit = yield* Effect.fork(Process.awaitExit(plain.pid))
-        for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+        for (let i = 0; i < 20; i++) yield* eventLoopTurn
         // observe before the clock moves...
         const supDownAtOnce = yield* Fiber.poll(supExit)
         const plainDownAtOnce = yield* Fiber.poll(plainExit)

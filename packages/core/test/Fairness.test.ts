@@ -87,4 +87,21 @@ describe("fairness: message passing does not hold the event loop", () => {
       const second = yield* Subject.receive(subject, 0)
       assert.deepStrictEqual([first, second], [1, 2])
     }))
+
+  it.scoped("a call answered while its caller's resumption is deferred leaves nothing behind when the callee then exits", () =>
+    Effect.gen(function*() {
+      yield* withBudget(-1)
+      // Found by the 10-minute soak: the call settled only when its caller resumed, so the callee's exit in between
+      // was queued under the call's tag in the caller's mailbox, for good (one envelope per such call).
+      const once = yield* Actor.new(0).pipe(
+        Actor.onMessage((n: number, replyTo: Subject.Subject<number>) =>
+          Effect.as(Subject.send(replyTo, n), Actor.stop())
+        ),
+        Actor.start
+      )
+      const reply = yield* Actor.call(once.data, (replyTo: Subject.Subject<number>) => replyTo, "1 second")
+      assert.strictEqual(reply, 0)
+      yield* Process.awaitExit(once.pid)
+      assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
+    }))
 })

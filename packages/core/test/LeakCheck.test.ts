@@ -1,14 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
 import { Name, Process, Subject } from "../src/index.js"
-import { checkNoProcessLeft, idle, leftBehind, spawnWithSubject } from "./utils.js"
+import { checkNoProcessLeft, eventLoopTurn, idle, leftBehind, spawnWithSubject } from "./utils.js"
 
 checkNoProcessLeft()
 
 /** Lets other fibers (a timer's sleeper, a receiver) run until `condition` holds, a bounded number of times. */
 const yieldUntil = (condition: () => boolean) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 100 && !condition(); i++) yield* Effect.yieldNow()
+    for (let i = 0; i < 100 && !condition(); i++) yield* eventLoopTurn
     assert.isTrue(condition(), "condition not reached")
   })
 

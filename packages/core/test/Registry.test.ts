@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Data, Deferred, Effect, Equal, Exit, Option, Ref, Scope } from "effect"
 import { Actor, FactorySupervisor, Process, Registry, Selector, Subject } from "../src/index.js"
-import { checkNoProcessLeft, idle } from "./utils.js"
+import { checkNoProcessLeft, eventLoopTurn, idle } from "./utils.js"
 
 checkNoProcessLeft()
 
@@ -166,7 +166,7 @@ describe("Registry", () => {
             yield* Deferred.await(go)
           })))
         while ((yield* Ref.get(registered)) < n) {
-          yield* Effect.yieldNow()
+          yield* eventLoopTurn
         }
         assert.strictEqual(yield* Registry.count(registry), n)
         assert.strictEqual((yield* Registry.keys(registry)).length, n)

@@ -11,7 +11,7 @@ import {
   Supervision,
   System
 } from "../src/index.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
 
 checkNoProcessLeft()
 
@@ -51,7 +51,7 @@ const get = (counter: Subject.Subject<CounterMsg>) =>
  */
 const afterRestart = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
   effect.pipe(
-    Effect.tapError(() => Effect.yieldNow()),
+    Effect.tapError(() => eventLoopTurn),
     Effect.retry({ while: (error) => error._tag === "NoProcess" || error._tag === "CalleeDown", times: 1000 })
   )
 
@@ -494,7 +494,7 @@ describe("Supervisor layers", () => {
         const gate = yield* Subject.receive(gates, "1 second")
         // the supervisor is in its init, starting its child: stop the application now
         const interrupting = yield* Effect.fork(Fiber.interrupt(app))
-        for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+        for (let i = 0; i < 10; i++) yield* eventLoopTurn
         yield* Subject.send(gate, go)
         yield* Fiber.join(interrupting)
         // the shutdown the launcher caused must not come back to it as an exit signal
@@ -522,7 +522,7 @@ describe("Supervisor layers", () => {
         const building = yield* Effect.fork(Effect.either(Effect.scoped(Layer.build(AppLive))))
         const gate = yield* Subject.receive(gates, "1 second")
         yield* Subject.send(failNow, "fail")
-        for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+        for (let i = 0; i < 10; i++) yield* eventLoopTurn
         yield* Subject.send(gate, go)
         const result = yield* Fiber.join(building)
         assert.isTrue(result._tag === "Left" && result.left === "boom")
@@ -541,10 +541,10 @@ describe("Supervisor layers", () => {
         const app = yield* Effect.fork(Layer.launch(AppLive))
         const gate = yield* Subject.receive(gates, "1 second")
         const interrupting = yield* Effect.fork(Fiber.interrupt(app))
-        for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+        for (let i = 0; i < 10; i++) yield* eventLoopTurn
         yield* Subject.send(gate, go)
         yield* Fiber.join(interrupting)
-        for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+        for (let i = 0; i < 10; i++) yield* eventLoopTurn
         assert.isTrue(yield* Process.isAlive(yield* self))
         yield* onlySelfLeft
       }))

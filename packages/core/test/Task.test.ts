@@ -16,7 +16,7 @@ import {
   TestClock
 } from "effect"
 import { Process, Selector, Subject, Task } from "../src/index.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
 
 checkNoProcessLeft()
 
@@ -53,7 +53,7 @@ const waitUntil = (condition: Effect.Effect<boolean>, max = 1_000) =>
   Effect.gen(function*() {
     for (let i = 0; i < max; i++) {
       if (yield* condition) return
-      yield* Effect.yieldNow()
+      yield* eventLoopTurn
     }
     assert.fail("condition not reached")
   })
@@ -219,7 +219,7 @@ describe("Task", () => {
         const second = yield* Effect.fork(Effect.either(Task.await(task, "5 seconds")))
         yield* TestClock.adjust("1 second")
         assert.deepStrictEqual(yield* Fiber.join(first), Either.right("shared"))
-        yield* Effect.yieldNow()
+        yield* eventLoopTurn
         // the outcome is known: the second waiter must not sit until its timeout
         assert.isTrue(Option.isSome(yield* Fiber.poll(second)), "the second await is still waiting")
         assert.deepStrictEqual(yield* Fiber.join(second), Either.right("shared"))

@@ -15,8 +15,8 @@ import * as internalTimer from "../src/internal/timer.js"
  * A timer armed by the library (`internal/timer.ts` `schedule`) that has neither fired nor been cancelled yet.
  *
  * `schedule` is not observable from outside `src`, so the timers are seen where they land: on a `TestClock` a timer
- * is a root fiber running `clock.sleep(...)`, on the live clock a `setTimeout`. Both are wrapped below, and a sleep
- * or a `setTimeout` counts as the library's when `schedule` is on the stack that armed it.
+ * is a root fiber running `clock.sleep(...)`, on the live clock an entry in one of the library's timer lists. Both
+ * are wrapped below; a sleep counts as the library's when `schedule` is on the stack that armed it.
  */
 interface PendingTimer {
   readonly millis: number
@@ -26,8 +26,8 @@ interface PendingTimer {
   readonly origin: Error
   /** The sleeping fiber (TestClock, or any non-live clock). */
   readonly fiber?: Fiber.RuntimeFiber<unknown, unknown>
-  /** The handle of the `setTimeout` (live clock). */
-  readonly handle?: ReturnType<typeof setTimeout>
+  /** The library's live-clock timer. */
+  readonly live?: internalTimer.LiveTimer
 }
 
 const pendingTimers: Set<PendingTimer> = globalValue(
@@ -43,8 +43,10 @@ const isLibraryTimer = (timer: PendingTimer): boolean => SCHEDULE_FRAME.test(tim
 /** The frame that called `schedule`: what armed the timer (a receive, a call, sendAfter, a shutdown deadline...). */
 const armedBy = (origin: Error): string => {
   const frames = (origin.stack ?? "").split("\n").map((line) => line.trim()).filter((line) => line.startsWith("at "))
-  const inSchedule = frames.findIndex((frame) => SCHEDULE_FRAME.test(frame))
-  const caller = inSchedule >= 0 ? frames[inSchedule + 1] : undefined
+  let inSchedule = frames.findIndex((frame) => SCHEDULE_FRAME.test(frame))
+  if (inSchedule < 0) return "from an unknown caller"
+  while (inSchedule + 1 < frames.length && SCHEDULE_FRAME.test(frames[inSchedule + 1])) inSchedule++
+  const caller = frames[inSchedule + 1]
   if (caller === undefined) return "from an unknown caller"
   // "at f (/…/packages/core/src/internal/subject.ts:353:20)" or "at /…/subject.ts:353:20": keep the location.
   const location = /\(([^()]*)\)$/.exec(caller)?.[1] ?? caller.slice(3)
@@ -59,7 +61,7 @@ const describeTimer = (timer: PendingTimer): string =>
 /** The stack of the code arming a timer: a few frames are enough to see `schedule` and its caller. */
 const armingStack = (): Error => {
   const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 5
+  Error.stackTraceLimit = 8
   const origin = new Error("timer armed here")
   Error.stackTraceLimit = limit
   return origin
@@ -83,40 +85,28 @@ const installTimerTracking = globalValue(Symbol.for("@effect-otp/core/test/timer
       return Effect.ensuring(sleeping, Effect.sync(() => pendingTimers.delete(timer)))
     })
   }
-  // Live clock: wrap `setTimeout` / `clearTimeout`; only the library's timers are recorded.
-  const realSetTimeout = globalThis.setTimeout
-  const realClearTimeout = globalThis.clearTimeout
-  const byHandle = new Map<unknown, PendingTimer>()
-  const wrappedSetTimeout = function(handler: (...args: Array<any>) => void, ms?: number, ...args: Array<any>) {
-    const origin = armingStack()
-    if (typeof handler !== "function" || !SCHEDULE_FRAME.test(origin.stack ?? "")) {
-      return realSetTimeout(handler, ms, ...args)
-    }
-    let timer: PendingTimer | undefined = undefined
-    const handle = realSetTimeout(
-      (...values: Array<any>) => {
-        if (timer !== undefined) pendingTimers.delete(timer)
-        byHandle.delete(handle)
-        handler(...values)
-      },
-      ms,
-      ...args
-    )
-    timer = { millis: ms ?? 0, armedAt: Date.now(), origin, handle }
+  // Live clock: the library keeps one list of timers per duration (`internal/timer.ts`); wrap adding to and
+  // removing from those lists (a removal is a cancel or a firing).
+  const lists = internalTimer.TimerList.prototype
+  const add = lists.add
+  const remove = lists.remove
+  const byTimer = new WeakMap<internalTimer.LiveTimer, PendingTimer>()
+  lists.add = function(this: internalTimer.TimerList, live: internalTimer.LiveTimer) {
+    const timer: PendingTimer = { millis: this.millis, armedAt: Date.now(), origin: armingStack(), live }
     pendingTimers.add(timer)
-    byHandle.set(handle, timer)
-    return handle
+    byTimer.set(live, timer)
+    add.call(this, live)
   }
-  globalThis.setTimeout = Object.assign(wrappedSetTimeout, realSetTimeout) as typeof setTimeout
-  globalThis.clearTimeout = ((handle?: Parameters<typeof clearTimeout>[0]) => {
-    const timer = byHandle.get(handle)
+  lists.remove = function(this: internalTimer.TimerList, live: internalTimer.LiveTimer) {
+    const timer = byTimer.get(live)
     if (timer !== undefined) {
-      byHandle.delete(handle)
+      byTimer.delete(live)
       pendingTimers.delete(timer)
     }
-    realClearTimeout(handle)
-  }) as typeof clearTimeout
-  return { realSetTimeout, realClearTimeout }
+    remove.call(this, live)
+  }
+  const realSetTimeout = globalThis.setTimeout
+  return { realSetTimeout }
 })
 
 /** What a test left behind: live processes (with their names), stale names, pending library timers. */
@@ -198,7 +188,7 @@ const cleanUp = (): void => {
   for (const timer of libraryTimers()) {
     pendingTimers.delete(timer)
     if (timer.fiber !== undefined) timer.fiber.unsafeInterruptAsFork(FiberId.none)
-    if (timer.handle !== undefined) installTimerTracking.realClearTimeout(timer.handle)
+    if (timer.live !== undefined) timer.live.cancel()
   }
 }
 

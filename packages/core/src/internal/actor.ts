@@ -5,6 +5,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
@@ -13,6 +14,7 @@ import type * as Scope from "effect/Scope"
 import type { StartError } from "./errors.js"
 import type { ExitReason } from "./exitReason.js"
 import { ExitReason as Reason, normal } from "./exitReason.js"
+import { resumeFairly } from "./fairness.js"
 import type { Envelope, Handler, Matcher, Waiter } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import type { ExitMessage, ProcessState } from "./process.js"
@@ -24,7 +26,7 @@ import { start as startProcess } from "./start.js"
 import type { SubjectImpl } from "./subject.js"
 import { NamedSubject, OwnedSubject, Tag, unsafeSend } from "./subject.js"
 import type { TraceMessage } from "./trace.js"
-import { traceMessages } from "./trace.js"
+import { traceMessages, untraced } from "./trace.js"
 
 /** The default init timeout of `Actor.new`. @internal */
 export const DEFAULT_INIT_MILLIS = 1_000
@@ -183,7 +185,7 @@ class Loop {
   state: unknown
   suspended = false
   match: Matcher
-  trace: TraceMessage = (handler) => handler
+  trace: TraceMessage = untraced
   constructor(
     readonly self: ProcessState,
     readonly parent: ProcessState,
@@ -222,13 +224,12 @@ class Loop {
   private readonly waiter: Waiter = {
     match: (envelope) => this.match(envelope),
     wake: (handler, envelope) => {
-      const resume = this.resume
-      // A wake deferred for fairness (see `fairness.ts`) can arrive after the actor was interrupted: it is going
-      // away, and its mailbox with it.
-      if (resume === undefined) return
+      const resume = this.resume!
       this.resume = undefined
       this.self.messagesIn++
-      resume(apply(handler, envelope.value))
+      // Deferred when message passing has held the event loop too long. An actor interrupted before it resumes is
+      // going away, and its mailbox with it, as in Erlang.
+      resumeFairly(resume, apply(handler, envelope.value))
     }
   }
 
@@ -250,7 +251,7 @@ class Loop {
     this.scanned = mailbox.rejected
     if (found !== undefined) {
       this.self.messagesIn++
-      resume(apply(found[0], found[1].value))
+      resume(apply(mailbox.selected!, found.value))
       return
     }
     this.resume = resume
@@ -274,10 +275,37 @@ class Loop {
       return this.step
     }
     if (message instanceof ExitSignal) return this.exit(message.exit)
-    return Effect.flatMap(this.trace(this.builder.handler(this.state, message)), this.afterHandler)
+    const handled = this.builder.handler(this.state, message)
+    // A handler that answers with `Effect.succeed(next)` (an `Exit` already) needs no continuation frame, unless
+    // every message gets its own span.
+    if (this.trace === untraced && Exit.isExit(handled) && Exit.isSuccess(handled)) {
+      return this.afterHandler(handled.value as Next<unknown, unknown>)
+    }
+    return Effect.flatMap(this.trace(handled), this.afterHandler)
   }
 
-  readonly step: Effect.Effect<void, unknown, unknown> = Effect.flatMap(this.receive, this.dispatch)
+  /** Parks until a message the actor selects arrives, then handles it. */
+  private readonly parked: Effect.Effect<void, unknown, unknown> = Effect.flatMap(this.receive, this.dispatch)
+
+  /**
+   * One turn of the loop. A message already queued is handled without suspending the fiber (no `Effect.async`
+   * round trip through the fiber's message queue), which is what a busy actor does most of the time.
+   */
+  readonly step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() => {
+    const mailbox = this.self.mailbox
+    if (mailbox.length === 0) return this.parked
+    const found = mailbox.takeAfter(this.match, this.scanned)
+    this.scanned = mailbox.rejected
+    if (found === undefined) return this.parked
+    this.self.messagesIn++
+    let message: unknown
+    try {
+      message = mailbox.selected!(found.value)
+    } catch (defect) {
+      return Effect.die(defect)
+    }
+    return this.dispatch(message)
+  })
 
   /** Runs the loop on the actor's own fiber, with its log annotations and message spans. */
   run(): Effect.Effect<void, unknown, unknown> {

@@ -8,16 +8,18 @@
  * between processes wakes a different fiber each time, so that count never grows: two processes calling each other
  * in a loop would hold every timer (call timeouts, `sendAfter`, shutdown deadlines) until the loop ends.
  *
- * So every wake asks `overBudget()`: once more than `budget.millis` (4 ms) of real time has passed since the event loop
- * last turned (a probe armed with `setImmediate` tells), the wake is deferred to a macrotask. Timers and I/O then
- * get their turn, and message passing resumes right after. Below the budget nothing is deferred, so the cost is a
- * clock read per wake.
+ * So a process woken by a message resumes through `resumeFairly`: once more than `budget.millis` (4 ms) of real
+ * time has passed since the event loop last turned (a probe armed with `setImmediate` tells), the resumption is
+ * deferred to a macrotask. Timers and I/O then get their turn, and message passing goes on right after. Everything
+ * else about the hand-off (the message leaving the mailbox, a call settling, its timer cancelled) happens at once:
+ * only the fiber's resumption waits. Below the budget nothing is deferred, and the cost is a clock read per wake.
  *
  * This reads the real time on purpose: it is about sharing the host's thread, not about the time a program sees
  * (which is Effect's `Clock`, and which `TestClock` drives).
  *
  * @internal
  */
+import type * as Effect from "effect/Effect"
 
 /**
  * Real time that message passing may hold the event loop before wakes are deferred. Mutable for tests (a negative
@@ -65,8 +67,22 @@ export const overBudget = (): boolean => {
 }
 
 /**
- * Schedules `f` in a macrotask (`setImmediate` where there is one).
+ * Resumes a fiber suspended in `Effect.async`: at once, or in a macrotask when message passing has held the event
+ * loop for longer than the budget. Returns `false` when the resumption was deferred.
  *
  * @internal
  */
+export const resumeFairly = <A, E>(
+  resume: (effect: Effect.Effect<A, E>) => void,
+  effect: Effect.Effect<A, E>
+): boolean => {
+  if (overBudget()) {
+    macrotask(() => resume(effect))
+    return false
+  }
+  resume(effect)
+  return true
+}
+
+/** Schedules `f` in a macrotask (`setImmediate` where there is one). @internal */
 export const deferred = macrotask

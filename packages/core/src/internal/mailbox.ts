@@ -9,7 +9,6 @@
  *
  * @internal
  */
-import { deferred, overBudget } from "./fairness.js"
 
 /** @internal */
 export interface Envelope {
@@ -32,27 +31,6 @@ export type Matcher = (envelope: Envelope) => Handler | undefined
 export interface Waiter {
   readonly match: Matcher
   readonly wake: (handler: Handler, envelope: Envelope) => void
-  /** The envelope it took while its wake is deferred (see `wake`); a receive interrupted meanwhile gives it back. */
-  inFlight?: Envelope | undefined
-}
-
-/**
- * Wakes a waiter that took an envelope: at once, or in a macrotask when message passing has held the event loop
- * for too long (see `fairness.ts`). The waiter has already left the waiter list and the envelope the queue, so a
- * receive timeout that fires in between finds nothing to cancel, and the message wins over the timeout as it arrived
- * first. A receiver interrupted in between takes the envelope back from `inFlight` (`reclaim`).
- */
-const wake = (waiter: Waiter, handler: Handler, envelope: Envelope): void => {
-  if (overBudget()) {
-    waiter.inFlight = envelope
-    deferred(() => {
-      if (waiter.inFlight !== envelope) return
-      waiter.inFlight = undefined
-      waiter.wake(handler, envelope)
-    })
-  } else {
-    waiter.wake(handler, envelope)
-  }
 }
 
 /** @internal */
@@ -73,7 +51,7 @@ export class Mailbox {
         const handler = waiter.match(envelope)
         if (handler !== undefined) {
           waiters.splice(i, 1)
-          wake(waiter, handler, envelope)
+          waiter.wake(handler, envelope)
           return
         }
       }
@@ -101,7 +79,7 @@ export class Mailbox {
         continue
       }
       waiters.splice(i, 1)
-      wake(waiter, handler, envelope)
+      waiter.wake(handler, envelope)
       woken++
     }
     return woken
@@ -128,12 +106,15 @@ export class Mailbox {
 
   /** After `takeAfter`: the last envelope it examined that the matcher rejected (a mark for the next scan). */
   rejected: Envelope | undefined = undefined
+  /** After `takeAfter` found an envelope: the handler the matcher gave for it. */
+  selected: Handler | undefined = undefined
 
   /**
    * Like `take`, but starts after `mark`, an envelope the same matcher already rejected (when it is still queued):
-   * a receiver that keeps its matcher does not rescan a backlog of messages it does not select.
+   * a receiver that keeps its matcher does not rescan a backlog of messages it does not select. Returns the
+   * envelope, its handler in `selected` (no pair allocated: this is the busy actor's path).
    */
-  takeAfter(match: Matcher, mark: Envelope | undefined): readonly [Handler, Envelope] | undefined {
+  takeAfter(match: Matcher, mark: Envelope | undefined): Envelope | undefined {
     let prev: Envelope | undefined = mark !== undefined && !mark.removed ? mark : undefined
     let current = prev === undefined ? this.head : prev.next
     while (current !== undefined) {
@@ -141,7 +122,8 @@ export class Mailbox {
       if (handler !== undefined) {
         this.unlink(prev, current)
         this.rejected = prev
-        return [handler, current]
+        this.selected = handler
+        return current
       }
       prev = current
       current = current.next
@@ -182,18 +164,11 @@ export class Mailbox {
   }
 
   /**
-   * When a receive is interrupted: takes back the envelope its waiter was handed while the wake was deferred, so
-   * the message is not lost with the receive. Another waiter that selects it gets it, or it is queued where its
-   * arrival order puts it.
+   * Takes back an envelope handed to a receiver that was interrupted before its fiber resumed with it (the
+   * resumption was deferred for fairness, see `fairness.ts`): another waiter that selects it gets it, or it is
+   * queued where its arrival order puts it, so the message is not lost with the receive.
    */
-  reclaim(waiter: Waiter): void {
-    const envelope = waiter.inFlight
-    if (envelope === undefined) return
-    waiter.inFlight = undefined
-    this.giveBack(envelope)
-  }
-
-  private giveBack(envelope: Envelope): void {
+  giveBack(envelope: Envelope): void {
     const waiters = this.waiters
     if (waiters !== undefined) {
       for (let i = 0; i < waiters.length; i++) {
@@ -201,7 +176,7 @@ export class Mailbox {
         const handler = waiter.match(envelope)
         if (handler !== undefined) {
           waiters.splice(i, 1)
-          wake(waiter, handler, envelope)
+          waiter.wake(handler, envelope)
           return
         }
       }

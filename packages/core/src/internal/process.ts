@@ -430,8 +430,8 @@ export const shutdownProcess = (
       return awaitExit(target)
     }
     exitSignal(target, from.pid, reason)
-    const cancel = schedule(clockOf(fiber), millis, () => terminate(target, killed))
-    return Effect.ensuring(awaitExit(target), Effect.sync(cancel))
+    const deadline = schedule(clockOf(fiber), millis, () => terminate(target, killed))
+    return Effect.ensuring(awaitExit(target), Effect.sync(() => deadline.cancel()))
   })
 
 // ---------------------------------------------------------------------------------------------------------------

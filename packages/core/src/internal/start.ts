@@ -13,6 +13,7 @@ import type * as Scope from "effect/Scope"
 import type { StartError } from "./errors.js"
 import { InitExited, InitFailed, InitTimeout } from "./errors.js"
 import { killed } from "./exitReason.js"
+import { resumeFairly } from "./fairness.js"
 import type { Waiter } from "./mailbox.js"
 import type { Pid, ProcessState } from "./process.js"
 import type { CalleeExited } from "./process.js"
@@ -83,8 +84,8 @@ export const start = <D, R>(
         const waiter: Waiter = {
           match,
           wake: (_, envelope) => {
-            if (cancel !== undefined) cancel()
-            resume(outcome(envelope.value))
+            if (cancel !== undefined) cancel.cancel()
+            resumeFairly(resume, outcome(envelope.value))
           }
         }
         parent.mailbox.park(waiter)
@@ -98,7 +99,7 @@ export const start = <D, R>(
         })
         return Effect.sync(() => {
           parent.mailbox.unpark(waiter)
-          if (cancel !== undefined) cancel()
+          if (cancel !== undefined) cancel.cancel()
           settle()
         })
       })

@@ -10,6 +10,7 @@ import * as Inspectable from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Subject from "../Subject.js"
 import { CalleeDown, CallingSelf, CallTimeout, NoProcess, ReceiveTimeout } from "./errors.js"
+import { deferred, overBudget, resumeFairly } from "./fairness.js"
 import type { Envelope, Handler, Matcher, Waiter } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import type { MonitorEntry, ProcessState } from "./process.js"
@@ -168,12 +169,25 @@ export const receiveMatching = <A, E>(
         return
       }
       let cancel: Cancel | undefined
+      // The envelope taken while the resumption is deferred for fairness: a receive interrupted before it resumes
+      // gives it back, so the message is not lost.
+      let inFlight: Envelope | undefined
       const waiter: Waiter = {
         match,
         wake: (handler, envelope) => {
-          if (cancel !== undefined) cancel()
-          self.messagesIn++
-          resume(applyHandler(handler, envelope.value))
+          if (cancel !== undefined) cancel.cancel()
+          if (!overBudget()) {
+            self.messagesIn++
+            resume(applyHandler(handler, envelope.value))
+            return
+          }
+          inFlight = envelope
+          deferred(() => {
+            if (inFlight !== envelope) return
+            inFlight = undefined
+            self.messagesIn++
+            resume(applyHandler(handler, envelope.value))
+          })
         }
       }
       self.mailbox.park(waiter)
@@ -183,8 +197,13 @@ export const receiveMatching = <A, E>(
         })
       }
       return Effect.sync(() => {
-        if (!self.mailbox.unpark(waiter)) self.mailbox.reclaim(waiter)
-        if (cancel !== undefined) cancel()
+        self.mailbox.unpark(waiter)
+        if (cancel !== undefined) cancel.cancel()
+        if (inFlight !== undefined) {
+          const envelope = inFlight
+          inFlight = undefined
+          self.mailbox.giveBack(envelope)
+        }
       })
     })
   )
@@ -248,7 +267,7 @@ class PendingCall<R> extends SubjectImpl<R> implements Waiter, MonitorEntry {
     return envelope.tag === this ? identity : undefined
   }
   wake(_: Handler, envelope: Envelope): void {
-    if (this.cancelTimer !== undefined) this.cancelTimer()
+    if (this.cancelTimer !== undefined) this.cancelTimer.cancel()
     this.finish(envelope.value)
   }
   /** The call ended: no more replies, no more monitor. */
@@ -256,11 +275,13 @@ class PendingCall<R> extends SubjectImpl<R> implements Waiter, MonitorEntry {
     this.live = false
     this.target.monitoredBy?.delete(this)
   }
+  /** The reply (or the callee's exit) arrived: the call settles at once; the caller resumes fairly. */
   finish(value: unknown): void {
     this.settle()
     const resume = this.resume!
     this.resume = undefined
-    resume(
+    resumeFairly(
+      resume,
       value instanceof CalleeExited ?
         Effect.fail(new CalleeDown({ reason: value.reason })) :
         Effect.succeed(value as R)
@@ -275,7 +296,7 @@ class PendingCall<R> extends SubjectImpl<R> implements Waiter, MonitorEntry {
   }
   interrupted(): void {
     this.owner.mailbox.unpark(this)
-    if (this.cancelTimer !== undefined) this.cancelTimer()
+    if (this.cancelTimer !== undefined) this.cancelTimer.cancel()
     this.settle()
   }
 }
@@ -329,7 +350,7 @@ export class TimerImpl implements Subject.Timer {
   readonly [TimerTypeId]: Subject.TimerTypeId = TimerTypeId
   readonly id = nextTimer++
   done = false
-  cancel: Cancel = () => {}
+  cancel: () => void = () => {}
   constructor(readonly fireAt: number) {}
   toString() {
     return `#Ref<timer.${this.id}>`
@@ -354,7 +375,7 @@ export const sendAfter = <A>(subject: SubjectImpl<A>, millis: number, message: A
     }
     // Erlang cancels a timer whose destination process dies; a named destination is resolved when it fires.
     const owner = subject instanceof OwnedSubject ? subject.owner : undefined
-    const cancel = schedule(clock, millis, () => {
+    const scheduled = schedule(clock, millis, () => {
       timer.done = true
       owner?.timers?.delete(timer)
       unsafeSend(subject, message)
@@ -362,7 +383,7 @@ export const sendAfter = <A>(subject: SubjectImpl<A>, millis: number, message: A
     timer.cancel = () => {
       timer.done = true
       owner?.timers?.delete(timer)
-      cancel()
+      scheduled.cancel()
     }
     if (owner !== undefined) {
       if (owner.timers === undefined) owner.timers = new Set()

@@ -28,7 +28,8 @@ const nativeTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
 /** Wraps one message's handling in its span. @internal */
 export type TraceMessage = <A, E, R>(handler: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
-const untraced: TraceMessage = (handler) => handler
+/** @internal */
+export const untraced: TraceMessage = (handler) => handler
 
 let counter = 0
 const hex = (n: number, width: number) => n.toString(16).padStart(width, "0")
