@@ -5,8 +5,10 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
+import * as Fiber from "effect/Fiber"
 import * as Hash from "effect/Hash"
 import * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Subject from "../Subject.js"
 import { CalleeDown, CallingSelf, CallTimeout, NoProcess, ReceiveTimeout } from "./errors.js"
@@ -312,10 +314,19 @@ export const call = <A, R>(
   make: (replyTo: SubjectImpl<R>) => A,
   millis: number
 ): Effect.Effect<R, CallTimeout | CalleeDown | NoProcess | CallingSelf> =>
-  withSelf<R, CallTimeout | CalleeDown | NoProcess | CallingSelf, never>((self, fiber) => {
+  // One `Effect.async` does the whole call (its registration runs on the calling fiber, which it reads with
+  // `Fiber.getCurrentFiber`): a call is the library's hottest path, and every Effect operation counts.
+  Effect.async<R, CallTimeout | CalleeDown | NoProcess | CallingSelf>((resume) => {
+    const fiber = Option.getOrUndefined(Fiber.getCurrentFiber())
+    const self = fiber?.getFiberRef(currentProcess)
+    if (self === undefined) {
+      // Code outside any process: it becomes one first.
+      resume(withSelf(() => call(subject, make, millis)))
+      return
+    }
     const target = subject.resolve()
-    if (target === undefined) return Effect.fail(new NoProcess({ target: subject.toString() }))
-    if (target === self) return Effect.fail(new CallingSelf({ target: subject.toString() }))
+    if (target === undefined) return resume(Effect.fail(new NoProcess({ target: subject.toString() })))
+    if (target === self) return resume(Effect.fail(new CallingSelf({ target: subject.toString() })))
     const pending = new PendingCall<R>(self, target, millis)
     // Nothing queued before this call can be its reply: its receive starts after the current tail.
     const mark = self.mailbox.tail
@@ -323,17 +334,15 @@ export const call = <A, R>(
     if (target.monitoredBy === undefined) target.monitoredBy = new Set()
     target.monitoredBy.add(pending)
     target.mailbox.deliver(subject.tag, message)
-    return Effect.async<R, CallTimeout | CalleeDown>((resume) => {
-      pending.resume = resume
-      const found = self.mailbox.takeTag(pending, mark)
-      if (found !== undefined) {
-        pending.finish(found.value)
-        return
-      }
-      self.mailbox.park(pending)
-      if (millis !== Infinity) pending.cancelTimer = schedule(clockOf(fiber), millis, () => pending.timeout())
-      return Effect.sync(() => pending.interrupted())
-    })
+    pending.resume = resume
+    const found = self.mailbox.takeTag(pending, mark)
+    if (found !== undefined) {
+      pending.finish(found.value)
+      return
+    }
+    self.mailbox.park(pending)
+    if (millis !== Infinity) pending.cancelTimer = schedule(clockOf(fiber!), millis, () => pending.timeout())
+    return Effect.sync(() => pending.interrupted())
   })
 
 // ---------------------------------------------------------------------------------------------------------------
