@@ -105,3 +105,39 @@ describe("fairness: message passing does not hold the event loop", () => {
       assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
     }))
 })
+
+describe("live-clock timers", () => {
+  const refdTimeouts = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length
+
+  it.scopedLive("calls answered in time leave no host timer keeping the program alive", () =>
+    Effect.gen(function*() {
+      const before = refdTimeouts()
+      const echo = yield* Actor.new(0).pipe(
+        Actor.onMessage((n: number, replyTo: Subject.Subject<number>) =>
+          Effect.as(Subject.send(replyTo, n), Actor.continue(n + 1))
+        ),
+        Actor.start
+      )
+      // One timer list per duration: the calls share one host timer, which stays armed (not referenced) once
+      // every call has been answered.
+      for (let i = 0; i < 1_000; i++) {
+        yield* Actor.call(
+          echo.data,
+          (replyTo: Subject.Subject<number>) => replyTo,
+          i % 2 === 0 ? "5 seconds" : "1 hour"
+        )
+      }
+      assert.isAtMost(refdTimeouts(), before)
+    }))
+
+  it.scopedLive("a receive timeout on the live clock still fires, after earlier ones of the same duration were cancelled", () =>
+    Effect.gen(function*() {
+      const subject = yield* Subject.make<number>()
+      for (let i = 0; i < 100; i++) {
+        yield* Subject.send(subject, i)
+        assert.strictEqual(yield* Subject.receive(subject, "20 millis"), i)
+      }
+      const error = yield* Effect.flip(Subject.receive(subject, "20 millis"))
+      assert.strictEqual(error._tag, "ReceiveTimeout")
+    }))
+})
