@@ -1,9 +1,11 @@
 /**
  * The benchmark runner: `npm run bench` (full sizes), `npm run bench -- --quick` (smaller sizes, same cases),
- * `--case NAME` (one case), `--json FILE` (the table as JSON too), `--runs R`, `--no-erlang`.
+ * `--case NAME` (one case), `--json FILE` (the table as JSON too), `--runs R`, `--rounds K`, `--no-erlang`.
  *
  * Each case and implementation runs in a fresh Node process (`--expose-gc`, see `run-case.ts`): a warm-up run,
- * then R measured runs (5 full, 3 quick). The Erlang twin of each case (`erlang/*.erl`) is compiled with `erlc`
+ * then R measured runs (5 full, 3 quick). The runs are spread over K rounds (full: one run per round; quick: one
+ * round): each round runs every implementation once, one after the other, so that the machine's drift (a shared VM
+ * slows down and speeds up over minutes) falls on all of them alike and the ratios stay side by side. The Erlang twin of each case (`erlang/*.erl`) is compiled with `erlc`
  * into a temporary directory and run the same way in a fresh `erl +S 1` (one scheduler, like Node's one thread).
  * The table quotes medians; the spread is the min–max of our runs.
  */
@@ -23,12 +25,18 @@ const { values } = parseArgs({
     json: { type: "string" },
     case: { type: "string", multiple: true },
     runs: { type: "string" },
+    rounds: { type: "string" },
     "no-erlang": { type: "boolean", default: false }
   }
 })
 
 const mode = values.quick ? "quick" : "full"
 const runs = values.runs === undefined ? (values.quick ? 3 : 5) : Number(values.runs)
+const rounds = values.rounds === undefined ? (values.quick ? 1 : runs) : Number(values.rounds)
+if (!(Number.isInteger(runs) && runs >= 1 && Number.isInteger(rounds) && rounds >= 1)) {
+  console.error("--runs and --rounds take a whole number, 1 or more")
+  process.exit(2)
+}
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 const runCase = fileURLToPath(new URL("./run-case.ts", import.meta.url))
 const erlangSources = fileURLToPath(new URL("../erlang/", import.meta.url))
@@ -137,6 +145,14 @@ const runChild = (command: string, args: ReadonlyArray<string>): Outcome => {
     return { runs: (JSON.parse(line.slice("BENCH_JSON ".length)) as { runs: ReadonlyArray<Figures> }).runs }
   }
   return { runs: [], error: `${command} exited with ${child.status ?? child.signal ?? child.error?.message}` }
+}
+
+/** The runs of two rounds together; the first error is kept. */
+const merge = (previous: Outcome | undefined, next: Outcome): Outcome => {
+  if (previous === undefined) return next
+  const error = previous.error ?? next.error
+  const runs = [...previous.runs, ...next.runs]
+  return error === undefined ? { runs } : { runs, error }
 }
 
 const runNode = (name: string, impl: string, size: Size, warmup: Size, count: number): Outcome =>
@@ -304,23 +320,40 @@ const runSize = (name: string, benchCase: BenchCase, size: Size, previous: Reado
   }
   const oursSkip = skip(bytesOurs)
   if (oursSkip !== undefined) notes.push(`${label} ours ${oursSkip}`)
-  log(`${label}: ours${oursSkip === undefined ? "" : ` (${oursSkip})`}`)
-  const ours = oursSkip === undefined ? runNode(name, "ours", size, warmup, count) : undefined
-  if (ours?.error !== undefined) notes.push(`${label} ours failed: ${ours.error}`)
-  const substrates = Object.entries(benchCase.substrates).map(([key, substrate]) => {
-    const substrateSkip = skip(bytesSubstrate)
+  const substrateSkip = skip(bytesSubstrate)
+  const substrateEntries = Object.entries(benchCase.substrates)
+  for (const [, substrate] of substrateEntries) {
     if (substrateSkip !== undefined) notes.push(`${label} substrate ${substrate.label} ${substrateSkip}`)
-    log(`${label}: substrate ${substrate.label}${substrateSkip === undefined ? "" : ` (${substrateSkip})`}`)
-    const outcome = substrateSkip === undefined ? runNode(name, `substrate:${key}`, size, warmup, count) : undefined
+  }
+  const withErlang = benchCase.erlang && machine.erlang !== undefined
+  let ours: Outcome | undefined = undefined
+  const substrateOutcomes: Array<Outcome | undefined> = substrateEntries.map(() => undefined)
+  let erlang: Outcome | undefined = undefined
+  // `count` runs spread over the rounds: every implementation runs once per round, one after the other.
+  const roundCount = Math.min(rounds, count)
+  for (let round = 0; round < roundCount; round++) {
+    const share = Math.floor(count / roundCount) + (round < count % roundCount ? 1 : 0)
+    const tag = roundCount === 1 ? "" : ` (round ${round + 1}/${roundCount})`
+    log(`${label}: ours${oursSkip === undefined ? "" : ` (${oursSkip})`}${tag}`)
+    if (oursSkip === undefined) ours = merge(ours, runNode(name, "ours", size, warmup, share))
+    substrateEntries.forEach(([key, substrate], i) => {
+      log(`${label}: substrate ${substrate.label}${substrateSkip === undefined ? "" : ` (${substrateSkip})`}${tag}`)
+      if (substrateSkip === undefined) {
+        substrateOutcomes[i] = merge(substrateOutcomes[i], runNode(name, `substrate:${key}`, size, warmup, share))
+      }
+    })
+    if (withErlang) {
+      log(`${label}: Erlang${tag}`)
+      erlang = merge(erlang, runErlang(name, size, warmup, share))
+    }
+  }
+  if (ours?.error !== undefined) notes.push(`${label} ours failed: ${ours.error}`)
+  const substrates = substrateEntries.map(([, substrate], i) => {
+    const outcome = substrateOutcomes[i]
     if (outcome?.error !== undefined) notes.push(`${label} substrate ${substrate.label} failed: ${outcome.error}`)
     return { label: substrate.label, outcome }
   })
-  let erlang: Outcome | undefined
-  if (benchCase.erlang && machine.erlang !== undefined) {
-    log(`${label}: Erlang`)
-    erlang = runErlang(name, size, warmup, count)
-    if (erlang.error !== undefined) notes.push(`${label} Erlang failed: ${erlang.error}`)
-  }
+  if (erlang?.error !== undefined) notes.push(`${label} Erlang failed: ${erlang.error}`)
   const made: Array<Row> = []
   for (const metric of benchCase.metrics) {
     const oursStats = stats(ours, metric.key)
@@ -373,7 +406,8 @@ if (librarySources() !== machine.sources) {
 const seconds = (performance.now() - started) / 1000
 const date = new Date().toISOString()
 const output = [
-  `effect-otp bench (${mode}, ${runs} run${runs === 1 ? "" : "s"} each, medians) — ${date} — ${machine.revision}`,
+  `effect-otp bench (${mode}, ${runs} run${runs === 1 ? "" : "s"} each` +
+  `${rounds > 1 ? ` in ${rounds} interleaved rounds` : ""}, medians) — ${date} — ${machine.revision}`,
   `node ${machine.node}; ${machine.erlang ?? "Erlang: not available"}; ${machine.cpu}; nproc ${machine.nproc}; ` +
   `${machine.memoryGiB} GiB; load average at start ${machine.loadAverage}, at the end ${loadAverage()}`,
   "",
@@ -388,6 +422,7 @@ if (values.json !== undefined) {
   const json = {
     mode,
     runs,
+    rounds,
     date: new Date().toISOString(),
     seconds,
     machine,
