@@ -238,20 +238,26 @@ class Loop {
     this.resume = undefined
   })
 
-  /** The next message this actor selects (system messages and the parent's exit included). */
   /**
    * The last queued envelope the current matcher rejected: the next receive scans from there. Reset whenever what
    * the actor selects changes (a new selector, suspend, resume).
    */
   private scanned: Envelope | undefined = undefined
 
-  private readonly receive: Effect.Effect<unknown> = Effect.async<unknown>((resume) => {
+  /** Takes the first queued envelope the actor selects (its handler is then `mailbox.selected`), scanning after the mark. */
+  private takeQueued(): Envelope | undefined {
     const mailbox = this.self.mailbox
     const found = mailbox.takeAfter(this.match, this.scanned)
     this.scanned = mailbox.rejected
+    if (found !== undefined) this.self.messagesIn++
+    return found
+  }
+
+  /** The next message this actor selects (system messages and the parent's exit included). */
+  private readonly receive: Effect.Effect<unknown> = Effect.async<unknown>((resume) => {
+    const found = this.takeQueued()
     if (found !== undefined) {
-      this.self.messagesIn++
-      resume(apply(mailbox.selected!, found.value))
+      resume(apply(this.self.mailbox.selected!, found.value))
       return
     }
     this.resume = resume
@@ -292,15 +298,12 @@ class Loop {
    * round trip through the fiber's message queue), which is what a busy actor does most of the time.
    */
   readonly step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() => {
-    const mailbox = this.self.mailbox
-    if (mailbox.length === 0) return this.parked
-    const found = mailbox.takeAfter(this.match, this.scanned)
-    this.scanned = mailbox.rejected
+    if (this.self.mailbox.length === 0) return this.parked
+    const found = this.takeQueued()
     if (found === undefined) return this.parked
-    this.self.messagesIn++
     let message: unknown
     try {
-      message = mailbox.selected!(found.value)
+      message = this.self.mailbox.selected!(found.value)
     } catch (defect) {
       return Effect.die(defect)
     }

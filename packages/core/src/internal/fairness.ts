@@ -20,6 +20,7 @@
  * @internal
  */
 import type * as Effect from "effect/Effect"
+import { now } from "./timer.js"
 
 /**
  * Real time that message passing may hold the event loop before wakes are deferred. Mutable for tests (a negative
@@ -38,10 +39,6 @@ const macrotask: Macrotask = typeof globalThis.setImmediate === "function" ?
   (f) => {
     globalThis.setTimeout(f, 0)
   }
-
-const now: () => number = typeof globalThis.performance?.now === "function" ?
-  () => globalThis.performance.now() :
-  () => Date.now()
 
 let turnStarted = 0
 let probeArmed = false

@@ -44,18 +44,7 @@ export class Mailbox {
   /** Hands the envelope to the first waiter that selects it, or queues it. */
   deliver(tag: unknown, value: unknown): void {
     const envelope: Envelope = { tag, value, next: undefined, removed: false, seq: this.delivered++ }
-    const waiters = this.waiters
-    if (waiters !== undefined && waiters.length > 0) {
-      for (let i = 0; i < waiters.length; i++) {
-        const waiter = waiters[i]
-        const handler = waiter.match(envelope)
-        if (handler !== undefined) {
-          waiters.splice(i, 1)
-          waiter.wake(handler, envelope)
-          return
-        }
-      }
-    }
+    if (this.handToWaiter(envelope)) return
     if (this.tail === undefined) {
       this.head = this.tail = envelope
     } else {
@@ -63,6 +52,22 @@ export class Mailbox {
       this.tail = envelope
     }
     this.length++
+  }
+
+  /** Wakes the first (oldest) waiter that selects the envelope; `false` when none does. */
+  private handToWaiter(envelope: Envelope): boolean {
+    const waiters = this.waiters
+    if (waiters === undefined) return false
+    for (let i = 0; i < waiters.length; i++) {
+      const waiter = waiters[i]
+      const handler = waiter.match(envelope)
+      if (handler !== undefined) {
+        waiters.splice(i, 1)
+        waiter.wake(handler, envelope)
+        return true
+      }
+    }
+    return false
   }
 
   /** Hands an envelope to every waiter that selects it, queueing nothing; returns how many took it. */
@@ -134,18 +139,8 @@ export class Mailbox {
 
   /** Removes and returns the first envelope the matcher selects, with its handler. */
   take(match: Matcher): readonly [Handler, Envelope] | undefined {
-    let prev: Envelope | undefined = undefined
-    let current = this.head
-    while (current !== undefined) {
-      const handler = match(current)
-      if (handler !== undefined) {
-        this.unlink(prev, current)
-        return [handler, current]
-      }
-      prev = current
-      current = current.next
-    }
-    return undefined
+    const found = this.takeAfter(match, undefined)
+    return found === undefined ? undefined : [this.selected!, found]
   }
 
   /** Removes every queued envelope for which the predicate holds. */
@@ -169,18 +164,7 @@ export class Mailbox {
    * queued where its arrival order puts it, so the message is not lost with the receive.
    */
   giveBack(envelope: Envelope): void {
-    const waiters = this.waiters
-    if (waiters !== undefined) {
-      for (let i = 0; i < waiters.length; i++) {
-        const waiter = waiters[i]
-        const handler = waiter.match(envelope)
-        if (handler !== undefined) {
-          waiters.splice(i, 1)
-          waiter.wake(handler, envelope)
-          return
-        }
-      }
-    }
+    if (this.handToWaiter(envelope)) return
     let prev: Envelope | undefined = undefined
     let current = this.head
     while (current !== undefined && current.seq < envelope.seq) {

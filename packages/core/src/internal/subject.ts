@@ -160,12 +160,12 @@ export const receiveMatching = <A, E>(
 ): Effect.Effect<A, E> =>
   Effect.withFiberRuntime<A, E>((fiber) =>
     Effect.async<A, E>((resume) => {
-      const found = self.mailbox.take(match)
-      if (found !== undefined) {
+      const received = (handler: Handler, envelope: Envelope) => {
         self.messagesIn++
-        resume(applyHandler(found[0], found[1].value))
-        return
+        resume(applyHandler(handler, envelope.value))
       }
+      const found = self.mailbox.take(match)
+      if (found !== undefined) return received(found[0], found[1])
       if (millis <= 0) {
         resume(Effect.fail(onTimeout()))
         return
@@ -178,17 +178,12 @@ export const receiveMatching = <A, E>(
         match,
         wake: (handler, envelope) => {
           if (cancel !== undefined) cancel.cancel()
-          if (!overBudget()) {
-            self.messagesIn++
-            resume(applyHandler(handler, envelope.value))
-            return
-          }
+          if (!overBudget()) return received(handler, envelope)
           inFlight = envelope
           deferred(() => {
             if (inFlight !== envelope) return
             inFlight = undefined
-            self.messagesIn++
-            resume(applyHandler(handler, envelope.value))
+            received(handler, envelope)
           })
         }
       }
@@ -277,13 +272,9 @@ class PendingCall<R> extends SubjectImpl<R> implements Waiter, MonitorEntry {
     this.live = false
     this.target.monitoredBy?.delete(this)
   }
-  /** The reply (or the callee's exit) arrived: the call settles at once; the caller resumes fairly. */
+  /** The reply (or the callee's exit) arrived. */
   finish(value: unknown): void {
-    this.settle()
-    const resume = this.resume!
-    this.resume = undefined
-    resumeFairly(
-      resume,
+    this.end(
       value instanceof CalleeExited ?
         Effect.fail(new CalleeDown({ reason: value.reason })) :
         Effect.succeed(value as R)
@@ -291,10 +282,14 @@ class PendingCall<R> extends SubjectImpl<R> implements Waiter, MonitorEntry {
   }
   timeout(): void {
     if (!this.owner.mailbox.unpark(this)) return
+    this.end(Effect.fail(new CallTimeout({ timeout: describeMillis(this.millis) })))
+  }
+  /** The call settles at once; the caller resumes fairly. */
+  private end(outcome: Effect.Effect<R, CallTimeout | CalleeDown>): void {
     this.settle()
     const resume = this.resume!
     this.resume = undefined
-    resume(Effect.fail(new CallTimeout({ timeout: describeMillis(this.millis) })))
+    resumeFairly(resume, outcome)
   }
   interrupted(): void {
     this.owner.mailbox.unpark(this)

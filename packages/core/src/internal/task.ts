@@ -253,12 +253,12 @@ export const shutdown = <A, E>(task: TaskImpl<A, E>, millis: number): Effect.Eff
       unlink(self, child)
       const stop: Effect.Effect<unknown> = ended ? Effect.void : shutdownProcess(self, child, shutdownReason, millis)
       return Effect.map(stop, () => {
-        const found = self.mailbox.take(matchTag(task.tag))
+        const found = self.mailbox.takeTag(task.tag)
         if (found === undefined) {
           task.settle(new TaskExited({ reason: child.reason ?? killed }))
           return Option.none()
         }
-        const result = task.fromMessage(found[1].value)
+        const result = task.fromMessage(found.value)
         // A death we caused is not an outcome of the task; one it met before is.
         if (result instanceof TaskExited && !ended) return Option.none()
         return Option.some(toExit(result))

@@ -67,7 +67,8 @@ class ClockTimer implements Cancel {
 // timer fires it runs what expired and re-arms for the new oldest entry; while a list is empty its host timer is
 // unref'd, so a pending timer that was cancelled never keeps the program alive.
 
-const now: () => number = typeof globalThis.performance?.now === "function" ?
+/** Real time in milliseconds, monotonic where the host has `performance.now`. @internal */
+export const now: () => number = typeof globalThis.performance?.now === "function" ?
   () => globalThis.performance.now() :
   () => Date.now()
 
