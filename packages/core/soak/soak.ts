@@ -33,21 +33,10 @@ const MINUTE = 60_000
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 
 const config: Chaos.ChaosConfig = {
+  ...Chaos.issueTree,
   seed,
-  groups: 5,
-  actorsPerGroup: 100,
-  groupTolerance: (group) =>
-    group === 4 ? { intensity: 4, period: "1 second" } : { intensity: 1000, period: "1 second" },
-  factoryActors: 500,
-  clients: 100,
   opsPerEpoch: 10,
-  castRatio: 0.3,
-  slowCallRatio: 0.02,
-  opsPerKill: 60,
-  supervisorKillRatio: 0.02,
   callTimeout: "5 seconds",
-  slowCallTimeout: "50 millis",
-  slowReplyDelay: [10, 90],
   initTimeout: "30 seconds",
   introspectionTimeout: "30 seconds",
   // The live clock: a timer fires late when the event loop is busy (a restart of 500 actors, a full GC). Message

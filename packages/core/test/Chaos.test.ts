@@ -20,24 +20,12 @@ const EPOCH = Duration.millis(100)
 const EPOCHS = 24
 
 const config: Chaos.ChaosConfig = {
+  ...Chaos.issueTree,
   seed,
-  groups: 5,
-  actorsPerGroup: 100,
-  // Group 4 tolerates few restarts: it gives up now and then, and the root restarts it.
-  groupTolerance: (group) =>
-    group === 4 ? { intensity: 4, period: "1 second" } : { intensity: 1000, period: "1 second" },
-  factoryActors: 500,
-  clients: 100,
   opsPerEpoch: 5,
-  castRatio: 0.3,
-  slowCallRatio: 0.02,
-  opsPerKill: 60,
-  supervisorKillRatio: 0.02,
   // Regular calls are never slow, and the TestClock never reaches their timeout (24 epochs of 100 ms): a timer
   // the TestClock has to wake costs milliseconds, even cancelled, so only the slow calls' timers expire.
   callTimeout: "10 seconds",
-  slowCallTimeout: "50 millis",
-  slowReplyDelay: [10, 90],
   initTimeout: "1 minute",
   introspectionTimeout: "1 minute",
   callDeadlineSlack: 0,

@@ -111,6 +111,26 @@ export interface ChaosConfig {
   readonly keepSequences: boolean
 }
 
+/**
+ * The tree and the load of issue 7, shared by the chaos test (TestClock) and the soak (live clock): 5 groups of 100
+ * actors (group 4 tolerates few restarts, so it gives up now and then and the root restarts it), 500 factory
+ * children, 100 clients, and a strike every 60 operations. The test and the soak add their pace and timeouts.
+ */
+export const issueTree = {
+  groups: 5,
+  actorsPerGroup: 100,
+  groupTolerance: (group: number): Supervision.Tolerance =>
+    group === 4 ? { intensity: 4, period: "1 second" } : { intensity: 1000, period: "1 second" },
+  factoryActors: 500,
+  clients: 100,
+  castRatio: 0.3,
+  slowCallRatio: 0.02,
+  opsPerKill: 60,
+  supervisorKillRatio: 0.02,
+  slowCallTimeout: "50 millis",
+  slowReplyDelay: [10, 90]
+} as const satisfies Partial<ChaosConfig>
+
 /** The environment the run is driven by: the TestClock in the test, the live clock in the soak. */
 export interface ChaosHooks {
   /** Whether to run epoch `epoch` (0-based), given the figures so far; the soak also samples memory here. */

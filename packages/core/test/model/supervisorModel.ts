@@ -160,7 +160,8 @@ interface Sup {
   restarts: Array<number>
 }
 
-const thawSup = (s: SupervisorState): Sup => ({
+/** A deep copy: the model mutates its own copy, and the states it hands out never change afterwards. */
+const copySup = (s: SupervisorState): Sup => ({
   path: s.path,
   spec: s.spec,
   children: s.children.map((c) => ({
@@ -168,20 +169,7 @@ const thawSup = (s: SupervisorState): Sup => ({
     path: c.path,
     spec: c.spec,
     alive: c.alive,
-    sup: c.sup === undefined ? undefined : thawSup(c.sup)
-  })),
-  restarts: s.restarts.slice()
-})
-
-const freezeSup = (s: Sup): SupervisorState => ({
-  path: s.path,
-  spec: s.spec,
-  children: s.children.map((c) => ({
-    id: c.id,
-    path: c.path,
-    spec: c.spec,
-    alive: c.alive,
-    sup: c.sup === undefined ? undefined : freezeSup(c.sup)
+    sup: c.sup === undefined ? undefined : copySup(c.sup)
   })),
   restarts: s.restarts.slice()
 })
@@ -212,7 +200,7 @@ class Run {
   readonly autoShutdown: Array<string> = []
 
   constructor(state: ModelState) {
-    this.root = state.root === undefined ? undefined : thawSup(state.root)
+    this.root = state.root === undefined ? undefined : copySup(state.root)
     this.now = state.now
     this.starts = { ...state.starts }
   }
@@ -238,7 +226,7 @@ class Run {
     this.flush()
     return {
       state: {
-        root: this.root === undefined ? undefined : freezeSup(this.root),
+        root: this.root === undefined ? undefined : copySup(this.root),
         now: this.now,
         starts: this.starts
       },
