@@ -411,6 +411,48 @@ describe("Actor", () => {
         assert.match(String(annotations.pid), /^<0\.\d+>$/)
       }))
 
+    it.scoped("under the native tracer an actor has one span: its pid and name, the handler's attributes, the starter's trace", () =>
+      Effect.gen(function*() {
+        type Seen = {
+          readonly spanId: string
+          readonly traceId: string
+          readonly status: string
+          readonly attributes: Record<string, unknown>
+        }
+        const seen = yield* Subject.make<Seen>()
+        const name = Name.make<number>("spanned")
+        const parent = yield* Effect.makeSpan("starter")
+        yield* Actor.new(0).pipe(
+          Actor.onMessage((state, n: number) =>
+            Effect.gen(function*() {
+              yield* Effect.annotateCurrentSpan(`handled.${n}`, n)
+              const span = yield* Effect.orDie(Effect.currentSpan)
+              yield* Subject.send(seen, {
+                spanId: span.spanId,
+                traceId: span.traceId,
+                status: span.status._tag,
+                attributes: Object.fromEntries(span.attributes)
+              })
+              return Actor.continue(state)
+            })
+          ),
+          Actor.named(name),
+          Actor.start,
+          Effect.withParentSpan(parent)
+        )
+        yield* Actor.send(Subject.named(name), 1)
+        const first = yield* Subject.receive(seen, "1 second")
+        yield* Actor.send(Subject.named(name), 2)
+        const second = yield* Subject.receive(seen, "1 second")
+        assert.strictEqual(first.spanId, second.spanId)
+        assert.strictEqual(first.traceId, parent.traceId)
+        assert.strictEqual(first.status, "Started")
+        assert.strictEqual(first.attributes["otp.name"], name.key)
+        assert.match(String(first.attributes["otp.pid"]), /^<0\.\d+>$/)
+        assert.deepStrictEqual(second.attributes, { ...first.attributes, "handled.2": 2 })
+        assert.strictEqual(first.attributes["handled.1"], 1)
+      }))
+
     it.scoped("under an exporting tracer each message gets its own span, ended with the handler's exit", () =>
       Effect.gen(function*() {
         const spans: Array<Tracer.Span> = []

@@ -20,7 +20,6 @@ import type { NameImpl } from "./name.js"
 import type { ExitMessage, ProcessState } from "./process.js"
 import { DEFAULT_SHUTDOWN_MILLIS, endWith, EXIT_TAG, register, withSelf } from "./process.js"
 import type { SelectorImpl } from "./selector.js"
-import * as selector from "./selector.js"
 import type { Handshake, Started } from "./start.js"
 import { start as startProcess } from "./start.js"
 import type { SubjectImpl } from "./subject.js"
@@ -175,68 +174,68 @@ const apply = (handler: Handler, value: unknown): Effect.Effect<unknown> => {
 }
 
 const toSystem: Handler = (request) => new SystemMessage(request)
+const identity: Handler = (message) => message
 const toExit: Handler = (exit) => new ExitSignal(exit)
 
 // ---------------------------------------------------------------------------------------------------------------
 // The loop
 // ---------------------------------------------------------------------------------------------------------------
 
-class Loop {
+class Loop implements Waiter {
   state: unknown
   suspended = false
-  match: Matcher
+  /** What the user selects; `undefined` for the default, the actor's own subject, whose tag is `ownTag`. */
+  user: SelectorImpl<unknown> | undefined
   trace: TraceMessage = untraced
   constructor(
     readonly self: ProcessState,
     readonly parent: ProcessState,
     readonly builder: BuilderImpl,
     state: unknown,
-    selector: SelectorImpl<unknown>
+    user: SelectorImpl<unknown> | undefined,
+    readonly ownTag: unknown
   ) {
     this.state = state
-    this.match = this.matcher(selector)
+    this.user = user
   }
 
   /**
    * What the actor receives: system messages always; the exit signal of its parent (when it traps exits) even while
    * suspended; otherwise the user's selector, and the exits the user does not select.
+   *
+   * The loop allocates as little as it can, per message and per actor: the loop is its own mailbox waiter (an actor
+   * has one receive outstanding at a time), this matcher is bound once, and so are the continuations below.
    */
-  matcher(user: SelectorImpl<unknown>): Matcher {
-    const parent = this.parent
-    return (envelope: Envelope) => {
-      if (envelope.tag === systemTag) return toSystem
-      if (envelope.tag === EXIT_TAG) {
-        const exit = envelope.value as ExitMessage
-        if (exit.pid.state === parent && exit.reason._tag !== "Normal") return toExit
-        if (this.suspended) return undefined
-        return user.match(envelope) ?? toExit
-      }
+  readonly match: Matcher = (envelope) => {
+    const tag = envelope.tag
+    if (tag === systemTag) return toSystem
+    if (tag === EXIT_TAG) {
+      const exit = envelope.value as ExitMessage
+      if (exit.pid.state === this.parent && exit.reason._tag !== "Normal") return toExit
       if (this.suspended) return undefined
-      return user.match(envelope)
+      return this.selectUser(envelope) ?? toExit
     }
+    if (this.suspended) return undefined
+    return this.selectUser(envelope)
   }
 
-  // The loop allocates as little as it can per message: one `receive` effect and one waiter serve every message
-  // (an actor has one receive outstanding at a time), and the continuations are bound once.
+  private selectUser(envelope: Envelope): Handler | undefined {
+    const user = this.user
+    if (user === undefined) return envelope.tag === this.ownTag ? identity : undefined
+    return user.match(envelope)
+  }
 
   private resume: ((effect: Effect.Effect<unknown>) => void) | undefined = undefined
 
-  private readonly waiter: Waiter = {
-    match: (envelope) => this.match(envelope),
-    wake: (handler, envelope) => {
-      const resume = this.resume!
-      this.resume = undefined
-      this.self.messagesIn++
-      // Deferred when message passing has held the event loop too long. An actor interrupted before it resumes is
-      // going away, and its mailbox with it, as in Erlang.
-      resumeFairly(resume, apply(handler, envelope.value))
-    }
-  }
-
-  private readonly stopWaiting: Effect.Effect<void> = Effect.sync(() => {
-    this.self.mailbox.unpark(this.waiter)
+  /** The mailbox hands the loop a message it selected while the loop was parked. */
+  wake(handler: Handler, envelope: Envelope): void {
+    const resume = this.resume!
     this.resume = undefined
-  })
+    this.self.messagesIn++
+    // Deferred when message passing has held the event loop too long. An actor interrupted before it resumes is
+    // going away, and its mailbox with it, as in Erlang.
+    resumeFairly(resume, apply(handler, envelope.value))
+  }
 
   /**
    * The last queued envelope the current matcher rejected: the next receive scans from there. Reset whenever what
@@ -253,7 +252,15 @@ class Loop {
     return found
   }
 
-  /** The next message this actor selects (system messages and the parent's exit included). */
+  /**
+   * The next message this actor selects (system messages and the parent's exit included).
+   *
+   * It registers no canceller, on purpose: the actor's fiber is only ever interrupted when its process ends (a
+   * signal, a kill, or interruption from outside, which ends the process too), and then the mailbox is dropped with
+   * its waiter, while a message handed to the waiter before that is lost with the process, as in Erlang. Without a
+   * canceller, `Effect.async` wraps nothing in `onInterrupt`: no frames or closures per parked receive, which a
+   * parked actor would otherwise carry for as long as it waits.
+   */
   private readonly receive: Effect.Effect<unknown> = Effect.async<unknown>((resume) => {
     const found = this.takeQueued()
     if (found !== undefined) {
@@ -261,15 +268,14 @@ class Loop {
       return
     }
     this.resume = resume
-    this.self.mailbox.park(this.waiter)
-    return this.stopWaiting
+    this.self.mailbox.park(this)
   })
 
   private readonly afterHandler = (next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
     if (next._tag === "Stop") return this.stop(next.reason)
     this.state = next.state
     if (next.selector._tag === "Some") {
-      this.match = this.matcher(next.selector.value)
+      this.user = next.selector.value
       this.scanned = undefined
     }
     return this.step
@@ -416,12 +422,11 @@ const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
     return Effect.matchEffect(init, {
       onFailure: (reason) => Effect.sync(() => handshake.fail(reason)),
       onSuccess: (initialised) => {
-        const selected = Option.getOrElse(initialised.selector, () =>
-          selector.selectMap(selector.make(), subject, (message) => message))
         if (builder.terminate !== undefined) {
           self.trapExit = true
         }
-        const loop = new Loop(self, handshake.parent, builder, initialised.state, selected)
+        const user = Option.isSome(initialised.selector) ? initialised.selector.value : undefined
+        const loop = new Loop(self, handshake.parent, builder, initialised.state, user, subject.tag)
         handshake.ok(self, initialised.data === SELF_SUBJECT ? subject : initialised.data)
         return loop.run()
       }

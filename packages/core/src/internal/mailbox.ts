@@ -38,7 +38,13 @@ export class Mailbox {
   head: Envelope | undefined = undefined
   tail: Envelope | undefined = undefined
   length = 0
-  waiters: Array<Waiter> | undefined = undefined
+  /**
+   * The oldest waiting receiver, then the others in arrival order. Most mailboxes have one receiver at most (an
+   * actor's loop, or a caller awaiting a reply), so it gets a field, not an array: nothing is allocated per park and
+   * an idle actor carries no array. Invariant: `rest` is empty whenever `first` is `undefined`.
+   */
+  private first: Waiter | undefined = undefined
+  private rest: Array<Waiter> | undefined = undefined
   private delivered = 0
 
   /** Hands the envelope to the first waiter that selects it, or queues it. */
@@ -56,13 +62,21 @@ export class Mailbox {
 
   /** Wakes the first (oldest) waiter that selects the envelope; `false` when none does. */
   private handToWaiter(envelope: Envelope): boolean {
-    const waiters = this.waiters
-    if (waiters === undefined) return false
-    for (let i = 0; i < waiters.length; i++) {
-      const waiter = waiters[i]
-      const handler = waiter.match(envelope)
+    const first = this.first
+    if (first === undefined) return false
+    let handler = first.match(envelope)
+    if (handler !== undefined) {
+      this.dropFirst()
+      first.wake(handler, envelope)
+      return true
+    }
+    const rest = this.rest
+    if (rest === undefined) return false
+    for (let i = 0; i < rest.length; i++) {
+      const waiter = rest[i]
+      handler = waiter.match(envelope)
       if (handler !== undefined) {
-        waiters.splice(i, 1)
+        rest.splice(i, 1)
         waiter.wake(handler, envelope)
         return true
       }
@@ -70,20 +84,21 @@ export class Mailbox {
     return false
   }
 
+  private dropFirst(): void {
+    const rest = this.rest
+    this.first = rest !== undefined && rest.length > 0 ? rest.shift() : undefined
+  }
+
   /** Hands an envelope to every waiter that selects it, queueing nothing; returns how many took it. */
   offerToWaiters(tag: unknown, value: unknown): number {
-    const waiters = this.waiters
-    if (waiters === undefined || waiters.length === 0) return 0
+    if (this.first === undefined) return 0
     let woken = 0
-    for (let i = 0; i < waiters.length;) {
-      const waiter = waiters[i]
+    // Waiters woken here may park again at once (a receiver that loops): only those waiting now are offered it.
+    const waiting = this.rest === undefined ? [this.first] : [this.first, ...this.rest]
+    for (const waiter of waiting) {
       const envelope: Envelope = { tag, value, next: undefined, removed: false, seq: this.delivered++ }
       const handler = waiter.match(envelope)
-      if (handler === undefined) {
-        i++
-        continue
-      }
-      waiters.splice(i, 1)
+      if (handler === undefined || !this.unpark(waiter)) continue
       waiter.wake(handler, envelope)
       woken++
     }
@@ -180,23 +195,36 @@ export class Mailbox {
   }
 
   park(waiter: Waiter): void {
-    if (this.waiters === undefined) this.waiters = []
-    this.waiters.push(waiter)
+    if (this.first === undefined) {
+      this.first = waiter
+    } else {
+      if (this.rest === undefined) this.rest = []
+      this.rest.push(waiter)
+    }
   }
 
   unpark(waiter: Waiter): boolean {
-    const waiters = this.waiters
-    if (waiters === undefined) return false
-    const index = waiters.indexOf(waiter)
+    if (this.first === waiter) {
+      this.dropFirst()
+      return true
+    }
+    const rest = this.rest
+    if (rest === undefined) return false
+    const index = rest.indexOf(waiter)
     if (index < 0) return false
-    waiters.splice(index, 1)
+    rest.splice(index, 1)
     return true
+  }
+
+  /** Whether any receiver is waiting. */
+  get hasWaiters(): boolean {
+    return this.first !== undefined
   }
 
   clear(): void {
     this.head = this.tail = undefined
     this.length = 0
-    this.waiters = undefined
+    this.first = this.rest = undefined
   }
 
   private unlink(prev: Envelope | undefined, envelope: Envelope): void {

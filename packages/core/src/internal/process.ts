@@ -146,7 +146,8 @@ export class ProcessState {
   /** Set by the signal that kills the process; the fiber's end is reported with it. */
   pendingReason: ExitReason | undefined = undefined
   trapExit = false
-  links: Set<ProcessState> | undefined = undefined
+  /** The linked processes: one is held as is (most processes have a single link, to their parent), more in a set. */
+  links: ProcessState | Set<ProcessState> | undefined = undefined
   /** Monitors other processes hold on this one. */
   monitoredBy: Set<MonitorEntry> | undefined = undefined
   exitWaiters: Array<(reason: ExitReason) => void> | undefined = undefined
@@ -262,9 +263,12 @@ export const died = (self: ProcessState, reason: ExitReason): void => {
   self.fiber = undefined
   const links = self.links
   self.links = undefined
-  if (links !== undefined) {
+  if (links instanceof ProcessState) {
+    dropLink(links, self)
+    exitSignal(links, self.pid, reason)
+  } else if (links !== undefined) {
     for (const linked of links) {
-      linked.links?.delete(self)
+      dropLink(linked, self)
       exitSignal(linked, self.pid, reason)
     }
   }
@@ -346,17 +350,29 @@ export const exitSignal = (target: ProcessState, from: Pid, reason: ExitReason):
 export const link = (self: ProcessState, other: ProcessState): boolean => {
   if (self === other) return true
   if (!other.alive) return false
-  if (self.links === undefined) self.links = new Set()
-  if (other.links === undefined) other.links = new Set()
-  self.links.add(other)
-  other.links.add(self)
+  addLink(self, other)
+  addLink(other, self)
   return true
+}
+
+const addLink = (self: ProcessState, other: ProcessState): void => {
+  const links = self.links
+  if (links === undefined) self.links = other
+  else if (links instanceof ProcessState) {
+    if (links !== other) self.links = new Set([links, other])
+  } else links.add(other)
+}
+
+const dropLink = (self: ProcessState, other: ProcessState): void => {
+  const links = self.links
+  if (links === other) self.links = undefined
+  else if (links instanceof Set) links.delete(other)
 }
 
 /** @internal */
 export const unlink = (self: ProcessState, other: ProcessState): void => {
-  self.links?.delete(other)
-  other.links?.delete(self)
+  dropLink(self, other)
+  dropLink(other, self)
 }
 
 /** @internal */
@@ -496,56 +512,79 @@ export const spawn = <A, E, R>(
           const child = new ProcessState(false, clockOf(parentFiber).unsafeCurrentTimeMillis())
           if (linked) link(parent, child)
           if (setup !== undefined) setup(child)
-          let ownClosed = false
-          const closeOwn = (exit: Exit.Exit<unknown, unknown>) =>
-            Effect.suspend(() => {
-              if (ownClosed) return Effect.void
-              ownClosed = true
-              return Scope.close(own, exit)
-            })
-          // The fiber is the process's own: its fiber refs are set once rather than with `locally` or
-          // `provideService`, which would keep restore frames on its stack for its whole life (memory per process).
-          const run = Effect.onExit(
-            Effect.zipRight(
-              FiberRef.set(currentProcess, child),
-              Effect.zipRight(
-                FiberRef.update(FiberRef.currentContext, Context.add(Scope.Scope, own as Scope.Scope)),
-                Effect.interruptible(body)
-              )
-            ),
-            closeOwn
-          ) as Effect.Effect<A, E, never>
-          return Effect.flatMap(Effect.forkDaemon(run), (fiber) => {
-            child.fiber = fiber as Fiber.RuntimeFiber<unknown, unknown>
-            fiber.addObserver((exit) => {
-              if (ownClosed) {
-                exited(child, exit)
-                closeLifetime(lifetime)
-              } else {
-                // Interrupted before it started: its finalizers never ran, so close its scope from here.
-                Effect.runFork(closeOwn(exit)).addObserver(() => {
-                  exited(child, exit)
-                  closeLifetime(lifetime)
-                })
-              }
-            })
-            if (child.pendingReason !== undefined) fiber.unsafeInterruptAsFork(FiberId.none)
-            return Effect.as(
-              Scope.addFinalizer(
-                lifetime,
-                Effect.suspend(() => {
-                  // Dead (a kill is reported at once): wait for its fiber to have run its finalizers.
-                  if (child.status === DEAD) return Effect.asVoid(Fiber.await(fiber))
-                  unlink(parent, child)
-                  return shutdownProcess(parent, child, shutdown, shutdownMillis)
-                })
-              ),
-              child
-            )
-          })
+          return launch(parent, child, body, lifetime, own, shutdownMillis)
         })
     )
   )
+
+/**
+ * Starts the fiber of a spawned process. Apart from `spawn` so that the closures made here, which live as long as
+ * the process, do not share a context with `body` (V8 keeps a function's captured variables in one context for all
+ * its closures), and so do not keep the effects the process has already run.
+ */
+const launch = <A, E, R>(
+  parent: ProcessState,
+  child: ProcessState,
+  body: Effect.Effect<A, E, R>,
+  lifetime: Scope.CloseableScope,
+  own: Scope.CloseableScope,
+  shutdownMillis: number
+): Effect.Effect<ProcessState, never, Exclude<R, Scope.Scope>> => {
+  let ownClosed = false
+  const closeOwn = (exit: Exit.Exit<unknown, unknown>) =>
+    Effect.suspend(() => {
+      if (ownClosed) return Effect.void
+      ownClosed = true
+      return Scope.close(own, exit)
+    })
+  // The fiber is the process's own: its fiber refs are set once rather than with `locally` or `provideService`,
+  // which would keep restore frames on its stack for its whole life (memory per process).
+  let pending: Effect.Effect<A, E, R> | undefined = Effect.zipRight(
+    FiberRef.set(currentProcess, child),
+    Effect.zipRight(FiberRef.update(FiberRef.currentContext, Context.add(Scope.Scope, own as Scope.Scope)), body)
+  )
+  // The frames that close the process's own scope stay on its stack for its whole life, and a frame keeps the
+  // effect it wraps: that effect hands the body over once and forgets it, so a long-lived process does not carry
+  // the effects it has already run. Like `Effect.onExit`, but the body is always interruptible (a process spawned
+  // from a finalizer can still be shut down) and the mask costs one frame fewer.
+  const once = Effect.suspend(() => {
+    const started = pending!
+    pending = undefined
+    return started
+  })
+  const run = Effect.uninterruptible(Effect.matchCauseEffect(Effect.interruptible(once), {
+    onFailure: (cause) => Effect.zipRight(closeOwn(Exit.failCause(cause)), Effect.failCause(cause)),
+    onSuccess: (value) => Effect.as(closeOwn(Exit.succeed(value)), value)
+  })) as Effect.Effect<A, E, never>
+  return Effect.flatMap(Effect.forkDaemon(run), (fiber) => {
+    child.fiber = fiber as Fiber.RuntimeFiber<unknown, unknown>
+    fiber.addObserver((exit) => {
+      if (ownClosed) {
+        exited(child, exit)
+        closeLifetime(lifetime)
+      } else {
+        // Interrupted before it started: its finalizers never ran, so close its scope from here.
+        Effect.runFork(closeOwn(exit)).addObserver(() => {
+          exited(child, exit)
+          closeLifetime(lifetime)
+        })
+      }
+    })
+    if (child.pendingReason !== undefined) fiber.unsafeInterruptAsFork(FiberId.none)
+    return Effect.as(
+      Scope.addFinalizer(
+        lifetime,
+        Effect.suspend(() => {
+          // Dead (a kill is reported at once): wait for its fiber to have run its finalizers.
+          if (child.status === DEAD) return Effect.asVoid(Fiber.await(fiber))
+          unlink(parent, child)
+          return shutdownProcess(parent, child, shutdown, shutdownMillis)
+        })
+      ),
+      child
+    )
+  })
+}
 
 /** The process ended by itself: drop its entry from the enclosing scope (its finalizer has nothing left to do). */
 const closeLifetime = (lifetime: Scope.CloseableScope): void => {

@@ -66,7 +66,9 @@ export const start = <D, R>(
       const match = matchTag(tag)
       const settle = () => {
         tag.active = false
-        child.monitoredBy?.delete(ref)
+        const monitors = child.monitoredBy
+        // Most children are monitored by nobody else: an empty set would stay with each of them for its whole life.
+        if (monitors !== undefined && monitors.delete(ref) && monitors.size === 0) child.monitoredBy = undefined
       }
       const outcome = (value: unknown): Effect.Effect<Started<D>, StartError> => {
         settle()

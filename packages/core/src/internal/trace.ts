@@ -34,35 +34,62 @@ export const untraced: TraceMessage = (handler) => handler
 let counter = 0
 const hex = (n: number, width: number) => n.toString(16).padStart(width, "0")
 
+const noLinks: ReadonlyArray<Tracer.SpanLink> = []
+const noContext = Context.empty()
+
 /**
  * The one span of an actor under the native tracer. Events and links (Effect's logger adds every log line as an
  * event) are not kept: the span lives as long as the actor and nothing exports it, so keeping them would only grow.
+ * It lives as long as the actor too, so it stores little: its ids, status and attribute map are made when read.
  */
 class ActorSpan implements Tracer.Span {
-  readonly _tag = "Span"
-  readonly context = Context.empty()
-  readonly links: ReadonlyArray<Tracer.SpanLink> = []
-  readonly sampled = true
-  readonly kind = "internal"
-  readonly spanId: string
-  readonly traceId: string
-  readonly attributes = new Map<string, unknown>()
-  status: Tracer.SpanStatus
-  constructor(readonly name: string, readonly parent: Option.Option<Tracer.AnySpan>, startTime: bigint) {
-    this.status = { _tag: "Started", startTime }
-    const id = ++counter
-    this.spanId = hex(id, 16)
-    this.traceId = parent._tag === "Some" ? parent.value.traceId : "otp" + hex(id, 29)
+  declare readonly _tag: "Span"
+  declare readonly context: Context.Context<never>
+  declare readonly links: ReadonlyArray<Tracer.SpanLink>
+  declare readonly sampled: boolean
+  declare readonly kind: Tracer.SpanKind
+  private readonly id = ++counter
+  /** Attributes set on the span after it started (by the handler, say); the actor's own are `initial`. */
+  private extra: Map<string, unknown> | undefined = undefined
+  private ended: Tracer.SpanStatus | undefined = undefined
+  constructor(
+    readonly name: string,
+    readonly parent: Option.Option<Tracer.AnySpan>,
+    private readonly startTime: bigint,
+    private readonly initial: Readonly<Record<string, unknown>>
+  ) {}
+  get spanId(): string {
+    return hex(this.id, 16)
+  }
+  get traceId(): string {
+    return this.parent._tag === "Some" ? this.parent.value.traceId : "otp" + hex(this.id, 29)
+  }
+  get status(): Tracer.SpanStatus {
+    return this.ended ?? { _tag: "Started", startTime: this.startTime }
+  }
+  get attributes(): ReadonlyMap<string, unknown> {
+    const attributes = new Map<string, unknown>()
+    for (const key in this.initial) attributes.set(key, this.initial[key])
+    if (this.extra !== undefined) { for (const [key, value] of this.extra) attributes.set(key, value) }
+    return attributes
   }
   end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
-    this.status = { _tag: "Ended", startTime: this.status.startTime, endTime, exit }
+    this.ended = { _tag: "Ended", startTime: this.startTime, endTime, exit }
   }
   attribute(key: string, value: unknown): void {
-    this.attributes.set(key, value)
+    if (this.extra === undefined) this.extra = new Map()
+    this.extra.set(key, value)
   }
   event(): void {}
   addLinks(): void {}
 }
+Object.defineProperties(ActorSpan.prototype, {
+  _tag: { value: "Span" },
+  context: { value: noContext },
+  links: { value: noLinks },
+  sampled: { value: true },
+  kind: { value: "internal" }
+})
 
 /**
  * Sets up message tracing for the actor running on `fiber`: the effect installs what the actor's whole life needs and
@@ -82,8 +109,7 @@ export const traceMessages = (
   const now = () => (timing ? clock.unsafeCurrentTimeNanos() : BigInt(0))
   const tracer = fiber.currentTracer
   if (tracer === nativeTracer) {
-    const span = new ActorSpan(name, parent, now())
-    for (const key in attributes) span.attribute(key, attributes[key])
+    const span = new ActorSpan(name, parent, now(), attributes)
     return Effect.as(FiberRef.set(FiberRef.currentContext, Context.add(base, Tracer.ParentSpan, span)), untraced)
   }
   const restore = FiberRef.set(FiberRef.currentContext, base)
