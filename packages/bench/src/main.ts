@@ -2,13 +2,17 @@
  * The benchmark runner: `npm run bench` (full sizes), `npm run bench -- --quick` (smaller sizes, same cases),
  * `--case NAME` (one case), `--json FILE` (the table as JSON too), `--runs R`, `--rounds K`, `--no-erlang`.
  *
- * Each case and implementation runs in a fresh Node process (`--expose-gc`, see `run-case.ts`): a warm-up run,
+ * Each case and implementation runs in a fresh Node process (`--expose-gc`, see `run-case.ts`) from one esbuild bundle
+ * of `run-case.ts` with the library and the substrate (`effect` stays external): plain JavaScript, as a user's build
+ * ships it. (Under `tsx` every closure of the TypeScript sources gets its `name` set by a helper, which costs each
+ * closure a property store: 1.5 KB more per idle actor.) A warm-up run,
  * then R measured runs (5 full, 3 quick). The runs are spread over K rounds (full: one run per round; quick: one
  * round): each round runs every implementation once, one after the other, so that the machine's drift (a shared VM
  * slows down and speeds up over minutes) falls on all of them alike and the ratios stay side by side. The Erlang twin of each case (`erlang/*.erl`) is compiled with `erlc`
  * into a temporary directory and run the same way in a fresh `erl +S 1` (one scheduler, like Node's one thread).
  * The table quotes medians; the spread is the min–max of our runs.
  */
+import { buildSync } from "esbuild"
 import { execFileSync, spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
@@ -38,7 +42,8 @@ if (!(Number.isInteger(runs) && runs >= 1 && Number.isInteger(rounds) && rounds 
   process.exit(2)
 }
 const root = fileURLToPath(new URL("../../../", import.meta.url))
-const runCase = fileURLToPath(new URL("./run-case.ts", import.meta.url))
+const runCaseSource = fileURLToPath(new URL("./run-case.ts", import.meta.url))
+const runCase = fileURLToPath(new URL("../build/run-case.mjs", import.meta.url))
 const erlangSources = fileURLToPath(new URL("../erlang/", import.meta.url))
 
 const selected = values.case ?? Object.keys(cases)
@@ -159,8 +164,6 @@ const runNode = (name: string, impl: string, size: Size, warmup: Size, count: nu
   runChild(process.execPath, [
     "--expose-gc",
     "--max-old-space-size=16384",
-    "--import",
-    "tsx",
     runCase,
     name,
     impl,
@@ -304,6 +307,17 @@ if (!values["no-erlang"] && machine.erlang === undefined) {
   notes.push("erl was not found: the Erlang column is empty.")
 }
 const started = performance.now()
+// One bundle serves every Node run: the runner, the cases, the library and the substrate, compiled together.
+buildSync({
+  entryPoints: [runCaseSource],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: ["effect"],
+  outfile: runCase,
+  logLevel: "error"
+})
 log(`effect-otp bench, ${mode} mode, ${runs} runs per implementation; node ${machine.node}, ${machine.cpu}`)
 
 const runSize = (name: string, benchCase: BenchCase, size: Size, previous: ReadonlyArray<Row>) => {
