@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, FiberRef, Option, TestClock, Tracer } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, FiberRef, Option, TestClock, Tracer } from "effect"
 import { Actor, Name, Process, Selector, Subject, System } from "../src/index.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
 
 checkNoProcessLeft()
 
@@ -179,6 +179,36 @@ describe("Actor", () => {
   })
 
   describe("the loop", () => {
+    it.scoped("a busy actor working through a backlog lets other fibers run in between", () =>
+      Effect.gen(function*() {
+        const n = 10_000
+        const started = yield* Deferred.make<void>()
+        let ticks = 0
+        let ticksAtLast = -1
+        const actor = yield* Actor.new(0).pipe(
+          Actor.onMessage((seen: number, _: "work") => {
+            if (seen === 0) Deferred.unsafeDone(started, Exit.void)
+            if (seen + 1 === n) ticksAtLast = ticks
+            return Effect.succeed(Actor.continue(seen + 1))
+          }),
+          Actor.start
+        )
+        yield* System.suspend(actor.pid)
+        for (let i = 0; i < n; i++) yield* Actor.send(actor.data, "work")
+        // A fiber that ticks from the first message on, yielding after each tick.
+        yield* Effect.forkScoped(
+          Effect.zipRight(
+            Deferred.await(started),
+            Effect.forever(Effect.zipRight(Effect.sync(() => ticks++), Effect.yieldNow()))
+          )
+        )
+        yield* System.resume(actor.pid)
+        while (ticksAtLast < 0) yield* eventLoopTurn
+        // Handlers that answer at once are run in a plain loop; it yields after a batch, as Erlang preempts a
+        // process after its reductions, so the ticking fiber got turns while the backlog was handled.
+        assert.isAbove(ticksAtLast, 0)
+      }))
+
     it.scoped("handles a 100,000-message backlog in order", () =>
       Effect.gen(function*() {
         type Push = { readonly n: number } | { readonly replyTo: Subject.Subject<boolean> }

@@ -173,6 +173,9 @@ const apply = (handler: Handler, value: unknown): Effect.Effect<unknown> => {
   }
 }
 
+/** How many queued messages the loop handles in a row before it yields to the other fibers. */
+const BATCH = 256
+
 const toSystem: Handler = (request) => new SystemMessage(request)
 const identity: Handler = (message) => message
 const toExit: Handler = (exit) => new ExitSignal(exit)
@@ -271,50 +274,70 @@ class Loop implements Waiter {
     this.self.mailbox.park(this)
   })
 
-  private readonly afterHandler = (next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
+  /** Takes a handler's answer: `undefined` to go on with the next message, or the effect that stops the actor. */
+  private next(next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> | undefined {
     if (next._tag === "Stop") return this.stop(next.reason)
     this.state = next.state
     if (next.selector._tag === "Some") {
       this.user = next.selector.value
       this.scanned = undefined
     }
-    return this.step
+    return undefined
   }
 
-  private readonly dispatch = (message: unknown): Effect.Effect<void, unknown, unknown> => {
+  private readonly afterHandler = (next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> =>
+    this.next(next) ?? this.drain()
+
+  /**
+   * Handles one message: `undefined` when that is done already (a system message, or a handler that answered with
+   * `Effect.succeed(next)`, an `Exit`, which needs no continuation frame unless every message gets its own span),
+   * or the effect that handles it and goes on.
+   */
+  private handle(message: unknown): Effect.Effect<void, unknown, unknown> | undefined {
     if (message instanceof SystemMessage) {
       this.system(message.request)
-      return this.step
+      return undefined
     }
     if (message instanceof ExitSignal) return this.exit(message.exit)
     const handled = this.builder.handler(this.state, message)
-    // A handler that answers with `Effect.succeed(next)` (an `Exit` already) needs no continuation frame, unless
-    // every message gets its own span.
     if (this.trace === untraced && Exit.isExit(handled) && Exit.isSuccess(handled)) {
-      return this.afterHandler(handled.value as Next<unknown, unknown>)
+      return this.next(handled.value as Next<unknown, unknown>)
     }
     return Effect.flatMap(this.trace(handled), this.afterHandler)
   }
+
+  private readonly dispatch = (message: unknown): Effect.Effect<void, unknown, unknown> =>
+    this.handle(message) ?? this.drain()
 
   /** Parks until a message the actor selects arrives, then handles it. */
   private readonly parked: Effect.Effect<void, unknown, unknown> = Effect.flatMap(this.receive, this.dispatch)
 
   /**
-   * One turn of the loop. A message already queued is handled without suspending the fiber (no `Effect.async`
-   * round trip through the fiber's message queue), which is what a busy actor does most of the time.
+   * The loop proper. Queued messages are handled right here, in a plain loop, as long as their handlers answer at
+   * once: a busy actor goes through the runtime only for handlers that need it, and suspends its fiber (an
+   * `Effect.async` round trip) only when nothing it selects is queued. After a batch it yields to the other fibers,
+   * as an Erlang process is preempted after a budget of reductions.
    */
-  readonly step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() => {
-    if (this.self.mailbox.length === 0) return this.parked
-    const found = this.takeQueued()
-    if (found === undefined) return this.parked
-    let message: unknown
-    try {
-      message = this.self.mailbox.selected!(found.value)
-    } catch (defect) {
-      return Effect.die(defect)
+  private drain(): Effect.Effect<void, unknown, unknown> {
+    const mailbox = this.self.mailbox
+    for (let i = 0; i < BATCH; i++) {
+      if (mailbox.length === 0) return this.parked
+      const found = this.takeQueued()
+      if (found === undefined) return this.parked
+      let message: unknown
+      try {
+        message = mailbox.selected!(found.value)
+      } catch (defect) {
+        return Effect.die(defect)
+      }
+      const effect = this.handle(message)
+      if (effect !== undefined) return effect
     }
-    return this.dispatch(message)
-  })
+    return this.yielded
+  }
+
+  private readonly step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() => this.drain())
+  private readonly yielded: Effect.Effect<void, unknown, unknown> = Effect.zipRight(Effect.yieldNow(), this.step)
 
   /** Runs the loop on the actor's own fiber, with its log annotations and message spans. */
   run(): Effect.Effect<void, unknown, unknown> {
@@ -342,10 +365,10 @@ class Loop implements Waiter {
   }
 
   /** A linked process exited and this actor traps exits (it has `onTerminate`, or its init asked to). */
-  exit(exit: ExitMessage): Effect.Effect<void, unknown, unknown> {
+  exit(exit: ExitMessage): Effect.Effect<void, unknown, unknown> | undefined {
     // Like a process that does not trap exits: Normal from anyone but the parent is ignored; any other reason
     // (and the parent's Shutdown) stops the actor with that reason, gracefully, so `onTerminate` runs.
-    if (exit.reason._tag === "Normal") return this.step
+    if (exit.reason._tag === "Normal") return undefined
     return this.stop(exit.reason)
   }
 
