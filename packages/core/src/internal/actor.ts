@@ -176,6 +176,8 @@ const apply = (handler: Handler, value: unknown): Effect.Effect<unknown> => {
 /** How many queued messages the loop handles in a row before it yields to the other fibers. */
 const BATCH = 256
 
+const yieldNow = Effect.yieldNow()
+
 const toSystem: Handler = (request) => new SystemMessage(request)
 const identity: Handler = (message) => message
 const toExit: Handler = (exit) => new ExitSignal(exit)
@@ -333,11 +335,11 @@ class Loop implements Waiter {
       const effect = this.handle(message)
       if (effect !== undefined) return effect
     }
-    return this.yielded
+    // Made anew each time (once per batch) rather than kept: an idle actor carries nothing for it.
+    return Effect.zipRight(yieldNow, this.step)
   }
 
   private readonly step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() => this.drain())
-  private readonly yielded: Effect.Effect<void, unknown, unknown> = Effect.zipRight(Effect.yieldNow(), this.step)
 
   /** Runs the loop on the actor's own fiber, with its log annotations and message spans. */
   run(): Effect.Effect<void, unknown, unknown> {
