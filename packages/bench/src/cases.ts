@@ -235,7 +235,11 @@ const oneWayQueue: Run = ({ n }) =>
 
 type OneWayLean = number | LeanMailbox<number>
 
-const oneWayLean: Run = ({ n }) =>
+/**
+ * The lean mailbox, fed either by a plain JavaScript loop or, as a program on Effect sends (and as `oneWayOurs`
+ * does), by `yield* Effect.sync(...)` in `Effect.gen`: an Effect per message on the sender's side.
+ */
+const oneWayLeanWith = (effectPerSend: boolean): Run => ({ n }) =>
   scoped(Effect.gen(function*() {
     const inbox = new LeanMailbox<OneWayLean>()
     let count = 0
@@ -248,7 +252,11 @@ const oneWayLean: Run = ({ n }) =>
     yield* Effect.forkScoped(serve())
     const replies = new LeanMailbox<number>()
     const start = startClock()
-    for (let i = 0; i < n; i++) inbox.offer(1)
+    if (effectPerSend) {
+      for (let i = 0; i < n; i++) yield* Effect.sync(() => inbox.offer(1))
+    } else {
+      for (let i = 0; i < n; i++) inbox.offer(1)
+    }
     inbox.offer(replies)
     const total = yield* replies.take()
     const elapsed = now() - start
@@ -496,7 +504,8 @@ export const cases: Readonly<Record<string, BenchCase>> = {
     ours: oneWayOurs,
     substrates: {
       queue: { label: "Queue.offer", run: oneWayQueue },
-      lean: { label: "lean mailbox", run: oneWayLean }
+      lean: { label: "lean mailbox", run: oneWayLeanWith(false) },
+      leanEffect: { label: "lean mailbox, an Effect per send", run: oneWayLeanWith(true) }
     },
     erlang: true
   },
