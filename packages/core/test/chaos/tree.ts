@@ -246,6 +246,11 @@ class Harness {
   epochDone = 0
   clientsExited = 0
   chaosExited = false
+  /**
+   * Set when the epochs are over. The chaos process may lag behind its ticks (a supervisor kill restarts hundreds of
+   * actors): it stops at the next order rather than working off a backlog of strikes nobody waits for.
+   */
+  chaosStopping = false
   readonly callTimeoutMillis: number
   readonly slowCallTimeoutMillis: number
   readonly slackMillis: number
@@ -570,7 +575,7 @@ const chaos = (
     const rng = new Rng(mixSeed(h.config.seed, CHAOS_STREAM))
     while (true) {
       const order = yield* Subject.receiveForever(inbox)
-      if (order._tag === "Stop") break
+      if (order._tag === "Stop" || h.chaosStopping) break
       h.progress++
       if (rng.next() < h.config.supervisorKillRatio) {
         const tree = yield* Effect.either(Supervision.tree(root.pid, h.config.introspectionTimeout))
@@ -827,6 +832,7 @@ export const run = (config: ChaosConfig, hooks: ChaosHooks): Effect.Effect<Chaos
       h.phase("epochs")
       for (const inbox of inboxes) yield* Subject.send(inbox, { _tag: "Stop" })
       yield* waitUntil(h, "the clients to stop", Effect.sync(() => h.clientsExited === config.clients))
+      h.chaosStopping = true
       yield* Subject.send<ChaosMsg>(chaosInbox, { _tag: "Stop" })
       yield* waitUntil(h, "the chaos to stop", Effect.sync(() => h.chaosExited))
 
