@@ -209,6 +209,30 @@ describe("Actor", () => {
         assert.isAbove(ticksAtLast, 0)
       }))
 
+    it.scoped("an actor whose handler ended its own process handles no further queued message", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const handled: Array<number> = []
+        const actor = yield* Actor.newWithInitialiser(
+          "1 second",
+          (_: Subject.Subject<number>) => Effect.map(Process.self, (pid) => Actor.initialised(pid))
+        ).pipe(
+          Actor.onMessage((me: Process.Pid, n: number) => {
+            handled.push(n)
+            // The handler's own JavaScript sends the exit signal (no effect for the loop to see).
+            if (n === 10) Effect.runSync(Process.exit(me, ExitReason.Abnormal({ reason: "told to stop" })))
+            return Effect.succeed(Actor.continue(me))
+          }),
+          Actor.start
+        )
+        yield* System.suspend(actor.pid)
+        for (let i = 0; i < 100; i++) yield* Actor.send(actor.data, i)
+        yield* System.resume(actor.pid)
+        const reason = yield* Process.awaitExit(actor.pid)
+        assert.deepStrictEqual(reason, ExitReason.Abnormal({ reason: "told to stop" }))
+        assert.deepStrictEqual(handled, Array.from({ length: 11 }, (_, i) => i))
+      }))
+
     it.scoped("handles a 100,000-message backlog in order", () =>
       Effect.gen(function*() {
         type Push = { readonly n: number } | { readonly replyTo: Subject.Subject<boolean> }

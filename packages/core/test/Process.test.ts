@@ -177,6 +177,18 @@ describe("Process", () => {
   })
 
   describe("kill and exit", () => {
+    it.scoped("a finalizer that fails when the body failed: the exit reason keeps both causes", () =>
+      Effect.gen(function*() {
+        const pid = yield* Process.spawnUnlinked(
+          Effect.zipRight(Effect.addFinalizer(() => Effect.die("cleanup")), Effect.fail("boom"))
+        )
+        const reason = yield* Process.awaitExit(pid)
+        assert.isTrue(reason._tag === "Abnormal" && Cause.isCause(reason.reason))
+        const cause = (reason as { readonly reason: Cause.Cause<unknown> }).reason
+        assert.deepStrictEqual(Option.getOrUndefined(Cause.failureOption(cause)), "boom")
+        assert.deepStrictEqual(Array.from(Cause.defects(cause)), ["cleanup"])
+      }))
+
     it.scoped("kill cannot be trapped", () =>
       Effect.gen(function*() {
         const { pid } = yield* spawnWithSubject<never, never, never>(

@@ -323,6 +323,8 @@ class Loop implements Waiter {
   private drain(): Effect.Effect<void, unknown, unknown> {
     const mailbox = this.self.mailbox
     for (let i = 0; i < BATCH; i++) {
+      // A handler may have ended its own process (an exit signal sent from its JavaScript): not one message more.
+      if (!this.self.alive) return this.parked
       if (mailbox.length === 0) return this.parked
       const found = this.takeQueued()
       if (found === undefined) return this.parked

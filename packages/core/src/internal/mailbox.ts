@@ -216,11 +216,6 @@ export class Mailbox {
     return true
   }
 
-  /** Whether any receiver is waiting. */
-  get hasWaiters(): boolean {
-    return this.first !== undefined
-  }
-
   clear(): void {
     this.head = this.tail = undefined
     this.length = 0

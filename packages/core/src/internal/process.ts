@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
@@ -553,7 +554,12 @@ const launch = <A, E, R>(
     return started
   })
   const run = Effect.uninterruptible(Effect.matchCauseEffect(Effect.interruptible(once), {
-    onFailure: (cause) => Effect.zipRight(closeOwn(Exit.failCause(cause)), Effect.failCause(cause)),
+    onFailure: (cause) =>
+      Effect.matchCauseEffect(closeOwn(Exit.failCause(cause)), {
+        // A finalizer that fails adds its cause to the body's, as `Effect.onExit` does: neither is lost.
+        onFailure: (cleanup) => Effect.failCause(Cause.sequential(cause, cleanup)),
+        onSuccess: () => Effect.failCause(cause)
+      }),
     onSuccess: (value) => Effect.as(closeOwn(Exit.succeed(value)), value)
   })) as Effect.Effect<A, E, never>
   return Effect.flatMap(Effect.forkDaemon(run), (fiber) => {
