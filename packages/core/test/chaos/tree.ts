@@ -188,8 +188,6 @@ class ActorState {
 type ClientMsg = { readonly _tag: "Go"; readonly epoch: number } | { readonly _tag: "Stop" }
 type ChaosMsg = { readonly _tag: "Tick" } | { readonly _tag: "Stop" }
 
-const MAX_TICKS_QUEUED = 8
-
 /** An operation a client has open: reported when the run stalls. */
 interface OpenOp {
   readonly kind: "call" | "slow call" | "cast"
@@ -253,8 +251,6 @@ class Harness {
    * actors): it stops at the next order rather than working off a backlog of strikes nobody waits for.
    */
   chaosStopping = false
-  /** Ticks sent to the chaos process that it has not received yet. */
-  ticksQueued = 0
   readonly callTimeoutMillis: number
   readonly slowCallTimeoutMillis: number
   readonly slackMillis: number
@@ -529,12 +525,7 @@ const client = (
         }
         h.stats.ops++
         h.progress++
-        // At most a few ticks wait for the chaos process: it can lag behind (a supervisor kill restarts hundreds of
-        // actors), and a backlog of strikes would only grow its mailbox and delay the strikes after it.
-        if (h.stats.ops % h.config.opsPerKill === 0 && h.ticksQueued < MAX_TICKS_QUEUED) {
-          h.ticksQueued++
-          yield* Subject.send<ChaosMsg>(chaos, { _tag: "Tick" })
-        }
+        if (h.stats.ops % h.config.opsPerKill === 0) yield* Subject.send<ChaosMsg>(chaos, { _tag: "Tick" })
       }
       h.epochDone++
       h.progress++
@@ -585,7 +576,6 @@ const chaos = (
     while (true) {
       const order = yield* Subject.receiveForever(inbox)
       if (order._tag === "Stop" || h.chaosStopping) break
-      h.ticksQueued--
       h.progress++
       if (rng.next() < h.config.supervisorKillRatio) {
         const tree = yield* Effect.either(Supervision.tree(root.pid, h.config.introspectionTimeout))
