@@ -92,7 +92,8 @@ const hooks: Chaos.ChaosHooks = {
     return Effect.sync(() => clearTimeout(handle))
   }),
   // On the live clock every call ends within its timeout (5 s): 30 s without any progress is a hang.
-  stalled: (_, idleMillis) => idleMillis >= 30_000
+  stalled: (_, idleMillis) => idleMillis >= 30_000,
+  dropChaosBacklog: true
 }
 
 const program = Effect.gen(function*() {
