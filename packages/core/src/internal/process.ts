@@ -391,9 +391,19 @@ export const monitor = (owner: ProcessState, target: ProcessState, replyTag?: un
   return ref
 }
 
+/**
+ * Takes a monitor entry off its target. An emptied set is dropped: most processes end up monitored by nobody (a
+ * start handshake's monitor, a task's), and an empty set would stay with each of them for its whole life. (A `call`
+ * keeps its own removal, which leaves the set for the next call to the same process.) @internal
+ */
+export const unmonitor = (entry: MonitorEntry): void => {
+  const monitors = entry.target.monitoredBy
+  if (monitors !== undefined && monitors.delete(entry) && monitors.size === 0) entry.target.monitoredBy = undefined
+}
+
 /** Removes the monitor, and a `Down` it already delivered that was not received yet. @internal */
 export const demonitor = (ref: MonitorImpl): void => {
-  ref.target.monitoredBy?.delete(ref)
+  unmonitor(ref)
   if (ref.owner.mailbox.length > 0) {
     ref.owner.mailbox.removeWhere((envelope) => envelope.tag === DOWN_TAG && (envelope.value as Down).monitor === ref)
   }

@@ -17,7 +17,7 @@ import { resumeFairly } from "./fairness.js"
 import type { Waiter } from "./mailbox.js"
 import type { Pid, ProcessState } from "./process.js"
 import type { CalleeExited } from "./process.js"
-import { link, monitor, spawn, terminate, unlink, withSelf } from "./process.js"
+import { link, monitor, spawn, terminate, unlink, unmonitor, withSelf } from "./process.js"
 import { describeMillis, matchTag, Tag } from "./subject.js"
 import type { Cancel } from "./timer.js"
 import { clockOf, schedule } from "./timer.js"
@@ -66,9 +66,7 @@ export const start = <D, R>(
       const match = matchTag(tag)
       const settle = () => {
         tag.active = false
-        const monitors = child.monitoredBy
-        // Most children are monitored by nobody else: an empty set would stay with each of them for its whole life.
-        if (monitors !== undefined && monitors.delete(ref) && monitors.size === 0) child.monitoredBy = undefined
+        unmonitor(ref)
       }
       const outcome = (value: unknown): Effect.Effect<Started<D>, StartError> => {
         settle()

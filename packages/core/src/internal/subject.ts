@@ -270,6 +270,7 @@ class PendingCall<R> extends SubjectImpl<R> implements Waiter, MonitorEntry {
   /** The call ended: no more replies, no more monitor. */
   settle(): void {
     this.live = false
+    // Not `unmonitor`: the set stays for the next call to the same process (a call is the hot path).
     this.target.monitoredBy?.delete(this)
   }
   /** The reply (or the callee's exit) arrived. */

@@ -19,7 +19,7 @@ import * as Scope from "effect/Scope"
 import type { ExitReason } from "./exitReason.js"
 import { killed, shutdown as shutdownReason } from "./exitReason.js"
 import type { MonitorImpl, Pid, ProcessState } from "./process.js"
-import { CalleeExited, monitor, shutdownProcess, spawn, unlink, withSelf } from "./process.js"
+import { CalleeExited, monitor, shutdownProcess, spawn, unlink, unmonitor, withSelf } from "./process.js"
 import { describeMillis, matchTag, receiveMatching, Tag } from "./subject.js"
 import { clockOf } from "./timer.js"
 
@@ -99,7 +99,7 @@ export class TaskImpl<A, E> {
   /** Stops watching the task: no more results or downs under its tag, and none left in the owner's mailbox. */
   unwatch(): void {
     this.tag.active = false
-    this.process.monitoredBy?.delete(this.ref)
+    unmonitor(this.ref)
     if (this.owner.mailbox.length > 0) this.owner.mailbox.removeWhere((envelope) => envelope.tag === this.tag)
   }
 
