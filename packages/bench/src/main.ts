@@ -2,15 +2,15 @@
  * The benchmark runner: `npm run bench` (full sizes), `npm run bench -- --quick` (smaller sizes, same cases),
  * `--case NAME` (one case), `--json FILE` (the table as JSON too), `--runs R`, `--rounds K`, `--no-erlang`.
  *
- * Each case and implementation runs in a fresh Node process (`--expose-gc`, see `run-case.ts`) from one esbuild bundle
- * of `run-case.ts` with the library and the substrate (`effect` stays external): plain JavaScript, as a user's build
- * ships it. (Under `tsx` every closure of the TypeScript sources gets its `name` set by a helper, which costs each
- * closure a property store: 1.5 KB more per idle actor.) A warm-up run,
- * then R measured runs (5 full, 3 quick). The runs are spread over K rounds (full: one run per round; quick: one
- * round): each round runs every implementation once, one after the other, so that the machine's drift (a shared VM
- * slows down and speeds up over minutes) falls on all of them alike and the ratios stay side by side. The Erlang twin of each case (`erlang/*.erl`) is compiled with `erlc`
- * into a temporary directory and run the same way in a fresh `erl +S 1` (one scheduler, like Node's one thread).
- * The table quotes medians; the spread is the min–max of our runs.
+ * Each case and implementation runs in a fresh Node process (`--expose-gc`, see `run-case.ts`) from one esbuild
+ * bundle of `run-case.ts` with the library and the substrate (`effect` stays external): plain JavaScript, as a
+ * user's build ships it. (Under `tsx` every closure of the TypeScript sources gets its `name` set by a helper, which
+ * costs each closure a property store: 1.5 KB more per idle actor.) A warm-up run, then R measured runs (5 full,
+ * 3 quick). The runs are spread over K rounds (full: one run per round; quick: one round): each round runs every
+ * implementation once, one after the other, so that the machine's drift (a shared VM slows down and speeds up over
+ * minutes) falls on all of them alike and the ratios stay side by side. The Erlang twin of each case
+ * (`erlang/*.erl`) is compiled with `erlc` into a temporary directory and run the same way in a fresh `erl +S 1`
+ * (one scheduler, like Node's one thread). The table quotes medians; the spread is the min–max of our runs.
  */
 import { buildSync } from "esbuild"
 import { execFileSync, spawnSync } from "node:child_process"
