@@ -17,7 +17,7 @@ export type PeriodicMessage =
  * initialiser; the first one is scheduled there, each handled tick schedules the next.
  */
 export const startPeriodic = <R>(
-  interval: Duration.DurationInput,
+  interval: Duration.Input,
   onTick: (n: number) => Effect.Effect<void, never, R>
 ) =>
   Actor.newWithInitialiser("1 second", (self: Subject.Subject<PeriodicMessage>) =>
@@ -54,7 +54,7 @@ const main = Effect.gen(function*() {
   const done = yield* Subject.make<"done">()
   yield* startPeriodic(
     "200 millis",
-    (n) => Effect.zipRight(Console.log(`tick ${n}`), n === 5 ? Subject.send(done, "done") : Effect.void)
+    (n) => Effect.andThen(Console.log(`tick ${n}`), n === 5 ? Subject.send(done, "done") : Effect.void)
   )
   yield* Subject.receive(done, "5 seconds")
 })

@@ -16,7 +16,7 @@ type CounterMsg =
   | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
   | { readonly _tag: "Crash" }
 
-class Counter extends Context.Tag("example/Counter")<Counter, Subject.Subject<CounterMsg>>() {}
+class Counter extends Context.Service<Counter, Subject.Subject<CounterMsg>>()("example/Counter") {}
 
 const counter = Actor.newWithInitialiser(
   "1 second",
@@ -30,7 +30,7 @@ const counter = Actor.newWithInitialiser(
       case "Get":
         return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
       case "Crash":
-        return Effect.dieMessage("the counter was asked to crash")
+        return Effect.die(new Error("the counter was asked to crash"))
     }
   }),
   Actor.onTerminate((count, reason) => Console.log(`  stop   counter (count ${count}, ${reason._tag})`))
@@ -43,7 +43,7 @@ type CacheMsg =
   | { readonly _tag: "Size"; readonly replyTo: Subject.Subject<number> }
   | { readonly _tag: "Crash" }
 
-class Cache extends Context.Tag("example/Cache")<Cache, Subject.Subject<CacheMsg>>() {}
+class Cache extends Context.Service<Cache, Subject.Subject<CacheMsg>>()("example/Cache") {}
 
 const cache = Actor.newWithInitialiser("1 second", (self: Subject.Subject<CacheMsg>) =>
   Effect.as(
@@ -57,7 +57,7 @@ const cache = Actor.newWithInitialiser("1 second", (self: Subject.Subject<CacheM
         case "Size":
           return Effect.as(Subject.send(message.replyTo, entries.size), Actor.continue(entries))
         case "Crash":
-          return Effect.dieMessage("the cache was asked to crash")
+          return Effect.die(new Error("the cache was asked to crash"))
       }
     }),
     Actor.onTerminate((entries, reason) => Console.log(`  stop   cache (${entries.size} entries, ${reason._tag})`))
@@ -65,7 +65,7 @@ const cache = Actor.newWithInitialiser("1 second", (self: Subject.Subject<CacheM
 
 type ReporterMsg = { readonly _tag: "Report"; readonly replyTo: Subject.Subject<string> }
 
-class Reporter extends Context.Tag("example/Reporter")<Reporter, Subject.Subject<ReporterMsg>>() {}
+class Reporter extends Context.Service<Reporter, Subject.Subject<ReporterMsg>>()("example/Reporter") {}
 
 /** The reporter uses the cache (an earlier sibling) and the counter (a service of the parent tree). */
 const reporter = Actor.newWithInitialiser(

@@ -29,7 +29,9 @@ const program = Effect.gen(function*() {
     ordered: false,
     timeout: "300 millis",
     onTimeout: "killTask"
-  }).pipe(Stream.runFold({ count: 0, sum: 0 }, (acc, square) => ({ count: acc.count + 1, sum: acc.sum + square })))
+  }).pipe(
+    Stream.runFold(() => ({ count: 0, sum: 0 }), (acc, square) => ({ count: acc.count + 1, sum: acc.sum + square }))
+  )
 
   yield* Console.log(`items:        ${items.length}`)
   yield* Console.log(`results:      ${results.count} (${items.length - results.count} timed out and were killed)`)

@@ -39,7 +39,7 @@ const handleCounter = (count: number, message: CounterMsg) => {
     case "Get":
       return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
     case "Crash":
-      return Effect.dieMessage("asked to crash")
+      return Effect.die(new Error("asked to crash"))
     case "Stop":
       return Effect.succeed(Actor.stop()) // exits Normal: nothing linked to it is signalled
   }
@@ -106,8 +106,8 @@ export const tasks = Effect.gen(function*() {
 
 // --- 5. A supervision tree as Layers ------------------------------------------------------------------------
 
-class Counter extends Context.Tag("tour/Counter")<Counter, Subject.Subject<CounterMsg>>() {}
-class Greeting extends Context.Tag("tour/Greeting")<Greeting, string>() {}
+class Counter extends Context.Service<Counter, Subject.Subject<CounterMsg>>()("tour/Counter") {}
+class Greeting extends Context.Service<Greeting, string>()("tour/Greeting") {}
 
 const CounterLive = Actor.toLayer(Counter, Actor.new(0).pipe(Actor.onMessage(handleCounter)))
 const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive)

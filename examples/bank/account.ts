@@ -22,12 +22,11 @@ import { Context, Data, Effect, Layer, Option, Schedule } from "effect"
 import * as Store from "./store.js"
 
 /** The registry where each account actor registers under its id. */
-export class AccountRegistry extends Context.Tag("bank/AccountRegistry")<
-  AccountRegistry,
-  Registry.Registry<string, void>
->() {
+export class AccountRegistry extends Context.Service<AccountRegistry, Registry.Registry<string, void>>()(
+  "bank/AccountRegistry"
+) {
   /** A registry living as long as the layer's scope. */
-  static readonly layer = Layer.scoped(AccountRegistry, Registry.make<string>({ keys: "unique" }))
+  static readonly layer = Layer.effect(AccountRegistry, Registry.make<string>({ keys: "unique" }))
 }
 
 /** What a debit answers. */
@@ -77,13 +76,13 @@ const commit = <A>(
   reply: (balance: number) => A
 ) =>
   Store.write({ id: state.id, ...change, settles }).pipe(
-    Effect.zipRight(Subject.send(replyTo, reply(change.balance))),
+    Effect.andThen(Subject.send(replyTo, reply(change.balance))),
     Effect.as(Actor.continue<AccountState, AccountMsg>({
       ...state,
       balance: change.balance,
       recent: Store.remember(state.recent, change.opId)
     })),
-    Effect.catchAll((error) => Effect.succeed(Actor.stopAbnormal(`the store did not confirm: ${error._tag}`)))
+    Effect.catch((error) => Effect.succeed(Actor.stopAbnormal(`the store did not confirm: ${error._tag}`)))
   )
 
 const replying = <A>(state: AccountState, replyTo: Subject.Subject<A>, value: A) =>
@@ -142,10 +141,10 @@ export const account = (id: string) =>
     })).pipe(Actor.onMessage(handle))
 
 /** The factory supervisor of account actors (its argument is the account id). */
-export class Accounts extends Context.Tag("bank/Accounts")<
+export class Accounts extends Context.Service<
   Accounts,
   FactorySupervisor.FactorySupervisor<string, Subject.Subject<AccountMsg>>
->() {}
+>()("bank/Accounts") {}
 
 /**
  * The accounts' factory supervisor as a child layer, registered under `name`. Children are `Transient`: a killed
@@ -198,9 +197,9 @@ export class InsufficientFunds extends Data.TaggedError("InsufficientFunds")<{
 /** How long one call to an account may take. */
 const CALL_TIMEOUT = "1 second"
 /** While an account is being restarted, calls are retried this often, for at most this long. */
-const WHILE_RESTARTING = Schedule.spaced("5 millis").pipe(Schedule.upTo("1 second"))
+const WHILE_RESTARTING = Schedule.spaced("5 millis").pipe(Schedule.upTo({ duration: "1 second" }))
 /** A transfer's credit is retried for at most this long before the request gives up (the transfer stays pending). */
-const CREDIT_DEADLINE = Schedule.spaced("10 millis").pipe(Schedule.upTo("5 seconds"))
+const CREDIT_DEADLINE = Schedule.spaced("10 millis").pipe(Schedule.upTo({ duration: "5 seconds" }))
 
 /** Whether the store knows account `id` (a store that does not answer counts as "unavailable"). */
 const known = (id: string) =>

@@ -76,7 +76,7 @@ export const TreeLive = (options: AppOptions) => {
 }
 
 /** Says when the whole tree has stopped: released after the tree, since it is built before it. */
-const TreeStoppedLog = Layer.scopedDiscard(Effect.addFinalizer(() => Effect.log("stopped supervision tree")))
+const TreeStoppedLog = Layer.effectDiscard(Effect.addFinalizer(() => Effect.log("stopped supervision tree")))
 
 /**
  * The whole application: the HTTP server on top of the tree, on top of the registry and the file system. It

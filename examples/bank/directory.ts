@@ -23,7 +23,7 @@ export type DirectoryMsg =
   | { readonly _tag: "Activate" }
 
 /** The directory, as a service: its stable (named) subject. */
-export class Directory extends Context.Tag("bank/Directory")<Directory, Subject.Subject<DirectoryMsg>>() {}
+export class Directory extends Context.Service<Directory, Subject.Subject<DirectoryMsg>>()("bank/Directory") {}
 
 /**
  * Starts the actors of the accounts in the store, unless the factory already has children (then only the directory
@@ -36,14 +36,14 @@ const activate = Effect.gen(function*() {
   const data = yield* Store.snapshot
   for (const id of Object.keys(data.accounts)) {
     yield* FactorySupervisor.startChild(accounts, id).pipe(
-      Effect.catchAll((error) => Effect.logWarning(`account ${id} did not start: ${error._tag}`))
+      Effect.catch((error) => Effect.logWarning(`account ${id} did not start: ${error._tag}`))
     )
   }
   const pending = Object.entries(data.pending)
   for (const [opId, transfer] of pending) {
     yield* credit(transfer.to, transfer.amount, opId).pipe(
       Effect.tap(() => Effect.log(`completed pending transfer ${opId}: ${transfer.amount} to ${transfer.to}`)),
-      Effect.catchAll((error) => Effect.logWarning(`pending transfer ${opId} not completed: ${error._tag}`))
+      Effect.catch((error) => Effect.logWarning(`pending transfer ${opId} not completed: ${error._tag}`))
     )
   }
   yield* Effect.log(`activated ${Object.keys(data.accounts).length} accounts, ${pending.length} pending transfers`)
@@ -55,7 +55,7 @@ const openAccount = (id: string) =>
     if (!(yield* Store.open(id))) return "Exists" as const
     yield* FactorySupervisor.startChild(yield* Accounts, id)
     return "Opened" as const
-  }).pipe(Effect.catchAll(() => Effect.succeed("Unavailable" as const)))
+  }).pipe(Effect.catch(() => Effect.succeed("Unavailable" as const)))
 
 /** The directory actor; its state is the number of accounts it knows about. */
 export const directory = Actor.newWithInitialiser("1 second", (self: Subject.Subject<DirectoryMsg>) =>
@@ -78,9 +78,10 @@ export const directory = Actor.newWithInitialiser("1 second", (self: Subject.Sub
 
 /** Opens account `id`. */
 export const open = (id: string) =>
-  Effect.flatMap(Directory, (directory) =>
+  Directory.use((directory) =>
     Subject.call(
       directory,
       (replyTo: Subject.Subject<OpenResult>): DirectoryMsg => ({ _tag: "Open", id, replyTo }),
       "5 seconds"
-    ))
+    )
+  )

@@ -1,5 +1,5 @@
 /**
- * The HTTP API, on `@effect/platform`'s router and Node server.
+ * The HTTP API, on Effect's HTTP router (`effect/http`) and the Node server of `@effect/platform-node`.
  *
  * | request                                             | answer                                               |
  * | --------------------------------------------------- | ---------------------------------------------------- |
@@ -17,10 +17,10 @@
  * again after a 5xx or a lost connection, and the operation is applied once.
  */
 import { Process, Registry } from "@effect-otp/core"
-import type { HttpServerError } from "@effect/platform"
-import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Data, Effect, Layer, Option, ParseResult, Schema } from "effect"
+import { Data, Effect, Layer, Option, Schema, SchemaIssue } from "effect"
+import type { HttpServerError } from "effect/http"
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { randomUUID } from "node:crypto"
 import { createServer } from "node:http"
 import type { AccountTimeout, InsufficientFunds, UnknownAccount } from "./account.js"
@@ -70,7 +70,7 @@ const statusOf: { readonly [K in ApiError["_tag"]]: number } = {
 /** The JSON answer for an error: its tag, message and fields. */
 const errorResponse = (error: ApiError) => {
   const { _tag, ...fields } = { ...error }
-  return HttpServerResponse.unsafeJson({ error: _tag, message: error.message, ...fields }, {
+  return HttpServerResponse.jsonUnsafe({ error: _tag, message: error.message, ...fields }, {
     status: statusOf[error._tag],
     ...(error._tag === "RateLimited"
       ? { headers: { "retry-after": String(Math.ceil(error.retryAfterMillis / 1000)) } }
@@ -78,36 +78,38 @@ const errorResponse = (error: ApiError) => {
   })
 }
 
-const AccountId = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.-]{1,64}$/))
-const Amount = Schema.Int.pipe(Schema.positive(), Schema.lessThanOrEqualTo(1_000_000_000))
+const AccountId = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.-]{1,64}$/))
+const Amount = Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1_000_000_000))
+
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
 
 /** Decoding failures of the path or the body are `InvalidRequest`s, saying which field is wrong and why. */
-const invalid = (error: ParseResult.ParseError | HttpServerError.RequestError) =>
+const invalid = (error: Schema.SchemaError | HttpServerError.HttpServerError) =>
   new InvalidRequest({
-    message: error._tag === "ParseError" ?
-      ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+    message: error._tag === "SchemaError" ?
+      formatIssues(error.issue).issues.map((issue) => `${(issue.path ?? []).map(String).join(".")}: ${issue.message}`)
         .join("; ") :
       "the body is not JSON"
   })
 
 const accountId = Effect.mapError(HttpRouter.schemaPathParams(Schema.Struct({ id: AccountId })), invalid)
-const body = <A, I>(schema: Schema.Schema<A, I>) => Effect.mapError(HttpServerRequest.schemaBodyJson(schema), invalid)
+const body = <A>(schema: Schema.ConstraintDecoder<A>) =>
+  Effect.mapError(HttpServerRequest.schemaBodyJson(schema), invalid)
 
 /**
  * The operation id: the `idempotency-key` header (or a fresh one: then a retry is a new operation), prefixed with
  * the kind of operation, so that a key reused for another kind of operation is not mistaken for a retry.
  */
 const operationId = (kind: "deposit" | "transfer") =>
-  Effect.map(
-    HttpServerRequest.HttpServerRequest,
-    (request) => `${kind}:${request.headers["idempotency-key"] ?? randomUUID()}`
+  HttpServerRequest.HttpServerRequest.useSync((request) =>
+    `${kind}:${request.headers["idempotency-key"] ?? randomUUID()}`
   )
 
 /** Runs a route's effect, answering its errors as JSON. */
 const respond = <R>(effect: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError, R>) =>
-  Effect.catchAll(effect, (error) => Effect.succeed(errorResponse(error)))
+  Effect.catch(effect, (error) => Effect.succeed(errorResponse(error)))
 
-const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status })
+const json = (body: unknown, status = 200) => HttpServerResponse.jsonUnsafe(body, { status })
 
 const openAccount = Effect.gen(function*() {
   const { id } = yield* accountId
@@ -157,35 +159,45 @@ const supervisionTree = Effect.gen(function*() {
   return json({ restarts: restartsIn(root), tree: root })
 })
 
-/** The routes. Deposits and transfers are uninterruptible: a client hanging up does not cut a transfer in two. */
-export const router = HttpRouter.empty.pipe(
-  HttpRouter.post("/accounts/:id", respond(openAccount)),
-  HttpRouter.get("/accounts/:id", respond(getAccount)),
-  HttpRouter.post("/accounts/:id/deposit", respond(deposit), { uninterruptible: true }),
-  HttpRouter.post("/transfer", respond(transfer), { uninterruptible: true }),
-  HttpRouter.post("/crash/:id", respond(crash)),
-  HttpRouter.get("/tree", respond(supervisionTree))
-)
+/**
+ * The routes, as a Layer that registers them with the router. Deposits and transfers are uninterruptible: a client
+ * hanging up does not cut a transfer in two.
+ */
+export const router = HttpRouter.addAll([
+  HttpRouter.route("POST", "/accounts/:id", respond(openAccount)),
+  HttpRouter.route("GET", "/accounts/:id", respond(getAccount)),
+  HttpRouter.route("POST", "/accounts/:id/deposit", respond(deposit), { uninterruptible: true }),
+  HttpRouter.route("POST", "/transfer", respond(transfer), { uninterruptible: true }),
+  HttpRouter.route("POST", "/crash/:id", respond(crash)),
+  HttpRouter.route("GET", "/tree", respond(supervisionTree))
+])
 
-/** The router behind the rate limiter; unknown routes are 404s. */
-export const app = Effect.gen(function*() {
-  const request = yield* HttpServerRequest.HttpServerRequest
-  const client = request.headers["x-client-id"] ?? Option.getOrElse(request.remoteAddress, () => "unknown")
-  const decision = yield* acquireToken(client)
-  if (decision._tag === "Limited") {
-    return errorResponse(new RateLimited({ retryAfterMillis: decision.retryAfterMillis }))
-  }
-  return yield* router
-}).pipe(
-  Effect.catchTag("RouteNotFound", () => Effect.succeed(json({ error: "NotFound", message: "no such route" }, 404)))
-)
+/** `routes` (the router, built) behind the rate limiter; unknown routes are 404s. */
+export const app = <R>(
+  routes: Effect.Effect<HttpServerResponse.HttpServerResponse, HttpServerError.HttpServerError, R>
+) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const client = request.headers["x-client-id"] ?? Option.getOrElse(request.remoteAddress, () => "unknown")
+    const decision = yield* acquireToken(client)
+    if (decision._tag === "Limited") {
+      return errorResponse(new RateLimited({ retryAfterMillis: decision.retryAfterMillis }))
+    }
+    return yield* routes
+  }).pipe(
+    Effect.catchReason(
+      "HttpServerError",
+      "RouteNotFound",
+      () => Effect.succeed(json({ error: "NotFound", message: "no such route" }, 404))
+    )
+  )
 
 /**
  * The HTTP server on 127.0.0.1:`port` (0 for a free port), serving `app`, as a Layer providing the `HttpServer`
  * (whose address tells the port). Closing it stops listening and says so.
  */
 export const HttpLive = (port: number) =>
-  Layer.scoped(
+  Layer.effect(
     HttpServer.HttpServer,
     Effect.gen(function*() {
       // Registered before the server, so that it runs after the server closed.
@@ -195,12 +207,12 @@ export const HttpLive = (port: number) =>
         Effect.tapError((error) => Effect.logError(`cannot listen on 127.0.0.1:${port}: ${String(error.cause)}`))
       )
       listening = true
-      yield* HttpServer.serveEffect(app).pipe(Effect.provideService(HttpServer.HttpServer, server))
+      yield* server.serve(app(yield* HttpRouter.toHttpEffect(router)))
       yield* Effect.log(`listening on ${urlOf(server)}`)
       return server
     })
   )
 
 /** The base URL of a server listening on TCP. */
-export const urlOf = (server: HttpServer.HttpServer) =>
-  server.address._tag === "TcpAddress" ? `http://${server.address.hostname}:${server.address.port}` : "unix socket"
+export const urlOf = (server: HttpServer.HttpServer["Service"]) =>
+  server.address._tag === "UnixPathAddress" ? "unix socket" : HttpServer.formatAddress(server.address)

@@ -10,7 +10,7 @@
  */
 import type { Name } from "@effect-otp/core"
 import { Actor, Process, Registry, Subject, Supervision } from "@effect-otp/core"
-import type { Either } from "effect"
+import type { Result } from "effect"
 import { Context, Effect, Option } from "effect"
 import { AccountRegistry } from "./account.js"
 
@@ -27,11 +27,11 @@ export interface TreeNode {
 /** The inspector's message. */
 export type InspectorMsg = {
   readonly _tag: "Tree"
-  readonly replyTo: Subject.Subject<Either.Either<TreeNode, Subject.CallError>>
+  readonly replyTo: Subject.Subject<Result.Result<TreeNode, Subject.CallError>>
 }
 
 /** The inspector, as a service: its stable (named) subject. */
-export class Inspector extends Context.Tag("bank/Inspector")<Inspector, Subject.Subject<InspectorMsg>>() {}
+export class Inspector extends Context.Service<Inspector, Subject.Subject<InspectorMsg>>()("bank/Inspector") {}
 
 type Child = Supervision.Tree["children"][number]
 
@@ -94,7 +94,7 @@ export const InspectorLive = (
       Actor.new<Process.Pid, InspectorMsg>(root).pipe(
         Actor.onMessage((root: Process.Pid, message: InspectorMsg) =>
           Effect.flatMap(
-            Effect.either(treeOf(root, names)),
+            Effect.result(treeOf(root, names)),
             (tree) => Effect.as(Subject.send(message.replyTo, tree), Actor.continue(root))
           )
         ),
@@ -110,18 +110,19 @@ export const InspectorLive = (
   }))
 
 /** The live supervision tree, from the inspector. */
-export const tree = Effect.flatMap(Inspector, (inspector) =>
+export const tree = Inspector.use((inspector) =>
   Effect.flatMap(
     Subject.call(
       inspector,
-      (replyTo: Subject.Subject<Either.Either<TreeNode, Subject.CallError>>): InspectorMsg => ({
+      (replyTo: Subject.Subject<Result.Result<TreeNode, Subject.CallError>>): InspectorMsg => ({
         _tag: "Tree",
         replyTo
       }),
       "2 seconds"
     ),
-    (result) => result
-  ))
+    Effect.fromResult
+  )
+)
 
 /** The total number of restarts in a tree. */
 export const restartsIn = (node: TreeNode): number =>

@@ -27,7 +27,7 @@ export type LimiterMsg = {
 }
 
 /** The limiter, as a service: its stable (named) subject. */
-export class Limiter extends Context.Tag("bank/Limiter")<Limiter, Subject.Subject<LimiterMsg>>() {}
+export class Limiter extends Context.Service<Limiter, Subject.Subject<LimiterMsg>>()("bank/Limiter") {}
 
 interface Bucket {
   readonly tokens: number
@@ -75,9 +75,10 @@ export const limiter = (config: LimiterConfig) =>
  * the limiter protects the bank, it must not take it down.
  */
 export const acquireToken = (client: string) =>
-  Effect.flatMap(Limiter, (limiter) =>
+  Limiter.use((limiter) =>
     Subject.call(
       limiter,
       (replyTo: Subject.Subject<Decision>): LimiterMsg => ({ _tag: "Acquire", client, replyTo }),
       "1 second"
-    )).pipe(Effect.orElseSucceed(() => allowed))
+    )
+  ).pipe(Effect.orElseSucceed(() => allowed))

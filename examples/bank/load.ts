@@ -22,10 +22,10 @@ import { readStoreFile } from "./store.js"
 export interface LoadOptions {
   readonly baseUrl: string
   readonly dataFile: string
-  readonly duration: Duration.DurationInput
+  readonly duration: Duration.Input
   readonly accounts: number
   readonly clients: number
-  readonly crashEvery: Duration.DurationInput
+  readonly crashEvery: Duration.Input
   /** How many reads the noisy client sends at once, every second (0: no noisy client). */
   readonly noisyBurst: number
 }
@@ -145,13 +145,16 @@ const perform = (run: Run, baseUrl: string, client: string, key: string, operati
     }
   })
 
+/** One of `ids`, at random (`Random.nextIntBetween` includes both bounds). */
+const pick = (ids: ReadonlyArray<string>) => Effect.map(Random.nextIntBetween(0, ids.length - 1), (i) => ids[i])
+
 const randomOperation = (ids: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const amount = yield* Random.nextIntBetween(1, 101)
-    const from = ids[yield* Random.nextIntBetween(0, ids.length)]
+    const amount = yield* Random.nextIntBetween(1, 100)
+    const from = yield* pick(ids)
     if (yield* Random.nextBoolean) return { _tag: "Deposit", id: from, amount } as const
     let to = from
-    while (to === from) to = ids[yield* Random.nextIntBetween(0, ids.length)]
+    while (to === from) to = yield* pick(ids)
     return { _tag: "Transfer", from, to, amount } as const
   })
 
@@ -163,7 +166,7 @@ const openAccounts = (baseUrl: string, ids: ReadonlyArray<string>) =>
         const answer = yield* request(`${baseUrl}/accounts/${id}`, { method: "POST", client: "setup" })
         if (answer.status === 201 || answer.status === 409) return
         if (answer.status !== 429 && answer.status !== 0 && answer.status < 500) {
-          return yield* Effect.dieMessage(`opening ${id}: ${answer.status} ${JSON.stringify(answer.body)}`)
+          return yield* Effect.die(new Error(`opening ${id}: ${answer.status} ${JSON.stringify(answer.body)}`))
         }
         yield* Effect.sleep("10 millis")
       }
@@ -189,17 +192,17 @@ const noisy = (run: Run, baseUrl: string, ids: ReadonlyArray<string>, size: numb
   })
 
 /** Kills a random account actor every `every`, until `stopAt`. */
-const chaos = (run: Run, baseUrl: string, ids: ReadonlyArray<string>, every: Duration.DurationInput, stopAt: number) =>
+const chaos = (run: Run, baseUrl: string, ids: ReadonlyArray<string>, every: Duration.Input, stopAt: number) =>
   Effect.gen(function*() {
     const crashes: Array<Fiber.Fiber<void>> = []
     while ((yield* Clock.currentTimeMillis) < stopAt) {
       yield* Effect.sleep(every)
-      const id = ids[yield* Random.nextIntBetween(0, ids.length)]
+      const id = yield* pick(ids)
       // Not awaited: the pace stays one kill per `every` however long the server takes to answer.
       const crash = Effect.map(request(`${baseUrl}/crash/${id}`, { method: "POST", client: "chaos" }), (answer) => {
         if (answer.status === 200) run.crashes++
       })
-      crashes.push(yield* Effect.fork(crash))
+      crashes.push(yield* Effect.forkChild(crash))
     }
     yield* Fiber.joinAll(crashes)
   })
@@ -234,7 +237,9 @@ export const runLoad = (options: LoadOptions) =>
     const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
 
     const tree = yield* request(`${baseUrl}/tree`, { method: "GET", client: "report" })
-    if (tree.status !== 200) return yield* Effect.dieMessage(`GET /tree: ${tree.status} ${JSON.stringify(tree.body)}`)
+    if (tree.status !== 200) {
+      return yield* Effect.die(new Error(`GET /tree: ${tree.status} ${JSON.stringify(tree.body)}`))
+    }
     const root: TreeNode = tree.body.tree
     const after = yield* readStoreFile(options.dataFile)
     let lost = 0

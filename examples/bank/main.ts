@@ -11,11 +11,10 @@
  * Ctrl-C stops the application gracefully: the HTTP server first, then the tree in reverse start order, each
  * top-level process saying so.
  */
-import { HttpServer } from "@effect/platform"
 import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
-import type { PlatformError } from "@effect/platform/Error"
-import type { ParseResult } from "effect"
+import type { PlatformError, Schema } from "effect"
 import { Console, Data, Deferred, Duration, Effect, Layer } from "effect"
+import { HttpServer } from "effect/http"
 import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
@@ -33,12 +32,12 @@ export interface BankOptions {
   /** The store's directory; the file is `accounts.json` in it. */
   readonly dataDir: string
   /** How long the load runs. */
-  readonly duration: Duration.DurationInput
+  readonly duration: Duration.Input
   /** Stop after the report (otherwise serve until interrupted). */
   readonly once: boolean
   readonly accounts?: number
   readonly clients?: number
-  readonly crashEvery?: Duration.DurationInput
+  readonly crashEvery?: Duration.Input
   readonly limit?: LimiterConfig
 }
 
@@ -61,14 +60,16 @@ export const defaults = {
 export const runBank = (options: BankOptions) =>
   Effect.gen(function*() {
     const dataFile = path.join(options.dataDir, "accounts.json")
-    const finished = yield* Deferred.make<LoadReport, ParseResult.ParseError | PlatformError>()
-    const LoadLive = Layer.scopedDiscard(Effect.gen(function*() {
+    const finished = yield* Deferred.make<LoadReport, Schema.SchemaError | PlatformError.PlatformError>()
+    const LoadLive = Layer.effectDiscard(Effect.gen(function*() {
       const baseUrl = urlOf(yield* HttpServer.HttpServer)
       yield* Console.log(`bank:  ${baseUrl}  (store: ${dataFile})`)
       yield* Console.log(`try:   curl -X POST ${baseUrl}/accounts/alice`)
       yield* Console.log(`       curl -X POST ${baseUrl}/accounts/alice/deposit -d '{"amount":100}'`)
       yield* Console.log(`       curl ${baseUrl}/accounts/alice ; curl ${baseUrl}/tree`)
-      yield* Console.log(`load:  ${Duration.format(Duration.decode(options.duration))} of deposits and transfers...`)
+      yield* Console.log(
+        `load:  ${Duration.format(Duration.fromInputUnsafe(options.duration))} of deposits and transfers...`
+      )
       const load = runLoad({
         baseUrl,
         dataFile,
@@ -79,7 +80,7 @@ export const runBank = (options: BankOptions) =>
         noisyBurst: (options.limit ?? defaults.limit).burst * 5
       }).pipe(
         Effect.tap((report) => Console.log(formatReport(report).join("\n"))),
-        Effect.tapErrorCause((cause) => Effect.logError("the load generator failed", cause)),
+        Effect.tapCause((cause) => Effect.logError("the load generator failed", cause)),
         Effect.tap(() => options.once ? Effect.void : Console.log(`serving on ${baseUrl} until Ctrl-C`)),
         Effect.provide(NodeFileSystem.layer)
       )

@@ -11,8 +11,7 @@
  * store when it (re)starts: a crash loses nothing that was acknowledged.
  */
 import { Actor, Subject } from "@effect-otp/core"
-import { FileSystem } from "@effect/platform"
-import { Context, Effect, Option, Schema } from "effect"
+import { Context, Effect, FileSystem, Option, Schema } from "effect"
 import * as path from "node:path"
 
 /**
@@ -39,8 +38,8 @@ export type PendingCredit = typeof PendingCredit.Type
 
 /** The file's content: accounts by id, and pending credits by operation id. */
 export const StoreData = Schema.Struct({
-  accounts: Schema.Record({ key: Schema.String, value: AccountRecord }),
-  pending: Schema.Record({ key: Schema.String, value: PendingCredit })
+  accounts: Schema.Record(Schema.String, AccountRecord),
+  pending: Schema.Record(Schema.String, PendingCredit)
 })
 export type StoreData = typeof StoreData.Type
 
@@ -71,7 +70,7 @@ export type StoreMsg =
   | { readonly _tag: "Flush" }
 
 /** The store, as a service: its stable (named) subject. */
-export class Store extends Context.Tag("bank/Store")<Store, Subject.Subject<StoreMsg>>() {}
+export class Store extends Context.Service<Store, Subject.Subject<StoreMsg>>()("bank/Store") {}
 
 interface StoreState {
   readonly self: Subject.Subject<StoreMsg>
@@ -86,7 +85,7 @@ export const readStoreFile = (file: string) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     if (!(yield* fs.exists(file))) return empty
-    return yield* Schema.decodeUnknown(Schema.parseJson(StoreData))(yield* fs.readFileString(file))
+    return yield* Schema.decodeUnknownEffect(Schema.fromJsonString(StoreData))(yield* fs.readFileString(file))
   })
 
 /** Writes the file atomically: a temporary file first, then a rename over the old one. */
@@ -117,7 +116,7 @@ const handle = (state: StoreState, message: StoreMsg) =>
     const { accounts, pending } = state.data
     switch (message._tag) {
       case "Load":
-        yield* Subject.send(message.replyTo, Option.fromNullable(accounts[message.id]))
+        yield* Subject.send(message.replyTo, Option.fromNullishOr(accounts[message.id]))
         return Actor.continue(state)
       case "Snapshot":
         yield* Subject.send(message.replyTo, state.data)
@@ -174,32 +173,27 @@ const STORE_TIMEOUT = "2 seconds"
 
 /** Loads one account's record (`None` for an unknown account). */
 export const load = (id: string) =>
-  Effect.flatMap(
-    Store,
-    (store) =>
-      Subject.call(
-        store,
-        (replyTo: Subject.Subject<Option.Option<AccountRecord>>): StoreMsg => ({ _tag: "Load", id, replyTo }),
-        STORE_TIMEOUT
-      )
+  Store.use((store) =>
+    Subject.call(
+      store,
+      (replyTo: Subject.Subject<Option.Option<AccountRecord>>): StoreMsg => ({ _tag: "Load", id, replyTo }),
+      STORE_TIMEOUT
+    )
   )
 
 /** Everything in the store (as it is in memory: possibly ahead of the file by one batch). */
-export const snapshot = Effect.flatMap(
-  Store,
-  (store) => Subject.call(store, (replyTo: Subject.Subject<StoreData>): StoreMsg => ({ _tag: "Snapshot", replyTo }))
+export const snapshot = Store.use((store) =>
+  Subject.call(store, (replyTo: Subject.Subject<StoreData>): StoreMsg => ({ _tag: "Snapshot", replyTo }))
 )
 
 /** Creates an account with balance 0; `false` when it already exists. Answered once on disk. */
 export const open = (id: string) =>
-  Effect.flatMap(
-    Store,
-    (store) =>
-      Subject.call(
-        store,
-        (replyTo: Subject.Subject<boolean>): StoreMsg => ({ _tag: "Open", id, replyTo }),
-        STORE_TIMEOUT
-      )
+  Store.use((store) =>
+    Subject.call(
+      store,
+      (replyTo: Subject.Subject<boolean>): StoreMsg => ({ _tag: "Open", id, replyTo }),
+      STORE_TIMEOUT
+    )
   )
 
 /** Writes an account's new balance after operation `opId`; answered once on disk. */
@@ -212,12 +206,10 @@ export const write = (
     readonly settles?: boolean
   }
 ) =>
-  Effect.flatMap(
-    Store,
-    (store) =>
-      Subject.call(
-        store,
-        (replyTo: Subject.Subject<void>): StoreMsg => ({ _tag: "Write", ...write, replyTo }),
-        STORE_TIMEOUT
-      )
+  Store.use((store) =>
+    Subject.call(
+      store,
+      (replyTo: Subject.Subject<void>): StoreMsg => ({ _tag: "Write", ...write, replyTo }),
+      STORE_TIMEOUT
+    )
   )

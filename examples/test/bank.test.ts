@@ -1,6 +1,7 @@
 import { Actor, Process, Subject } from "@effect-otp/core"
 import { afterEach, assert, describe, expect, it } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
+import { Effect } from "effect"
+import { TestClock } from "effect/testing"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -24,7 +25,7 @@ const find = (node: TreeNode, label: string): TreeNode | undefined =>
   node.label === label ? node : node.children?.map((child) => find(child, label)).find((n) => n !== undefined)
 
 describe("the bank's rate limiter", () => {
-  it.scoped("allows a burst per client, then one request per 1/rate, with the time to wait", () =>
+  it.effect("allows a burst per client, then one request per 1/rate, with the time to wait", () =>
     Effect.gen(function*() {
       const started = yield* Actor.start(limiter({ rate: 10, burst: 3 }))
       const acquire = (client: string) =>
@@ -43,7 +44,7 @@ describe("the bank's rate limiter", () => {
 
 describe("the bank (end to end, over HTTP)", () => {
   // Real time on purpose: a short load against the real server on a free port, accounts killed every 50 ms.
-  it.scopedLive("loses no acknowledged money while account actors crash and restart", () =>
+  it.live("loses no acknowledged money while account actors crash and restart", () =>
     Effect.gen(function*() {
       const report = yield* runBank({
         port: 0,

@@ -1,6 +1,7 @@
 import { Actor, Process, Subject } from "@effect-otp/core"
 import { afterEach, assert, describe, expect, it } from "@effect/vitest"
-import { Effect, Option, TestClock } from "effect"
+import { Effect, Option } from "effect"
+import { TestClock } from "effect/testing"
 import { startPeriodic, ticksSoFar } from "../periodic.js"
 import { pop, startStack } from "../stack.js"
 
@@ -10,7 +11,7 @@ afterEach(async () => {
 })
 
 describe("examples", () => {
-  it.scoped("the stack pops Robert, Mike, Joe, then nothing", () =>
+  it.effect("the stack pops Robert, Mike, Joe, then nothing", () =>
     Effect.gen(function*() {
       const stack = yield* startStack<string>()
       for (const name of ["Joe", "Mike", "Robert"]) yield* Actor.send(stack, { _tag: "Push", value: name })

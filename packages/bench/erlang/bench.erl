@@ -24,7 +24,8 @@ case_fun("one-way") -> fun one_way/1;
 case_fun("spawn") -> fun spawn_idle/1;
 case_fun("restart") -> fun restart/1;
 case_fun("selective-receive") -> fun selective_receive/1;
-case_fun("fan-out") -> fun fan_out/1.
+case_fun("fan-out") -> fun fan_out/1;
+case_fun("ring") -> fun ring/1.
 
 %% --- plumbing -------------------------------------------------------------------------------------------------
 
@@ -186,3 +187,22 @@ fan_out({N, _}) ->
     [Pid ! {ping, Self} || {_, Pid} <- ets:lookup(Registry, topic)],
     wait_acks(N),
     [{msAll, (now_ns() - T0) / 1.0e6}].
+
+%% --- 7. ring --------------------------------------------------------------------------------------------------
+
+%% Starts K members in front of Next, each knowing its successor; returns the first.
+ring_members(0, Next, _Done) -> Next;
+ring_members(K, Next, Done) -> ring_members(K - 1, bench_ring:start_link(Next, Done), Done).
+
+%% N gen_servers in a ring, started from the last to the first, the last linked to the first by a cast; the token
+%% makes N * M hops, each a gen_server:cast to the next member.
+ring({N, M}) ->
+    Done = self(),
+    Last = bench_ring:start_link(undefined, Done),
+    First = ring_members(N - 1, Last, Done),
+    gen_server:cast(Last, {link, First}),
+    Hops = N * M,
+    T0 = now_ns(),
+    gen_server:cast(First, Hops),
+    receive {ring_done, 0} -> ok end,
+    [{usPerHop, us_per(now_ns() - T0, Hops)}].

@@ -13,7 +13,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
-import { LeanMailbox } from "./substrate.js"
+import type { LeanKind, LeanMailbox } from "./substrate.js"
+import { leanMailbox } from "./substrate.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Model
@@ -110,7 +111,7 @@ const startClock = (): number => {
 const scoped = <A, E>(body: Effect.Effect<A, E, Scope.Scope>): Effect.Effect<A> => Effect.orDie(Effect.scoped(body))
 
 const check = (condition: boolean, what: string): Effect.Effect<void> =>
-  condition ? Effect.void : Effect.dieMessage(`benchmark check failed: ${what}`)
+  condition ? Effect.void : Effect.die(new Error(`benchmark check failed: ${what}`))
 
 // ---------------------------------------------------------------------------------------------------------------
 // The counter actor (request-reply, one-way, restart, selective receive)
@@ -129,7 +130,7 @@ const handleCounter = (count: number, message: CounterMessage): Effect.Effect<Ac
     case "Get":
       return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
     case "Crash":
-      return Effect.dieMessage("crash requested by the benchmark")
+      return Effect.die(new Error("crash requested by the benchmark"))
   }
 }
 
@@ -157,9 +158,9 @@ interface LeanGet {
 }
 
 /** A counter fiber answering through lean mailboxes: the caller parks on its own reply mailbox. */
-const requestReplyLean: Run = ({ n }) =>
+const requestReplyLean = (kind: LeanKind): Run => ({ n }) =>
   scoped(Effect.gen(function*() {
-    const inbox = new LeanMailbox<LeanGet>()
+    const inbox = leanMailbox<LeanGet>(kind)
     const count = 0
     const serve = (): Effect.Effect<void> =>
       Effect.flatMap(inbox.take(), (request) => {
@@ -167,7 +168,7 @@ const requestReplyLean: Run = ({ n }) =>
         return serve()
       })
     yield* Effect.forkScoped(serve())
-    const replies = new LeanMailbox<number>()
+    const replies = leanMailbox<number>(kind)
     const start = startClock()
     for (let i = 0; i < n; i++) {
       inbox.offer({ replyTo: replies })
@@ -239,9 +240,9 @@ type OneWayLean = number | LeanMailbox<number>
  * The lean mailbox, fed either by a plain JavaScript loop or, as a program on Effect sends (and as `oneWayOurs`
  * does), by `yield* Effect.sync(...)` in `Effect.gen`: an Effect per message on the sender's side.
  */
-const oneWayLeanWith = (effectPerSend: boolean): Run => ({ n }) =>
+const oneWayLeanWith = (kind: LeanKind, effectPerSend: boolean): Run => ({ n }) =>
   scoped(Effect.gen(function*() {
-    const inbox = new LeanMailbox<OneWayLean>()
+    const inbox = leanMailbox<OneWayLean>(kind)
     let count = 0
     const serve = (): Effect.Effect<void> =>
       Effect.flatMap(inbox.take(), (message) => {
@@ -250,7 +251,7 @@ const oneWayLeanWith = (effectPerSend: boolean): Run => ({ n }) =>
         return serve()
       })
     yield* Effect.forkScoped(serve())
-    const replies = new LeanMailbox<number>()
+    const replies = leanMailbox<number>(kind)
     const start = startClock()
     if (effectPerSend) {
       for (let i = 0; i < n; i++) yield* Effect.sync(() => inbox.offer(1))
@@ -286,31 +287,32 @@ const spawnOurs: Run = ({ n }) =>
   }))
 
 /**
- * Forks a fiber running `body(mailbox)` for each mailbox, in the current scope, and returns once every one of them
- * has run up to its first wait (forked fibers start on the scheduler, not at once).
+ * Forks a fiber running `body(mailbox, index)` for each mailbox, in the current scope, and returns once every one
+ * of them has run up to its first wait (forked fibers start on the scheduler, not at once).
  */
 const forkMembers = <A>(
   mailboxes: ReadonlyArray<LeanMailbox<A>>,
-  body: (mailbox: LeanMailbox<A>) => Effect.Effect<unknown>
+  body: (mailbox: LeanMailbox<A>, index: number) => Effect.Effect<unknown>
 ): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
     let started = 0
-    for (const mailbox of mailboxes) {
+    for (let i = 0; i < mailboxes.length; i++) {
+      const mailbox = mailboxes[i]!
       yield* Effect.forkScoped(Effect.suspend(() => {
         started++
-        return body(mailbox)
+        return body(mailbox, i)
       }))
     }
-    while (started < mailboxes.length) yield* Effect.yieldNow()
+    while (started < mailboxes.length) yield* Effect.yieldNow
   })
 
 /** Parked fibers, each with its own lean mailbox. */
-const spawnLean: Run = ({ n }) =>
+const spawnLean = (kind: LeanKind): Run => ({ n }) =>
   scoped(Effect.gen(function*() {
     collectGarbage()
     const before = heapUsed()
     const start = now()
-    const mailboxes = Array.from({ length: n }, () => new LeanMailbox<number>())
+    const mailboxes = Array.from({ length: n }, () => leanMailbox<number>(kind))
     yield* forkMembers(mailboxes, (mailbox) => mailbox.take())
     const elapsed = now() - start
     collectGarbage()
@@ -327,8 +329,8 @@ const spawnLean: Run = ({ n }) =>
 const callUntilUp = (worker: Subject.Subject<CounterMessage>): Effect.Effect<number, Subject.CallError> =>
   Effect.catchIf(
     Actor.call(worker, get),
-    (error) => error._tag === "NoProcess" || error._tag === "CalleeDown",
-    () => Effect.zipRight(Effect.yieldNow(), Effect.suspend(() => callUntilUp(worker)))
+    (error: Subject.CallError) => error._tag === "NoProcess" || error._tag === "CalleeDown",
+    () => Effect.andThen(Effect.yieldNow, Effect.suspend(() => callUntilUp(worker)))
   )
 
 /** `n` supervisors, one after the other, each restarting its worker `m` times. */
@@ -455,22 +457,89 @@ interface LeanPing {
 }
 
 /** Parked fibers with lean mailboxes in an array (the registry); the sender takes `n` acks from its own. */
-const fanOutLean: Run = ({ n }) =>
+const fanOutLean = (kind: LeanKind): Run => ({ n }) =>
   scoped(Effect.gen(function*() {
-    const members = Array.from({ length: n }, () => new LeanMailbox<LeanPing>())
+    const members = Array.from({ length: n }, () => leanMailbox<LeanPing>(kind))
     const member = (mailbox: LeanMailbox<LeanPing>): Effect.Effect<void> =>
       Effect.flatMap(mailbox.take(), (ping) => {
         ping.ack.offer(1)
         return member(mailbox)
       })
     yield* forkMembers(members, member)
-    const acks = new LeanMailbox<number>()
+    const acks = leanMailbox<number>(kind)
     const ping: LeanPing = { ack: acks }
     const start = startClock()
     for (const mailbox of members) mailbox.offer(ping)
     for (let i = 0; i < n; i++) yield* acks.take()
     const elapsed = now() - start
     return { msAll: elapsed }
+  }))
+
+// ---------------------------------------------------------------------------------------------------------------
+// 7. ring
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A ring member's messages: the token (the hops still to make), or the subject of its successor. */
+type RingMessage = number | RingLink
+
+interface RingLink {
+  readonly _tag: "Link"
+  readonly next: Subject.Subject<RingMessage>
+}
+
+/** A ring member: its state is its successor; it forwards the token there, or reports to `done` at the last hop. */
+const ringMember = (successor: Subject.Subject<RingMessage> | undefined, done: Subject.Subject<number>) =>
+  Actor.new<Subject.Subject<RingMessage> | undefined, RingMessage>(successor).pipe(
+    Actor.onMessage((
+      next: Subject.Subject<RingMessage> | undefined,
+      message: RingMessage
+    ): Effect.Effect<Actor.Next<Subject.Subject<RingMessage> | undefined, RingMessage>> => {
+      if (typeof message !== "number") return Effect.succeed(Actor.continue(message.next))
+      if (message === 0) return Effect.as(Subject.send(done, 0), Actor.continue(next))
+      if (next === undefined) return Effect.die(new Error("benchmark check failed: the token reached an open ring"))
+      return Effect.as(Subject.send(next, message - 1), Actor.continue(next))
+    })
+  )
+
+/**
+ * `n` actors in a ring, each forwarding the token to the next one's subject; the token makes `n * m` hops (`m`
+ * times round). Started from the last to the first, each knowing its successor, and the last linked to the first by
+ * a message (setup, outside the clock).
+ */
+const ringOurs: Run = ({ m, n }) =>
+  scoped(Effect.gen(function*() {
+    const done = yield* Subject.make<number>()
+    const ring = new Array<Subject.Subject<RingMessage>>(n)
+    for (let i = n - 1; i >= 0; i--) ring[i] = (yield* Actor.start(ringMember(ring[i + 1], done))).data
+    yield* Actor.send(ring[n - 1]!, { _tag: "Link", next: ring[0]! })
+    const hops = n * m
+    const start = startClock()
+    yield* Actor.send(ring[0]!, hops)
+    const last = yield* Subject.receiveForever(done)
+    const elapsed = now() - start
+    yield* check(last === 0, "the token made every hop")
+    return { usPerHop: (elapsed * 1000) / hops }
+  }))
+
+/** Parked fibers with lean mailboxes in a ring, each forwarding the token to the next one's mailbox. */
+const ringLean = (kind: LeanKind): Run => ({ m, n }) =>
+  scoped(Effect.gen(function*() {
+    const mailboxes = Array.from({ length: n }, () => leanMailbox<number>(kind))
+    const done = leanMailbox<number>(kind)
+    const member = (mailbox: LeanMailbox<number>, next: LeanMailbox<number>): Effect.Effect<void> =>
+      Effect.flatMap(mailbox.take(), (hops) => {
+        if (hops === 0) done.offer(0)
+        else next.offer(hops - 1)
+        return member(mailbox, next)
+      })
+    yield* forkMembers(mailboxes, (mailbox, i) => member(mailbox, mailboxes[(i + 1) % n]!))
+    const hops = n * m
+    const start = startClock()
+    mailboxes[0]!.offer(hops)
+    const last = yield* done.take()
+    const elapsed = now() - start
+    yield* check(last === 0, "the token made every hop")
+    return { usPerHop: (elapsed * 1000) / hops }
   }))
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -490,7 +559,8 @@ export const cases: Readonly<Record<string, BenchCase>> = {
     warmup: tenth(5_000, 100_000),
     ours: requestReplyOurs,
     substrates: {
-      lean: { label: "lean mailbox", run: requestReplyLean },
+      lean: { label: "lean mailbox + canceller", run: requestReplyLean("canceller") },
+      leanNoCanceller: { label: "lean mailbox, no canceller", run: requestReplyLean("noCanceller") },
       queue: { label: "Queue + Deferred", run: requestReplyQueue }
     },
     erlang: true
@@ -504,8 +574,9 @@ export const cases: Readonly<Record<string, BenchCase>> = {
     ours: oneWayOurs,
     substrates: {
       queue: { label: "Queue.offer", run: oneWayQueue },
-      lean: { label: "lean mailbox", run: oneWayLeanWith(false) },
-      leanEffect: { label: "lean mailbox, an Effect per send", run: oneWayLeanWith(true) }
+      lean: { label: "lean mailbox + canceller", run: oneWayLeanWith("canceller", false) },
+      leanNoCanceller: { label: "lean mailbox, no canceller", run: oneWayLeanWith("noCanceller", false) },
+      leanEffect: { label: "lean mailbox + canceller, an Effect per send", run: oneWayLeanWith("canceller", true) }
     },
     erlang: true
   },
@@ -522,7 +593,10 @@ export const cases: Readonly<Record<string, BenchCase>> = {
     runs: (s, runs) => s.n >= 1_000_000 ? 1 : runs,
     warmup: tenth(2_000, 10_000),
     ours: spawnOurs,
-    substrates: { lean: { label: "parked fibers", run: spawnLean } },
+    substrates: {
+      lean: { label: "parked fibers, lean mailbox + canceller", run: spawnLean("canceller") },
+      leanNoCanceller: { label: "parked fibers, lean mailbox, no canceller", run: spawnLean("noCanceller") }
+    },
     erlang: true
   },
   restart: {
@@ -561,7 +635,26 @@ export const cases: Readonly<Record<string, BenchCase>> = {
     sizes: { full: [size(100_000)], quick: [size(10_000)], smoke: size(100) },
     warmup: tenth(1_000, 10_000),
     ours: fanOutOurs,
-    substrates: { lean: { label: "lean mailboxes", run: fanOutLean } },
+    substrates: {
+      lean: { label: "lean mailboxes + canceller", run: fanOutLean("canceller") },
+      leanNoCanceller: { label: "lean mailboxes, no canceller", run: fanOutLean("noCanceller") }
+    },
+    erlang: true
+  },
+  ring: {
+    description: "N actors in a ring (`Actor.new` + `Actor.onMessage`, started with `Actor.start`), each " +
+      "forwarding a token to the next one's subject, M times round (substrate: fibers with lean mailboxes; " +
+      "Erlang: `gen_server`s forwarding it with `gen_server:cast`)",
+    unit: "µs/hop",
+    metrics: [{ key: "usPerHop", label: "token hop", unit: "µs/hop" }],
+    sizes: { full: [size(10_000, 100)], quick: [size(1_000, 50)], smoke: size(100, 3) },
+    // A ring of at most 1,000, 10,000 hops or more (compiling the loop needs a few thousand).
+    warmup: (s) => size(Math.min(s.n, 1_000), Math.max(10, Math.ceil(10_000 / Math.min(s.n, 1_000)))),
+    ours: ringOurs,
+    substrates: {
+      lean: { label: "fibers, lean mailboxes + canceller", run: ringLean("canceller") },
+      leanNoCanceller: { label: "fibers, lean mailboxes, no canceller", run: ringLean("noCanceller") }
+    },
     erlang: true
   }
 }

@@ -313,7 +313,7 @@ buildSync({
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node20",
+  target: "node22",
   external: ["effect"],
   outfile: runCase,
   logLevel: "error"

@@ -87,7 +87,7 @@ const hooks: Chaos.ChaosHooks = {
       return false
     }),
   afterEpoch: Effect.void,
-  turn: Effect.async<void>((resume) => {
+  turn: Effect.callback<void>((resume) => {
     const handle = setTimeout(() => resume(Effect.void), 1)
     return Effect.sync(() => clearTimeout(handle))
   }),
@@ -102,7 +102,7 @@ const program = Effect.gen(function*() {
       `actors, ${config.clients} clients, live clock`
   )
   // In a fiber of its own, so that its implicit process ends with it and the process table can be checked empty.
-  const fiber = yield* Effect.fork(Effect.scoped(Chaos.run(config, hooks)))
+  const fiber = yield* Effect.forkChild(Effect.scoped(Chaos.run(config, hooks)))
   const result = yield* Fiber.join(fiber)
   return { result, left: yield* Process.list }
 })

@@ -221,7 +221,7 @@ export { make as new }
  * @category constructors
  */
 export const newWithInitialiser = <S, M, D, E = never, R = never>(
-  timeout: Duration.DurationInput,
+  timeout: Duration.Input,
   init: (self: Subject.Subject<M>) => Effect.Effect<Initialised<S, M, D>, E, R>
 ): Builder<S, M, D, never, R> => {
   let millis: number
@@ -432,7 +432,7 @@ export const call: typeof Subject.call = Subject.call
  * import { Actor, StaticSupervisor, Subject } from "@effect-otp/core"
  *
  * type CounterMsg = { readonly _tag: "Add"; readonly n: number }
- * class Counter extends Context.Tag("app/Counter")<Counter, Subject.Subject<CounterMsg>>() {}
+ * class Counter extends Context.Service<Counter, Subject.Subject<CounterMsg>>()("app/Counter") {}
  *
  * const CounterLive = Actor.toLayer(
  *   Counter,
@@ -445,7 +445,7 @@ export const call: typeof Subject.call = Subject.call
  * @category layers
  */
 export const toLayer = <I, S, M, D, E, R>(
-  tag: Context.Tag<I, Subject.Subject<M>>,
+  tag: Context.Key<I, Subject.Subject<M>>,
   builder: Builder<S, M, D, E, R>
 ): ChildLayer<I, StartError, Exclude<R, Scope.Scope>> =>
   childLayer(

@@ -39,6 +39,7 @@ import { InitFailed } from "./internal/errors.js"
 import type { ExitReason } from "./internal/exitReason.js"
 import * as name_ from "./internal/name.js"
 import type { NameImpl } from "./internal/name.js"
+import { servicesOf } from "./internal/process.js"
 import * as subject from "./internal/subject.js"
 import * as internal from "./internal/supervisor.js"
 import type { Name } from "./Name.js"
@@ -259,8 +260,8 @@ export const restartStrategy: {
  * @category combinators
  */
 export const timeout: {
-  (shutdown: Supervision.Shutdown | Duration.DurationInput): <A, D, R>(self: Builder<A, D, R>) => Builder<A, D, R>
-  <A, D, R>(self: Builder<A, D, R>, shutdown: Supervision.Shutdown | Duration.DurationInput): Builder<A, D, R>
+  (shutdown: Supervision.Shutdown | Duration.Input): <A, D, R>(self: Builder<A, D, R>) => Builder<A, D, R>
+  <A, D, R>(self: Builder<A, D, R>, shutdown: Supervision.Shutdown | Duration.Input): Builder<A, D, R>
 } = dual(
   2,
   <A, D, R>(self: Builder<A, D, R>, shutdown: Supervision.Shutdown): Builder<A, D, R> =>
@@ -332,7 +333,7 @@ export const start = <A, D, R>(
   builder: Builder<A, D, R>
 ): Effect.Effect<Started<FactorySupervisor<A, D>>, StartError, Scope.Scope | R> =>
   Effect.flatMap(Effect.context<R>(), (context) => {
-    const config = configure(impl(builder), context as Context.Context<never>)
+    const config = configure(impl(builder), servicesOf(context) as Context.Context<never>)
     if (config instanceof internal.InvalidSpecification) return Effect.fail(new InitFailed({ reason: config }))
     return internal.start(config, impl(builder).name) as any
   })
@@ -442,7 +443,7 @@ export const terminateChild: {
  * @category layers
  */
 export const toLayer = <I, A, D, R>(
-  tag: Context.Tag<I, FactorySupervisor<A, D>>,
+  tag: Context.Key<I, FactorySupervisor<A, D>>,
   builder: Builder<A, D, R>
 ): Supervision.ChildLayer<I, StartError, Exclude<R, Scope.Scope>> =>
   childLayer(

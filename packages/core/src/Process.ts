@@ -194,7 +194,7 @@ const stateOf = (pid: Pid): internal.ProcessState => (pid as unknown as internal
 export const spawn = <A, E, R>(
   body: Effect.Effect<A, E, R>
 ): Effect.Effect<Pid, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
-  Effect.map(internal.spawn(body, true), (state) => state.pid)
+  Effect.map(internal.spawn(body, { linked: true }), (state) => state.pid)
 
 /**
  * Spawns `body` as a new process that is not linked to the caller. It still ends when its `Scope` closes.
@@ -205,7 +205,7 @@ export const spawn = <A, E, R>(
 export const spawnUnlinked = <A, E, R>(
   body: Effect.Effect<A, E, R>
 ): Effect.Effect<Pid, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
-  Effect.map(internal.spawn(body, false), (state) => state.pid)
+  Effect.map(internal.spawn(body, { linked: false }), (state) => state.pid)
 
 /**
  * The pid of the calling process. Code outside any process (a test, `main`) is made a process on first use, like
@@ -358,7 +358,7 @@ export const awaitExit = (pid: Pid): Effect.Effect<ExitReason> => internal.await
  * @category getters
  */
 export const list: Effect.Effect<ReadonlyArray<Pid>> = Effect.sync(() =>
-  Array.from(internal.table.values(), (state) => state.pid as Pid)
+  internal.liveProcesses().map((state) => state.pid as Pid)
 )
 
 /**

@@ -201,11 +201,11 @@ export const map: {
  * @category receiving
  */
 export const receive: {
-  (timeout: Duration.DurationInput): <A>(self: Selector<A>) => Effect.Effect<A, ReceiveTimeout>
-  <A>(self: Selector<A>, timeout: Duration.DurationInput): Effect.Effect<A, ReceiveTimeout>
+  (timeout: Duration.Input): <A>(self: Selector<A>) => Effect.Effect<A, ReceiveTimeout>
+  <A>(self: Selector<A>, timeout: Duration.Input): Effect.Effect<A, ReceiveTimeout>
 } = dual(
   2,
-  <A>(self: Selector<A>, timeout: Duration.DurationInput): Effect.Effect<A, ReceiveTimeout> =>
+  <A>(self: Selector<A>, timeout: Duration.Input): Effect.Effect<A, ReceiveTimeout> =>
     Effect.suspend(() => internal.receive(impl(self), decodeTimeout(timeout, "Selector.receive timeout")))
 )
 

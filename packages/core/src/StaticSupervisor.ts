@@ -45,6 +45,7 @@ import type { StartError } from "./internal/errors.js"
 import { InitFailed } from "./internal/errors.js"
 import type { ExitReason } from "./internal/exitReason.js"
 import type { NameImpl } from "./internal/name.js"
+import { servicesOf } from "./internal/process.js"
 import * as subject from "./internal/subject.js"
 import * as internal from "./internal/supervisor.js"
 import type { Name } from "./Name.js"
@@ -310,7 +311,7 @@ const configure = (
  */
 export const start = <R>(builder: Builder<R>): Effect.Effect<Started<Supervisor>, StartError, Scope.Scope | R> =>
   Effect.flatMap(Effect.context<R>(), (context) => {
-    const config = configure(impl(builder), context as Context.Context<never>)
+    const config = configure(impl(builder), servicesOf(context) as Context.Context<never>)
     if (config instanceof internal.InvalidSpecification) return Effect.fail(new InitFailed({ reason: config }))
     return internal.start(config, impl(builder).name) as any
   })
@@ -424,7 +425,7 @@ type RequiredInOrder<Children extends ReadonlyArray<unknown>, Provided = never> 
  * import { Context, Effect, Layer } from "effect"
  * import { Actor, StaticSupervisor, Subject } from "@effect-otp/core"
  *
- * class Counter extends Context.Tag("app/Counter")<Counter, Subject.Subject<number>>() {}
+ * class Counter extends Context.Service<Counter, Subject.Subject<number>>()("app/Counter") {}
  *
  * const CounterLive = Actor.toLayer(Counter, Actor.new(0).pipe(Actor.onMessage((n, k: number) => Effect.succeed(Actor.continue(n + k)))))
  * const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive)

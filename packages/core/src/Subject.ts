@@ -149,7 +149,7 @@ export type Cancelled =
 const impl = <A>(subject: Subject<A>): internal.SubjectImpl<A> => subject as any
 
 /** The default timeout of `call`, as for `gen_server:call`. */
-const defaultCallTimeout: Duration.DurationInput = "5 seconds"
+const defaultCallTimeout: Duration.Input = "5 seconds"
 
 /**
  * Makes a new subject owned by the calling process.
@@ -216,11 +216,11 @@ export const trySend: {
  * @category receiving
  */
 export const receive: {
-  (timeout: Duration.DurationInput): <A>(subject: Subject<A>) => Effect.Effect<A, ReceiveTimeout>
-  <A>(subject: Subject<A>, timeout: Duration.DurationInput): Effect.Effect<A, ReceiveTimeout>
+  (timeout: Duration.Input): <A>(subject: Subject<A>) => Effect.Effect<A, ReceiveTimeout>
+  <A>(subject: Subject<A>, timeout: Duration.Input): Effect.Effect<A, ReceiveTimeout>
 } = dual(
   2,
-  <A>(subject: Subject<A>, timeout: Duration.DurationInput): Effect.Effect<A, ReceiveTimeout> =>
+  <A>(subject: Subject<A>, timeout: Duration.Input): Effect.Effect<A, ReceiveTimeout> =>
     Effect.suspend(() => internal.receive(impl(subject), decodeTimeout(timeout, "Subject.receive timeout")))
 )
 
@@ -240,11 +240,11 @@ export const receiveForever = <A>(subject: Subject<A>): Effect.Effect<A> =>
  * @category timers
  */
 export const sendAfter: {
-  <A>(delay: Duration.DurationInput, message: A): (subject: Subject<A>) => Effect.Effect<Timer>
-  <A>(subject: Subject<A>, delay: Duration.DurationInput, message: A): Effect.Effect<Timer>
+  <A>(delay: Duration.Input, message: A): (subject: Subject<A>) => Effect.Effect<Timer>
+  <A>(subject: Subject<A>, delay: Duration.Input, message: A): Effect.Effect<Timer>
 } = dual(
   3,
-  <A>(subject: Subject<A>, delay: Duration.DurationInput, message: A): Effect.Effect<Timer> =>
+  <A>(subject: Subject<A>, delay: Duration.Input, message: A): Effect.Effect<Timer> =>
     Effect.suspend(() => internal.sendAfter(impl(subject), decodeTimeout(delay, "Subject.sendAfter delay"), message))
 )
 
@@ -297,19 +297,19 @@ export type RepliesOf<A> = A extends { readonly replyTo: Subject<infer R> } ? R 
 export const call: {
   <A, R = ReplyOf<A>>(
     make: (replyTo: Subject<R>) => A,
-    timeout?: Duration.DurationInput
+    timeout?: Duration.Input
   ): (subject: Subject<A>) => Effect.Effect<R, CallError>
   <A, R = ReplyOf<A>>(
     subject: Subject<A>,
     make: (replyTo: Subject<R>) => A,
-    timeout?: Duration.DurationInput
+    timeout?: Duration.Input
   ): Effect.Effect<R, CallError>
 } = dual(
   (args) => internal.isSubject(args[0]),
   <A, R>(
     subject: Subject<A>,
     make: (replyTo: Subject<R>) => A,
-    timeout: Duration.DurationInput = defaultCallTimeout
+    timeout: Duration.Input = defaultCallTimeout
   ): Effect.Effect<R, CallError> => {
     let millis: number
     try {

@@ -34,7 +34,7 @@
  *
  * @since 1.0.0
  */
-import * as Context from "effect/Context"
+import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
@@ -42,9 +42,10 @@ import * as Layer from "effect/Layer"
 import type { Option } from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
-import * as Scope from "effect/Scope"
+import type * as Scope from "effect/Scope"
 import type { Started } from "./Actor.js"
 import type { StartError } from "./internal/errors.js"
+import { servicesOf } from "./internal/process.js"
 import * as subject from "./internal/subject.js"
 import * as internal from "./internal/supervisor.js"
 import { decodeTimeout } from "./internal/timer.js"
@@ -100,7 +101,7 @@ export type Restart = "Permanent" | "Transient" | "Temporary"
  * @since 1.0.0
  * @category models
  */
-export type Shutdown = "BrutalKill" | "Infinity" | Duration.DurationInput
+export type Shutdown = "BrutalKill" | "Infinity" | Duration.Input
 
 /**
  * What a child is, as introspection reports it.
@@ -178,7 +179,7 @@ export interface ChildCount {
  */
 export interface Tolerance {
   readonly intensity: number
-  readonly period: Duration.DurationInput
+  readonly period: Duration.Input
 }
 
 const spec = (child: ChildSpecification<any, any>): internal.ChildSpecImpl => child as any
@@ -344,14 +345,14 @@ export const childLayer = <ROut, E, RIn>(
     describe,
     (described) =>
       Effect.map(Effect.context<never>(), (context): SupervisedChild<ROut> => {
-        const captured = Context.omit(Scope.Scope)(context as Context.Context<Scope.Scope>)
+        const captured = servicesOf(context)
         return {
           child: spec(described.child).with({ start: Effect.provide(spec(described.child).start, captured) }) as any,
           context: described.context
         }
       })
   )
-  const layer = Layer.scopedContext(
+  const layer = Layer.effectContext(
     Effect.flatMap(withContext, (described) => Effect.as(spec(described.child).start, described.context))
   )
   return Object.assign(layer, { [ChildLayerTypeId]: withContext }) as any
@@ -384,7 +385,7 @@ export interface Tree {
  * @since 1.0.0
  * @category introspection
  */
-export const tree = (pid: Pid, timeout: Duration.DurationInput = "5 seconds"): Effect.Effect<Tree, CallError> => {
+export const tree = (pid: Pid, timeout: Duration.Input = "5 seconds"): Effect.Effect<Tree, CallError> => {
   const millis = decodeTimeout(timeout, "Supervision.tree timeout")
   const children = (
     of: Pid
@@ -399,8 +400,8 @@ export const tree = (pid: Pid, timeout: Duration.DurationInput = "5 seconds"): E
         Effect.forEach(infos, (info) =>
           info.type === "supervisor" && info.pid._tag === "Some" ?
             Effect.map(
-              Effect.either(children(info.pid.value)),
-              (nested) => nested._tag === "Right" ? { ...info, children: nested.right } : info
+              Effect.result(children(info.pid.value)),
+              (nested) => nested._tag === "Success" ? { ...info, children: nested.success } : info
             ) :
             Effect.succeed(info))
     )

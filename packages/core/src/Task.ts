@@ -32,14 +32,14 @@
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Either from "effect/Either"
 import type * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { withSelf } from "./internal/process.js"
+import { CurrentProcess, withSelf } from "./internal/process.js"
 import * as internal from "./internal/task.js"
 import { decodeTimeout } from "./internal/timer.js"
 import type { Pid } from "./Process.js"
@@ -105,17 +105,17 @@ export const async = <A, E, R>(
  */
 export const await_: {
   (
-    timeout: Duration.DurationInput
+    timeout: Duration.Input
   ): <A, E>(task: Task<A, E>) => Effect.Effect<A, E | internal.TaskTimeout | internal.TaskExited>
   <A, E>(
     task: Task<A, E>,
-    timeout: Duration.DurationInput
+    timeout: Duration.Input
   ): Effect.Effect<A, E | internal.TaskTimeout | internal.TaskExited>
 } = dual(
   2,
   <A, E>(
     task: Task<A, E>,
-    timeout: Duration.DurationInput
+    timeout: Duration.Input
   ): Effect.Effect<A, E | internal.TaskTimeout | internal.TaskExited> =>
     Effect.suspend(() => internal.await_(impl(task), decodeTimeout(timeout, "Task.await timeout")))
 )
@@ -146,20 +146,20 @@ export const awaitForever = <A, E>(task: Task<A, E>): Effect.Effect<A, E | inter
  */
 export const awaitAll: {
   (
-    timeout: Duration.DurationInput
+    timeout: Duration.Input
   ): <A, E>(
     tasks: Iterable<Task<A, E>>
-  ) => Effect.Effect<ReadonlyArray<Either.Either<A, E | internal.TaskTimeout | internal.TaskExited>>>
+  ) => Effect.Effect<ReadonlyArray<Result.Result<A, E | internal.TaskTimeout | internal.TaskExited>>>
   <A, E>(
     tasks: Iterable<Task<A, E>>,
-    timeout: Duration.DurationInput
-  ): Effect.Effect<ReadonlyArray<Either.Either<A, E | internal.TaskTimeout | internal.TaskExited>>>
+    timeout: Duration.Input
+  ): Effect.Effect<ReadonlyArray<Result.Result<A, E | internal.TaskTimeout | internal.TaskExited>>>
 } = dual(
   2,
   <A, E>(
     tasks: Iterable<Task<A, E>>,
-    timeout: Duration.DurationInput
-  ): Effect.Effect<ReadonlyArray<Either.Either<A, E | internal.TaskTimeout | internal.TaskExited>>> =>
+    timeout: Duration.Input
+  ): Effect.Effect<ReadonlyArray<Result.Result<A, E | internal.TaskTimeout | internal.TaskExited>>> =>
     Effect.suspend(() =>
       internal.awaitAll(
         Array.from(tasks, (task) => impl(task)),
@@ -176,11 +176,11 @@ export const awaitAll: {
  * @category awaiting
  */
 export const yield_: {
-  (timeout: Duration.DurationInput): <A, E>(task: Task<A, E>) => Effect.Effect<Option.Option<Exit.Exit<A, E>>>
-  <A, E>(task: Task<A, E>, timeout: Duration.DurationInput): Effect.Effect<Option.Option<Exit.Exit<A, E>>>
+  (timeout: Duration.Input): <A, E>(task: Task<A, E>) => Effect.Effect<Option.Option<Exit.Exit<A, E>>>
+  <A, E>(task: Task<A, E>, timeout: Duration.Input): Effect.Effect<Option.Option<Exit.Exit<A, E>>>
 } = dual(
   2,
-  <A, E>(task: Task<A, E>, timeout: Duration.DurationInput): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
+  <A, E>(task: Task<A, E>, timeout: Duration.Input): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
     Effect.suspend(() => internal.yield_(impl(task), decodeTimeout(timeout, "Task.yield timeout")))
 )
 
@@ -202,17 +202,17 @@ export {
  */
 export const shutdown: {
   (
-    timeout: Duration.DurationInput | "BrutalKill"
+    timeout: Duration.Input | "BrutalKill"
   ): <A, E>(task: Task<A, E>) => Effect.Effect<Option.Option<Exit.Exit<A, E>>>
   <A, E>(
     task: Task<A, E>,
-    timeout: Duration.DurationInput | "BrutalKill"
+    timeout: Duration.Input | "BrutalKill"
   ): Effect.Effect<Option.Option<Exit.Exit<A, E>>>
 } = dual(
   2,
   <A, E>(
     task: Task<A, E>,
-    timeout: Duration.DurationInput | "BrutalKill"
+    timeout: Duration.Input | "BrutalKill"
   ): Effect.Effect<Option.Option<Exit.Exit<A, E>>> =>
     Effect.suspend(() =>
       internal.shutdown(impl(task), timeout === "BrutalKill" ? -1 : decodeTimeout(timeout, "Task.shutdown timeout"))
@@ -231,7 +231,7 @@ export interface AsyncStreamOptions {
   /** Emit results in the order of the items (default) or as they complete. */
   readonly ordered?: boolean | undefined
   /** How long each item's task may take; 5 seconds by default. */
-  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeout?: Duration.Input | undefined
   /** On a timeout, fail the stream with `TaskTimeout` (`"exit"`, the default) or kill that task and skip the item. */
   readonly onTimeout?: "exit" | "killTask" | undefined
 }
@@ -283,7 +283,7 @@ export const asyncStream = <I, A, E, R>(
   options?: AsyncStreamOptions
 ): Stream.Stream<A, E | internal.TaskTimeout, Exclude<R, Scope.Scope>> =>
   Stream.unwrap(
-    withSelf(() =>
+    withSelf((owner) =>
       Effect.map(
         options?.maxConcurrency === undefined
           ? Effect.map(cpuCount, (n) => 2 * n)
@@ -296,28 +296,31 @@ export const asyncStream = <I, A, E, R>(
           }
           const millis = decodeTimeout(options?.timeout ?? "5 seconds", "Task.asyncStream timeout")
           const killTask = options?.onTimeout === "killTask"
+          // The stream's fibers run the tasks on behalf of the process that made the stream: they belong to it (as
+          // fibers forked inside a process do), so that it owns the tasks, and no fiber becomes a process of its own.
           const run = (item: I): Effect.Effect<Option.Option<A>, E | internal.TaskTimeout, R> =>
-            Effect.scoped(
+            Effect.provideService(CurrentProcess, owner)(Effect.scoped(
               Effect.flatMap(internal.async(Effect.suspend(() => f(item))), (task) =>
-                Effect.catchIf(
+                Effect.catch(
                   Effect.map(internal.await_(task, millis), Option.some),
-                  (error): error is internal.TaskTimeout | internal.TaskExited =>
-                    error instanceof internal.TaskTimeout || error instanceof internal.TaskExited,
-                  (error): Effect.Effect<Option.Option<A>, internal.TaskTimeout> =>
-                    error instanceof internal.TaskExited ?
-                      Effect.die(error) :
-                      Effect.zipRight(
-                        internal.shutdown(task, -1),
-                        killTask ? Effect.succeed(Option.none()) : Effect.fail(error)
-                      )
+                  (error): Effect.Effect<Option.Option<A>, E | internal.TaskTimeout> => {
+                    // A crashed task is a defect of the stream; a late one is stopped, then skipped or reported.
+                    if (error instanceof internal.TaskExited) return Effect.die(error)
+                    if (!(error instanceof internal.TaskTimeout)) return Effect.fail(error as E)
+                    return Effect.andThen(
+                      internal.shutdown(task, -1),
+                      killTask ? Effect.succeed(Option.none()) : Effect.fail(error)
+                    )
+                  }
                 ))
-            ) as Effect.Effect<Option.Option<A>, E | internal.TaskTimeout, R>
+            )) as Effect.Effect<Option.Option<A>, E | internal.TaskTimeout, R>
           return Stream.fromIterable(items).pipe(
             Stream.mapEffect(run, {
               concurrency: maxConcurrency === Infinity ? "unbounded" : maxConcurrency,
               unordered: options?.ordered === false
             }),
-            Stream.filterMap((result) => result)
+            Stream.filter(Option.isSome),
+            Stream.map((result) => result.value)
           )
         }
       )
@@ -332,11 +335,11 @@ export const asyncStream = <I, A, E, R>(
  * @category layers
  */
 export const toLayer = <I, S, E, R>(
-  tag: Context.Tag<I, S>,
+  tag: Context.Key<I, S>,
   effect: Effect.Effect<S, E, R>,
-  timeout: Duration.DurationInput
+  timeout: Duration.Input
 ): Layer.Layer<I, E | internal.TaskTimeout | internal.TaskExited, Exclude<R, Scope.Scope>> =>
-  Layer.scoped(
+  Layer.effect(
     tag,
     // Unlinked: a crash of the task is the layer's TaskExited error, not a signal to whoever builds the layer.
     Effect.flatMap(internal.async(effect, false), (task) =>

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, FiberRef, Option, TestClock, Tracer } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, References, Tracer } from "effect"
+import { TestClock } from "effect/testing"
 import { Actor, Name, Process, Selector, Subject, System } from "../src/index.js"
 import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
 
@@ -39,11 +40,11 @@ const handle = (count: number, message: Message): Effect.Effect<Actor.Next<numbe
       return Effect.succeed(Actor.continue(count))
     case "CallSelf":
       return Effect.gen(function*() {
-        const result = yield* Effect.either(Subject.call(message.self, (replyTo: Subject.Subject<number>) => ({
+        const result = yield* Effect.result(Subject.call(message.self, (replyTo: Subject.Subject<number>) => ({
           _tag: "Get" as const,
           replyTo
         })))
-        yield* Subject.send(message.replyTo, result._tag === "Left" ? result.left._tag : "replied")
+        yield* Subject.send(message.replyTo, result._tag === "Failure" ? result.failure._tag : "replied")
         return Actor.continue(count)
       })
   }
@@ -56,11 +57,11 @@ const get = (subject: Subject.Subject<Message>) =>
 const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
 
 const failureOf = (reason: Process.ExitReason): Option.Option<unknown> =>
-  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? Cause.failureOption(reason.reason) : Option.none()
+  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? Cause.findErrorOption(reason.reason) : Option.none()
 
 describe("Actor", () => {
   describe("start", () => {
-    it.scoped("starts linked, with its subject as data; send updates the state", () =>
+    it.effect("starts linked, with its subject as data; send updates the state", () =>
       Effect.gen(function*() {
         const actor = yield* counter()
         yield* Actor.send(actor.data, { _tag: "Add", n: 2 })
@@ -70,7 +71,7 @@ describe("Actor", () => {
         assert.isFalse(yield* Process.link(actor.pid).pipe(Effect.map((linked) => !linked)))
       }))
 
-    it.scoped("a failed init returns InitFailed and the actor exits Normal", () =>
+    it.effect("a failed init returns InitFailed and the actor exits Normal", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const error = yield* Effect.flip(
@@ -85,7 +86,7 @@ describe("Actor", () => {
         assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
       }))
 
-    it.scoped("an init that crashes gives InitExited and does not take the caller down", () =>
+    it.effect("an init that crashes gives InitExited and does not take the caller down", () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
           Actor.newWithInitialiser("1 second", (_: Subject.Subject<never>) => Effect.die("init crashed")).pipe(
@@ -101,10 +102,10 @@ describe("Actor", () => {
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const pids = yield* Subject.make<Process.Pid>()
-        const starting = yield* Effect.fork(Effect.flip(
+        const starting = yield* Effect.forkChild(Effect.flip(
           Actor.newWithInitialiser("100 millis", (_: Subject.Subject<never>) =>
             Effect.flatMap(Process.self, (pid) =>
-              Effect.zipRight(Subject.send(pids, pid), Effect.never))).pipe(
+              Effect.andThen(Subject.send(pids, pid), Effect.never))).pipe(
               Actor.start
             )
         ))
@@ -114,9 +115,9 @@ describe("Actor", () => {
         assert.strictEqual(error._tag, "InitTimeout")
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Killed())
         assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
-      }).pipe(Effect.scoped))
+      }))
 
-    it.scoped("newWithInitialiser: init runs in the actor, returning data and a custom selector", () =>
+    it.effect("newWithInitialiser: init runs in the actor, returning data and a custom selector", () =>
       Effect.gen(function*() {
         const me = yield* Process.self
         const other = yield* Subject.make<Subject.Subject<number>>()
@@ -146,7 +147,7 @@ describe("Actor", () => {
         assert.strictEqual(status.messageQueueLength, 1)
       }))
 
-    it.scoped("a named actor can be called through a fresh named subject (new and newWithInitialiser)", () =>
+    it.effect("a named actor can be called through a fresh named subject (new and newWithInitialiser)", () =>
       Effect.gen(function*() {
         const name = Name.make<Message>("counter")
         yield* Actor.new(10).pipe(Actor.onMessage(handle), Actor.named(name), Actor.start)
@@ -168,7 +169,7 @@ describe("Actor", () => {
         assert.isTrue(Option.isSome(found) && String(found.value) === String(started.pid))
       }))
 
-    it.scoped("a named actor whose name is taken fails to start with InitFailed", () =>
+    it.effect("a named actor whose name is taken fails to start with InitFailed", () =>
       Effect.gen(function*() {
         const name = Name.make<Message>("unique")
         yield* Actor.new(0).pipe(Actor.onMessage(handle), Actor.named(name), Actor.start)
@@ -179,7 +180,7 @@ describe("Actor", () => {
   })
 
   describe("the loop", () => {
-    it.scoped("a busy actor working through a backlog lets other fibers run in between", () =>
+    it.effect("a busy actor working through a backlog lets other fibers run in between", () =>
       Effect.gen(function*() {
         const n = 10_000
         const started = yield* Deferred.make<void>()
@@ -187,7 +188,7 @@ describe("Actor", () => {
         let ticksAtLast = -1
         const actor = yield* Actor.new(0).pipe(
           Actor.onMessage((seen: number, _: "work") => {
-            if (seen === 0) Deferred.unsafeDone(started, Exit.void)
+            if (seen === 0) Deferred.doneUnsafe(started, Exit.void)
             if (seen + 1 === n) ticksAtLast = ticks
             return Effect.succeed(Actor.continue(seen + 1))
           }),
@@ -197,9 +198,9 @@ describe("Actor", () => {
         for (let i = 0; i < n; i++) yield* Actor.send(actor.data, "work")
         // A fiber that ticks from the first message on, yielding after each tick.
         yield* Effect.forkScoped(
-          Effect.zipRight(
+          Effect.andThen(
             Deferred.await(started),
-            Effect.forever(Effect.zipRight(Effect.sync(() => ticks++), Effect.yieldNow()))
+            Effect.forever(Effect.andThen(Effect.sync(() => ticks++), Effect.yieldNow))
           )
         )
         yield* System.resume(actor.pid)
@@ -209,7 +210,7 @@ describe("Actor", () => {
         assert.isAbove(ticksAtLast, 0)
       }))
 
-    it.scoped("an actor whose handler ended its own process handles no further queued message", () =>
+    it.effect("an actor whose handler ended its own process handles no further queued message", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const handled: Array<number> = []
@@ -233,7 +234,7 @@ describe("Actor", () => {
         assert.deepStrictEqual(handled, Array.from({ length: 11 }, (_, i) => i))
       }))
 
-    it.scoped("handles a 100,000-message backlog in order", () =>
+    it.effect("handles a 100,000-message backlog in order", () =>
       Effect.gen(function*() {
         type Push = { readonly n: number } | { readonly replyTo: Subject.Subject<boolean> }
         const actor = yield* Actor.new({ next: 0, ok: true }).pipe(
@@ -252,7 +253,7 @@ describe("Actor", () => {
         assert.isTrue(yield* Actor.call(actor.data, (replyTo): Push => ({ replyTo }), "10 seconds"))
       }))
 
-    it.scoped("withSelector swaps what the actor receives: the old subject is no longer handled", () =>
+    it.effect("withSelector swaps what the actor receives: the old subject is no longer handled", () =>
       Effect.gen(function*() {
         const replies = yield* Subject.make<Subject.Subject<string>>()
         type In = { readonly _tag: "Swap" } | { readonly _tag: "Text"; readonly text: string }
@@ -284,7 +285,7 @@ describe("Actor", () => {
         assert.strictEqual((yield* System.getStatus(actor.pid)).messageQueueLength, 1)
       }))
 
-    it.scoped("a linked, trapping parent sees a handler failure, a defect, stopAbnormal and kill with their reasons", () =>
+    it.effect("a linked, trapping parent sees a handler failure, a defect, stopAbnormal and kill with their reasons", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const crashed = yield* counter()
@@ -296,7 +297,7 @@ describe("Actor", () => {
         const died = yield* counter()
         yield* Actor.send(died.data, { _tag: "Die" })
         const second = yield* Selector.receive(trapped, "1 second")
-        assert.isTrue(second.reason._tag === "Abnormal" && Cause.isDie(second.reason.reason as Cause.Cause<never>))
+        assert.isTrue(second.reason._tag === "Abnormal" && Cause.hasDies(second.reason.reason as Cause.Cause<never>))
 
         const stopped = yield* counter()
         yield* Actor.send(stopped.data, { _tag: "StopAbnormal", reason: "enough" })
@@ -310,7 +311,7 @@ describe("Actor", () => {
         assert.deepStrictEqual((yield* Selector.receive(trapped, "1 second")).reason, ExitReason.Killed())
       }))
 
-    it.scoped("stop exits Normal and drops the rest of the mailbox; stopWith exits with any reason", () =>
+    it.effect("stop exits Normal and drops the rest of the mailbox; stopWith exits with any reason", () =>
       Effect.gen(function*() {
         const actor = yield* counter()
         yield* Actor.send(actor.data, { _tag: "Stop" })
@@ -339,23 +340,23 @@ describe("Actor", () => {
           }),
           Actor.start
         )
-        const calling = yield* Effect.fork(
-          Effect.either(Actor.call(actor.data, (replyTo) => ({ replyTo }), "1 second"))
+        const calling = yield* Effect.forkChild(
+          Effect.result(Actor.call(actor.data, (replyTo) => ({ replyTo }), "1 second"))
         )
         yield* Effect.repeat(System.getState(actor.pid), {
           until: (state) => Option.isSome(state as Option.Option<unknown>)
         })
         yield* TestClock.adjust("1 second")
         const result = yield* Fiber.join(calling)
-        assert.isTrue(result._tag === "Left" && result.left._tag === "CallTimeout")
+        assert.isTrue(result._tag === "Failure" && result.failure._tag === "CallTimeout")
         yield* Actor.send(actor.data, { _tag: "Release" })
         yield* Effect.repeat(System.getState(actor.pid), {
           until: (state) => Option.isNone(state as Option.Option<unknown>)
         })
         assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
-      }).pipe(Effect.scoped))
+      }))
 
-    it.scoped("a call to a dead actor fails with NoProcess; one to an actor dying mid-call with CalleeDown", () =>
+    it.effect("a call to a dead actor fails with NoProcess; one to an actor dying mid-call with CalleeDown", () =>
       Effect.gen(function*() {
         const dead = yield* counter()
         yield* Actor.send(dead.data, { _tag: "Stop" })
@@ -372,7 +373,7 @@ describe("Actor", () => {
         )
       }))
 
-    it.scoped("an actor calling itself gets CallingSelf, not a deadlock", () =>
+    it.effect("an actor calling itself gets CallingSelf, not a deadlock", () =>
       Effect.gen(function*() {
         const actor = yield* counter()
         const answer = yield* Actor.call(
@@ -392,7 +393,7 @@ describe("Actor", () => {
         Actor.start
       )
 
-    it.scoped("runs on stop and stopAbnormal with the last state", () =>
+    it.effect("runs on stop and stopAbnormal with the last state", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const actor = yield* terminating(log)
@@ -427,7 +428,7 @@ describe("Actor", () => {
         assert.strictEqual(yield* Subject.receive(log, 0), "terminated Shutdown with 0")
       }))
 
-    it.scoped("does not run on kill, nor when a handler crashes", () =>
+    it.effect("does not run on kill, nor when a handler crashes", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -442,7 +443,7 @@ describe("Actor", () => {
   })
 
   describe("observability", () => {
-    it.scoped("each message is handled inside a span named after the actor, with pid and name in the logs", () =>
+    it.effect("each message is handled inside a span named after the actor, with pid and name in the logs", () =>
       Effect.gen(function*() {
         const seen = yield* Subject.make<readonly [string, Record<string, unknown>]>()
         const name = Name.make<"probe">("traced")
@@ -450,8 +451,8 @@ describe("Actor", () => {
           Actor.onMessage((state, _: "probe") =>
             Effect.gen(function*() {
               const span = yield* Effect.currentSpan
-              const annotations = yield* FiberRef.get(FiberRef.currentLogAnnotations)
-              yield* Subject.send(seen, [span.name, Object.fromEntries(annotations)] as const)
+              const annotations = yield* References.CurrentLogAnnotations
+              yield* Subject.send(seen, [span.name, { ...annotations }] as const)
               return Actor.continue(state)
             }).pipe(Effect.orDie)
           ),
@@ -465,7 +466,7 @@ describe("Actor", () => {
         assert.match(String(annotations.pid), /^<0\.\d+>$/)
       }))
 
-    it.scoped("under the native tracer an actor has one span: its pid and name, the handler's attributes, the starter's trace", () =>
+    it.effect("under the native tracer an actor has one span: its pid and name, the handler's attributes, the starter's trace", () =>
       Effect.gen(function*() {
         type Seen = {
           readonly spanId: string
@@ -507,17 +508,16 @@ describe("Actor", () => {
         assert.strictEqual(first.attributes["handled.1"], 1)
       }))
 
-    it.scoped("under an exporting tracer each message gets its own span, ended with the handler's exit", () =>
+    it.effect("under an exporting tracer each message gets its own span, ended with the handler's exit", () =>
       Effect.gen(function*() {
         const spans: Array<Tracer.Span> = []
         const native = yield* Effect.tracer
         const recording = Tracer.make({
-          span: (...args) => {
-            const span = native.span(...args)
+          span: (options) => {
+            const span = native.span(options)
             spans.push(span)
             return span
-          },
-          context: (f) => f()
+          }
         })
         const actor = yield* Actor.new(0).pipe(
           Actor.onMessage((state, message: Message) =>
@@ -545,11 +545,11 @@ describe("Actor", () => {
       }))
   })
 
-  it.scoped("exit results are typed: Exit of a failed start is a Failure, not a defect", () =>
+  it.effect("exit results are typed: Exit of a failed start is a Failure, not a defect", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(
         Actor.newWithInitialiser("1 second", (_: Subject.Subject<never>) => Effect.fail("nope")).pipe(Actor.start)
       )
-      assert.isTrue(Exit.isFailure(exit) && Option.isSome(Cause.failureOption(exit.cause)))
+      assert.isTrue(Exit.isFailure(exit) && Option.isSome(Cause.findErrorOption(exit.cause)))
     }))
 })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Equal, Exit, Option, Stream } from "effect"
+import { Cause, Effect, Equal, Exit, Option, Result, Stream } from "effect"
 import {
   Actor,
   FactorySupervisor,
@@ -26,9 +26,9 @@ const defectOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
     const exit = yield* Effect.exit(effect)
     if (Exit.isSuccess(exit)) return assert.fail("expected a defect, got a success")
-    const defect = Cause.dieOption(exit.cause)
-    if (Option.isNone(defect)) return assert.fail(`expected a defect, got ${Cause.pretty(exit.cause)}`)
-    const value = defect.value
+    const defect = Cause.findDefect(exit.cause)
+    if (Result.isFailure(defect)) return assert.fail(`expected a defect, got ${Cause.pretty(exit.cause)}`)
+    const value = defect.success
     return value instanceof Error ? value.message : String(value)
   })
 
@@ -79,7 +79,7 @@ const worker = Supervision.worker(counter())
 
 describe("invalid timeouts and delays are defects naming the argument", () => {
   for (const timeout of invalidTimeouts) {
-    it.scoped(`Subject.receive with timeout ${timeout}`, () =>
+    it.effect(`Subject.receive with timeout ${timeout}`, () =>
       Effect.gen(function*() {
         const subject = yield* Subject.make<string>()
         yield* Subject.send(subject, "queued")
@@ -88,7 +88,7 @@ describe("invalid timeouts and delays are defects naming the argument", () => {
         assert.strictEqual(yield* Subject.receive(subject, 0), "queued")
       }))
 
-    it.scoped(`Subject.call with timeout ${timeout}`, () =>
+    it.effect(`Subject.call with timeout ${timeout}`, () =>
       Effect.gen(function*() {
         const actor = yield* counter(7)
         const call = Subject.call(actor.data, (replyTo: Subject.Subject<number>): Command => ({
@@ -100,14 +100,14 @@ describe("invalid timeouts and delays are defects naming the argument", () => {
         assert.strictEqual(yield* get(actor.data), 7)
       }))
 
-    it.scoped(`Selector.receive with timeout ${timeout}`, () =>
+    it.effect(`Selector.receive with timeout ${timeout}`, () =>
       Effect.gen(function*() {
         const subject = yield* Subject.make<number>()
         const selector = Selector.make<number>().pipe(Selector.select(subject))
         mentions(yield* defectOf(Selector.receive(selector, timeout)), "Selector.receive timeout", String(timeout))
       }))
 
-    it.scoped(`Task.await with timeout ${timeout}`, () =>
+    it.effect(`Task.await with timeout ${timeout}`, () =>
       Effect.gen(function*() {
         const task = yield* Task.async(Effect.succeed(42))
         mentions(yield* defectOf(Task.await(task, timeout)), "Task.await timeout", String(timeout))
@@ -115,7 +115,7 @@ describe("invalid timeouts and delays are defects naming the argument", () => {
         assert.strictEqual(yield* Task.await(task, "1 second"), 42)
       }))
 
-    it.scoped(`Task.yield, Task.awaitAll and Task.shutdown with timeout ${timeout}`, () =>
+    it.effect(`Task.yield, Task.awaitAll and Task.shutdown with timeout ${timeout}`, () =>
       Effect.gen(function*() {
         const task = yield* Task.async(Effect.succeed(42))
         mentions(yield* defectOf(Task.yield(task, timeout)), "Task.yield timeout", String(timeout))
@@ -124,13 +124,13 @@ describe("invalid timeouts and delays are defects naming the argument", () => {
         assert.strictEqual(yield* Task.await(task, "1 second"), 42)
       }))
 
-    it.scoped(`Task.asyncStream with timeout ${timeout}`, () =>
+    it.effect(`Task.asyncStream with timeout ${timeout}`, () =>
       Effect.gen(function*() {
         const stream = Task.asyncStream([1, 2], (n: number) => Effect.succeed(n), { timeout })
         mentions(yield* defectOf(Stream.runCollect(stream)), "Task.asyncStream timeout", String(timeout))
       }))
 
-    it.scoped(`FactorySupervisor.timeout ${timeout} fails the start with InitFailed naming timeout`, () =>
+    it.effect(`FactorySupervisor.timeout ${timeout} fails the start with InitFailed naming timeout`, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
           FactorySupervisor.workerChild((n: number) => counter(n)).pipe(
@@ -146,7 +146,7 @@ describe("invalid timeouts and delays are defects naming the argument", () => {
         mentions(error.message, "timeout", String(timeout))
       }))
 
-    it.scoped(`Actor.newWithInitialiser with timeout ${timeout}`, () =>
+    it.effect(`Actor.newWithInitialiser with timeout ${timeout}`, () =>
       Effect.gen(function*() {
         // Building the description does not throw; starting it is a defect naming the argument, and nothing starts.
         const builder = Actor.newWithInitialiser(
@@ -156,7 +156,7 @@ describe("invalid timeouts and delays are defects naming the argument", () => {
         mentions(yield* defectOf(Actor.start(builder)), "Actor.newWithInitialiser timeout")
       }))
 
-    it.scoped(`Subject.sendAfter with delay ${timeout}`, () =>
+    it.effect(`Subject.sendAfter with delay ${timeout}`, () =>
       Effect.gen(function*() {
         const subject = yield* Subject.make<string>()
         mentions(
@@ -172,14 +172,14 @@ describe("invalid timeouts and delays are defects naming the argument", () => {
 
 describe("other invalid arguments are defects naming the argument", () => {
   for (const maxConcurrency of [0, -1, 1.5, NaN]) {
-    it.scoped(`Task.asyncStream with maxConcurrency ${maxConcurrency}`, () =>
+    it.effect(`Task.asyncStream with maxConcurrency ${maxConcurrency}`, () =>
       Effect.gen(function*() {
         const stream = Task.asyncStream([1, 2], (n: number) => Effect.succeed(n), { maxConcurrency })
         mentions(yield* defectOf(Stream.runCollect(stream)), "maxConcurrency", String(maxConcurrency))
       }))
   }
 
-  it.scoped("Registry.make with keys that are neither unique nor duplicate", () =>
+  it.effect("Registry.make with keys that are neither unique nor duplicate", () =>
     Effect.gen(function*() {
       const keys = "many" as "unique"
       mentions(yield* defectOf(Registry.make<string, number>({ keys })), "keys", "many")
@@ -196,7 +196,7 @@ describe("other invalid arguments are defects naming the argument", () => {
 
 describe("restart tolerance", () => {
   for (const period of [-1, NaN, 0]) {
-    it.scoped(`a period of ${period} fails the start of a static supervisor, naming restartTolerance.period`, () =>
+    it.effect(`a period of ${period} fails the start of a static supervisor, naming restartTolerance.period`, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
           StaticSupervisor.new("OneForOne").pipe(
@@ -208,7 +208,7 @@ describe("restart tolerance", () => {
         mentions(invalidSpecification(error, "restartTolerance.period"), String(period))
       }))
 
-    it.scoped(`a period of ${period} fails the start of a factory supervisor, naming restartTolerance.period`, () =>
+    it.effect(`a period of ${period} fails the start of a factory supervisor, naming restartTolerance.period`, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
           FactorySupervisor.workerChild((n: number) => counter(n)).pipe(
@@ -221,7 +221,7 @@ describe("restart tolerance", () => {
   }
 
   for (const intensity of [-1, 1.5, NaN]) {
-    it.scoped(`an intensity of ${intensity} fails the start, naming restartTolerance.intensity`, () =>
+    it.effect(`an intensity of ${intensity} fails the start, naming restartTolerance.intensity`, () =>
       Effect.gen(function*() {
         const staticError = yield* Effect.flip(
           StaticSupervisor.new("OneForOne").pipe(
@@ -270,7 +270,7 @@ describe("child lists", () => {
     ["an Effect instead of a child specification", counter()]
   ]
   for (const [what, child] of garbage) {
-    it.scoped(`${what} as children[1] fails the start naming children[1]; no child is started`, () =>
+    it.effect(`${what} as children[1] fails the start naming children[1]; no child is started`, () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const error = yield* Effect.flip(
@@ -286,7 +286,7 @@ describe("child lists", () => {
       }))
   }
 
-  it.scoped("an invalid shutdown of a child fails the start naming children[i].shutdown", () =>
+  it.effect("an invalid shutdown of a child fails the start naming children[i].shutdown", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(
         StaticSupervisor.new("OneForOne").pipe(
@@ -298,7 +298,7 @@ describe("child lists", () => {
       mentions(invalidSpecification(error, "children[1].shutdown"), "-1")
     }))
 
-  it.scoped("the same specification added three times is three distinct children", () =>
+  it.effect("the same specification added three times is three distinct children", () =>
     Effect.gen(function*() {
       const log = yield* Subject.make<string>()
       const child = logged(log, "same")
@@ -329,7 +329,7 @@ describe("child lists", () => {
 
 describe("unknown children", () => {
   for (const id of [1, -1, 0.5]) {
-    it.scoped(`terminateChild and restartChild of unknown id ${id} fail with ChildNotFound naming the id`, () =>
+    it.effect(`terminateChild and restartChild of unknown id ${id} fail with ChildNotFound naming the id`, () =>
       Effect.gen(function*() {
         const supervisor = yield* StaticSupervisor.new("OneForOne").pipe(
           StaticSupervisor.add(worker),
@@ -347,7 +347,7 @@ describe("unknown children", () => {
       }))
   }
 
-  it.scoped("FactorySupervisor.terminateChild of a pid that is not its child fails with ChildNotFound naming it", () =>
+  it.effect("FactorySupervisor.terminateChild of a pid that is not its child fails with ChildNotFound naming it", () =>
     Effect.gen(function*() {
       const factory = yield* FactorySupervisor.workerChild((n: number) => counter(n)).pipe(FactorySupervisor.start)
       const child = yield* FactorySupervisor.startChild(factory.data, 1)
@@ -362,7 +362,7 @@ describe("unknown children", () => {
 
 describe("maxChildren", () => {
   for (const max of [0, -1, 1.5, NaN]) {
-    it.scoped(`maxChildren ${max} fails the start with InitFailed(InvalidSpecification) naming maxChildren`, () =>
+    it.effect(`maxChildren ${max} fails the start with InitFailed(InvalidSpecification) naming maxChildren`, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
           FactorySupervisor.workerChild((n: number) => counter(n)).pipe(
@@ -380,7 +380,7 @@ describe("maxChildren", () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("names", () => {
-  it.scoped("registering a taken name fails with NameTaken naming the name and its owner", () =>
+  it.effect("registering a taken name fails with NameTaken naming the name and its owner", () =>
     Effect.gen(function*() {
       const name = Name.make<never>("taken")
       const owner = yield* Process.spawn(idle)
@@ -396,7 +396,7 @@ describe("names", () => {
       assert.isTrue(Equal.equals(yield* Process.whereis(name), Option.some(owner)))
     }))
 
-  it.scoped("a named actor whose name is taken fails to start with InitFailed naming the name; no exit signal", () =>
+  it.effect("a named actor whose name is taken fails to start with InitFailed naming the name; no exit signal", () =>
     Effect.gen(function*() {
       yield* Process.trapExits(true)
       const name = Name.make<Command>("counter")
@@ -418,7 +418,7 @@ describe("names", () => {
 })
 
 describe("more name mistakes", () => {
-  it.scoped("registering a second name for a named process fails with AlreadyNamed naming the pid and its name", () =>
+  it.effect("registering a second name for a named process fails with AlreadyNamed naming the pid and its name", () =>
     Effect.gen(function*() {
       const first = Name.make<never>("first")
       const second = Name.make<never>("second")
@@ -430,7 +430,7 @@ describe("more name mistakes", () => {
       assert.isTrue(Option.isNone(yield* Process.whereis(second)))
     }))
 
-  it.scoped("registering a dead process fails with NoProcess naming the pid", () =>
+  it.effect("registering a dead process fails with NoProcess naming the pid", () =>
     Effect.gen(function*() {
       const pid = yield* Process.spawn(Effect.void)
       yield* Process.awaitExit(pid)
@@ -441,7 +441,7 @@ describe("more name mistakes", () => {
       assert.isTrue(Option.isNone(yield* Process.whereis(name)))
     }))
 
-  it.scoped("unregistering a free name fails with NotRegistered naming the name", () =>
+  it.effect("unregistering a free name fails with NotRegistered naming the name", () =>
     Effect.gen(function*() {
       const name = Name.make<never>("free")
       const error = yield* Effect.flip(Process.unregister(name))
@@ -449,7 +449,7 @@ describe("more name mistakes", () => {
       mentions(error.message, String(name))
     }))
 
-  it.scoped("registering a taken unique registry key fails with AlreadyRegistered naming the key and its owner", () =>
+  it.effect("registering a taken unique registry key fails with AlreadyRegistered naming the key and its owner", () =>
     Effect.gen(function*() {
       const registry = yield* Registry.make<string, number>({ keys: "unique" })
       yield* Registry.register(registry, "job-1", 1)
@@ -470,7 +470,7 @@ describe("more name mistakes", () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("subjects", () => {
-  it.scoped("receiving from a subject owned by another process is a defect naming the subject and the receiver", () =>
+  it.effect("receiving from a subject owned by another process is a defect naming the subject and the receiver", () =>
     Effect.gen(function*() {
       const { subject } = yield* spawnWithSubject((_: Subject.Subject<string>) => idle)
       const self = yield* Process.self
@@ -481,7 +481,7 @@ describe("subjects", () => {
 
   // LIBRARY GAP: this fails until src/internal/selector.ts checks ownership (see the issue 7 report). Today the
   // selector silently never matches: `receive` times out and `receiveForever` hangs forever.
-  it.scoped("receiving with a selector that selects another process's subject is a defect naming both", () =>
+  it.effect("receiving with a selector that selects another process's subject is a defect naming both", () =>
     Effect.gen(function*() {
       const { subject } = yield* spawnWithSubject((_: Subject.Subject<string>) => idle)
       const self = yield* Process.self
@@ -489,7 +489,7 @@ describe("subjects", () => {
       mentions(yield* defectOf(Selector.receive(selector, 0)), String(subject), String(self))
     }))
 
-  it.scoped("calling a subject whose owner is dead fails with NoProcess naming the subject", () =>
+  it.effect("calling a subject whose owner is dead fails with NoProcess naming the subject", () =>
     Effect.gen(function*() {
       yield* Process.trapExits(true)
       const actor = yield* counter()
@@ -503,7 +503,7 @@ describe("subjects", () => {
       mentions(sent.message, String(actor.data))
     }))
 
-  it.scoped("calling a named subject nobody is registered under fails with NoProcess naming the name", () =>
+  it.effect("calling a named subject nobody is registered under fails with NoProcess naming the name", () =>
     Effect.gen(function*() {
       const name = Name.make<Command>("nobody")
       const error = yield* Effect.flip(get(Subject.named(name)))
@@ -517,7 +517,7 @@ describe("subjects", () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("System.replaceState", () => {
-  it.scoped("a throwing function fails with CallbackFailed naming the error; the state is unchanged", () =>
+  it.effect("a throwing function fails with CallbackFailed naming the error; the state is unchanged", () =>
     Effect.gen(function*() {
       const actor = yield* counter(5)
       const error = yield* Effect.flip(System.replaceState(actor.pid, () => {

@@ -6,7 +6,8 @@
  * `CHAOS_SEED` when set; it is printed with the failures.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, TestClock } from "effect"
+import { Duration, Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
 import { Actor, Process, Subject } from "../src/index.js"
 import * as Chaos from "./chaos/tree.js"
 import { checkNoProcessLeft } from "./utils.js"
@@ -33,7 +34,7 @@ const config: Chaos.ChaosConfig = {
 }
 
 /** One event-loop turn: lets every runnable fiber run, without reading any clock. */
-const turn = Effect.async<void>((resume) => {
+const turn = Effect.callback<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })
@@ -47,13 +48,13 @@ const hooks: Chaos.ChaosHooks = {
 }
 
 describe("Chaos", () => {
-  it.scoped(
+  it.effect(
     "1,000 supervised actors behind a Registry, 100 clients, random kills: no hang, no loss, healed, nothing left",
     () =>
       Effect.gen(function*() {
         const started = Date.now()
         // In a fiber of its own, so that its implicit process ends with it and the table can be checked empty.
-        const result = yield* Fiber.join(yield* Effect.fork(Effect.scoped(Chaos.run(config, hooks))))
+        const result = yield* Fiber.join(yield* Effect.forkChild(Effect.scoped(Chaos.run(config, hooks))))
         const summary = Chaos.summary(result)
         if (result.failureCount > 0 || process.env.CHAOS_VERBOSE !== undefined) {
           console.log(`${summary}\nreal time ${Date.now() - started} ms`)
@@ -81,12 +82,13 @@ describe("Chaos", () => {
 
 describe("found by the chaos soak", () => {
   /**
-   * On the live clock, timers must fire while processes keep exchanging messages. Effect's scheduler only yields to
-   * the macrotask queue (where `setTimeout` callbacks run) when one fiber's drain depth reaches 2048, and a hand-off
-   * between processes wakes a different fiber each time; so, before the fairness budget (`internal/fairness.ts`),
-   * a 50 ms call timeout waited for the calling loop to end.
+   * On the live clock, timers must fire while processes keep exchanging messages. Effect 3's scheduler only yielded
+   * to the macrotask queue (where `setTimeout` callbacks run) when one fiber's drain depth reached 2048, and a
+   * hand-off between processes wakes a different fiber each time; so, before the fairness budget
+   * (`internal/fairness.ts`), a 50 ms call timeout waited for the calling loop to end. Effect 4 resumes a woken fiber
+   * inline, nested in its waker, so the hazard remains.
    */
-  it.scopedLive("a call's live-clock timeout fires while another process keeps calling an actor", () =>
+  it.live("a call's live-clock timeout fires while another process keeps calling an actor", () =>
     Effect.gen(function*() {
       type Ping = { readonly replyTo: Subject.Subject<number> }
       const echo = yield* Actor.new(0).pipe(

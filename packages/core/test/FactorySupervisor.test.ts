@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Option, Schedule, Scope, TestClock } from "effect"
+import { Effect, Exit, Fiber, Option, Schedule, Scope } from "effect"
+import { TestClock } from "effect/testing"
 import {
   Actor,
   FactorySupervisor,
@@ -61,11 +62,14 @@ const nothingMore = <A>(subject: Subject.Subject<A>) =>
     assert.isTrue(Option.isNone(received), `unexpected message ${JSON.stringify(received)}`)
   })
 
+/** The fiber's outcome if it is done, without waiting. */
+const poll = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.sync(() => Option.fromUndefinedOr(fiber.pollUnsafe()))
+
 const pids = (children: ReadonlyArray<Supervision.ChildInfo>) => children.map((child) => Option.getOrThrow(child.pid))
 
 describe("FactorySupervisor", () => {
   describe("restart strategies (gleam_otp factory_supervisor_test)", () => {
-    it.scoped("transient (the default): abnormal exits restart the child with its argument, Normal ends it", () =>
+    it.effect("transient (the default): abnormal exits restart the child with its argument, Normal ends it", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(FactorySupervisor.start)
@@ -121,7 +125,7 @@ describe("FactorySupervisor", () => {
         assert.isTrue(yield* Process.isAlive(sup.pid))
       }))
 
-    it.scoped("transient: a restarted child keeps its argument (state) across several restarts", () =>
+    it.effect("transient: a restarted child keeps its argument (state) across several restarts", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
@@ -141,7 +145,7 @@ describe("FactorySupervisor", () => {
         assert.strictEqual(child.id, 0, "a restart keeps the child's id")
       }))
 
-    it.scoped("temporary: never restarted, whatever the exit", () =>
+    it.effect("temporary: never restarted, whatever the exit", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
@@ -170,7 +174,7 @@ describe("FactorySupervisor", () => {
         assert.isTrue(yield* Process.isAlive(sup.pid))
       }))
 
-    it.scoped("permanent: restarted even after a Normal exit", () =>
+    it.effect("permanent: restarted even after a Normal exit", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
@@ -200,7 +204,7 @@ describe("FactorySupervisor", () => {
       }))
   })
 
-  it.scoped("the same argument three times gives three distinct children", () =>
+  it.effect("the same argument three times gives three distinct children", () =>
     Effect.gen(function*() {
       const log = yield* Subject.make<Started>()
       const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(FactorySupervisor.start)
@@ -218,7 +222,7 @@ describe("FactorySupervisor", () => {
     }))
 
   describe("named", () => {
-    it.scoped("startChild through getByName; a second start under the same name fails and leaves the first", () =>
+    it.effect("startChild through getByName; a second start under the same name fails and leaves the first", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const name = Name.make<FactorySupervisor.Message<string, Subject.Subject<ChildMsg>>>("sessions")
@@ -254,7 +258,7 @@ describe("FactorySupervisor", () => {
   })
 
   describe("maxChildren", () => {
-    it.scoped("startChild beyond the maximum fails with MaxChildren; terminating one makes room", () =>
+    it.effect("startChild beyond the maximum fails with MaxChildren; terminating one makes room", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
@@ -278,7 +282,7 @@ describe("FactorySupervisor", () => {
         assert.strictEqual((yield* Effect.flip(FactorySupervisor.startChild(sup.data, "e")))._tag, "MaxChildren")
       }))
 
-    it.scoped("a child that ended Normal makes room too", () =>
+    it.effect("a child that ended Normal makes room too", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
@@ -293,7 +297,7 @@ describe("FactorySupervisor", () => {
         assert.strictEqual(yield* argOf(c.data), "c")
       }))
 
-    it.scoped("maxChildren(0) and maxChildren(1.5) are rejected at start: InitFailed(InvalidSpecification)", () =>
+    it.effect("maxChildren(0) and maxChildren(1.5) are rejected at start: InitFailed(InvalidSpecification)", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         for (const max of [0, 1.5, -1, Number.NaN]) {
@@ -333,7 +337,7 @@ describe("FactorySupervisor", () => {
           }
         }).pipe(Actor.start)
 
-    it.scoped("startChild fails with the child's StartError, no exit signal, no child recorded", () =>
+    it.effect("startChild fails with the child's StartError, no exit signal, no child recorded", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const sup = yield* FactorySupervisor.workerChild(template).pipe(FactorySupervisor.start)
@@ -369,12 +373,12 @@ describe("FactorySupervisor", () => {
         Actor.newWithInitialiser(
           "100 millis",
           (_: Subject.Subject<never>) =>
-            Effect.zipRight(Effect.flatMap(Process.self, (pid) => Subject.send(pids, pid)), Effect.never)
+            Effect.andThen(Effect.flatMap(Process.self, (pid) => Subject.send(pids, pid)), Effect.never)
         ).pipe(
           Actor.start
         )
       const sup = yield* FactorySupervisor.workerChild(slow).pipe(FactorySupervisor.start)
-      const starting = yield* Effect.fork(Effect.flip(FactorySupervisor.startChild(sup.data, "slow")))
+      const starting = yield* Effect.forkChild(Effect.flip(FactorySupervisor.startChild(sup.data, "slow")))
       const pid = yield* Subject.receive(pids, "1 second")
       yield* TestClock.adjust("100 millis")
       const error = yield* Fiber.join(starting)
@@ -385,7 +389,7 @@ describe("FactorySupervisor", () => {
       assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
     }).pipe(Effect.scoped))
 
-  it.scoped("many concurrent startChild calls from fibers of one process: each gets its own child; the max holds", () =>
+  it.effect("many concurrent startChild calls from fibers of one process: each gets its own child; the max holds", () =>
     Effect.gen(function*() {
       const log = yield* Subject.make<Started>()
       const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
@@ -395,24 +399,24 @@ describe("FactorySupervisor", () => {
       const results = yield* Effect.forEach(
         Array.from({ length: 50 }, (_, i) => `user${i}`),
         (user) =>
-          Effect.either(
+          Effect.result(
             Effect.flatMap(FactorySupervisor.startChild(sup.data, user), (started) => argOf(started.data))
           ),
         { concurrency: "unbounded" }
       )
-      const started = results.filter((result) => result._tag === "Right")
-      const refused = results.filter((result) => result._tag === "Left")
+      const started = results.filter((result) => result._tag === "Success")
+      const refused = results.filter((result) => result._tag === "Failure")
       assert.strictEqual(started.length, 40)
-      assert.isTrue(refused.every((result) => result._tag === "Left" && result.left._tag === "MaxChildren"))
+      assert.isTrue(refused.every((result) => result._tag === "Failure" && result.failure._tag === "MaxChildren"))
       // every caller got the child started with its own argument
       results.forEach((result, i) => {
-        if (result._tag === "Right") assert.strictEqual(result.right, `user${i}`)
+        if (result._tag === "Success") assert.strictEqual(result.success, `user${i}`)
       })
       assert.strictEqual((yield* FactorySupervisor.countChildren(sup.data)).active, 40)
     }))
 
   describe("terminateChild", () => {
-    it.scoped("stops the child with Shutdown, does not restart it, forgets it; an unknown pid is ChildNotFound", () =>
+    it.effect("stops the child with Shutdown, does not restart it, forgets it; an unknown pid is ChildNotFound", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
@@ -437,7 +441,7 @@ describe("FactorySupervisor", () => {
         assert.isTrue(yield* Process.isAlive(b.pid))
       }))
 
-    it.scoped("a child that does not stop in time is killed after the template's timeout", () =>
+    it.effect("a child that does not stop in time is killed after the template's timeout", () =>
       Effect.gen(function*() {
         const stubborn = (_: string) =>
           Actor.new(0).pipe(
@@ -450,7 +454,7 @@ describe("FactorySupervisor", () => {
           FactorySupervisor.start
         )
         const a = yield* FactorySupervisor.startChild(sup.data, "a")
-        const terminating = yield* Effect.fork(FactorySupervisor.terminateChild(sup.data, a.pid))
+        const terminating = yield* Effect.forkChild(FactorySupervisor.terminateChild(sup.data, a.pid))
         yield* TestClock.adjust("1 second")
         assert.isTrue(yield* Process.isAlive(a.pid))
         yield* TestClock.adjust("1 second")
@@ -476,13 +480,13 @@ describe("FactorySupervisor", () => {
             Actor.start
           )
         const scope = yield* Scope.make()
-        const sup = yield* FactorySupervisor.workerChild(slow).pipe(FactorySupervisor.start, Scope.extend(scope))
+        const sup = yield* FactorySupervisor.workerChild(slow).pipe(FactorySupervisor.start, Scope.provide(scope))
         const children = [
           yield* FactorySupervisor.startChild(sup.data, "a"),
           yield* FactorySupervisor.startChild(sup.data, "b"),
           yield* FactorySupervisor.startChild(sup.data, "c")
         ]
-        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
         const stopping = [
           yield* Subject.receive(log, "10 seconds"),
           yield* Subject.receive(log, "10 seconds"),
@@ -516,7 +520,7 @@ describe("FactorySupervisor", () => {
           // each restart waits 10 seconds
           FactorySupervisor.restartSchedule(Schedule.spaced("10 seconds")),
           FactorySupervisor.start,
-          Scope.extend(scope)
+          Scope.provide(scope)
         )
         const a = yield* FactorySupervisor.startChild(sup.data, "a")
         const b = yield* FactorySupervisor.startChild(sup.data, "b")
@@ -542,7 +546,7 @@ describe("FactorySupervisor", () => {
         assert.deepStrictEqual((yield* Process.list).map(String), [String(self)])
       }))
 
-    it.scoped("a restart delayed by restartSchedule happens after the delay, with the same argument", () =>
+    it.effect("a restart delayed by restartSchedule happens after the delay, with the same argument", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
@@ -564,7 +568,7 @@ describe("FactorySupervisor", () => {
   })
 
   describe("kill", () => {
-    it.scoped("a killed factory supervisor is down at once and its children get Killed through their links", () =>
+    it.effect("a killed factory supervisor is down at once and its children get Killed through their links", () =>
       Effect.gen(function*() {
         // Erlang (checked with OTP): after exit(Sup, kill) the supervisor is DOWN with `killed` at once; a child
         // that does not trap exits goes down with `killed`; a trapping one gets {'EXIT', Sup, killed}.
@@ -575,7 +579,7 @@ describe("FactorySupervisor", () => {
             Actor.new(0).pipe(Actor.start) :
             Actor.new(0).pipe(
               Actor.onTerminate((_, reason) =>
-                Effect.zipRight(Subject.send(log, `terminating ${reason._tag}`), Effect.sleep("1 second"))
+                Effect.andThen(Subject.send(log, `terminating ${reason._tag}`), Effect.sleep("1 second"))
               ),
               Actor.start
             )
@@ -584,12 +588,12 @@ describe("FactorySupervisor", () => {
         const lingering = yield* FactorySupervisor.startChild(sup.data, "lingering")
 
         yield* Process.kill(sup.pid)
-        const supExit = yield* Effect.fork(Process.awaitExit(sup.pid))
-        const plainExit = yield* Effect.fork(Process.awaitExit(plain.pid))
+        const supExit = yield* Effect.forkChild(Process.awaitExit(sup.pid))
+        const plainExit = yield* Effect.forkChild(Process.awaitExit(plain.pid))
         for (let i = 0; i < 20; i++) yield* eventLoopTurn
         // observe before the clock moves...
-        const supDownAtOnce = yield* Fiber.poll(supExit)
-        const plainDownAtOnce = yield* Fiber.poll(plainExit)
+        const supDownAtOnce = yield* poll(supExit)
+        const plainDownAtOnce = yield* poll(plainExit)
         // ...then let whatever lingers finish, so that a failure below does not hang the test
         yield* TestClock.adjust("10 seconds")
         const lingeringReason = yield* Subject.receive(log, "1 second")
@@ -604,7 +608,7 @@ describe("FactorySupervisor", () => {
   })
 
   describe("restart intensity", () => {
-    it.scoped("more restarts than the tolerance within the period: the supervisor stops its children, exits Shutdown", () =>
+    it.effect("more restarts than the tolerance within the period: the supervisor stops its children, exits Shutdown", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<Started>()
@@ -630,7 +634,7 @@ describe("FactorySupervisor", () => {
         assert.strictEqual((yield* Effect.flip(FactorySupervisor.countChildren(sup.data)))._tag, "NoProcess")
       }))
 
-    it.scoped("restarts spread over more than the period are tolerated (sliding window)", () =>
+    it.effect("restarts spread over more than the period are tolerated (sliding window)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<Started>()
@@ -654,7 +658,7 @@ describe("FactorySupervisor", () => {
         assert.deepStrictEqual(exit.reason, ExitReason.Shutdown())
       }))
 
-    it.scoped("a child exiting Normal (transient) or being terminated does not count towards intensity", () =>
+    it.effect("a child exiting Normal (transient) or being terminated does not count towards intensity", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<Started>()
@@ -679,7 +683,7 @@ describe("FactorySupervisor", () => {
       }))
   })
 
-  it.scoped("a failed restart counts towards intensity: a child that cannot start again makes the supervisor give up", () =>
+  it.effect("a failed restart counts towards intensity: a child that cannot start again makes the supervisor give up", () =>
     Effect.gen(function*() {
       yield* Process.trapExits(true)
       const log = yield* Subject.make<Started>()
@@ -701,7 +705,7 @@ describe("FactorySupervisor", () => {
     }))
 
   describe("introspection", () => {
-    it.scoped("countChildren and whichChildren of workers", () =>
+    it.effect("countChildren and whichChildren of workers", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(FactorySupervisor.start)
@@ -729,7 +733,7 @@ describe("FactorySupervisor", () => {
         })
       }))
 
-    it.scoped("supervisorChild: children are supervisors, introspected as such", () =>
+    it.effect("supervisorChild: children are supervisors, introspected as such", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<Started>()
         const sup = yield* FactorySupervisor.supervisorChild((arg: string) =>

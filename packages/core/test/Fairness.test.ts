@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber } from "effect"
 import { Actor, Process, Subject } from "../src/index.js"
-import { budget } from "../src/internal/fairness.js"
+import { budget } from "../src/internal/scheduler.js"
 import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
@@ -31,7 +31,7 @@ const recorder = Actor.new<ReadonlyArray<string>>([]).pipe(
 )
 
 describe("fairness: message passing does not hold the event loop", () => {
-  it.scoped("a long exchange between two processes lets a macrotask run before it ends", () =>
+  it.effect("a long exchange between two processes lets a macrotask run before it ends", () =>
     Effect.gen(function*() {
       const echo = yield* Actor.new(0).pipe(
         Actor.onMessage((n: number, replyTo: Subject.Subject<number>) =>
@@ -51,7 +51,7 @@ describe("fairness: message passing does not hold the event loop", () => {
       assert.isBelow(callsBeforeMacrotask, 20_000)
     }))
 
-  it.scoped("with every wake deferred, calls answer and each sender's messages arrive in order", () =>
+  it.effect("with every wake deferred, calls answer and each sender's messages arrive in order", () =>
     Effect.gen(function*() {
       yield* withBudget(-1)
       const actor = yield* recorder
@@ -72,14 +72,14 @@ describe("fairness: message passing does not hold the event loop", () => {
       }
     }))
 
-  it.scoped("a receive interrupted while its wake was deferred gives the message back, in its place", () =>
+  it.effect("a receive interrupted while its wake was deferred gives the message back, in its place", () =>
     Effect.gen(function*() {
       yield* withBudget(-1)
       const subject = yield* Subject.make<number>()
       // Another fiber of this process parks on the subject, takes the first message (its wake deferred), and is
       // interrupted before the wake reaches it.
-      const receiver = yield* Effect.fork(Subject.receiveForever(subject))
-      yield* Effect.yieldNow()
+      const receiver = yield* Effect.forkChild(Subject.receiveForever(subject))
+      yield* Effect.yieldNow
       yield* Subject.send(subject, 1)
       yield* Fiber.interrupt(receiver)
       yield* Subject.send(subject, 2)
@@ -88,7 +88,7 @@ describe("fairness: message passing does not hold the event loop", () => {
       assert.deepStrictEqual([first, second], [1, 2])
     }))
 
-  it.scoped("a call answered while its caller's resumption is deferred leaves nothing behind when the callee then exits", () =>
+  it.effect("a call answered while its caller's resumption is deferred leaves nothing behind when the callee then exits", () =>
     Effect.gen(function*() {
       yield* withBudget(-1)
       // Found by the 10-minute soak: the call settled only when its caller resumed, so the callee's exit in between
@@ -109,7 +109,7 @@ describe("fairness: message passing does not hold the event loop", () => {
 describe("live-clock timers", () => {
   const refdTimeouts = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length
 
-  it.scopedLive("calls answered in time leave no host timer keeping the program alive", () =>
+  it.live("calls answered in time leave no host timer keeping the program alive", () =>
     Effect.gen(function*() {
       const before = refdTimeouts()
       const echo = yield* Actor.new(0).pipe(
@@ -130,7 +130,7 @@ describe("live-clock timers", () => {
       assert.isAtMost(refdTimeouts(), before)
     }))
 
-  it.scopedLive("a receive timeout on the live clock still fires, after earlier ones of the same duration were cancelled", () =>
+  it.live("a receive timeout on the live clock still fires, after earlier ones of the same duration were cancelled", () =>
     Effect.gen(function*() {
       const subject = yield* Subject.make<number>()
       for (let i = 0; i < 100; i++) {

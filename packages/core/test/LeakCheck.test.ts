@@ -17,18 +17,18 @@ const yieldUntil = (condition: () => boolean) =>
  * library cleaned up once each test has undone its own "leak".
  */
 describe("leak check", () => {
-  it.scoped("a live process is named with its pid and registered name, until its scope closes", () =>
+  it.effect("a live process is named with its pid and registered name, until its scope closes", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
       const name = Name.make<never>("leaky")
-      const pid = yield* Process.spawn(idle).pipe(Scope.extend(scope))
+      const pid = yield* Process.spawn(idle).pipe(Scope.provide(scope))
       yield* Process.register(pid, name)
       assert.include(leftBehind().processes, `${pid} (registered as ${name})`)
       yield* Scope.close(scope, Exit.void)
       assert.notInclude(leftBehind().processes.join(), String(pid))
     }))
 
-  it.scoped("a pending sendAfter to a name is a timer named with its delay and where it was armed", () =>
+  it.effect("a pending sendAfter to a name is a timer named with its delay and where it was armed", () =>
     Effect.gen(function*() {
       const timer = yield* Subject.sendAfter(Subject.named(Name.make<string>("nobody")), "1 hour", "late")
       yield* yieldUntil(() => leftBehind().timers.length === 1)
@@ -37,20 +37,20 @@ describe("leak check", () => {
       assert.strictEqual((yield* Subject.cancelTimer(timer))._tag, "Cancelled")
     }))
 
-  it.scoped("a waiting receive's timeout is a pending timer; it is cancelled when the message arrives", () =>
+  it.effect("a waiting receive's timeout is a pending timer; it is cancelled when the message arrives", () =>
     Effect.gen(function*() {
       const subject = yield* Subject.make<string>()
-      const receiver = yield* Effect.fork(Subject.receive(subject, "1 minute"))
+      const receiver = yield* Effect.forkChild(Subject.receive(subject, "1 minute"))
       yield* yieldUntil(() => leftBehind().timers.length === 1)
-      assert.match(leftBehind().timers[0], /^1m timer armed at TestClock t=0 ms from src\/internal\/subject\.ts:\d+/)
+      assert.match(leftBehind().timers[0], /^1m timer armed at TestClock t=0 ms from src\/internal\/receive\.ts:\d+/)
       yield* Subject.send(subject, "hello")
       assert.strictEqual(yield* Fiber.join(receiver), "hello")
     }))
 
-  it.scoped("a process's pending sendAfter timers are named with it; they are cancelled when it ends", () =>
+  it.effect("a process's pending sendAfter timers are named with it; they are cancelled when it ends", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const { pid, subject } = yield* spawnWithSubject((_: Subject.Subject<string>) => idle).pipe(Scope.extend(scope))
+      const { pid, subject } = yield* spawnWithSubject((_: Subject.Subject<string>) => idle).pipe(Scope.provide(scope))
       yield* Subject.sendAfter(subject, "1 hour", "late")
       assert.include(leftBehind().processes, `${pid} (1 pending sendAfter timer)`)
       // Erlang cancels the timers of a process that ends: closing its scope must leave no timer behind.

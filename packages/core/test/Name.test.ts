@@ -17,7 +17,7 @@ describe("Name", () => {
     assert.isTrue(Name.isName(a))
   })
 
-  it.scoped("register, whereis, unregister", () =>
+  it.effect("register, whereis, unregister", () =>
     Effect.gen(function*() {
       const name = Name.make<string>("registered")
       const pid = yield* Process.spawn(idle)
@@ -30,7 +30,7 @@ describe("Name", () => {
       assert.strictEqual(yield* left(Process.unregister(name)), "NotRegistered")
     }))
 
-  it.scoped("registering a taken name fails with NameTaken; a dead pid with NoProcess; a second name with AlreadyNamed", () =>
+  it.effect("registering a taken name fails with NameTaken; a dead pid with NoProcess; a second name with AlreadyNamed", () =>
     Effect.gen(function*() {
       const name = Name.make<string>("taken")
       const first = yield* Process.spawn(idle)
@@ -45,7 +45,7 @@ describe("Name", () => {
       assert.strictEqual(yield* left(Process.register(first, Name.make<string>("other"))), "AlreadyNamed")
     }))
 
-  it.scoped("a name is freed when its process exits", () =>
+  it.effect("a name is freed when its process exits", () =>
     Effect.gen(function*() {
       const name = Name.make<string>("freed")
       const pid = yield* Process.spawnUnlinked(idle)
@@ -56,7 +56,7 @@ describe("Name", () => {
       yield* Process.register(yield* Process.spawn(idle), name)
     }))
 
-  it.scoped("send and receive through a name", () =>
+  it.effect("send and receive through a name", () =>
     Effect.gen(function*() {
       const name = Name.make<string>("mailbox")
       const echoes = yield* Subject.make<string>()
@@ -73,7 +73,7 @@ describe("Name", () => {
       assert.strictEqual(yield* Subject.receive(echoes, "1 second"), "via the name")
     }))
 
-  it.scoped("a named subject resolves the name at each send", () =>
+  it.effect("a named subject resolves the name at each send", () =>
     Effect.gen(function*() {
       const name = Name.make<string>("resolved")
       const named = Subject.named(name)

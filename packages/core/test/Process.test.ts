@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Equal, Exit, Fiber, Option, Scope, TestClock } from "effect"
+import { Cause, Deferred, Effect, Equal, Exit, Fiber, Option, Scope } from "effect"
+import { TestClock } from "effect/testing"
 import { Process, Selector, Subject } from "../src/index.js"
 import { checkNoProcessLeft, idle, spawnWithSubject } from "./utils.js"
 
@@ -11,11 +12,11 @@ const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrapped
 const downs = Selector.make<Process.Down>().pipe(Selector.selectMonitors((down) => down))
 
 const failureOf = (reason: Process.ExitReason): Option.Option<unknown> =>
-  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? Cause.failureOption(reason.reason) : Option.none()
+  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? Cause.findErrorOption(reason.reason) : Option.none()
 
 describe("Process", () => {
   describe("identity", () => {
-    it.scoped("self is stable, and a child has another pid", () =>
+    it.effect("self is stable, and a child has another pid", () =>
       Effect.gen(function*() {
         const me = yield* Process.self
         assert.isTrue(Equal.equals(me, yield* Process.self))
@@ -26,7 +27,7 @@ describe("Process", () => {
         assert.isTrue(Option.isSome(owner) && Equal.equals(owner.value, pid))
       }))
 
-    it.scoped("a child reports its own pid, different from the parent's", () =>
+    it.effect("a child reports its own pid, different from the parent's", () =>
       Effect.gen(function*() {
         const inbox = yield* Subject.make<Process.Pid>()
         const child = yield* Process.spawn(Effect.flatMap(Process.self, (pid) => Subject.send(inbox, pid)))
@@ -35,7 +36,7 @@ describe("Process", () => {
         assert.isFalse(Equal.equals(reported, yield* Process.self))
       }))
 
-    it.scoped("isAlive follows the process's life; awaitExit gives the reason", () =>
+    it.effect("isAlive follows the process's life; awaitExit gives the reason", () =>
       Effect.gen(function*() {
         const done = yield* Process.spawn(Effect.void)
         assert.deepStrictEqual(yield* Process.awaitExit(done), ExitReason.Normal())
@@ -46,7 +47,7 @@ describe("Process", () => {
         assert.deepStrictEqual(yield* Process.awaitExit(done), ExitReason.Normal())
       }))
 
-    it.scoped("a failing or dying body exits Abnormal with its Cause", () =>
+    it.effect("a failing or dying body exits Abnormal with its Cause", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const failed = yield* Process.spawn(Effect.fail("boom"))
@@ -55,7 +56,7 @@ describe("Process", () => {
         const died = yield* Process.spawn(Effect.die(new Error("defect")))
         const defect = yield* Process.awaitExit(died)
         assert.strictEqual(defect._tag, "Abnormal")
-        assert.isTrue(defect._tag === "Abnormal" && Cause.isDie(defect.reason as Cause.Cause<unknown>))
+        assert.isTrue(defect._tag === "Abnormal" && Cause.hasDies(defect.reason as Cause.Cause<unknown>))
       }))
   })
 
@@ -65,17 +66,17 @@ describe("Process", () => {
         // A Deferred, not a subject: the test fiber must not become a process before it forks, or the forked
         // fiber would belong to the same process.
         const pidOfOutside = yield* Deferred.make<Process.Pid>()
-        const outside = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+        const outside = yield* Effect.forkChild(Effect.scoped(Effect.gen(function*() {
           yield* Deferred.succeed(pidOfOutside, yield* Process.self)
           yield* Process.spawn(Effect.fail("crash"))
           return yield* Effect.never
         })))
         const pid = yield* Deferred.await(pidOfOutside)
-        assert.isTrue(Exit.isInterrupted(yield* Fiber.await(outside)))
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(outside)))
         assert.deepStrictEqual(failureOf(yield* Process.awaitExit(pid)), Option.some("crash"))
       }))
 
-    it.scoped("linking to self is true, to a new process true, to a dead one false", () =>
+    it.effect("linking to self is true, to a new process true, to a dead one false", () =>
       Effect.gen(function*() {
         assert.isTrue(yield* Process.link(yield* Process.self))
         const live = yield* Process.spawnUnlinked(idle)
@@ -87,7 +88,7 @@ describe("Process", () => {
         assert.isFalse(yield* Process.link(dead))
       }))
 
-    it.scoped("unlink never fails: unlinked, linked or dead", () =>
+    it.effect("unlink never fails: unlinked, linked or dead", () =>
       Effect.gen(function*() {
         yield* Process.unlink(yield* Process.spawnUnlinked(idle))
         yield* Process.unlink(yield* Process.spawn(idle))
@@ -96,7 +97,7 @@ describe("Process", () => {
         yield* Process.unlink(dead)
       }))
 
-    it.scoped("Normal is dropped by a non-trapping linked process", () =>
+    it.effect("Normal is dropped by a non-trapping linked process", () =>
       Effect.gen(function*() {
         const { pid: parent, subject } = yield* spawnWithSubject<string, never, Scope.Scope>((inbox) =>
           Effect.gen(function*() {
@@ -109,7 +110,7 @@ describe("Process", () => {
         assert.deepStrictEqual(yield* Process.awaitExit(parent), ExitReason.Normal())
       }))
 
-    it.scoped("an abnormal exit ends a non-trapping linked process with the same reason", () =>
+    it.effect("an abnormal exit ends a non-trapping linked process with the same reason", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const parent = yield* Process.spawnUnlinked(Effect.gen(function*() {
@@ -120,7 +121,7 @@ describe("Process", () => {
         assert.deepStrictEqual(failureOf(reason), Option.some("child crashed"))
       }))
 
-    it.scoped("the signal travels both ways: a dying parent takes its linked child down", () =>
+    it.effect("the signal travels both ways: a dying parent takes its linked child down", () =>
       Effect.gen(function*() {
         const children = yield* Subject.make<Process.Pid>()
         const parent = yield* Process.spawnUnlinked(Effect.gen(function*() {
@@ -132,7 +133,7 @@ describe("Process", () => {
         assert.deepStrictEqual(failureOf(yield* Process.awaitExit(child)), Option.some("parent crashed"))
       }))
 
-    it.scoped("a trapping process gets an ExitMessage for Abnormal, Normal and Killed instead of dying", () =>
+    it.effect("a trapping process gets an ExitMessage for Abnormal, Normal and Killed instead of dying", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const crashed = yield* Process.spawn(Effect.fail("crash"))
@@ -153,7 +154,7 @@ describe("Process", () => {
         assert.isTrue(yield* Process.isAlive(yield* Process.self))
       }))
 
-    it.scoped("Killed arriving through a link ends a non-trapping process with Killed", () =>
+    it.effect("Killed arriving through a link ends a non-trapping process with Killed", () =>
       Effect.gen(function*() {
         const children = yield* Subject.make<Process.Pid>()
         const parent = yield* Process.spawnUnlinked(Effect.gen(function*() {
@@ -164,7 +165,7 @@ describe("Process", () => {
         assert.deepStrictEqual(yield* Process.awaitExit(parent), ExitReason.Killed())
       }))
 
-    it.scoped("after unlink, a crash no longer travels", () =>
+    it.effect("after unlink, a crash no longer travels", () =>
       Effect.gen(function*() {
         const { pid: child, subject } = yield* spawnWithSubject<"crash", string, never>((inbox) =>
           Effect.flatMap(Subject.receiveForever(inbox), () => Effect.fail("crashed"))
@@ -177,22 +178,22 @@ describe("Process", () => {
   })
 
   describe("kill and exit", () => {
-    it.scoped("a finalizer that fails when the body failed: the exit reason keeps both causes", () =>
+    it.effect("a finalizer that fails when the body failed: the exit reason keeps both causes", () =>
       Effect.gen(function*() {
         const pid = yield* Process.spawnUnlinked(
-          Effect.zipRight(Effect.addFinalizer(() => Effect.die("cleanup")), Effect.fail("boom"))
+          Effect.andThen(Effect.addFinalizer(() => Effect.die("cleanup")), Effect.fail("boom"))
         )
         const reason = yield* Process.awaitExit(pid)
         assert.isTrue(reason._tag === "Abnormal" && Cause.isCause(reason.reason))
         const cause = (reason as { readonly reason: Cause.Cause<unknown> }).reason
-        assert.deepStrictEqual(Option.getOrUndefined(Cause.failureOption(cause)), "boom")
-        assert.deepStrictEqual(Array.from(Cause.defects(cause)), ["cleanup"])
+        assert.deepStrictEqual(Option.getOrUndefined(Cause.findErrorOption(cause)), "boom")
+        assert.deepStrictEqual(cause.reasons.filter(Cause.isDieReason).map((reason) => reason.defect), ["cleanup"])
       }))
 
-    it.scoped("kill cannot be trapped", () =>
+    it.effect("kill cannot be trapped", () =>
       Effect.gen(function*() {
         const { pid } = yield* spawnWithSubject<never, never, never>(
-          () => Effect.zipRight(Process.trapExits(true), idle),
+          () => Effect.andThen(Process.trapExits(true), idle),
           { linked: false }
         )
         yield* Process.kill(pid)
@@ -200,7 +201,7 @@ describe("Process", () => {
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Killed())
       }))
 
-    it.scoped("kill and exit on a dead pid do nothing", () =>
+    it.effect("kill and exit on a dead pid do nothing", () =>
       Effect.gen(function*() {
         const pid = yield* Process.spawn(Effect.void)
         yield* Process.awaitExit(pid)
@@ -209,7 +210,7 @@ describe("Process", () => {
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Normal())
       }))
 
-    it.scoped("a process killed right after spawn still reports its death", () =>
+    it.effect("a process killed right after spawn still reports its death", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const pid = yield* Process.spawn(idle)
@@ -222,21 +223,21 @@ describe("Process", () => {
         assert.deepStrictEqual(down.reason, ExitReason.Killed())
       }))
 
-    it.scoped("exit(pid, Normal) is ignored by a non-trapping process", () =>
+    it.effect("exit(pid, Normal) is ignored by a non-trapping process", () =>
       Effect.gen(function*() {
         const pid = yield* Process.spawn(idle)
         yield* Process.exit(pid, ExitReason.Normal())
         assert.isTrue(yield* Process.isAlive(pid))
       }))
 
-    it.scoped("exit(pid, reason) ends a non-trapping process with that reason", () =>
+    it.effect("exit(pid, reason) ends a non-trapping process with that reason", () =>
       Effect.gen(function*() {
         const pid = yield* Process.spawnUnlinked(idle)
         yield* Process.exit(pid, ExitReason.Abnormal({ reason: "told to" }))
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Abnormal({ reason: "told to" }))
       }))
 
-    it.scoped("a trapping target gets exit(pid, reason) as an ExitMessage from the sender", () =>
+    it.effect("a trapping target gets exit(pid, reason) as an ExitMessage from the sender", () =>
       Effect.gen(function*() {
         const me = yield* Process.self
         const received = yield* Subject.make<Process.ExitMessage>()
@@ -258,7 +259,7 @@ describe("Process", () => {
         assert.deepStrictEqual((yield* Subject.receive(received, "1 second")).reason, ExitReason.Killed())
       }))
 
-    it.scoped("exit(self, Normal) ends the caller with Normal", () =>
+    it.effect("exit(self, Normal) ends the caller with Normal", () =>
       Effect.gen(function*() {
         const reached = yield* Subject.make<string>()
         const pid = yield* Process.spawn(Effect.gen(function*() {
@@ -271,7 +272,7 @@ describe("Process", () => {
   })
 
   describe("monitors", () => {
-    it.scoped("Down carries Normal, Killed and Abnormal reasons", () =>
+    it.effect("Down carries Normal, Killed and Abnormal reasons", () =>
       Effect.gen(function*() {
         const normal = yield* Process.spawnUnlinked(Effect.void)
         const m1 = yield* Process.monitor(normal)
@@ -291,7 +292,7 @@ describe("Process", () => {
         assert.deepStrictEqual(failureOf(byMonitor.get(m3)!.reason), Option.some("bad"))
       }))
 
-    it.scoped("monitoring a dead pid delivers Down(noproc) at once", () =>
+    it.effect("monitoring a dead pid delivers Down(noproc) at once", () =>
       Effect.gen(function*() {
         const pid = yield* Process.spawn(Effect.void)
         yield* Process.awaitExit(pid)
@@ -301,7 +302,7 @@ describe("Process", () => {
         assert.deepStrictEqual(down.reason, ExitReason.Abnormal({ reason: "noproc" }))
       }))
 
-    it.scoped("a monitor does not link: the monitoring process survives a crash", () =>
+    it.effect("a monitor does not link: the monitoring process survives a crash", () =>
       Effect.gen(function*() {
         const pid = yield* Process.spawnUnlinked(Effect.fail("crash"))
         yield* Process.monitor(pid)
@@ -309,7 +310,7 @@ describe("Process", () => {
         assert.isTrue(yield* Process.isAlive(yield* Process.self))
       }))
 
-    it.scoped("repeated monitors are independent; a specific-monitor selector takes only its own", () =>
+    it.effect("repeated monitors are independent; a specific-monitor selector takes only its own", () =>
       Effect.gen(function*() {
         const { pid, subject } = yield* spawnWithSubject<"stop", never, never>(Subject.receiveForever, {
           linked: false
@@ -325,7 +326,7 @@ describe("Process", () => {
         assert.isTrue(Equal.equals(down.monitor, first))
       }))
 
-    it.scoped("demonitor before the exit: no Down arrives", () =>
+    it.effect("demonitor before the exit: no Down arrives", () =>
       Effect.gen(function*() {
         const { pid, subject } = yield* spawnWithSubject<"stop", never, never>(Subject.receiveForever, {
           linked: false
@@ -337,7 +338,7 @@ describe("Process", () => {
         assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(downs, 0))))
       }))
 
-    it.scoped("demonitor also removes a delivered, unreceived Down", () =>
+    it.effect("demonitor also removes a delivered, unreceived Down", () =>
       Effect.gen(function*() {
         const pid = yield* Process.spawnUnlinked(Effect.void)
         const monitor = yield* Process.monitor(pid)
@@ -402,9 +403,9 @@ describe("Process", () => {
       Effect.gen(function*() {
         const scope = yield* Scope.make()
         const { pid } = yield* spawnWithSubject<never, never, never>(() =>
-          Effect.zipRight(Process.trapExits(true), idle)
-        ).pipe(Scope.extend(scope))
-        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+          Effect.andThen(Process.trapExits(true), idle)
+        ).pipe(Scope.provide(scope))
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
         yield* TestClock.adjust("4999 millis")
         assert.isTrue(yield* Process.isAlive(pid))
         yield* TestClock.adjust("1 millis")
@@ -415,13 +416,13 @@ describe("Process", () => {
     it.effect("a process that ends by itself is dropped from its scope", () =>
       Effect.gen(function*() {
         const scope = yield* Scope.make()
-        const pid = yield* Process.spawn(Effect.void).pipe(Scope.extend(scope))
+        const pid = yield* Process.spawn(Effect.void).pipe(Scope.provide(scope))
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Normal())
         yield* Scope.close(scope, Exit.void)
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Normal())
       }))
 
-    it.scoped("fibers forked inside a process belong to it: same pid, same mailbox", () =>
+    it.effect("fibers forked inside a process belong to it: same pid, same mailbox", () =>
       Effect.gen(function*() {
         const results = yield* Subject.make<readonly [string, boolean]>()
         const { subject } = yield* spawnWithSubject<number, never, never>((inbox) =>

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Data, Deferred, Effect, Equal, Exit, Option, Ref, Scope } from "effect"
+import { Cause, Deferred, Effect, Equal, Exit, Option, Ref, Scope } from "effect"
 import { Actor, FactorySupervisor, Process, Registry, Selector, Subject } from "../src/index.js"
 import { checkNoProcessLeft, eventLoopTurn, idle } from "./utils.js"
 
@@ -35,7 +35,7 @@ const registrant = <K, V, A = never>(
 
 describe("Registry", () => {
   describe("unique keys", () => {
-    it.scoped("a taken key is a typed AlreadyRegistered error naming the holder", () =>
+    it.effect("a taken key is a typed AlreadyRegistered error naming the holder", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, number>({ keys: "unique" })
         assert.strictEqual(registry.keys, "unique")
@@ -55,7 +55,7 @@ describe("Registry", () => {
         assert.strictEqual(yield* Registry.count(registry), 2)
       }))
 
-    it.scoped("registering the same key twice from the same process is AlreadyRegistered naming itself", () =>
+    it.effect("registering the same key twice from the same process is AlreadyRegistered naming itself", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, number>({ keys: "unique" })
         yield* Registry.register(registry, "me", 1)
@@ -64,7 +64,7 @@ describe("Registry", () => {
         assert.deepStrictEqual((yield* Registry.lookup(registry, "me")).map((entry) => entry.value), [1])
       }))
 
-    it.scoped("the key is free again once the holder exits", () =>
+    it.effect("the key is free again once the holder exits", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, number>({ keys: "unique" })
         const holder = yield* registrant(registry, "db", 1)
@@ -77,7 +77,7 @@ describe("Registry", () => {
   })
 
   describe("duplicate keys", () => {
-    it.scoped("lists every entry under a key, in registration order", () =>
+    it.effect("lists every entry under a key, in registration order", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, number>({ keys: "duplicate" })
         assert.strictEqual(registry.keys, "duplicate")
@@ -106,11 +106,11 @@ describe("Registry", () => {
     for (
       const [label, ending, expected] of [
         ["a normal exit", Effect.void, "Normal"],
-        ["a crash", Effect.dieMessage("crash"), "Abnormal"],
+        ["a crash", Effect.die(new Error("crash")), "Abnormal"],
         ["a typed failure", Effect.fail("failed"), "Abnormal"]
       ] as const
     ) {
-      it.scoped(`on ${label}, before the monitors fire`, () =>
+      it.effect(`on ${label}, before the monitors fire`, () =>
         Effect.gen(function*() {
           const registry = yield* Registry.make<string, string>({ keys: "duplicate" })
           const unique = yield* Registry.make<string, string>({ keys: "unique" })
@@ -140,7 +140,7 @@ describe("Registry", () => {
         }))
     }
 
-    it.scoped("on kill", () =>
+    it.effect("on kill", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, number>({ keys: "unique" })
         const holder = yield* registrant(registry, "key", 1)
@@ -150,7 +150,7 @@ describe("Registry", () => {
         assert.strictEqual(yield* Registry.count(registry), 0)
       }))
 
-    it.scoped("10,000 registrations by processes that then exit leave an empty registry", () =>
+    it.effect("10,000 registrations by processes that then exit leave an empty registry", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<number, number>({ keys: "unique" })
         const groups = yield* Registry.make<string, number>({ keys: "duplicate" })
@@ -188,7 +188,7 @@ describe("Registry", () => {
   })
 
   describe("unregister", () => {
-    it.scoped("removes the caller's entries under the key, and nothing else", () =>
+    it.effect("removes the caller's entries under the key, and nothing else", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, number>({ keys: "duplicate" })
         const me = yield* Process.self
@@ -206,7 +206,7 @@ describe("Registry", () => {
         assert.strictEqual(yield* Registry.count(registry), 2)
       }))
 
-    it.scoped("frees a unique key, and the process's later exit does not touch the new holder", () =>
+    it.effect("frees a unique key, and the process's later exit does not touch the new holder", () =>
       Effect.gen(function*() {
         const me = yield* Process.self
         const registry = yield* Registry.make<string, string>({ keys: "unique" })
@@ -242,7 +242,7 @@ describe("Registry", () => {
   })
 
   describe("dispatch", () => {
-    it.scoped("reaches every live entry", () =>
+    it.effect("reaches every live entry", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, Subject.Subject<string>>({ keys: "duplicate" })
         const received = yield* Subject.make<readonly [number, string]>()
@@ -266,7 +266,7 @@ describe("Registry", () => {
           Effect.gen(function*() {
             const seen = yield* Ref.make(-1)
             yield* Registry.dispatch(registry, "news", (entries) =>
-              Effect.zipRight(
+              Effect.andThen(
                 Ref.set(seen, entries.length),
                 Effect.forEach(entries, (entry) => Subject.send(entry.value, text))
               ))
@@ -283,7 +283,7 @@ describe("Registry", () => {
         assert.isTrue(Option.isNone(yield* Effect.option(Subject.receive(received, 0))))
       }))
 
-    it.scoped("does not call f when there is no entry", () =>
+    it.effect("does not call f when there is no entry", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, number>({ keys: "duplicate" })
         const called = yield* Ref.make(false)
@@ -299,7 +299,7 @@ describe("Registry", () => {
   })
 
   describe("via", () => {
-    it.scoped("messages reach the registered process, which receives by selecting the same subject", () =>
+    it.effect("messages reach the registered process, which receives by selecting the same subject", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, void>({ keys: "unique" })
         const echoes = yield* Subject.make<string>()
@@ -326,7 +326,7 @@ describe("Registry", () => {
         assert.strictEqual(error._tag, "NoProcess")
       }))
 
-    it.scoped("call through via", () =>
+    it.effect("call through via", () =>
       Effect.gen(function*() {
         type Request = { readonly n: number; readonly replyTo: Subject.Subject<number> }
         const registry = yield* Registry.make<string, void>({ keys: "unique" })
@@ -345,21 +345,21 @@ describe("Registry", () => {
         )
       }))
 
-    it.scoped("receiving through via from a process that does not hold the key is a defect", () =>
+    it.effect("receiving through via from a process that does not hold the key is a defect", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, void>({ keys: "unique" })
         yield* registrant(registry, "key", undefined)
         const exit = yield* Effect.exit(Subject.receive(Registry.via<string>(registry, "key"), 0))
-        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
       }))
 
-    it.scoped("via on a registry of duplicate keys is a defect", () =>
+    it.effect("via on a registry of duplicate keys is a defect", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string, void>({ keys: "duplicate" })
         assert.throws(() => Registry.via(registry, "key"))
       }))
 
-    it.scoped("after a supervised restart, the child is reachable again through the same via subject", () =>
+    it.effect("after a supervised restart, the child is reachable again through the same via subject", () =>
       Effect.gen(function*() {
         type Message =
           | { readonly _tag: "Whoami"; readonly replyTo: Subject.Subject<Process.Pid> }
@@ -418,34 +418,33 @@ describe("Registry", () => {
   })
 
   describe("keys", () => {
-    it.scoped("Data.struct keys compare by value", () =>
+    it.effect("object keys compare by value (Effect 4 compares plain objects structurally)", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<{ readonly room: string; readonly shard: number }, string>({
           keys: "unique"
         })
         const messages = yield* Subject.make<string>()
-        const holder = yield* registrant(registry, Data.struct({ room: "lobby", shard: 1 }), "lobby-1", () =>
+        const holder = yield* registrant(registry, { room: "lobby", shard: 1 }, "lobby-1", () =>
           Effect.flatMap(
-            Subject.receive(Registry.via<string>(registry, Data.struct({ room: "lobby", shard: 1 })), "1 second"),
-            (text) =>
-              Subject.send(messages, text)
+            Subject.receive(Registry.via<string>(registry, { room: "lobby", shard: 1 }), "1 second"),
+            (text) => Subject.send(messages, text)
           ))
-        const entries = yield* Registry.lookup(registry, Data.struct({ room: "lobby", shard: 1 }))
+        const entries = yield* Registry.lookup(registry, { room: "lobby", shard: 1 })
         assert.deepStrictEqual(pidsOf(entries), [String(holder.pid)])
-        assert.deepStrictEqual(yield* Registry.lookup(registry, Data.struct({ room: "lobby", shard: 2 })), [])
-        const error = yield* Effect.flip(Registry.register(registry, Data.struct({ room: "lobby", shard: 1 }), "again"))
+        assert.deepStrictEqual(yield* Registry.lookup(registry, { room: "lobby", shard: 2 }), [])
+        const error = yield* Effect.flip(Registry.register(registry, { room: "lobby", shard: 1 }, "again"))
         assert.isTrue(Equal.equals(error.pid, holder.pid))
-        yield* Registry.register(registry, Data.struct({ room: "lobby", shard: 2 }), "lobby-2")
+        yield* Registry.register(registry, { room: "lobby", shard: 2 }, "lobby-2")
         assert.strictEqual(yield* Registry.count(registry), 2)
-        const via = Registry.via<string>(registry, Data.struct({ room: "lobby", shard: 1 }))
-        assert.isTrue(Equal.equals(via, Registry.via<string>(registry, Data.struct({ room: "lobby", shard: 1 }))))
+        const via = Registry.via<string>(registry, { room: "lobby", shard: 1 })
+        assert.isTrue(Equal.equals(via, Registry.via<string>(registry, { room: "lobby", shard: 1 })))
         yield* Subject.send(via, "hi")
         assert.strictEqual(yield* Subject.receive(messages, "1 second"), "hi")
         yield* Process.awaitExit(holder.pid)
-        assert.deepStrictEqual(yield* Registry.lookup(registry, Data.struct({ room: "lobby", shard: 1 })), [])
+        assert.deepStrictEqual(yield* Registry.lookup(registry, { room: "lobby", shard: 1 }), [])
       }))
 
-    it.scoped("primitive keys of different types do not collide", () =>
+    it.effect("primitive keys of different types do not collide", () =>
       Effect.gen(function*() {
         const registry = yield* Registry.make<string | number, string>({ keys: "unique" })
         yield* Registry.register(registry, 1, "number")
@@ -457,10 +456,10 @@ describe("Registry", () => {
   })
 
   describe("lifetime", () => {
-    it.scoped("when the registry's scope closes, its entries are gone", () =>
+    it.effect("when the registry's scope closes, its entries are gone", () =>
       Effect.gen(function*() {
         const scope = yield* Scope.make()
-        const registry = yield* Registry.make<string, number>({ keys: "unique" }).pipe(Scope.extend(scope))
+        const registry = yield* Registry.make<string, number>({ keys: "unique" }).pipe(Scope.provide(scope))
         yield* Registry.register(registry, "me", 1)
         const holder = yield* registrant(registry, "other", 2)
         assert.strictEqual(yield* Registry.count(registry), 2)
@@ -479,10 +478,10 @@ describe("Registry", () => {
         assert.strictEqual(yield* Registry.count(registry), 0)
         // registering in a closed registry is a defect
         const exit = yield* Effect.exit(Registry.register(registry, "late", 3))
-        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
       }))
 
-    it.scoped("a registry made with Effect.scoped is empty after it", () =>
+    it.effect("a registry made with Effect.scoped is empty after it", () =>
       Effect.gen(function*() {
         const registry = yield* Effect.scoped(Effect.gen(function*() {
           const registry = yield* Registry.make<string, number>({ keys: "duplicate" })

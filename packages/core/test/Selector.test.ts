@@ -8,7 +8,7 @@ checkNoProcessLeft()
 const none = <A, E>(effect: Effect.Effect<A, E>) => Effect.map(Effect.option(effect), Option.isNone)
 
 describe("Selector", () => {
-  it.scoped("skips unselected messages and takes matching ones in mailbox order", () =>
+  it.effect("skips unselected messages and takes matching ones in mailbox order", () =>
     Effect.gen(function*() {
       const s1 = yield* Subject.make<string>()
       const s2 = yield* Subject.make<number>()
@@ -34,7 +34,7 @@ describe("Selector", () => {
       assert.isTrue(yield* none(Selector.receive(all, 0)))
     }))
 
-  it.scoped("merge: the right selector wins where both select the same subject", () =>
+  it.effect("merge: the right selector wins where both select the same subject", () =>
     Effect.gen(function*() {
       const a = yield* Subject.make<number>()
       const b = yield* Subject.make<number>()
@@ -50,7 +50,7 @@ describe("Selector", () => {
       assert.strictEqual(yield* Selector.receive(merged, 0), "left b 2")
     }))
 
-  it.scoped("map transforms every selected message", () =>
+  it.effect("map transforms every selected message", () =>
     Effect.gen(function*() {
       const a = yield* Subject.make<number>()
       const selector = Selector.make<number>().pipe(Selector.select(a), Selector.map((n) => n * 10))
@@ -58,7 +58,7 @@ describe("Selector", () => {
       assert.strictEqual(yield* Selector.receive(selector, 0), 40)
     }))
 
-  it.scoped("deselect leaves that subject's messages queued", () =>
+  it.effect("deselect leaves that subject's messages queued", () =>
     Effect.gen(function*() {
       const a = yield* Subject.make<string>()
       const b = yield* Subject.make<string>()
@@ -71,7 +71,7 @@ describe("Selector", () => {
       assert.strictEqual(yield* Subject.receive(a, 0), "a")
     }))
 
-  it.scoped("selects subjects, trapped exits and monitors together, in arrival order", () =>
+  it.effect("selects subjects, trapped exits and monitors together, in arrival order", () =>
     Effect.gen(function*() {
       yield* Process.trapExits(true)
       const texts = yield* Subject.make<string>()
@@ -97,12 +97,12 @@ describe("Selector", () => {
       assert.isTrue(third._tag === "Down" && Equal.equals(third.pid, watched))
     }))
 
-  it.scoped("a waiting selector is woken by the first matching message only", () =>
+  it.effect("a waiting selector is woken by the first matching message only", () =>
     Effect.gen(function*() {
       const a = yield* Subject.make<string>()
       const b = yield* Subject.make<string>()
       const selector = Selector.make<string>().pipe(Selector.select(b))
-      yield* Process.spawn(Effect.zipRight(Subject.send(a, "a"), Subject.send(b, "b")))
+      yield* Process.spawn(Effect.andThen(Subject.send(a, "a"), Subject.send(b, "b")))
       assert.strictEqual(yield* Selector.receive(selector, "1 second"), "b")
       assert.strictEqual(yield* Subject.receive(a, 0), "a")
     }))

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { Duration } from "effect"
-import { Context, Effect, Exit, Fiber, Option, Ref, Schedule, Scope, TestClock } from "effect"
+import { Context, Effect, Exit, Fiber, Option, Ref, Schedule, Scope } from "effect"
+import { TestClock } from "effect/testing"
 import { Actor, Name, Process, Selector, StaticSupervisor, Subject, Supervision, System } from "../src/index.js"
 import { checkNoProcessLeft } from "./utils.js"
 
@@ -30,7 +31,7 @@ interface ChildOptions {
   /** Registers the child under this name, so the test reaches it across restarts with `Subject.named`. */
   readonly name?: Name.Name<Command>
   /** How long `onTerminate` takes (TestClock time) between logging "terminating id" and "stop id". */
-  readonly terminateTakes?: Duration.DurationInput
+  readonly terminateTakes?: Duration.Input
 }
 
 /**
@@ -100,7 +101,7 @@ const stubborn = (log: Subject.Subject<string>, id: number) =>
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Lets every process run until nothing moves (TestClock.adjust(0) yields to the macrotask queue). */
-const settle = Effect.repeatN(TestClock.adjust(0), 5)
+const settle = Effect.repeat(TestClock.adjust(0), { times: 5 })
 
 /** Takes `n` messages with `receiveNow` (a receive with timeout 0), polling; fewer if they do not come. */
 const takeN = <A>(receiveNow: Effect.Effect<A, unknown>, n: number): Effect.Effect<Array<A>> =>
@@ -162,7 +163,7 @@ const downs = Selector.make<Process.Down>().pipe(Selector.selectMonitors((down) 
 /** The next Down in the test's mailbox (the test monitors one process at a time). */
 const nextDown = Effect.flatMap(
   takeN(Selector.receive(downs, 0), 1),
-  (got) => got.length === 1 ? Effect.succeed(got[0]) : Effect.dieMessage("no Down arrived")
+  (got) => got.length === 1 ? Effect.succeed(got[0]) : Effect.die(new Error("no Down arrived"))
 )
 
 /** The children's pids as strings ("none" when not running), in child order. */
@@ -200,7 +201,7 @@ const invalidField = (error: unknown): string => {
 
 describe("StaticSupervisor", () => {
   describe("strategies", () => {
-    it.scoped("OneForOne: only the killed child restarts", () =>
+    it.effect("OneForOne: only the killed child restarts", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0, 1, 2]).pipe(StaticSupervisor.start)
@@ -216,7 +217,7 @@ describe("StaticSupervisor", () => {
         yield* expectQuiet(log)
       }))
 
-    it.scoped("RestForOne: killing child 1 of 0..4 stops 4,3,2 then starts 1,2,3,4; child 0 keeps running", () =>
+    it.effect("RestForOne: killing child 1 of 0..4 stops 4,3,2 then starts 1,2,3,4; child 0 keeps running", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* withChildren(StaticSupervisor.new("RestForOne"), log, [0, 1, 2, 3, 4]).pipe(
@@ -236,7 +237,7 @@ describe("StaticSupervisor", () => {
         yield* expectQuiet(log)
       }))
 
-    it.scoped("RestForOne: killing the last child restarts only it", () =>
+    it.effect("RestForOne: killing the last child restarts only it", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* withChildren(StaticSupervisor.new("RestForOne"), log, [0, 1, 2]).pipe(StaticSupervisor.start)
@@ -250,7 +251,7 @@ describe("StaticSupervisor", () => {
         yield* expectQuiet(log)
       }))
 
-    it.scoped("OneForAll: killing child 1 stops the others in reverse order and starts all in start order", () =>
+    it.effect("OneForAll: killing child 1 stops the others in reverse order and starts all in start order", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* withChildren(StaticSupervisor.new("OneForAll"), log, [0, 1, 2, 3, 4]).pipe(
@@ -278,7 +279,7 @@ describe("StaticSupervisor", () => {
         yield* expectQuiet(log)
       }))
 
-    it.scoped("OneForAll: a temporary sibling stopped by the strategy is removed, not restarted", () =>
+    it.effect("OneForAll: a temporary sibling stopped by the strategy is removed, not restarted", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* StaticSupervisor.new("OneForAll").pipe(
@@ -296,7 +297,7 @@ describe("StaticSupervisor", () => {
         yield* expectQuiet(log)
       }))
 
-    it.scoped("OneForAll: two children dying at once make one restart (the second exit is flushed)", () =>
+    it.effect("OneForAll: two children dying at once make one restart (the second exit is flushed)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -323,7 +324,7 @@ describe("StaticSupervisor", () => {
         yield* expectNoExitMessage
       }))
 
-    it.scoped("OneForOne: two children dying at once are two restarts", () =>
+    it.effect("OneForOne: two children dying at once are two restarts", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -346,7 +347,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, ["start 0", "stop 0", `exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("OneForAll / RestForOne: a child that ends for good (Temporary, or Transient exiting Normal) restarts nobody", () =>
+    it.effect("OneForAll / RestForOne: a child that ends for good (Temporary, or Transient exiting Normal) restarts nobody", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const first = Name.make<Command>("temporary")
@@ -373,7 +374,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* pidsOf(rest.data), ["none", restBefore[1]])
       }))
 
-    it.scoped("the same child specification added three times gives three distinct children", () =>
+    it.effect("the same child specification added three times gives three distinct children", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const spec = child(log, 7)
@@ -414,7 +415,7 @@ describe("StaticSupervisor", () => {
     for (const restart of restartTypes) {
       for (const exit of exits) {
         const restarted = restarts(restart, exit)
-        it.scoped(`${restart} child exiting ${exit} is ${restarted ? "restarted" : "not restarted"}`, () =>
+        it.effect(`${restart} child exiting ${exit} is ${restarted ? "restarted" : "not restarted"}`, () =>
           Effect.gen(function*() {
             const log = yield* Subject.make<string>()
             const name = Name.make<Command>("child")
@@ -475,7 +476,7 @@ describe("StaticSupervisor", () => {
     }
 
     for (const strategy of strategies) {
-      it.scoped(
+      it.effect(
         `${strategy}: a 3rd restart within 5 s (default tolerance) stops the children in reverse and exits Shutdown`,
         () =>
           Effect.gen(function*() {
@@ -497,7 +498,7 @@ describe("StaticSupervisor", () => {
       )
     }
 
-    it.scoped("a custom tolerance: 4 restarts within 10 s are fine, the 5th escalates", () =>
+    it.effect("a custom tolerance: 4 restarts within 10 s are fine, the 5th escalates", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -519,7 +520,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, ["stop 1", `exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("intensity 0: the first crash escalates", () =>
+    it.effect("intensity 0: the first crash escalates", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -533,7 +534,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, ["stop 1", `exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("restarts spread out in time stay within the sliding window and never escalate", () =>
+    it.effect("restarts spread out in time stay within the sliding window and never escalate", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -549,7 +550,7 @@ describe("StaticSupervisor", () => {
         yield* expectNoExitMessage
       }))
 
-    it.scoped("a restart just after the period has passed since the first one does not count it", () =>
+    it.effect("a restart just after the period has passed since the first one does not count it", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -567,7 +568,7 @@ describe("StaticSupervisor", () => {
         yield* expectNoExitMessage
       }))
 
-    it.scoped("the window is inclusive like Erlang's: a restart exactly `period` after the first still counts it", () =>
+    it.effect("the window is inclusive like Erlang's: a restart exactly `period` after the first still counts it", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -583,7 +584,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, [`exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("a failed restart attempt counts towards intensity (init fails from the 2nd start on)", () =>
+    it.effect("a failed restart attempt counts towards intensity (init fails from the 2nd start on)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -613,7 +614,7 @@ describe("StaticSupervisor", () => {
         yield* expectQuiet(log)
       }))
 
-    it.scoped("a restart that fails once then succeeds used two restarts: one more crash escalates", () =>
+    it.effect("a restart that fails once then succeeds used two restarts: one more crash escalates", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -642,7 +643,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, [`exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("a child that crashes right after every start makes the supervisor give up", () =>
+    it.effect("a child that crashes right after every start makes the supervisor give up", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -668,7 +669,7 @@ describe("StaticSupervisor", () => {
         ])
       }))
 
-    it.scoped("a custom start returning a process that already ended is treated as its exit", () =>
+    it.effect("a custom start returning a process that already ended is treated as its exit", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -689,9 +690,9 @@ describe("StaticSupervisor", () => {
   })
 
   describe("environment", () => {
-    class Greeting extends Context.Tag("test/Greeting")<Greeting, string>() {}
+    class Greeting extends Context.Service<Greeting, string>()("test/Greeting") {}
 
-    it.scoped("services provided to start reach the children's start, also on restarts", () =>
+    it.effect("services provided to start reach the children's start, also on restarts", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const greeter = Supervision.worker(
@@ -714,7 +715,7 @@ describe("StaticSupervisor", () => {
   })
 
   describe("exit signals reaching the supervisor", () => {
-    it.scoped("an exit signal from its parent stops the children in reverse order, then the supervisor, same reason", () =>
+    it.effect("an exit signal from its parent stops the children in reverse order, then the supervisor, same reason", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -728,7 +729,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.scoped("a Normal exit signal from its parent is ignored", () =>
+    it.effect("a Normal exit signal from its parent is ignored", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0]).pipe(StaticSupervisor.start)
@@ -739,7 +740,7 @@ describe("StaticSupervisor", () => {
         assert.strictEqual((yield* StaticSupervisor.countChildren(sup.data)).active, 1)
       }))
 
-    it.scoped("killing the supervisor ends its children too", () =>
+    it.effect("killing the supervisor ends its children too", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -752,7 +753,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.scoped("escalation climbs the tree: a nested supervisor that gives up is restarted by its parent", () =>
+    it.effect("escalation climbs the tree: a nested supervisor that gives up is restarted by its parent", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const name = Name.make<Command>("inner-child")
@@ -785,7 +786,7 @@ describe("StaticSupervisor", () => {
   })
 
   describe("order of children", () => {
-    it.scoped("closing the supervisor's scope stops the children 5,4,3,2,1 (reverse start order)", () =>
+    it.effect("closing the supervisor's scope stops the children 5,4,3,2,1 (reverse start order)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -805,7 +806,7 @@ describe("StaticSupervisor", () => {
         yield* expectNoExitMessage
       }))
 
-    it.scoped("a nested supervisor stops its own children first, in reverse order", () =>
+    it.effect("a nested supervisor stops its own children first, in reverse order", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         yield* Effect.scoped(
@@ -828,11 +829,11 @@ describe("StaticSupervisor", () => {
   })
 
   describe("a child fails to start while the supervisor starts", () => {
-    it.scoped("child 2 of 0..3 fails init: InitFailed(ChildFailedToStart), 1 then 0 stopped, nothing left", () =>
+    it.effect("child 2 of 0..3 fails init: InitFailed(ChildFailedToStart), 1 then 0 stopped, nothing left", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
-        const failing = workerWithInit(() => Effect.zipRight(Subject.send(log, "fail 2"), Effect.fail("nope")))
+        const failing = workerWithInit(() => Effect.andThen(Subject.send(log, "fail 2"), Effect.fail("nope")))
         const error = yield* Effect.flip(
           StaticSupervisor.new("OneForOne").pipe(
             StaticSupervisor.add(child(log, 0)),
@@ -855,7 +856,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.scoped("a child whose init dies: ChildFailedToStart with InitExited, started children stopped", () =>
+    it.effect("a child whose init dies: ChildFailedToStart with InitExited, started children stopped", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -877,12 +878,12 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.scoped("a child whose init times out: ChildFailedToStart with InitTimeout, started children stopped", () =>
+    it.effect("a child whose init times out: ChildFailedToStart with InitTimeout, started children stopped", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
-        const slow = workerWithInit(() => Effect.zipRight(Subject.send(log, "init 1"), Effect.never))
-        const starting = yield* Effect.fork(Effect.flip(
+        const slow = workerWithInit(() => Effect.andThen(Subject.send(log, "init 1"), Effect.never))
+        const starting = yield* Effect.forkChild(Effect.flip(
           StaticSupervisor.new("OneForOne").pipe(
             StaticSupervisor.add(child(log, 0)),
             StaticSupervisor.add(slow),
@@ -904,7 +905,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.scoped("the first child failing to start: nothing to stop, InitFailed for child 0", () =>
+    it.effect("the first child failing to start: nothing to stop, InitFailed for child 0", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const failing = workerWithInit(() => Effect.fail("nope"))
@@ -929,11 +930,11 @@ describe("StaticSupervisor", () => {
       Effect.gen(function*() {
         const scope = yield* Scope.make()
         yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
-        const sup = yield* StaticSupervisor.start(builder).pipe(Scope.extend(scope))
+        const sup = yield* StaticSupervisor.start(builder).pipe(Scope.provide(scope))
         return { sup, scope } as const
       })
 
-    it.scoped("BrutalKill: the child is killed at once, its onTerminate does not run", () =>
+    it.effect("BrutalKill: the child is killed at once, its onTerminate does not run", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const { scope, sup } = yield* startInScope(
@@ -949,7 +950,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.scoped("a child that traps exits and ignores Shutdown is killed after its shutdown time", () =>
+    it.effect("a child that traps exits and ignores Shutdown is killed after its shutdown time", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const { scope, sup } = yield* startInScope(
@@ -961,12 +962,12 @@ describe("StaticSupervisor", () => {
         yield* expectLog(log, ["start 0", "ready 1"])
         const pid = yield* pidOf(sup.data, 1)
         yield* Process.monitor(pid)
-        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
         yield* settle
         yield* TestClock.adjust("1999 millis")
         yield* settle
         assert.isTrue(yield* Process.isAlive(pid), "still alive before its shutdown time")
-        assert.isTrue(Option.isNone(yield* Fiber.poll(closing)), "the supervisor waits for it")
+        assert.isUndefined(closing.pollUnsafe(), "the supervisor waits for it")
         yield* expectQuiet(log) // child 0 is stopped only after child 1
         yield* TestClock.adjust("1 millis")
         assert.strictEqual((yield* nextDown).reason._tag, "Killed")
@@ -975,7 +976,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.scoped("an actor whose onTerminate outlasts its shutdown time is killed when the time is up", () =>
+    it.effect("an actor whose onTerminate outlasts its shutdown time is killed when the time is up", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const { scope, sup } = yield* startInScope(
@@ -986,7 +987,7 @@ describe("StaticSupervisor", () => {
         yield* expectLog(log, ["start 0"])
         const pid = yield* pidOf(sup.data, 0)
         yield* Process.monitor(pid)
-        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
         yield* expectLog(log, ["terminating 0"])
         yield* TestClock.adjust("999 millis")
         yield* settle
@@ -997,7 +998,7 @@ describe("StaticSupervisor", () => {
         yield* expectQuiet(log)
       }))
 
-    it.scoped("a worker's default shutdown time is 5 seconds", () =>
+    it.effect("a worker's default shutdown time is 5 seconds", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const { scope, sup } = yield* startInScope(
@@ -1006,7 +1007,7 @@ describe("StaticSupervisor", () => {
         yield* expectLog(log, ["start 0"])
         const pid = yield* pidOf(sup.data, 0)
         yield* Process.monitor(pid)
-        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
         yield* expectLog(log, ["terminating 0"])
         yield* TestClock.adjust("4999 millis")
         yield* settle
@@ -1016,7 +1017,7 @@ describe("StaticSupervisor", () => {
         yield* Fiber.join(closing)
       }))
 
-    it.scoped("an Infinity child is waited for, however long it takes", () =>
+    it.effect("an Infinity child is waited for, however long it takes", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const { scope, sup } = yield* startInScope(
@@ -1028,12 +1029,12 @@ describe("StaticSupervisor", () => {
         yield* expectLog(log, ["start 0", "start 1"])
         const pid = yield* pidOf(sup.data, 1)
         yield* Process.monitor(pid)
-        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
         yield* expectLog(log, ["terminating 1"])
         yield* TestClock.adjust("59 minutes")
         yield* settle
         assert.isTrue(yield* Process.isAlive(pid))
-        assert.isTrue(Option.isNone(yield* Fiber.poll(closing)))
+        assert.isUndefined(closing.pollUnsafe())
         yield* TestClock.adjust("1 minute")
         yield* expectLog(log, ["stop 1", "stop 0"])
         assert.strictEqual((yield* nextDown).reason._tag, "Shutdown")
@@ -1041,7 +1042,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.scoped("a sibling stopped by a OneForAll restart also gets its shutdown time, then is killed", () =>
+    it.effect("a sibling stopped by a OneForAll restart also gets its shutdown time, then is killed", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const { scope, sup } = yield* startInScope(
@@ -1064,7 +1065,7 @@ describe("StaticSupervisor", () => {
         yield* expectLog(log, ["start 0", "ready 1"])
         assert.isTrue(yield* Process.isAlive(sup.pid))
         // the new stubborn child takes its 3 seconds again when the supervisor stops
-        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
         yield* settle
         yield* TestClock.adjust("3 seconds")
         yield* Fiber.join(closing)
@@ -1073,7 +1074,7 @@ describe("StaticSupervisor", () => {
   })
 
   describe("significant children", () => {
-    it.scoped("AnySignificant: a Transient significant child exiting Normal stops the supervisor with Shutdown", () =>
+    it.effect("AnySignificant: a Transient significant child exiting Normal stops the supervisor with Shutdown", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1092,7 +1093,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, ["stop 1", "stop 0", `exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("AnySignificant: a Transient significant child that crashes is restarted, the supervisor stays", () =>
+    it.effect("AnySignificant: a Transient significant child that crashes is restarted, the supervisor stays", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1108,7 +1109,7 @@ describe("StaticSupervisor", () => {
         yield* expectNoExitMessage
       }))
 
-    it.scoped("AnySignificant: a Temporary significant child ending in any way stops the supervisor", () =>
+    it.effect("AnySignificant: a Temporary significant child ending in any way stops the supervisor", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1123,7 +1124,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, ["stop 0", `exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("AllSignificant: the supervisor stops only once every significant child has ended", () =>
+    it.effect("AllSignificant: the supervisor stops only once every significant child has ended", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1155,7 +1156,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, ["stop 2", "stop 0", `exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("AllSignificant: a significant child waiting for a delayed restart has not ended", () =>
+    it.effect("AllSignificant: a significant child waiting for a delayed restart has not ended", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1181,7 +1182,7 @@ describe("StaticSupervisor", () => {
         assert.isTrue(yield* Process.isAlive(sup.pid))
       }))
 
-    it.scoped("terminateChild of a significant child is not an auto shutdown", () =>
+    it.effect("terminateChild of a significant child is not an auto shutdown", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1198,7 +1199,7 @@ describe("StaticSupervisor", () => {
         assert.isTrue(yield* Process.isAlive(sup.pid))
       }))
 
-    it.scoped("a significant Permanent child is rejected at start: InvalidSpecification children[1].significant", () =>
+    it.effect("a significant Permanent child is rejected at start: InvalidSpecification children[1].significant", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const error = yield* Effect.flip(
@@ -1214,7 +1215,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.scoped("a significant child under autoShutdown Never is rejected at start", () =>
+    it.effect("a significant child under autoShutdown Never is rejected at start", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const error = yield* Effect.flip(
@@ -1231,7 +1232,7 @@ describe("StaticSupervisor", () => {
   })
 
   describe("introspection", () => {
-    it.scoped("whichChildren and countChildren, with a nested supervisor", () =>
+    it.effect("whichChildren and countChildren, with a nested supervisor", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const inner = withChildren(StaticSupervisor.new("OneForOne"), log, [10, 11])
@@ -1262,7 +1263,7 @@ describe("StaticSupervisor", () => {
         })
       }))
 
-    it.scoped("terminateChild keeps the child stopped without counting a restart; restartChild starts it again", () =>
+    it.effect("terminateChild keeps the child stopped without counting a restart; restartChild starts it again", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1294,7 +1295,7 @@ describe("StaticSupervisor", () => {
         yield* expectNoExitMessage
       }))
 
-    it.scoped("terminateChild and restartChild of a nested supervisor stop and start its whole subtree, in order", () =>
+    it.effect("terminateChild and restartChild of a nested supervisor stop and start its whole subtree, in order", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* StaticSupervisor.new("OneForOne").pipe(
@@ -1319,7 +1320,7 @@ describe("StaticSupervisor", () => {
         assert.strictEqual((yield* StaticSupervisor.countChildren(sup.data)).active, 2)
       }))
 
-    it.scoped("restartChild of a Transient child that ended Normal starts it again", () =>
+    it.effect("restartChild of a Transient child that ended Normal starts it again", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const name = Name.make<Command>("transient")
@@ -1337,7 +1338,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* pidsOf(sup.data), [String(pid)])
       }))
 
-    it.scoped("terminateChild of a Temporary child forgets it", () =>
+    it.effect("terminateChild of a Temporary child forgets it", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* StaticSupervisor.new("OneForOne").pipe(
@@ -1359,7 +1360,7 @@ describe("StaticSupervisor", () => {
         assert.strictEqual(error._tag, "ChildNotFound")
       }))
 
-    it.scoped("restartChild of a child whose start fails returns the StartError and counts no restart", () =>
+    it.effect("restartChild of a child whose start fails returns the StartError and counts no restart", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1392,7 +1393,7 @@ describe("StaticSupervisor", () => {
         yield* expectNoExitMessage
       }))
 
-    it.scoped("restartChild of a running child fails with ChildRunning; unknown ids fail with ChildNotFound", () =>
+    it.effect("restartChild of a running child fails with ChildRunning; unknown ids fail with ChildNotFound", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0]).pipe(StaticSupervisor.start)
@@ -1408,7 +1409,7 @@ describe("StaticSupervisor", () => {
         yield* expectQuiet(log)
       }))
 
-    it.scoped("introspection of a dead supervisor fails with NoProcess", () =>
+    it.effect("introspection of a dead supervisor fails with NoProcess", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* Effect.scoped(
@@ -1427,7 +1428,7 @@ describe("StaticSupervisor", () => {
   })
 
   describe("restartSchedule", () => {
-    it.scoped("spaced 1 s: the crashed child waits 1 s (pid none meanwhile) before it restarts", () =>
+    it.effect("spaced 1 s: the crashed child waits 1 s (pid none meanwhile) before it restarts", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* withChildren(
@@ -1451,7 +1452,7 @@ describe("StaticSupervisor", () => {
         assert.strictEqual(after[1], other)
       }))
 
-    it.scoped("a crash loop spaced wider than the tolerance allows stays alive (2 per 5 s, spaced 3 s, 10 cycles)", () =>
+    it.effect("a crash loop spaced wider than the tolerance allows stays alive (2 per 5 s, spaced 3 s, 10 cycles)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1471,7 +1472,7 @@ describe("StaticSupervisor", () => {
         yield* expectNoExitMessage
       }))
 
-    it.scoped("a crash loop spaced too tight (1 s) still escalates on the 3rd restart within 5 s", () =>
+    it.effect("a crash loop spaced too tight (1 s) still escalates on the 3rd restart within 5 s", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1491,7 +1492,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, [`exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("Supervision.intensityWindow intersected with a backoff adds its own limit", () =>
+    it.effect("Supervision.intensityWindow intersected with a backoff adds its own limit", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1500,10 +1501,10 @@ describe("StaticSupervisor", () => {
             // the builder's tolerance alone would allow this crash loop
             StaticSupervisor.restartTolerance({ intensity: 100, period: "1 second" }),
             StaticSupervisor.restartSchedule(
-              Schedule.intersect(
+              Schedule.max([
                 Supervision.intensityWindow({ intensity: 2, period: "1 minute" }),
                 Schedule.spaced("1 second")
-              )
+              ])
             )
           ),
           log,
@@ -1531,19 +1532,19 @@ describe("StaticSupervisor", () => {
         assert.strictEqual(yield* Ref.get(runs), 4)
         // steps spaced wider than the period never end it
         yield* Ref.set(runs, 0)
-        const spaced = Schedule.intersect(
+        const spaced = Schedule.max([
           Supervision.intensityWindow({ intensity: 1, period: "1 second" }),
           Schedule.spaced("2 seconds")
-        )
-        const fiber = yield* Effect.fork(
-          Effect.repeat(Ref.update(runs, (n) => n + 1), Schedule.intersect(spaced, Schedule.recurs(5)))
+        ])
+        const fiber = yield* Effect.forkChild(
+          Effect.repeat(Ref.update(runs, (n) => n + 1), Schedule.max([spaced, Schedule.recurs(5)]))
         )
         yield* TestClock.adjust("1 minute")
         yield* Fiber.join(fiber)
         assert.strictEqual(yield* Ref.get(runs), 6)
       }))
 
-    it.scoped("a restart schedule that ends makes the supervisor give up (Schedule.recurs(1))", () =>
+    it.effect("a restart schedule that ends makes the supervisor give up (Schedule.recurs(1))", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1560,7 +1561,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, ["stop 1", `exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("the schedule is fed the exit reason of the child to restart", () =>
+    it.effect("the schedule is fed the exit reason of the child to restart", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
@@ -1568,7 +1569,7 @@ describe("StaticSupervisor", () => {
         const sup = yield* StaticSupervisor.new("OneForOne").pipe(
           StaticSupervisor.restartTolerance({ intensity: 100, period: "1 second" }),
           StaticSupervisor.restartSchedule(
-            Schedule.recurWhile((reason: Process.ExitReason) => reason._tag === "Abnormal")
+            Schedule.identity<Process.ExitReason>().pipe(Schedule.while(({ input }) => input._tag === "Abnormal"))
           ),
           StaticSupervisor.add(child(log, 0, { name })),
           StaticSupervisor.start
@@ -1580,7 +1581,7 @@ describe("StaticSupervisor", () => {
         yield* expectEvents(log, [`exit ${String(sup.pid)} Shutdown`])
       }))
 
-    it.scoped("a pending restart is dropped when the supervisor shuts down", () =>
+    it.effect("a pending restart is dropped when the supervisor shuts down", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         yield* Effect.scoped(
@@ -1601,7 +1602,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.scoped("terminateChild cancels a pending restart", () =>
+    it.effect("terminateChild cancels a pending restart", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         const sup = yield* withChildren(
@@ -1654,7 +1655,7 @@ describe("StaticSupervisor", () => {
         assert.deepStrictEqual(yield* othersAlive, [])
       })
 
-    it.scoped("a negative intensity is rejected: restartTolerance.intensity", () =>
+    it.effect("a negative intensity is rejected: restartTolerance.intensity", () =>
       rejects(
         StaticSupervisor.new("OneForOne").pipe(
           StaticSupervisor.restartTolerance({ intensity: -1, period: "5 seconds" })
@@ -1662,7 +1663,7 @@ describe("StaticSupervisor", () => {
         "restartTolerance.intensity"
       ))
 
-    it.scoped("a fractional intensity is rejected: restartTolerance.intensity", () =>
+    it.effect("a fractional intensity is rejected: restartTolerance.intensity", () =>
       rejects(
         StaticSupervisor.new("OneForOne").pipe(
           StaticSupervisor.restartTolerance({ intensity: 1.5, period: "5 seconds" })
@@ -1670,13 +1671,13 @@ describe("StaticSupervisor", () => {
         "restartTolerance.intensity"
       ))
 
-    it.scoped("a zero period is rejected: restartTolerance.period", () =>
+    it.effect("a zero period is rejected: restartTolerance.period", () =>
       rejects(
         StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartTolerance({ intensity: 1, period: 0 })),
         "restartTolerance.period"
       ))
 
-    it.scoped("a negative child shutdown time is rejected: children[0].shutdown", () =>
+    it.effect("a negative child shutdown time is rejected: children[0].shutdown", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         yield* rejects(

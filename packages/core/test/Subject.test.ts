@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Equal, Exit, Fiber, Option, TestClock } from "effect"
+import { Cause, Duration, Effect, Equal, Exit, Fiber, Option } from "effect"
+import { TestClock } from "effect/testing"
 import { Name, Process, Subject } from "../src/index.js"
 import { checkNoProcessLeft, idle, spawnWithSubject } from "./utils.js"
 
@@ -17,26 +18,26 @@ const adder = spawnWithSubject<Request, string, never>((requests) =>
 
 describe("Subject", () => {
   describe("send and receive", () => {
-    it.scoped("the owner of a new subject is the calling process", () =>
+    it.effect("the owner of a new subject is the calling process", () =>
       Effect.gen(function*() {
         const subject = yield* Subject.make<number>()
         const owner = yield* Subject.owner(subject)
         assert.isTrue(Option.isSome(owner) && Equal.equals(owner.value, yield* Process.self))
       }))
 
-    it.scoped("receives in order, from self and from another process", () =>
+    it.effect("receives in order, from self and from another process", () =>
       Effect.gen(function*() {
         const subject = yield* Subject.make<number>()
         yield* Subject.send(subject, 0)
-        yield* Process.spawn(Effect.zipRight(Subject.send(subject, 1), Subject.send(subject, 2)))
+        yield* Process.spawn(Effect.andThen(Subject.send(subject, 1), Subject.send(subject, 2)))
         assert.strictEqual(yield* Subject.receive(subject, 0), 0)
         assert.strictEqual(yield* Subject.receive(subject, "50 millis"), 1)
         assert.strictEqual(yield* Subject.receive(subject, "50 millis"), 2)
-        const empty = yield* Effect.either(Subject.receive(subject, 0))
-        assert.isTrue(empty._tag === "Left" && empty.left._tag === "ReceiveTimeout")
+        const empty = yield* Effect.result(Subject.receive(subject, 0))
+        assert.isTrue(empty._tag === "Failure" && empty.failure._tag === "ReceiveTimeout")
       }))
 
-    it.scoped("messages from one sender arrive in the order sent, across subjects", () =>
+    it.effect("messages from one sender arrive in the order sent, across subjects", () =>
       Effect.gen(function*() {
         const numbers = yield* Subject.make<number>()
         const done = yield* Subject.make<"done">()
@@ -49,12 +50,12 @@ describe("Subject", () => {
         for (let i = 0; i < 10_000; i++) assert.strictEqual(yield* Subject.receive(numbers, 0), i)
       }))
 
-    it.scoped("a receiver waiting for one subject is woken by it and not by another", () =>
+    it.effect("a receiver waiting for one subject is woken by it and not by another", () =>
       Effect.gen(function*() {
         const wanted = yield* Subject.make<string>()
         const other = yield* Subject.make<string>()
-        const waiting = yield* Effect.fork(Subject.receive(wanted, "1 second"))
-        yield* Effect.yieldNow()
+        const waiting = yield* Effect.forkChild(Subject.receive(wanted, "1 second"))
+        yield* Effect.yieldNow
         yield* Subject.send(other, "not this")
         yield* Subject.send(wanted, "this")
         assert.strictEqual(yield* Fiber.join(waiting), "this")
@@ -64,50 +65,50 @@ describe("Subject", () => {
     it.effect("a receive with a timeout fails with ReceiveTimeout when the clock passes it", () =>
       Effect.gen(function*() {
         const subject = yield* Subject.make<string>()
-        const waiting = yield* Effect.fork(Effect.either(Subject.receive(subject, "100 millis")))
+        const waiting = yield* Effect.forkChild(Effect.result(Subject.receive(subject, "100 millis")))
         yield* TestClock.adjust("99 millis")
-        assert.isNull(waiting.unsafePoll())
+        assert.isUndefined(waiting.pollUnsafe())
         yield* TestClock.adjust("1 millis")
         const result = yield* Fiber.join(waiting)
-        assert.isTrue(result._tag === "Left" && result.left._tag === "ReceiveTimeout")
+        assert.isTrue(result._tag === "Failure" && result.failure._tag === "ReceiveTimeout")
         // The timed-out receiver left no waiter behind: a later message is queued, not lost.
         yield* Subject.send(subject, "later")
         assert.strictEqual(yield* Subject.receive(subject, 0), "later")
       }))
 
-    it.scoped("receiving from a subject owned by another process is a defect", () =>
+    it.effect("receiving from a subject owned by another process is a defect", () =>
       Effect.gen(function*() {
         const { subject } = yield* spawnWithSubject<string, never, never>(() => idle)
         const exit = yield* Effect.exit(Subject.receive(subject, 0))
-        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
         assert.include(String(Exit.isFailure(exit) && Cause.squash(exit.cause)), "not owned by the receiving process")
       }))
 
-    it.scoped("send to a dead owner is lost without failing; trySend says NoProcess", () =>
+    it.effect("send to a dead owner is lost without failing; trySend says NoProcess", () =>
       Effect.gen(function*() {
         const { pid, subject } = yield* spawnWithSubject<string, never, never>(() => Effect.void)
         yield* Process.awaitExit(pid)
         yield* Subject.send(subject, "lost")
-        const result = yield* Effect.either(Subject.trySend(subject, "lost"))
-        assert.isTrue(result._tag === "Left" && result.left._tag === "NoProcess")
-        assert.include(result._tag === "Left" ? result.left.message : "", String(pid))
+        const result = yield* Effect.result(Subject.trySend(subject, "lost"))
+        assert.isTrue(result._tag === "Failure" && result.failure._tag === "NoProcess")
+        assert.include(result._tag === "Failure" ? result.failure.message : "", String(pid))
         const { subject: live } = yield* spawnWithSubject<string, never, never>(() => idle)
         yield* Subject.trySend(live, "delivered")
       }))
 
-    it.scoped("invalid timeouts are defects that name the argument", () =>
+    it.effect("invalid timeouts are defects that name the argument", () =>
       Effect.gen(function*() {
         const subject = yield* Subject.make<string>()
         for (const timeout of [-1, Number.NaN]) {
           const exit = yield* Effect.exit(Subject.receive(subject, timeout))
-          assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+          assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
           assert.include(String(Exit.isFailure(exit) && Cause.squash(exit.cause)), "Subject.receive timeout")
         }
       }))
   })
 
   describe("call", () => {
-    it.scoped("gets the reply", () =>
+    it.effect("gets the reply", () =>
       Effect.gen(function*() {
         const { subject } = yield* adder
         assert.strictEqual(yield* Subject.call(subject, (replyTo) => ({ n: 1, replyTo }), "1 second"), 2)
@@ -130,50 +131,54 @@ describe("Subject", () => {
               return yield* idle
             })
         )
-        const calling = yield* Effect.fork(Effect.either(Subject.call(subject, (replyTo) => ({ replyTo }), "1 second")))
+        const calling = yield* Effect.forkChild(
+          Effect.result(Subject.call(subject, (replyTo) => ({ replyTo }), "1 second"))
+        )
         const replyTo = yield* Subject.receive(replies, "1 second")
         yield* TestClock.adjust("1 second")
         const result = yield* Fiber.join(calling)
-        assert.isTrue(result._tag === "Left" && result.left._tag === "CallTimeout")
+        assert.isTrue(result._tag === "Failure" && result.failure._tag === "CallTimeout")
         yield* Subject.send(replyTo, 99)
         assert.strictEqual(yield* Process.messageQueueLength(me), 0)
-        const tried = yield* Effect.either(Subject.trySend(replyTo, 100))
-        assert.isTrue(tried._tag === "Left" && tried.left._tag === "NoProcess")
-      }).pipe(Effect.scoped))
+        const tried = yield* Effect.result(Subject.trySend(replyTo, 100))
+        assert.isTrue(tried._tag === "Failure" && tried.failure._tag === "NoProcess")
+      }))
 
-    it.scoped("a callee that dies mid-call gives CalleeDown with its exit reason", () =>
+    it.effect("a callee that dies mid-call gives CalleeDown with its exit reason", () =>
       Effect.gen(function*() {
         const { subject } = yield* adder
-        const result = yield* Effect.either(Subject.call(subject, (replyTo) => ({ n: 13, replyTo }), "1 second"))
-        assert.isTrue(result._tag === "Left" && result.left._tag === "CalleeDown")
-        const reason = result._tag === "Left" && result.left._tag === "CalleeDown" ? result.left.reason : undefined
+        const result = yield* Effect.result(Subject.call(subject, (replyTo) => ({ n: 13, replyTo }), "1 second"))
+        assert.isTrue(result._tag === "Failure" && result.failure._tag === "CalleeDown")
+        const reason = result._tag === "Failure" && result.failure._tag === "CalleeDown"
+          ? result.failure.reason
+          : undefined
         assert.strictEqual(reason?._tag, "Abnormal")
         assert.deepStrictEqual(
-          reason?._tag === "Abnormal" ? Cause.failureOption(reason.reason as Cause.Cause<string>) : undefined,
+          reason?._tag === "Abnormal" ? Cause.findErrorOption(reason.reason as Cause.Cause<string>) : undefined,
           Option.some("unlucky")
         )
       }))
 
-    it.scoped("a call to a dead process or to an unregistered name fails with NoProcess", () =>
+    it.effect("a call to a dead process or to an unregistered name fails with NoProcess", () =>
       Effect.gen(function*() {
         const { pid, subject } = yield* adder
         yield* Process.kill(pid)
-        const dead = yield* Effect.either(Subject.call(subject, (replyTo) => ({ n: 1, replyTo }), "1 second"))
-        assert.isTrue(dead._tag === "Left" && dead._tag === "Left" && dead.left._tag === "NoProcess")
+        const dead = yield* Effect.result(Subject.call(subject, (replyTo) => ({ n: 1, replyTo }), "1 second"))
+        assert.isTrue(dead._tag === "Failure" && dead._tag === "Failure" && dead.failure._tag === "NoProcess")
         const nobody = Subject.named(Name.make<Request>("nobody"))
-        const unregistered = yield* Effect.either(Subject.call(nobody, (replyTo) => ({ n: 1, replyTo }), "1 second"))
-        assert.isTrue(unregistered._tag === "Left" && unregistered.left._tag === "NoProcess")
+        const unregistered = yield* Effect.result(Subject.call(nobody, (replyTo) => ({ n: 1, replyTo }), "1 second"))
+        assert.isTrue(unregistered._tag === "Failure" && unregistered.failure._tag === "NoProcess")
       }))
 
-    it.scoped("calling a subject you own fails with CallingSelf instead of deadlocking", () =>
+    it.effect("calling a subject you own fails with CallingSelf instead of deadlocking", () =>
       Effect.gen(function*() {
         const mine = yield* Subject.make<Request>()
-        const result = yield* Effect.either(Subject.call(mine, (replyTo) => ({ n: 1, replyTo }), "1 second"))
-        assert.isTrue(result._tag === "Left" && result.left._tag === "CallingSelf")
+        const result = yield* Effect.result(Subject.call(mine, (replyTo) => ({ n: 1, replyTo }), "1 second"))
+        assert.isTrue(result._tag === "Failure" && result.failure._tag === "CallingSelf")
         assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
       }))
 
-    it.scoped("many sequential calls leave no monitor and no message behind", () =>
+    it.effect("many sequential calls leave no monitor and no message behind", () =>
       Effect.gen(function*() {
         const { subject } = yield* adder
         for (let i = 0; i < 1_000; i++) {
@@ -232,6 +237,6 @@ describe("Subject", () => {
         const timer = yield* Subject.receive(timers, "1 second")
         yield* Process.awaitExit(pid)
         assert.strictEqual((yield* Subject.cancelTimer(timer))._tag, "TimerNotFound")
-      }).pipe(Effect.scoped))
+      }))
   })
 })

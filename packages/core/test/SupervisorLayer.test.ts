@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Fiber, Layer, Option, TestClock } from "effect"
+import { Context, Effect, Fiber, Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
 import {
   Actor,
   FactorySupervisor,
@@ -37,7 +38,7 @@ const handleCounter = (count: number, message: CounterMsg) => {
   }
 }
 
-class Counter extends Context.Tag("app/Counter")<Counter, Subject.Subject<CounterMsg>>() {}
+class Counter extends Context.Service<Counter, Subject.Subject<CounterMsg>>()("app/Counter") {}
 
 const CounterLive = Actor.toLayer(Counter, Actor.new(0).pipe(Actor.onMessage(handleCounter)))
 
@@ -96,9 +97,9 @@ const logging = (label: string, log: Subject.Subject<string>) =>
 const getWorker = (worker: Subject.Subject<WorkerMsg>) =>
   Subject.call(worker, (replyTo: Subject.Subject<number>): WorkerMsg => ({ _tag: "Get", replyTo }), "1 second")
 
-class A extends Context.Tag("test/A")<A, Subject.Subject<WorkerMsg>>() {}
-class B extends Context.Tag("test/B")<B, Subject.Subject<WorkerMsg>>() {}
-class C extends Context.Tag("test/C")<C, Subject.Subject<WorkerMsg>>() {}
+class A extends Context.Service<A, Subject.Subject<WorkerMsg>>()("test/A") {}
+class B extends Context.Service<B, Subject.Subject<WorkerMsg>>()("test/B") {}
+class C extends Context.Service<C, Subject.Subject<WorkerMsg>>()("test/C") {}
 
 /** Receives `n` log lines. */
 const lines = (log: Subject.Subject<string>, n: number) =>
@@ -254,7 +255,7 @@ describe("Supervisor layers", () => {
   it.effect("a later child layer uses the service of an earlier sibling, also across the sibling's restarts", () =>
     Effect.gen(function*() {
       type DoublerMsg = { readonly replyTo: Subject.Subject<number> }
-      class Doubler extends Context.Tag("app/Doubler")<Doubler, Subject.Subject<DoublerMsg>>() {}
+      class Doubler extends Context.Service<Doubler, Subject.Subject<DoublerMsg>>()("app/Doubler") {}
       const DoublerLive = Actor.toLayer(
         Doubler,
         Actor.new(null).pipe(
@@ -287,11 +288,11 @@ describe("Supervisor layers", () => {
 
   it.effect("services provided from outside the tree reach its children, in init and handlers, also after a restart", () =>
     Effect.gen(function*() {
-      class Prefix extends Context.Tag("test/Prefix")<Prefix, string>() {}
+      class Prefix extends Context.Service<Prefix, string>()("test/Prefix") {}
       type GreeterMsg =
         | { readonly _tag: "Greet"; readonly name: string; readonly replyTo: Subject.Subject<string> }
         | { readonly _tag: "Crash" }
-      class Greeter extends Context.Tag("test/Greeter")<Greeter, Subject.Subject<GreeterMsg>>() {}
+      class Greeter extends Context.Service<Greeter, Subject.Subject<GreeterMsg>>()("test/Greeter") {}
       const GreeterLive = Actor.toLayer(
         Greeter,
         Actor.newWithInitialiser(
@@ -336,10 +337,11 @@ describe("Supervisor layers", () => {
         ),
         Actor.start
       )
-    class Sessions extends Context.Tag("app/Sessions")<
-      Sessions,
-      FactorySupervisor.FactorySupervisor<string, Subject.Subject<SessionMsg>>
-    >() {}
+    class Sessions
+      extends Context.Service<Sessions, FactorySupervisor.FactorySupervisor<string, Subject.Subject<SessionMsg>>>()(
+        "app/Sessions"
+      )
+    {}
     const userOf = (subject: Subject.Subject<SessionMsg>) =>
       Subject.call(subject, (replyTo: Subject.Subject<string>): SessionMsg => ({ _tag: "User", replyTo }), "1 second")
 
@@ -434,7 +436,7 @@ describe("Supervisor layers", () => {
         StaticSupervisor.layer(StaticSupervisor.new("RestForOne"), Actor.toLayer(B, logging("B", log)))
       )
       const me = yield* self
-      const app = yield* Effect.fork(Layer.launch(AppLive.pipe(Layer.tap(() => Subject.send(log, "built")))))
+      const app = yield* Effect.forkChild(Layer.launch(AppLive.pipe(Layer.tap(() => Subject.send(log, "built")))))
       assert.deepStrictEqual(yield* lines(log, 3), ["init A", "init B", "built"])
       assert.strictEqual((yield* Process.list).length, 5)
       yield* Fiber.interrupt(app)
@@ -451,10 +453,10 @@ describe("Supervisor layers", () => {
         "1 second",
         (_: Subject.Subject<never>) => Effect.as(Subject.send(log, "init slow"), Actor.initialised(0))
       ).pipe(
-        Actor.onTerminate(() => Effect.zipRight(Effect.sleep("2 seconds"), Subject.send(log, "stop slow")))
+        Actor.onTerminate(() => Effect.andThen(Effect.sleep("2 seconds"), Subject.send(log, "stop slow")))
       )
-      class Slow extends Context.Tag("test/Slow")<Slow, Subject.Subject<never>>() {}
-      const app = yield* Effect.fork(
+      class Slow extends Context.Service<Slow, Subject.Subject<never>>()("test/Slow") {}
+      const app = yield* Effect.forkChild(
         Layer.launch(
           StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Slow, slow)).pipe(
             Layer.tap(() => Subject.send(log, "built"))
@@ -462,9 +464,9 @@ describe("Supervisor layers", () => {
         )
       )
       assert.deepStrictEqual(yield* lines(log, 2), ["init slow", "built"])
-      const interrupting = yield* Effect.fork(Fiber.interrupt(app))
+      const interrupting = yield* Effect.forkChild(Fiber.interrupt(app))
       yield* TestClock.adjust("1 second")
-      assert.isTrue(Option.isNone(yield* Fiber.poll(interrupting)))
+      assert.isUndefined(interrupting.pollUnsafe())
       yield* TestClock.adjust("1 second")
       yield* Fiber.join(interrupting)
       assert.deepStrictEqual(yield* lines(log, 1), ["stop slow"])
@@ -483,17 +485,17 @@ describe("Supervisor layers", () => {
           return Actor.initialised(0)
         }))
     const go: Gate = { _tag: "Go" }
-    class Gated extends Context.Tag("test/Gated")<Gated, Subject.Subject<never>>() {}
+    class Gated extends Context.Service<Gated, Subject.Subject<never>>()("test/Gated") {}
 
     it.effect("interrupting Layer.launch before the supervisor finished starting: no exit signal to the launcher", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const gates = yield* Subject.make<Subject.Subject<Gate>>()
         const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Gated, gated(gates)))
-        const app = yield* Effect.fork(Layer.launch(AppLive))
+        const app = yield* Effect.forkChild(Layer.launch(AppLive))
         const gate = yield* Subject.receive(gates, "1 second")
         // the supervisor is in its init, starting its child: stop the application now
-        const interrupting = yield* Effect.fork(Fiber.interrupt(app))
+        const interrupting = yield* Effect.forkChild(Fiber.interrupt(app))
         for (let i = 0; i < 10; i++) yield* eventLoopTurn
         yield* Subject.send(gate, go)
         yield* Fiber.join(interrupting)
@@ -516,16 +518,16 @@ describe("Supervisor layers", () => {
         const AppLive = Layer.merge(
           StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Gated, gated(gates))),
           Layer.effectDiscard(
-            Effect.zipRight(Effect.orDie(Subject.receive(failNow, "10 seconds")), Effect.fail("boom"))
+            Effect.andThen(Effect.orDie(Subject.receive(failNow, "10 seconds")), Effect.fail("boom"))
           )
         )
-        const building = yield* Effect.fork(Effect.either(Effect.scoped(Layer.build(AppLive))))
+        const building = yield* Effect.forkChild(Effect.result(Effect.scoped(Layer.build(AppLive))))
         const gate = yield* Subject.receive(gates, "1 second")
         yield* Subject.send(failNow, "fail")
         for (let i = 0; i < 10; i++) yield* eventLoopTurn
         yield* Subject.send(gate, go)
         const result = yield* Fiber.join(building)
-        assert.isTrue(result._tag === "Left" && result.left === "boom")
+        assert.isTrue(result._tag === "Failure" && result.failure === "boom")
         const signal = yield* Effect.option(Selector.receive(trapped, 0))
         assert.isTrue(
           Option.isNone(signal),
@@ -538,9 +540,9 @@ describe("Supervisor layers", () => {
       Effect.gen(function*() {
         const gates = yield* Subject.make<Subject.Subject<Gate>>()
         const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Gated, gated(gates)))
-        const app = yield* Effect.fork(Layer.launch(AppLive))
+        const app = yield* Effect.forkChild(Layer.launch(AppLive))
         const gate = yield* Subject.receive(gates, "1 second")
-        const interrupting = yield* Effect.fork(Fiber.interrupt(app))
+        const interrupting = yield* Effect.forkChild(Fiber.interrupt(app))
         for (let i = 0; i < 10; i++) yield* eventLoopTurn
         yield* Subject.send(gate, go)
         yield* Fiber.join(interrupting)
@@ -571,11 +573,13 @@ describe("Supervisor layers", () => {
 
     it.effect("each build gets a fresh name: the same layer built twice at once gives two actors", () =>
       Effect.gen(function*() {
+        // `local`: Effect 4 memoizes a layer provided again inside its own scope (see the next test); a local build
+        // is a second build.
         const program = Effect.gen(function*() {
           const counter = yield* Counter
           yield* Subject.send(counter, { _tag: "Add", n: 1 })
           return yield* get(counter)
-        }).pipe(Effect.provide(CounterLive), Effect.scoped)
+        }).pipe(Effect.provide(CounterLive, { local: true }), Effect.scoped)
         const inner = Effect.gen(function*() {
           const counter = yield* Counter
           yield* Subject.send(counter, { _tag: "Add", n: 10 })
@@ -584,6 +588,23 @@ describe("Supervisor layers", () => {
           return [nested, yield* get(counter)]
         }).pipe(Effect.provide(CounterLive), Effect.scoped)
         assert.deepStrictEqual(yield* inner, [1, 10])
+        yield* onlySelfLeft
+      }))
+
+    it.effect("provided again inside its own scope, a layer is memoized (Effect 4): one actor serves both", () =>
+      Effect.gen(function*() {
+        const add = (n: number) =>
+          Effect.gen(function*() {
+            const counter = yield* Counter
+            yield* Subject.send(counter, { _tag: "Add", n })
+            return yield* get(counter)
+          })
+        const result = yield* Effect.gen(function*() {
+          const outer = yield* add(10)
+          const nested = yield* add(1).pipe(Effect.provide(CounterLive), Effect.scoped)
+          return [outer, nested]
+        }).pipe(Effect.provide(CounterLive), Effect.scoped)
+        assert.deepStrictEqual(result, [10, 11])
         yield* onlySelfLeft
       }))
 
@@ -607,7 +628,7 @@ describe("Supervisor layers", () => {
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
-        class Bad extends Context.Tag("test/Bad")<Bad, Subject.Subject<never>>() {}
+        class Bad extends Context.Service<Bad, Subject.Subject<never>>()("test/Bad") {}
         const BadLive = Actor.toLayer(
           Bad,
           Actor.newWithInitialiser("1 second", (_: Subject.Subject<never>) => Effect.fail("no database"))
@@ -641,7 +662,7 @@ describe("Supervisor layers", () => {
     it.effect("a failure deep in a nested supervisor layer is reported through each level", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
-        class Bad extends Context.Tag("test/Bad")<Bad, Subject.Subject<never>>() {}
+        class Bad extends Context.Service<Bad, Subject.Subject<never>>()("test/Bad") {}
         const AppLive = StaticSupervisor.layer(
           StaticSupervisor.new("OneForOne"),
           Actor.toLayer(A, logging("A", log)),

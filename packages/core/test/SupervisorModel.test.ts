@@ -24,7 +24,8 @@
  * just before the next crash, then the tree is checked) because each adjust costs ~5 ms of real time; time only
  * matters to the intensity windows, which the crash then exercises. Workers have infinite init and shutdown times
  * (they init and obey `Shutdown` at once anyway), so they leave no cancelled sleeps queued in the TestClock. All the
- * scenarios share the test's TestClock (a TestContext costs ~10 ms to build); the model's time is relative.
+ * scenarios share the test's TestClock (the test services are built once, not per scenario); the model's time is
+ * relative.
  *
  * Replaying a failure: fast-check prints `seed: <n>, path: "<p>"` with the shrunk counterexample. Run
  *
@@ -35,8 +36,9 @@
  * what the model expected.
  */
 import { assert, describe, it } from "@effect/vitest"
-import type { FastCheck as FC } from "effect"
-import { Duration, Effect, Exit, FastCheck as fc, Option, Runtime, Scope, TestClock } from "effect"
+import { Duration, Effect, Exit, Option, Scope } from "effect"
+import { TestClock } from "effect/testing"
+import * as fc from "fast-check"
 import { Actor, Process, Selector, StaticSupervisor, Subject, Supervision } from "../src/index.js"
 import * as Model from "./model/supervisorModel.js"
 import { checkNoProcessLeft } from "./utils.js"
@@ -151,7 +153,7 @@ const inbox = (log: Subject.Subject<Entry>) =>
   )
 
 const watch = (world: World, pid: Process.Pid, path: string) =>
-  Effect.zipRight(Effect.sync(() => world.paths.set(String(pid), path)), Process.monitor(pid))
+  Effect.andThen(Effect.sync(() => world.paths.set(String(pid), path)), Process.monitor(pid))
 
 /** Takes every message waiting in the test's mailbox, as log lines; registers and monitors new processes. */
 const drain = (world: World) =>
@@ -215,8 +217,8 @@ const climb = (world: World, path: string) =>
     let current = parentOf(path)
     while (true) {
       const sup = world.supervisors.get(current)!
-      const answer = yield* Effect.either(StaticSupervisor.whichChildren(sup))
-      if (answer._tag === "Right") return
+      const answer = yield* Effect.result(StaticSupervisor.whichChildren(sup))
+      if (answer._tag === "Success") return
       yield* Process.awaitExit(sup.pid)
       if (current === Model.ROOT) return
       current = parentOf(current)
@@ -262,13 +264,13 @@ const walk = (world: World) =>
     const problems: Array<string> = []
     const visit = (path: string, sup: StaticSupervisor.Supervisor): Effect.Effect<void> =>
       Effect.gen(function*() {
-        const answer = yield* Effect.either(StaticSupervisor.whichChildren(sup))
-        if (answer._tag === "Left") {
-          problems.push(`whichChildren(${path}) failed: ${answer.left._tag}`)
+        const answer = yield* Effect.result(StaticSupervisor.whichChildren(sup))
+        if (answer._tag === "Failure") {
+          problems.push(`whichChildren(${path}) failed: ${answer.failure._tag}`)
           return
         }
-        supervisors[path] = answer.right.map((c) => `${c.id}:${Option.isSome(c.pid) ? "up" : "down"}:${c.type}`)
-        for (const c of answer.right) {
+        supervisors[path] = answer.success.map((c) => `${c.id}:${Option.isSome(c.pid) ? "up" : "down"}:${c.type}`)
+        for (const c of answer.success) {
           if (c.type !== "supervisor" || Option.isNone(c.pid)) continue
           const childPath = Model.childPath(path, c.id)
           const known = world.supervisors.get(childPath)
@@ -367,7 +369,7 @@ const runScenario = (scenario: Scenario, where: { current: string }) =>
     const scope = yield* Scope.make()
     yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
     where.current = "start"
-    const root = yield* StaticSupervisor.start(builder(log, scenario.root, Model.ROOT)).pipe(Scope.extend(scope))
+    const root = yield* StaticSupervisor.start(builder(log, scenario.root, Model.ROOT)).pipe(Scope.provide(scope))
     const world: World = {
       log,
       rootPid: root.pid,
@@ -452,7 +454,7 @@ const runScenario = (scenario: Scenario, where: { current: string }) =>
 const watchdog = <A, E, R>(where: { current: string }, effect: Effect.Effect<A, E, R>) =>
   Effect.raceFirst(
     effect,
-    Effect.async<never, Error>((resume) => {
+    Effect.callback<never, Error>((resume) => {
       const timer = setTimeout(
         () => resume(Effect.fail(new Error(`scenario stuck for 20 s (real time) at ${where.current}`))),
         20_000
@@ -483,19 +485,19 @@ const intensityArb = fc.oneof(
   { arbitrary: fc.integer({ min: 1, max: 3 }), weight: 5 }
 )
 
-const workerArb: FC.Arbitrary<Model.ChildSpec> = fc.record({
+const workerArb: fc.Arbitrary<Model.ChildSpec> = fc.record({
   _tag: fc.constant("Worker" as const),
   restart: restartArb,
   significant: fc.boolean()
 })
 
-const childArb = (level: number): FC.Arbitrary<Model.ChildSpec> =>
+const childArb = (level: number): fc.Arbitrary<Model.ChildSpec> =>
   level > MAX_LEVELS ?
     workerArb :
     fc.oneof({ arbitrary: workerArb, weight: 3 }, { arbitrary: supervisorArb(level), weight: 1 })
 
 /** A supervisor at `level`; its children's significant flags are dropped where Erlang would reject them. */
-const supervisorArb = (level: number): FC.Arbitrary<Model.SupervisorSpec> =>
+const supervisorArb = (level: number): fc.Arbitrary<Model.SupervisorSpec> =>
   fc.record({
     _tag: fc.constant("Supervisor" as const),
     restart: restartArb,
@@ -519,7 +521,7 @@ const rootArb = supervisorArb(1).map((spec): Model.SupervisorSpec => ({
   significant: false
 }))
 
-const eventArb: FC.Arbitrary<Model.Event> = fc.oneof(
+const eventArb: fc.Arbitrary<Model.Event> = fc.oneof(
   {
     arbitrary: fc.record({
       _tag: fc.constant("Crash" as const),
@@ -538,7 +540,7 @@ const eventArb: FC.Arbitrary<Model.Event> = fc.oneof(
   }
 )
 
-const scenarioArb: FC.Arbitrary<Scenario> = fc.record({
+const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   root: rootArb,
   events: fc.array(eventArb, { maxLength: 15 })
 })
@@ -556,21 +558,21 @@ const seed = env("MODEL_SEED")
 const path = env("MODEL_PATH")
 const numRuns = Number(env("MODEL_RUNS") ?? 1000)
 
-const parameters: FC.Parameters<[Scenario]> = {
+const parameters: fc.Parameters<[Scenario]> = {
   numRuns,
   ...(seed === undefined ? {} : { seed: Number(seed) }),
   ...(path === undefined ? {} : { path, endOnFailure: true })
 }
 
 describe("StaticSupervisor against the model of Erlang's supervisor", () => {
-  // One test environment (one TestClock) for all the scenarios: building a TestContext costs ~10 ms, more than a
-  // scenario. Each scenario runs as a root fiber of its own (so its own implicit process) in that environment; the
-  // model only uses time relative to the scenario's start.
-  it.scoped(
+  // One test environment (one TestClock) for all the scenarios, built once by `it.effect` rather than per scenario.
+  // Each scenario runs as a root fiber of its own (so its own implicit process) with the test's services, captured
+  // with `Effect.context`; the model only uses time relative to the scenario's start.
+  it.effect(
     "random trees and events: the same log, tree, restarts and escalations as the model",
     () =>
       Effect.gen(function*() {
-        const run = Runtime.runPromise(yield* Effect.runtime<never>())
+        const run = Effect.runPromiseWith(yield* Effect.context<never>())
         let scenarios = 0
         const started = performance.now()
         yield* Effect.tryPromise({

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Equal, TestClock } from "effect"
+import { Effect, Equal } from "effect"
+import { TestClock } from "effect/testing"
 import { Actor, Process, Subject, System } from "../src/index.js"
 import { checkNoProcessLeft } from "./utils.js"
 
@@ -21,13 +22,13 @@ const appender = (initial: string) =>
   )
 
 describe("System", () => {
-  it.scoped("getState returns the state", () =>
+  it.effect("getState returns the state", () =>
     Effect.gen(function*() {
       const actor = yield* appender("Test state")
       assert.strictEqual(yield* System.getState(actor.pid), "Test state")
     }))
 
-  it.scoped("getStatus gives pid, mode, state and mailbox length", () =>
+  it.effect("getStatus gives pid, mode, state and mailbox length", () =>
     Effect.gen(function*() {
       const actor = yield* appender("s")
       const status = yield* System.getStatus(actor.pid)
@@ -37,7 +38,7 @@ describe("System", () => {
       assert.strictEqual(status.messageQueueLength, 0)
     }))
 
-  it.scoped("suspend queues user messages, system messages are still answered, resume handles the queue", () =>
+  it.effect("suspend queues user messages, system messages are still answered, resume handles the queue", () =>
     Effect.gen(function*() {
       const actor = yield* appender("a")
       yield* System.suspend(actor.pid)
@@ -54,7 +55,7 @@ describe("System", () => {
       assert.strictEqual((yield* System.getStatus(actor.pid)).mode, "running")
     }))
 
-  it.scoped("replaceState replaces the state; a throwing function leaves it unchanged and fails", () =>
+  it.effect("replaceState replaces the state; a throwing function leaves it unchanged and fails", () =>
     Effect.gen(function*() {
       const actor = yield* appender("x")
       assert.strictEqual(yield* System.replaceState(actor.pid, (s) => `${s}y`), "xy")
@@ -78,9 +79,9 @@ describe("System", () => {
       assert.strictEqual(stats.messagesIn, 3)
       assert.strictEqual(stats.messagesOut, 1)
       assert.strictEqual(stats.startedAt, 3_600_000)
-    }).pipe(Effect.scoped))
+    }))
 
-  it.scoped("system requests to a dead actor fail with NoProcess", () =>
+  it.effect("system requests to a dead actor fail with NoProcess", () =>
     Effect.gen(function*() {
       yield* Process.trapExits(true)
       const actor = yield* Actor.start(Actor.new(0))

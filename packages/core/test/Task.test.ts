@@ -1,20 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import {
-  Cause,
-  Chunk,
-  Context,
-  Data,
-  Duration,
-  Effect,
-  Either,
-  Equal,
-  Exit,
-  Fiber,
-  Option,
-  Ref,
-  Stream,
-  TestClock
-} from "effect"
+import { Cause, Clock, Context, Data, Duration, Effect, Equal, Exit, Fiber, Option, Ref, Result, Stream } from "effect"
+import { TestClock } from "effect/testing"
 import { Process, Selector, Subject, Task } from "../src/index.js"
 import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
 
@@ -33,16 +19,23 @@ const noExitMessage = Effect.map(Effect.option(Selector.receive(trapped, 0)), (r
   )
 })
 
+/** The defects of a cause, in order. */
+const defectsIn = (cause: Cause.Cause<unknown>): ReadonlyArray<unknown> =>
+  cause.reasons.filter(Cause.isDieReason).map((reason) => reason.defect)
+
 const defectsOf = (reason: Process.ExitReason): ReadonlyArray<unknown> =>
-  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? Chunk.toArray(Cause.defects(reason.reason)) : []
+  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? defectsIn(reason.reason) : []
+
+/** The fiber's outcome if it is done, without waiting. */
+const poll = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.sync(() => Option.fromUndefinedOr(fiber.pollUnsafe()))
 
 const isSuccessWith = <A>(exit: Option.Option<Exit.Exit<A, unknown>>, value: A): boolean =>
   Option.isSome(exit) && Exit.isSuccess(exit.value) && Equal.equals(exit.value.value, value)
 
 /** Advances the clock in `step`s until `fiber` is done, then joins it. */
-const drive = <A, E>(fiber: Fiber.Fiber<A, E>, step: Duration.DurationInput = "10 millis", max = 10_000) =>
+const drive = <A, E>(fiber: Fiber.Fiber<A, E>, step: Duration.Input = "10 millis", max = 10_000) =>
   Effect.gen(function*() {
-    for (let i = 0; i < max && Option.isNone(yield* Fiber.poll(fiber)); i++) {
+    for (let i = 0; i < max && Option.isNone(yield* poll(fiber)); i++) {
       yield* TestClock.adjust(step)
     }
     return yield* Fiber.join(fiber)
@@ -84,7 +77,7 @@ class NotFound extends Data.TaggedError("NotFound")<{ readonly id: number }> {}
 
 describe("Task", () => {
   describe("await", () => {
-    it.scoped("gives the task's value, computed in another process", () =>
+    it.effect("gives the task's value, computed in another process", () =>
       Effect.gen(function*() {
         const me = yield* Process.self
         const task = yield* Task.async(Effect.map(Process.self, (pid) => [6 * 7, pid] as const))
@@ -98,11 +91,11 @@ describe("Task", () => {
         assert.strictEqual(yield* Process.messageQueueLength(me), 0)
       }))
 
-    it.scoped("a timeout gives TaskTimeout and leaves the task running; shutdown stops it, no exit signal", () =>
+    it.effect("a timeout gives TaskTimeout and leaves the task running; shutdown stops it, no exit signal", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const task = yield* Task.async(Effect.as(Effect.sleep("10 seconds"), 1))
-        const waiting = yield* Effect.fork(Effect.flip(Task.await(task, "1 second")))
+        const waiting = yield* Effect.forkChild(Effect.flip(Task.await(task, "1 second")))
         yield* TestClock.adjust("1 second")
         const error = yield* Fiber.join(waiting)
         assert.instanceOf(error, Task.TaskTimeout)
@@ -117,7 +110,7 @@ describe("Task", () => {
         assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
       }))
 
-    it.scoped("a crash (defect) is TaskExited for await, and an exit message for the trapping owner", () =>
+    it.effect("a crash (defect) is TaskExited for await, and an exit message for the trapping owner", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const boom = new Error("boom")
@@ -139,12 +132,12 @@ describe("Task", () => {
         assert.strictEqual(again, error)
       }))
 
-    it.scoped("a crash kills a non-trapping owner with the same reason", () =>
+    it.effect("a crash kills a non-trapping owner with the same reason", () =>
       Effect.gen(function*() {
         const boom = new Error("boom")
         const report = yield* Subject.make<Process.Pid>()
         const owner = yield* Process.spawnUnlinked(Effect.gen(function*() {
-          const task = yield* Task.async(Effect.zipRight(Effect.sleep("1 second"), Effect.die(boom)))
+          const task = yield* Task.async(Effect.andThen(Effect.sleep("1 second"), Effect.die(boom)))
           yield* Subject.send(report, task.pid)
           return yield* Task.awaitForever(task)
         }))
@@ -160,7 +153,7 @@ describe("Task", () => {
         assert.isTrue(Equal.equals(yield* Process.awaitExit(owner), taskReason))
       }))
 
-    it.scoped("a typed failure reaches await as the error, and the task exits Normal", () =>
+    it.effect("a typed failure reaches await as the error, and the task exits Normal", () =>
       Effect.gen(function*() {
         const task = yield* Task.async(Effect.fail(new NotFound({ id: 7 })))
         const error = yield* Effect.flip(Task.await(task, "1 second"))
@@ -171,7 +164,7 @@ describe("Task", () => {
         assert.isTrue(yield* Process.isAlive(yield* Process.self))
       }))
 
-    it.scoped("a typed failure sends no crash to a trapping owner (at most a Normal exit message)", () =>
+    it.effect("a typed failure sends no crash to a trapping owner (at most a Normal exit message)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const task = yield* Task.async(Effect.fail("bad" as const))
@@ -181,7 +174,7 @@ describe("Task", () => {
         assert.isTrue(Option.isNone(message) || message.value.reason._tag === "Normal")
       }))
 
-    it.scoped("awaiting from a process that is not the owner is a defect", () =>
+    it.effect("awaiting from a process that is not the owner is a defect", () =>
       Effect.gen(function*() {
         const task = yield* Task.async(Effect.as(Effect.sleep("1 second"), "value"))
         // with Effect.exit inside the other process, sent back
@@ -190,7 +183,7 @@ describe("Task", () => {
           Effect.flatMap(Effect.exit(Task.await(task, "1 second")), (exit) => Subject.send(results, exit))
         )
         const exit = yield* Subject.receive(results, "1 second")
-        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
         // or the other process just crashes with the defect
         for (
           const body of [
@@ -208,43 +201,43 @@ describe("Task", () => {
         }
         // the owner still gets the value
         assert.isTrue(yield* Process.isAlive(task.pid))
-        const value = yield* Effect.fork(Task.await(task, "2 seconds"))
+        const value = yield* Effect.forkChild(Task.await(task, "2 seconds"))
         yield* TestClock.adjust("1 second")
         assert.strictEqual(yield* Fiber.join(value), "value")
       }))
-    it.scoped("two fibers of the owner awaiting the same task both get its outcome", () =>
+    it.effect("two fibers of the owner awaiting the same task both get its outcome", () =>
       Effect.gen(function*() {
         const task = yield* Task.async(Effect.as(Effect.sleep("1 second"), "shared"))
-        const first = yield* Effect.fork(Effect.either(Task.await(task, "5 seconds")))
-        const second = yield* Effect.fork(Effect.either(Task.await(task, "5 seconds")))
+        const first = yield* Effect.forkChild(Effect.result(Task.await(task, "5 seconds")))
+        const second = yield* Effect.forkChild(Effect.result(Task.await(task, "5 seconds")))
         yield* TestClock.adjust("1 second")
-        assert.deepStrictEqual(yield* Fiber.join(first), Either.right("shared"))
+        assert.deepStrictEqual(yield* Fiber.join(first), Result.succeed("shared"))
         yield* eventLoopTurn
         // the outcome is known: the second waiter must not sit until its timeout
-        assert.isTrue(Option.isSome(yield* Fiber.poll(second)), "the second await is still waiting")
-        assert.deepStrictEqual(yield* Fiber.join(second), Either.right("shared"))
+        assert.isTrue(Option.isSome(yield* poll(second)), "the second await is still waiting")
+        assert.deepStrictEqual(yield* Fiber.join(second), Result.succeed("shared"))
         // and the recorded outcome is still the value
-        assert.deepStrictEqual(yield* Effect.either(Task.await(task, 0)), Either.right("shared"))
+        assert.deepStrictEqual(yield* Effect.result(Task.await(task, 0)), Result.succeed("shared"))
       }))
   })
 
   describe("awaitForever", () => {
-    it.scoped("waits as long as it takes", () =>
+    it.effect("waits as long as it takes", () =>
       Effect.gen(function*() {
         const task = yield* Task.async(Effect.as(Effect.sleep("1 hour"), "late"))
-        const waiting = yield* Effect.fork(Task.awaitForever(task))
+        const waiting = yield* Effect.forkChild(Task.awaitForever(task))
         yield* TestClock.adjust("59 minutes")
-        assert.isTrue(Option.isNone(yield* Fiber.poll(waiting)))
+        assert.isTrue(Option.isNone(yield* poll(waiting)))
         yield* TestClock.adjust("1 minute")
         assert.strictEqual(yield* Fiber.join(waiting), "late")
       }))
 
-    it.scoped("gives the typed failure, or TaskExited for a crash", () =>
+    it.effect("gives the typed failure, or TaskExited for a crash", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const failing = yield* Task.async(Effect.fail("bad" as const))
         assert.strictEqual(yield* Effect.flip(Task.awaitForever(failing)), "bad")
-        const crashing = yield* Task.async(Effect.dieMessage("crash"))
+        const crashing = yield* Task.async(Effect.die(new Error("crash")))
         const error = yield* Effect.flip(Task.awaitForever(crashing))
         assert.instanceOf(error, Task.TaskExited)
         const killed = yield* Task.async(Effect.never)
@@ -256,35 +249,35 @@ describe("Task", () => {
   })
 
   describe("awaitAll", () => {
-    it.scoped("fast, slow and failing tasks share one deadline; results in order", () =>
+    it.effect("fast, slow and failing tasks share one deadline; results in order", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const started = yield* Subject.make<number>()
         const task = <A, E>(id: number, effect: Effect.Effect<A, E>) =>
-          Task.async(Effect.zipRight(Subject.send(started, id), effect))
+          Task.async(Effect.andThen(Subject.send(started, id), effect))
         const tasks = [
           yield* task(0, Effect.succeed<string | number>(1)),
           yield* task(1, Effect.as(Effect.sleep("10 seconds"), 2)),
           yield* task(2, Effect.fail("bad")),
           yield* task(3, Effect.as(Effect.sleep("500 millis"), 4)),
-          yield* task(4, Effect.dieMessage("crash")),
+          yield* task(4, Effect.die(new Error("crash"))),
           yield* task(5, Effect.as(Effect.sleep("1500 millis"), 6)),
           yield* task(6, Effect.as(Effect.sleep("999 millis"), 7))
         ]
         for (let i = 0; i < tasks.length; i++) yield* Subject.receive(started, "1 second")
-        const waiting = yield* Effect.fork(Task.awaitAll(tasks, "1 second"))
+        const waiting = yield* Effect.forkChild(Task.awaitAll(tasks, "1 second"))
         yield* TestClock.adjust("1 second")
         const results = yield* Fiber.join(waiting)
         assert.strictEqual(results.length, 7)
-        assert.deepStrictEqual(results[0], Either.right(1))
-        assert.isTrue(Either.isLeft(results[1]) && results[1].left instanceof Task.TaskTimeout)
-        assert.deepStrictEqual(results[2], Either.left("bad"))
-        assert.deepStrictEqual(results[3], Either.right(4))
-        assert.isTrue(Either.isLeft(results[4]) && results[4].left instanceof Task.TaskExited)
-        assert.isTrue(Either.isLeft(results[5]) && results[5].left instanceof Task.TaskTimeout)
-        assert.deepStrictEqual(results[6], Either.right(7))
+        assert.deepStrictEqual(results[0], Result.succeed(1))
+        assert.isTrue(Result.isFailure(results[1]) && results[1].failure instanceof Task.TaskTimeout)
+        assert.deepStrictEqual(results[2], Result.fail("bad"))
+        assert.deepStrictEqual(results[3], Result.succeed(4))
+        assert.isTrue(Result.isFailure(results[4]) && results[4].failure instanceof Task.TaskExited)
+        assert.isTrue(Result.isFailure(results[5]) && results[5].failure instanceof Task.TaskTimeout)
+        assert.deepStrictEqual(results[6], Result.succeed(7))
         // the deadline is shared: the whole wait took the timeout, not one per task
-        assert.strictEqual(yield* TestClock.currentTimeMillis, 1000)
+        assert.strictEqual(yield* Clock.currentTimeMillis, 1000)
         // the slow ones are still running
         assert.isTrue(yield* Process.isAlive(tasks[1].pid))
         assert.isTrue(yield* Process.isAlive(tasks[5].pid))
@@ -292,22 +285,22 @@ describe("Task", () => {
         yield* Task.shutdown(tasks[5], "BrutalKill")
       }))
 
-    it.scoped("an empty list gives an empty array", () =>
+    it.effect("an empty list gives an empty array", () =>
       Effect.gen(function*() {
         assert.deepStrictEqual(yield* Task.awaitAll([], "1 second"), [])
       }))
   })
 
   describe("yield", () => {
-    it.scoped("None while running (the task keeps running), Some(exit) once done", () =>
+    it.effect("None while running (the task keeps running), Some(exit) once done", () =>
       Effect.gen(function*() {
         const task = yield* Task.async(Effect.as(Effect.sleep("1 second"), "done"))
         assert.isTrue(Option.isNone(yield* Task.yield(task, 0)))
-        const early = yield* Effect.fork(Task.yield(task, "500 millis"))
+        const early = yield* Effect.forkChild(Task.yield(task, "500 millis"))
         yield* TestClock.adjust("500 millis")
         assert.isTrue(Option.isNone(yield* Fiber.join(early)))
         assert.isTrue(yield* Process.isAlive(task.pid))
-        const late = yield* Effect.fork(Task.yield(task, "1 second"))
+        const late = yield* Effect.forkChild(Task.yield(task, "1 second"))
         yield* TestClock.adjust("500 millis")
         const result = yield* Fiber.join(late)
         assert.isTrue(isSuccessWith(result, "done"))
@@ -316,21 +309,21 @@ describe("Task", () => {
         assert.isTrue(isSuccessWith(yield* Task.shutdown(task, "BrutalKill"), "done"))
       }))
 
-    it.scoped("a typed failure is a failed Exit; a crash is a defect holding TaskExited", () =>
+    it.effect("a typed failure is a failed Exit; a crash is a defect holding TaskExited", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const failing = yield* Task.async(Effect.fail("bad" as const))
         const failed = yield* Task.yield(failing, "1 second")
         assert.isTrue(Option.isSome(failed) && Exit.isFailure(failed.value))
         assert.deepStrictEqual(
-          Option.flatMap(failed, (exit) => Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()),
+          Option.flatMap(failed, (exit) => Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()),
           Option.some("bad")
         )
-        const crashing = yield* Task.async(Effect.dieMessage("crash"))
+        const crashing = yield* Task.async(Effect.die(new Error("crash")))
         const crashed = yield* Task.yield(crashing, "1 second")
         assert.isTrue(Option.isSome(crashed) && Exit.isFailure(crashed.value))
         const defects = Option.isSome(crashed) && Exit.isFailure(crashed.value) ?
-          Chunk.toArray(Cause.defects(crashed.value.cause)) :
+          defectsIn(crashed.value.cause) :
           []
         assert.strictEqual(defects.length, 1)
         assert.instanceOf(defects[0], Task.TaskExited)
@@ -338,7 +331,7 @@ describe("Task", () => {
   })
 
   describe("shutdown", () => {
-    it.scoped("a task that traps exits and ignores Shutdown is killed after the timeout", () =>
+    it.effect("a task that traps exits and ignores Shutdown is killed after the timeout", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const ready = yield* Subject.make<void>()
@@ -348,10 +341,10 @@ describe("Task", () => {
           return yield* Effect.never
         }))
         yield* Subject.receive(ready, "1 second")
-        const stopping = yield* Effect.fork(Task.shutdown(task, "2 seconds"))
+        const stopping = yield* Effect.forkChild(Task.shutdown(task, "2 seconds"))
         yield* TestClock.adjust("1 second")
         assert.isTrue(yield* Process.isAlive(task.pid))
-        assert.isTrue(Option.isNone(yield* Fiber.poll(stopping)))
+        assert.isTrue(Option.isNone(yield* poll(stopping)))
         yield* TestClock.adjust("1 second")
         assert.isTrue(Option.isNone(yield* Fiber.join(stopping)))
         assert.deepStrictEqual(yield* Process.awaitExit(task.pid), ExitReason.Killed())
@@ -359,18 +352,18 @@ describe("Task", () => {
         assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
       }))
 
-    it.scoped("a task that ends at once on Shutdown: None, no kill, no exit signal", () =>
+    it.effect("a task that ends at once on Shutdown: None, no kill, no exit signal", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const task = yield* Task.async(Effect.never)
-        const stopping = yield* Effect.fork(Task.shutdown(task, "5 seconds"))
+        const stopping = yield* Effect.forkChild(Task.shutdown(task, "5 seconds"))
         assert.isTrue(Option.isNone(yield* Fiber.join(stopping)))
         assert.deepStrictEqual(yield* Process.awaitExit(task.pid), ExitReason.Shutdown())
-        assert.strictEqual(yield* TestClock.currentTimeMillis, 0)
+        assert.strictEqual(yield* Clock.currentTimeMillis, 0)
         yield* noExitMessage
       }))
 
-    it.scoped("a trapping task that replies while shutting down gives its reply (Elixir's {:ok, reply})", () =>
+    it.effect("a trapping task that replies while shutting down gives its reply (Elixir's {:ok, reply})", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const ready = yield* Subject.make<void>()
@@ -386,7 +379,7 @@ describe("Task", () => {
         yield* noExitMessage
       }))
 
-    it.scoped("BrutalKill kills at once; no exit signal reaches the owner", () =>
+    it.effect("BrutalKill kills at once; no exit signal reaches the owner", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const task = yield* Task.async(Effect.as(Effect.sleep("10 seconds"), 1))
@@ -400,7 +393,7 @@ describe("Task", () => {
         assert.instanceOf(error, Task.TaskExited)
       }))
 
-    it.scoped("a task that finished before shutdown gives its outcome", () =>
+    it.effect("a task that finished before shutdown gives its outcome", () =>
       Effect.gen(function*() {
         const task = yield* Task.async(Effect.succeed("early"))
         yield* Process.awaitExit(task.pid)
@@ -411,20 +404,20 @@ describe("Task", () => {
         assert.isTrue(Option.isSome(failed) && Exit.isFailure(failed.value))
       }))
 
-    it.scoped("a task that crashed by itself before shutdown gives Some(defect TaskExited)", () =>
+    it.effect("a task that crashed by itself before shutdown gives Some(defect TaskExited)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const task = yield* Task.async(Effect.dieMessage("crash"))
+        const task = yield* Task.async(Effect.die(new Error("crash")))
         yield* Process.awaitExit(task.pid)
         const result = yield* Task.shutdown(task, "1 second")
         assert.isTrue(Option.isSome(result) && Exit.isFailure(result.value))
         const defects = Option.isSome(result) && Exit.isFailure(result.value) ?
-          Chunk.toArray(Cause.defects(result.value.cause)) :
+          defectsIn(result.value.cause) :
           []
         assert.instanceOf(defects[0], Task.TaskExited)
       }))
 
-    it.scoped("a task stopped by the closing of its scope leaves nothing in the owner's mailbox", () =>
+    it.effect("a task stopped by the closing of its scope leaves nothing in the owner's mailbox", () =>
       Effect.gen(function*() {
         const me = yield* Process.self
         const pid = yield* Effect.scoped(Effect.map(Task.async(Effect.never), (task) => task.pid))
@@ -440,7 +433,7 @@ describe("Task", () => {
 
     for (const ordered of [true, false]) {
       for (const maxConcurrency of [1, 4, Infinity]) {
-        it.scoped(`${ordered ? "ordered" : "unordered"}, maxConcurrency ${maxConcurrency}: never more tasks alive than the limit`, () =>
+        it.effect(`${ordered ? "ordered" : "unordered"}, maxConcurrency ${maxConcurrency}: never more tasks alive than the limit`, () =>
           Effect.gen(function*() {
             const probe = yield* makeProbe
             const limit = Math.min(maxConcurrency, items.length)
@@ -449,10 +442,10 @@ describe("Task", () => {
               (i) => probe.track(Effect.as(Effect.sleep(duration(i)), i * 2)),
               { maxConcurrency, ordered }
             )
-            const running = yield* Effect.fork(Stream.runCollect(stream))
+            const running = yield* Effect.forkChild(Stream.runCollect(stream))
             // all the first `limit` tasks are running before the clock moves
             yield* waitUntil(Effect.map(Ref.get(probe.live), (n) => n === limit))
-            const results = Chunk.toArray(yield* drive(running))
+            const results = yield* drive(running)
             const expected = items.map((i) => i * 2)
             if (ordered || maxConcurrency === 1) {
               assert.deepStrictEqual(results, expected)
@@ -472,25 +465,23 @@ describe("Task", () => {
       }
     }
 
-    it.scoped("the default maxConcurrency runs the items, in order", () =>
+    it.effect("the default maxConcurrency runs the items, in order", () =>
       Effect.gen(function*() {
         const results = yield* Stream.runCollect(Task.asyncStream([1, 2, 3, 4, 5], (n) => Effect.succeed(n * n)))
-        assert.deepStrictEqual(Chunk.toArray(results), [1, 4, 9, 16, 25])
+        assert.deepStrictEqual(results, [1, 4, 9, 16, 25])
         assert.deepStrictEqual(yield* others, [])
       }))
 
-    it.scoped("each item runs in its own task process", () =>
+    it.effect("each item runs in its own task process", () =>
       Effect.gen(function*() {
         const me = yield* Process.self
-        const pids = Chunk.toArray(
-          yield* Stream.runCollect(Task.asyncStream([1, 2, 3], () => Process.self, { maxConcurrency: 3 }))
-        )
+        const pids = yield* Stream.runCollect(Task.asyncStream([1, 2, 3], () => Process.self, { maxConcurrency: 3 }))
         assert.strictEqual(pids.length, 3)
         for (const pid of pids) assert.isFalse(Equal.equals(pid, me))
         assert.strictEqual(new Set(pids.map(String)).size, 3)
       }))
 
-    it.scoped("onTimeout \"exit\" (the default): a task over the timeout fails the stream with TaskTimeout", () =>
+    it.effect("onTimeout \"exit\" (the default): a task over the timeout fails the stream with TaskTimeout", () =>
       Effect.gen(function*() {
         const probe = yield* makeProbe
         const stream = Task.asyncStream(
@@ -498,25 +489,25 @@ describe("Task", () => {
           (i) => probe.track(Effect.as(Effect.sleep(i === 2 ? "10 seconds" : "100 millis"), i)),
           { timeout: "1 second", maxConcurrency: 2 }
         )
-        const running = yield* Effect.fork(Effect.either(Stream.runCollect(stream)))
+        const running = yield* Effect.forkChild(Effect.result(Stream.runCollect(stream)))
         const result = yield* drive(running, "50 millis")
-        assert.isTrue(Either.isLeft(result))
-        assert.instanceOf(Either.isLeft(result) ? result.left : undefined, Task.TaskTimeout)
-        assert.isAtMost(yield* TestClock.currentTimeMillis, 1200)
+        assert.isTrue(Result.isFailure(result))
+        assert.instanceOf(Result.isFailure(result) ? result.failure : undefined, Task.TaskTimeout)
+        assert.isAtMost(yield* Clock.currentTimeMillis, 1200)
         assert.strictEqual(yield* Ref.get(probe.live), 0)
         assert.deepStrictEqual(yield* others, [])
       }))
 
-    it.scoped("the default per-item timeout is 5 seconds", () =>
+    it.effect("the default per-item timeout is 5 seconds", () =>
       Effect.gen(function*() {
         const stream = Task.asyncStream([4900, 5100], (ms) => Effect.as(Effect.sleep(Duration.millis(ms)), ms))
-        const running = yield* Effect.fork(Effect.either(Stream.runCollect(stream)))
+        const running = yield* Effect.forkChild(Effect.result(Stream.runCollect(stream)))
         const result = yield* drive(running, "100 millis")
-        assert.isTrue(Either.isLeft(result) && result.left instanceof Task.TaskTimeout)
+        assert.isTrue(Result.isFailure(result) && result.failure instanceof Task.TaskTimeout)
         assert.deepStrictEqual(yield* others, [])
       }))
 
-    it.scoped("takes a lazy, infinite iterable", () =>
+    it.effect("takes a lazy, infinite iterable", () =>
       Effect.gen(function*() {
         let pulled = 0
         const naturals = {
@@ -530,12 +521,12 @@ describe("Task", () => {
         const results = yield* Stream.runCollect(
           Stream.take(Task.asyncStream(naturals, (i) => Effect.succeed(i * 10), { maxConcurrency: 2 }), 3)
         )
-        assert.deepStrictEqual(Chunk.toArray(results), [10, 20, 30])
+        assert.deepStrictEqual(results, [10, 20, 30])
         assert.isAbove(pulled, 2)
         assert.deepStrictEqual(yield* others, [])
       }))
 
-    it.scoped("onTimeout \"killTask\": the item is skipped, the rest goes on", () =>
+    it.effect("onTimeout \"killTask\": the item is skipped, the rest goes on", () =>
       Effect.gen(function*() {
         const probe = yield* makeProbe
         const pids = yield* Ref.make<ReadonlyArray<Process.Pid>>([])
@@ -543,15 +534,15 @@ describe("Task", () => {
           [1, 2, 3, 4],
           (i) =>
             probe.track(
-              Effect.zipRight(
+              Effect.andThen(
                 Effect.flatMap(Process.self, (pid) => Ref.update(pids, (all) => [...all, pid])),
                 Effect.as(Effect.sleep(i === 2 ? "10 seconds" : "100 millis"), i)
               )
             ),
           { timeout: "1 second", onTimeout: "killTask", maxConcurrency: 2 }
         )
-        const running = yield* Effect.fork(Stream.runCollect(stream))
-        const results = Chunk.toArray(yield* drive(running, "50 millis"))
+        const running = yield* Effect.forkChild(Stream.runCollect(stream))
+        const results = yield* drive(running, "50 millis")
         assert.deepStrictEqual(results, [1, 3, 4])
         assert.strictEqual(yield* Ref.get(probe.live), 0)
         assert.deepStrictEqual(yield* others, [])
@@ -563,7 +554,7 @@ describe("Task", () => {
       }))
 
     for (const options of [{ maxConcurrency: 10 }, { maxConcurrency: Infinity, ordered: false }] as const) {
-      it.scoped(`an early stop of the consumer leaves no task alive (${JSON.stringify(options)})`, () =>
+      it.effect(`an early stop of the consumer leaves no task alive (${JSON.stringify(options)})`, () =>
         Effect.gen(function*() {
           const probe = yield* makeProbe
           const items = Array.from({ length: 100 }, (_, i) => i + 1)
@@ -572,8 +563,8 @@ describe("Task", () => {
             (i) => probe.track(Effect.as(Effect.sleep(Duration.millis(100 + i)), i)),
             options
           )
-          const running = yield* Effect.fork(Stream.runCollect(Stream.take(stream, 2)))
-          const results = Chunk.toArray(yield* drive(running))
+          const running = yield* Effect.forkChild(Stream.runCollect(Stream.take(stream, 2)))
+          const results = yield* drive(running)
           assert.deepStrictEqual(results, [1, 2])
           assert.strictEqual(yield* Ref.get(probe.live), 0)
           assert.deepStrictEqual(yield* others, [])
@@ -582,7 +573,7 @@ describe("Task", () => {
         }))
     }
 
-    it.scoped("a stream stopped early leaves nothing in the owner's mailbox", () =>
+    it.effect("a stream stopped early leaves nothing in the owner's mailbox", () =>
       Effect.gen(function*() {
         const me = yield* Process.self
         const stream = Task.asyncStream(
@@ -590,8 +581,8 @@ describe("Task", () => {
           (i) => Effect.as(Effect.sleep(Duration.millis(100 * i)), i),
           { maxConcurrency: 5 }
         )
-        const running = yield* Effect.fork(Stream.runCollect(Stream.take(stream, 2)))
-        assert.deepStrictEqual(Chunk.toArray(yield* drive(running)), [1, 2])
+        const running = yield* Effect.forkChild(Stream.runCollect(Stream.take(stream, 2)))
+        assert.deepStrictEqual(yield* drive(running), [1, 2])
         assert.deepStrictEqual(yield* others, [])
         assert.strictEqual(yield* Process.messageQueueLength(me), 0)
         // a stream failing on a timeout leaves nothing either
@@ -600,13 +591,13 @@ describe("Task", () => {
           (i) => Effect.as(Effect.sleep(i === 1 ? "10 seconds" : "100 millis"), i),
           { maxConcurrency: 4, timeout: "1 second" }
         )
-        const failing = yield* Effect.fork(Effect.either(Stream.runCollect(timingOut)))
-        assert.isTrue(Either.isLeft(yield* drive(failing)))
+        const failing = yield* Effect.forkChild(Effect.result(Stream.runCollect(timingOut)))
+        assert.isTrue(Result.isFailure(yield* drive(failing)))
         assert.deepStrictEqual(yield* others, [])
         assert.strictEqual(yield* Process.messageQueueLength(me), 0)
       }))
 
-    it.scoped("a typed failure of f fails the stream", () =>
+    it.effect("a typed failure of f fails the stream", () =>
       Effect.gen(function*() {
         const probe = yield* makeProbe
         const stream = Task.asyncStream(
@@ -614,17 +605,17 @@ describe("Task", () => {
           (i) => probe.track(i === 3 ? Effect.fail(new NotFound({ id: i })) : Effect.succeed(i)),
           { maxConcurrency: 2 }
         )
-        const result = yield* Effect.either(Stream.runCollect(stream))
-        assert.deepStrictEqual(result, Either.left(new NotFound({ id: 3 })))
+        const result = yield* Effect.result(Stream.runCollect(stream))
+        assert.deepStrictEqual(result, Result.fail(new NotFound({ id: 3 })))
         assert.strictEqual(yield* Ref.get(probe.live), 0)
         assert.deepStrictEqual(yield* others, [])
       }))
 
-    it.scoped("a crash of f crashes a non-trapping caller, as a linked task does", () =>
+    it.effect("a crash of f crashes a non-trapping caller, as a linked task does", () =>
       Effect.gen(function*() {
         const owner = yield* Process.spawnUnlinked(
           Stream.runCollect(
-            Task.asyncStream([1, 2, 3], (i) => i === 2 ? Effect.dieMessage("crash") : Effect.succeed(i))
+            Task.asyncStream([1, 2, 3], (i) => i === 2 ? Effect.die(new Error("crash")) : Effect.succeed(i))
           )
         )
         const reason = yield* Process.awaitExit(owner)
@@ -632,16 +623,16 @@ describe("Task", () => {
         assert.deepStrictEqual(yield* others, [])
       }))
 
-    it.scoped("a crash of f is a defect (TaskExited) of the stream for a trapping caller", () =>
+    it.effect("a crash of f is a defect (TaskExited) of the stream for a trapping caller", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const exit = yield* Effect.exit(
           Stream.runCollect(
-            Task.asyncStream([1, 2, 3], (i) => i === 2 ? Effect.dieMessage("crash") : Effect.succeed(i))
+            Task.asyncStream([1, 2, 3], (i) => i === 2 ? Effect.die(new Error("crash")) : Effect.succeed(i))
           )
         )
         assert.isTrue(Exit.isFailure(exit))
-        const defects = Exit.isFailure(exit) ? Chunk.toArray(Cause.defects(exit.cause)) : []
+        const defects = Exit.isFailure(exit) ? defectsIn(exit.cause) : []
         assert.instanceOf(defects[0], Task.TaskExited)
         assert.deepStrictEqual(yield* others, [])
       }))
@@ -649,36 +640,36 @@ describe("Task", () => {
 
   describe("toLayer", () => {
     class Config
-      extends Context.Tag("test/Task/Config")<Config, { readonly port: number; readonly by: Process.Pid }>()
+      extends Context.Service<Config, { readonly port: number; readonly by: Process.Pid }>()("test/Task/Config")
     {}
 
-    it.scoped("provides a service computed in a task", () =>
+    it.effect("provides a service computed in a task", () =>
       Effect.gen(function*() {
         const me = yield* Process.self
         const layer = Task.toLayer(Config, Effect.map(Process.self, (by) => ({ port: 8080, by })), "1 second")
-        const config = yield* Effect.provide(Config, layer)
+        const config = yield* Effect.provide(Effect.service(Config), layer)
         assert.strictEqual(config.port, 8080)
         assert.isFalse(Equal.equals(config.by, me))
         assert.deepStrictEqual(yield* others, [])
       }))
 
-    it.scoped("fails with the task's typed error", () =>
+    it.effect("fails with the task's typed error", () =>
       Effect.gen(function*() {
         const layer = Task.toLayer(Config, Effect.fail(new NotFound({ id: 1 })), "1 second")
-        const error = yield* Effect.flip(Effect.provide(Config, layer))
+        const error = yield* Effect.flip(Effect.provide(Effect.service(Config), layer))
         assert.deepStrictEqual(error, new NotFound({ id: 1 }))
       }))
 
-    it.scoped("fails with TaskTimeout when the task takes too long, and stops it", () =>
+    it.effect("fails with TaskTimeout when the task takes too long, and stops it", () =>
       Effect.gen(function*() {
         const pids = yield* Subject.make<Process.Pid>()
         const layer = Task.toLayer(
           Config,
           Effect.flatMap(Process.self, (by) =>
-            Effect.zipRight(Subject.send(pids, by), Effect.as(Effect.sleep("10 seconds"), { port: 1, by }))),
+            Effect.andThen(Subject.send(pids, by), Effect.as(Effect.sleep("10 seconds"), { port: 1, by }))),
           "1 second"
         )
-        const building = yield* Effect.fork(Effect.flip(Effect.provide(Config, layer)))
+        const building = yield* Effect.forkChild(Effect.flip(Effect.provide(Effect.service(Config), layer)))
         const pid = yield* Subject.receive(pids, "1 second")
         yield* TestClock.adjust("1 second")
         const error = yield* Fiber.join(building)
@@ -688,10 +679,10 @@ describe("Task", () => {
         assert.isTrue(yield* Process.isAlive(yield* Process.self))
       }))
 
-    it.scoped("fails with TaskExited when the task crashes, and the builder survives", () =>
+    it.effect("fails with TaskExited when the task crashes, and the builder survives", () =>
       Effect.gen(function*() {
-        const layer = Task.toLayer(Config, Effect.dieMessage("no config"), "1 second")
-        const error = yield* Effect.flip(Effect.provide(Config, layer))
+        const layer = Task.toLayer(Config, Effect.die(new Error("no config")), "1 second")
+        const error = yield* Effect.flip(Effect.provide(Effect.service(Config), layer))
         assert.instanceOf(error, Task.TaskExited)
         assert.strictEqual((error as Task.TaskExited).reason._tag, "Abnormal")
         assert.isTrue(yield* Process.isAlive(yield* Process.self))

@@ -8,7 +8,7 @@ checkNoProcessLeft()
 const worker = Supervision.worker(Actor.start(Actor.new(0)))
 
 describe("Supervision.tree", () => {
-  it.scoped("reports the live tree, nested supervisors included, with restart counts", () =>
+  it.effect("reports the live tree, nested supervisors included, with restart counts", () =>
     Effect.gen(function*() {
       const inner = StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.add(worker), StaticSupervisor.add(worker))
       const factory = FactorySupervisor.workerChild((n: number) => Actor.start(Actor.new(n)))
@@ -39,7 +39,7 @@ describe("Supervision.tree", () => {
       assert.strictEqual(after.children[1].restarts, 0)
     }))
 
-  it.scoped("a dead supervisor gives NoProcess", () =>
+  it.effect("a dead supervisor gives NoProcess", () =>
     Effect.gen(function*() {
       yield* Process.trapExits(true)
       const sup = yield* StaticSupervisor.start(StaticSupervisor.new("OneForOne"))
@@ -50,7 +50,7 @@ describe("Supervision.tree", () => {
 })
 
 describe("StaticSupervisor.named", () => {
-  it.scoped("a named supervisor is reached by name, also after its parent restarted it", () =>
+  it.effect("a named supervisor is reached by name, also after its parent restarted it", () =>
     Effect.gen(function*() {
       const name = Name.make<StaticSupervisor.Message>("storage")
       const inner = StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.named(name), StaticSupervisor.add(worker))

@@ -1,7 +1,5 @@
 import { afterAll, afterEach, expect } from "@effect/vitest"
-import type { Fiber } from "effect"
-import { Duration, Effect, FiberId, TestClock, TestContext } from "effect"
-import { globalValue } from "effect/GlobalValue"
+import { Duration, Effect } from "effect"
 import { Process, Subject } from "../src/index.js"
 import { killed } from "../src/internal/exitReason.js"
 import * as internalProcess from "../src/internal/process.js"
@@ -11,34 +9,12 @@ import * as internalTimer from "../src/internal/timer.js"
 // Leak checks: processes, names and timers left behind by a test
 // ---------------------------------------------------------------------------------------------------------------
 
-/**
- * A timer armed by the library (`internal/timer.ts` `schedule`) that has neither fired nor been cancelled yet.
- *
- * `schedule` is not observable from outside `src`, so the timers are seen where they land: on a `TestClock` a timer
- * is a root fiber running `clock.sleep(...)`, on the live clock an entry in one of the library's timer lists. Both
- * are wrapped below; a sleep counts as the library's when `schedule` is on the stack that armed it.
- */
-interface PendingTimer {
-  readonly millis: number
-  /** Clock time at which it was armed. */
-  readonly armedAt: number
-  /** The stack that armed it, formatted only when reported. */
-  readonly origin: Error
-  /** The sleeping fiber (TestClock, or any non-live clock). */
-  readonly fiber?: Fiber.RuntimeFiber<unknown, unknown>
-  /** The library's live-clock timer. */
-  readonly live?: internalTimer.LiveTimer
-}
-
-const pendingTimers: Set<PendingTimer> = globalValue(
-  Symbol.for("@effect-otp/core/test/pendingTimers"),
-  () => new Set<PendingTimer>()
-)
+// Every timer the library arms (`internal/timer.ts` `schedule`) is kept, with the stack that armed it, until it fires
+// or is cancelled.
+internalTimer.tracking.enabled = true
 
 /** A stack passes through `internal/timer.ts` (the library's `schedule`). */
 const SCHEDULE_FRAME = /[/\\]internal[/\\]timer\.[jt]s:/
-
-const isLibraryTimer = (timer: PendingTimer): boolean => SCHEDULE_FRAME.test(timer.origin.stack ?? "")
 
 /** The frame that called `schedule`: what armed the timer (a receive, a call, sendAfter, a shutdown deadline...). */
 const armedBy = (origin: Error): string => {
@@ -48,66 +24,15 @@ const armedBy = (origin: Error): string => {
   while (inSchedule + 1 < frames.length && SCHEDULE_FRAME.test(frames[inSchedule + 1])) inSchedule++
   const caller = frames[inSchedule + 1]
   if (caller === undefined) return "from an unknown caller"
-  // "at f (/…/packages/core/src/internal/subject.ts:353:20)" or "at /…/subject.ts:353:20": keep the location.
+  // "at f (/…/packages/core/src/internal/receive.ts:353:20)" or "at /…/receive.ts:353:20": keep the location.
   const location = /\(([^()]*)\)$/.exec(caller)?.[1] ?? caller.slice(3)
   return `from ${location.replace(/^.*?packages[/\\]core[/\\]/, "").replace(/^file:\/\//, "")}`
 }
 
-const describeTimer = (timer: PendingTimer): string =>
+const describeTimer = (timer: internalTimer.TrackedTimer): string =>
   `${Duration.format(Duration.millis(timer.millis))} timer ` +
-  (timer.fiber !== undefined ? `armed at TestClock t=${timer.armedAt} ms` : "on the live clock") +
+  (timer.live ? "on the live clock" : `armed at TestClock t=${timer.armedAt} ms`) +
   ` ${armedBy(timer.origin)}`
-
-/** The stack of the code arming a timer: a few frames are enough to see `schedule` and its caller. */
-const armingStack = (): Error => {
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 8
-  const origin = new Error("timer armed here")
-  Error.stackTraceLimit = limit
-  return origin
-}
-
-const installTimerTracking = globalValue(Symbol.for("@effect-otp/core/test/timerTracking"), () => {
-  // TestClock: wrap the `sleep` of its class, so that each sleep is known while its fiber waits.
-  const testClock = Effect.runSync(TestClock.testClock().pipe(Effect.provide(TestContext.TestContext)))
-  const prototype = Object.getPrototypeOf(testClock) as {
-    sleep: (duration: Duration.DurationInput) => Effect.Effect<void>
-  }
-  const sleep = prototype.sleep
-  prototype.sleep = function(this: TestClock.TestClock, duration: Duration.DurationInput) {
-    const origin = armingStack()
-    const millis = Duration.toMillis(Duration.decode(duration))
-    const armedAt = this.unsafeCurrentTimeMillis()
-    const sleeping = sleep.call(this, duration)
-    return Effect.withFiberRuntime<void>((fiber) => {
-      const timer: PendingTimer = { millis, armedAt, origin, fiber: fiber as Fiber.RuntimeFiber<unknown, unknown> }
-      pendingTimers.add(timer)
-      return Effect.ensuring(sleeping, Effect.sync(() => pendingTimers.delete(timer)))
-    })
-  }
-  // Live clock: the library keeps one list of timers per duration (`internal/timer.ts`); wrap adding to and
-  // removing from those lists (a removal is a cancel or a firing).
-  const lists = internalTimer.TimerList.prototype
-  const add = lists.add
-  const remove = lists.remove
-  const byTimer = new WeakMap<internalTimer.LiveTimer, PendingTimer>()
-  lists.add = function(this: internalTimer.TimerList, live: internalTimer.LiveTimer) {
-    const timer: PendingTimer = { millis: this.millis, armedAt: Date.now(), origin: armingStack(), live }
-    pendingTimers.add(timer)
-    byTimer.set(live, timer)
-    add.call(this, live)
-  }
-  lists.remove = function(this: internalTimer.TimerList, live: internalTimer.LiveTimer) {
-    const timer = byTimer.get(live)
-    if (timer !== undefined) {
-      byTimer.delete(live)
-      pendingTimers.delete(timer)
-    }
-    remove.call(this, live)
-  }
-  const realSetTimeout = globalThis.setTimeout
-  return { realSetTimeout }
-})
 
 /** What a test left behind: live processes (with their names), stale names, pending library timers. */
 export interface LeftBehind {
@@ -126,31 +51,11 @@ const describeProcess = (state: internalProcess.ProcessState): string => {
   return details.length === 0 ? state.pid.toString() : `${state.pid.toString()} (${details.join(", ")})`
 }
 
-const libraryTimers = (): Array<PendingTimer> => Array.from(pendingTimers).filter(isLibraryTimer)
-
-/**
- * The library's own count of pending timers, if `internal/timer.ts` keeps one (`export let pendingTimers`, proposed
- * in issue 7): it also sees timers the stack check above would miss (a clock of another kind, say).
- */
-const countedTimers = (): number | undefined => {
-  const counted = (internalTimer as unknown as { readonly pendingTimers?: unknown }).pendingTimers
-  return typeof counted === "number" ? counted : undefined
-}
-
-const describeTimers = (): Array<string> => {
-  const seen = libraryTimers().map(describeTimer)
-  const counted = countedTimers()
-  if (counted !== undefined && counted > seen.length) {
-    seen.push(
-      `${counted - seen.length} more pending timer(s) counted by internal/timer.ts (armed by an unknown caller)`
-    )
-  }
-  return seen
-}
+const describeTimers = (): Array<string> => Array.from(internalTimer.tracking.pending, describeTimer)
 
 /** Everything left behind now, named. */
 export const leftBehind = (): LeftBehind => ({
-  processes: Array.from(internalProcess.table.values(), describeProcess),
+  processes: internalProcess.liveProcesses().map(describeProcess),
   names: Array.from(internalProcess.names, ([key, owner]) =>
     internalProcess.table.has(owner.pid.id) ?
       undefined :
@@ -170,7 +75,7 @@ const settled = async (): Promise<LeftBehind> => {
   let left = leftBehind()
   for (let turn = 0; turn < 20 && !isClean(left); turn++) {
     await new Promise<void>((resolve) => setImmediate(resolve))
-    if (turn % 4 === 3) await new Promise<void>((resolve) => installTimerTracking.realSetTimeout(resolve, 0))
+    if (turn % 4 === 3) await new Promise<void>((resolve) => setTimeout(resolve, 0))
     left = leftBehind()
   }
   return left
@@ -185,11 +90,7 @@ const cleanUp = (): void => {
   for (const [key, owner] of Array.from(internalProcess.names)) {
     if (!owner.alive) internalProcess.names.delete(key)
   }
-  for (const timer of libraryTimers()) {
-    pendingTimers.delete(timer)
-    if (timer.fiber !== undefined) timer.fiber.unsafeInterruptAsFork(FiberId.none)
-    if (timer.live !== undefined) timer.live.cancel()
-  }
+  for (const timer of Array.from(internalTimer.tracking.pending)) timer.cancel()
 }
 
 /**
@@ -248,7 +149,7 @@ export const idle = Effect.never
  * time" for something a process does should poll with this rather than with `Effect.yieldNow`, which only drains
  * microtasks.
  */
-export const eventLoopTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
+export const eventLoopTurn: Effect.Effect<void> = Effect.callback<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })

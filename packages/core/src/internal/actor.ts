@@ -4,21 +4,21 @@
  *
  * @internal
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as FiberRef from "effect/FiberRef"
-import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
+import * as References from "effect/References"
 import type * as Scope from "effect/Scope"
 import type { StartError } from "./errors.js"
 import type { ExitReason } from "./exitReason.js"
 import { ExitReason as Reason, normal } from "./exitReason.js"
-import { resumeFairly } from "./fairness.js"
-import type { Envelope, Handler, Matcher, Waiter } from "./mailbox.js"
+import type { Envelope, Handler } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import type { ExitMessage, ProcessState } from "./process.js"
-import { DEFAULT_SHUTDOWN_MILLIS, endWith, EXIT_TAG, register, withSelf } from "./process.js"
+import { DEFAULT_SHUTDOWN_MILLIS, endWith, EXIT_TAG, registerUnsafe, withSelf } from "./process.js"
+import { Receiver } from "./receive.js"
 import type { SelectorImpl } from "./selector.js"
 import type { Handshake, Started } from "./start.js"
 import { start as startProcess } from "./start.js"
@@ -89,10 +89,17 @@ export class BuilderImpl {
     /** How long closing the enclosing scope waits for the actor to stop before killing it. */
     readonly shutdownMillis: number = DEFAULT_SHUTDOWN_MILLIS,
     /** A programmer mistake found while building (an invalid timeout): `start` dies with it. */
-    readonly invalid: Error | undefined = undefined
+    readonly invalid: Error | undefined = undefined,
+    /**
+     * A trapping actor stops on any exit signal from its parent, `Normal` included, as a gen_server does; a
+     * supervisor ignores its parent's `Normal` exit (the rule API.md states for supervisors).
+     */
+    readonly stopsOnParentNormal: boolean = true
   ) {}
   with(
-    fields: Partial<Pick<BuilderImpl, "handler" | "terminate" | "name" | "shutdownMillis" | "invalid">>
+    fields: Partial<
+      Pick<BuilderImpl, "handler" | "terminate" | "name" | "shutdownMillis" | "invalid" | "stopsOnParentNormal">
+    >
   ): BuilderImpl {
     return new BuilderImpl(
       this.init,
@@ -101,7 +108,8 @@ export class BuilderImpl {
       "terminate" in fields ? fields.terminate : this.terminate,
       "name" in fields ? fields.name : this.name,
       fields.shutdownMillis ?? this.shutdownMillis,
-      fields.invalid ?? this.invalid
+      fields.invalid ?? this.invalid,
+      fields.stopsOnParentNormal ?? this.stopsOnParentNormal
     )
   }
   pipe() {
@@ -167,7 +175,7 @@ class ExitSignal {
 /** Applies a selector's handler to a received value; a handler that throws is a defect of the receiver. */
 const apply = (handler: Handler, value: unknown): Effect.Effect<unknown> => {
   try {
-    return Effect.succeed(handler(value))
+    return Exit.succeed(handler(value))
   } catch (defect) {
     return Effect.die(defect)
   }
@@ -175,8 +183,6 @@ const apply = (handler: Handler, value: unknown): Effect.Effect<unknown> => {
 
 /** How many queued messages the loop handles in a row before it yields to the other fibers. */
 const BATCH = 256
-
-const yieldNow = Effect.yieldNow()
 
 const toSystem: Handler = (request) => new SystemMessage(request)
 const identity: Handler = (message) => message
@@ -186,20 +192,26 @@ const toExit: Handler = (exit) => new ExitSignal(exit)
 // The loop
 // ---------------------------------------------------------------------------------------------------------------
 
-class Loop implements Waiter {
+/**
+ * The actor's loop, and its receive: an actor has one receive outstanding at a time, so the loop is its own
+ * receiver, and allocates as little as it can, per message and per actor (its receive effect and continuations are
+ * made once).
+ */
+class Loop extends Receiver<unknown, never> {
   state: unknown
   suspended = false
   /** What the user selects; `undefined` for the default, the actor's own subject, whose tag is `ownTag`. */
   user: SelectorImpl<unknown> | undefined
   trace: TraceMessage = untraced
   constructor(
-    readonly self: ProcessState,
+    self: ProcessState,
     readonly parent: ProcessState,
     readonly builder: BuilderImpl,
     state: unknown,
     user: SelectorImpl<unknown> | undefined,
     readonly ownTag: unknown
   ) {
+    super(self)
     this.state = state
     this.user = user
   }
@@ -207,16 +219,15 @@ class Loop implements Waiter {
   /**
    * What the actor receives: system messages always; the exit signal of its parent (when it traps exits) even while
    * suspended; otherwise the user's selector, and the exits the user does not select.
-   *
-   * The loop allocates as little as it can, per message and per actor: the loop is its own mailbox waiter (an actor
-   * has one receive outstanding at a time), this matcher is bound once, and so are the continuations below.
    */
-  readonly match: Matcher = (envelope) => {
+  match(envelope: Envelope): Handler | undefined {
     const tag = envelope.tag
     if (tag === systemTag) return toSystem
     if (tag === EXIT_TAG) {
       const exit = envelope.value as ExitMessage
-      if (exit.pid.state === this.parent && exit.reason._tag !== "Normal") return toExit
+      if (exit.pid.state === this.parent && (exit.reason._tag !== "Normal" || this.builder.stopsOnParentNormal)) {
+        return toExit
+      }
       if (this.suspended) return undefined
       return this.selectUser(envelope) ?? toExit
     }
@@ -230,31 +241,8 @@ class Loop implements Waiter {
     return user.match(envelope)
   }
 
-  private resume: ((effect: Effect.Effect<unknown>) => void) | undefined = undefined
-
-  /** The mailbox hands the loop a message it selected while the loop was parked. */
-  wake(handler: Handler, envelope: Envelope): void {
-    const resume = this.resume!
-    this.resume = undefined
-    this.self.messagesIn++
-    // Deferred when message passing has held the event loop too long. An actor interrupted before it resumes is
-    // going away, and its mailbox with it, as in Erlang.
-    resumeFairly(resume, apply(handler, envelope.value))
-  }
-
-  /**
-   * The last queued envelope the current matcher rejected: the next receive scans from there. Reset whenever what
-   * the actor selects changes (a new selector, suspend, resume).
-   */
-  private scanned: Envelope | undefined = undefined
-
-  /** Takes the first queued envelope the actor selects (its handler is then `mailbox.selected`), scanning after the mark. */
-  private takeQueued(): Envelope | undefined {
-    const mailbox = this.self.mailbox
-    const found = mailbox.takeAfter(this.match, this.scanned)
-    this.scanned = mailbox.rejected
-    if (found !== undefined) this.self.messagesIn++
-    return found
+  received(handler: Handler, value: unknown): Effect.Effect<unknown> {
+    return apply(handler, value)
   }
 
   /**
@@ -262,18 +250,11 @@ class Loop implements Waiter {
    *
    * It registers no canceller, on purpose: the actor's fiber is only ever interrupted when its process ends (a
    * signal, a kill, or interruption from outside, which ends the process too), and then the mailbox is dropped with
-   * its waiter, while a message handed to the waiter before that is lost with the process, as in Erlang. Without a
-   * canceller, `Effect.async` wraps nothing in `onInterrupt`: no frames or closures per parked receive, which a
-   * parked actor would otherwise carry for as long as it waits.
+   * its waiter, while a message handed to the loop before that is lost with the process, as in Erlang. Without a
+   * canceller, a parked actor carries no finalizer frame for as long as it waits.
    */
-  private readonly receive: Effect.Effect<unknown> = Effect.async<unknown>((resume) => {
-    const found = this.takeQueued()
-    if (found !== undefined) {
-      resume(apply(this.self.mailbox.selected!, found.value))
-      return
-    }
-    this.resume = resume
-    this.self.mailbox.park(this)
+  private readonly receive: Effect.Effect<unknown> = Effect.callback<unknown>((resume) => {
+    this.wait(resume, Infinity, false)
   })
 
   /** Takes a handler's answer: `undefined` to go on with the next message, or the effect that stops the actor. */
@@ -317,17 +298,19 @@ class Loop implements Waiter {
   /**
    * The loop proper. Queued messages are handled right here, in a plain loop, as long as their handlers answer at
    * once: a busy actor goes through the runtime only for handlers that need it, and suspends its fiber (an
-   * `Effect.async` round trip) only when nothing it selects is queued. After a batch it yields to the other fibers,
-   * as an Erlang process is preempted after a budget of reductions.
+   * `Effect.callback` round trip) only when nothing it selects is queued. After a batch it yields to the other
+   * fibers, as an Erlang process is preempted after a budget of reductions.
    */
   private drain(): Effect.Effect<void, unknown, unknown> {
-    const mailbox = this.self.mailbox
+    const self = this.self
+    const mailbox = self.mailbox
     for (let i = 0; i < BATCH; i++) {
-      // A handler may have ended its own process (an exit signal sent from its JavaScript): not one message more.
-      if (!this.self.alive) return this.parked
+      // A process with a pending exit signal takes no more messages (a handler may also have ended its own process).
+      if (!self.alive) return this.parked
       if (mailbox.length === 0) return this.parked
-      const found = this.takeQueued()
+      const found = this.take()
       if (found === undefined) return this.parked
+      self.messagesIn++
       let message: unknown
       try {
         message = mailbox.selected!(found.value)
@@ -338,7 +321,7 @@ class Loop implements Waiter {
       if (effect !== undefined) return effect
     }
     // Made anew each time (once per batch) rather than kept: an idle actor carries nothing for it.
-    return Effect.zipRight(yieldNow, this.step)
+    return Effect.andThen(Effect.yieldNow, this.step)
   }
 
   private readonly step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() => this.drain())
@@ -347,31 +330,26 @@ class Loop implements Waiter {
   run(): Effect.Effect<void, unknown, unknown> {
     const pid = this.self.pid.toString()
     const name = this.builder.name?.key
-    const annotations: Record<string, unknown> = name === undefined ? { pid } : { pid, actor: name }
     const attributes: Record<string, unknown> = name === undefined
       ? { "otp.pid": pid }
       : { "otp.pid": pid, "otp.name": name }
-    // The actor's fiber is its own: annotations are set once, not with `annotateLogs` (which keeps a restore frame
-    // on the stack for the actor's whole life).
-    return Effect.zipRight(
-      FiberRef.update(FiberRef.currentLogAnnotations, (current) => {
-        let next = current
-        for (const key in annotations) next = HashMap.set(next, key, annotations[key])
-        return next
-      }),
-      Effect.withFiberRuntime<void, unknown, unknown>((fiber) =>
-        Effect.flatMap(traceMessages(fiber, name ?? pid, attributes), (trace) => {
-          this.trace = trace
-          return this.step
-        })
-      )
-    )
+    // The actor's fiber is its own: its annotations and span are set once in its context, not with `annotateLogs`
+    // or `withSpan`, which keep a restore frame on the stack for the actor's whole life.
+    return Effect.withFiber<void, unknown, unknown>((fiber) => {
+      const current = fiber.getRef(References.CurrentLogAnnotations)
+      const annotations = name === undefined ? { ...current, pid } : { ...current, pid, actor: name }
+      fiber.setContext(Context.add(fiber.context, References.CurrentLogAnnotations, annotations))
+      this.trace = traceMessages(fiber, name ?? pid, attributes)
+      return this.step
+    })
   }
 
   /** A linked process exited and this actor traps exits (it has `onTerminate`, or its init asked to). */
   exit(exit: ExitMessage): Effect.Effect<void, unknown, unknown> | undefined {
-    // Like a process that does not trap exits: Normal from anyone but the parent is ignored; any other reason
-    // (and the parent's Shutdown) stops the actor with that reason, gracefully, so `onTerminate` runs.
+    // Its parent's exit signal stops it with the same reason, `Normal` included, as a gen_server's parent does.
+    // Otherwise it behaves like a process that does not trap exits: `Normal` is ignored, any other reason stops it
+    // with that reason, gracefully, so that `onTerminate` runs.
+    if (exit.pid.state === this.parent && this.builder.stopsOnParentNormal) return this.stop(exit.reason)
     if (exit.reason._tag === "Normal") return undefined
     return this.stop(exit.reason)
   }
@@ -380,7 +358,7 @@ class Loop implements Waiter {
     const terminate = this.builder.terminate
     const end = Effect.sync(() => endWith(this.self, reason))
     if (terminate === undefined) return end
-    return Effect.zipRight(Effect.catchAllCause(terminate(this.state, reason), Effect.logError), end)
+    return Effect.andThen(Effect.catchCause(terminate(this.state, reason), (cause) => Effect.logError(cause)), end)
   }
 
   system(request: SystemRequest): void {
@@ -433,9 +411,9 @@ const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
     let subject: SubjectImpl<unknown>
     if (builder.name !== undefined) {
       // A named actor registers before init, so that init can already be reached through the name.
-      const registered = Effect.runSync(Effect.either(register(self, builder.name)))
-      if (registered._tag === "Left") {
-        handshake.fail(registered.left)
+      const refused = registerUnsafe(self, builder.name)
+      if (refused !== undefined) {
+        handshake.fail(refused)
         return Effect.void
       }
       subject = new NamedSubject(builder.name)

@@ -27,10 +27,14 @@ export type Handler = (value: any) => unknown
 /** Returns the handler for an envelope the receiver selects, or `undefined` to leave it queued. @internal */
 export type Matcher = (envelope: Envelope) => Handler | undefined
 
-/** @internal */
-export interface Waiter {
-  readonly match: Matcher
-  readonly wake: (handler: Handler, envelope: Envelope) => void
+/** Something that selects messages: a receiver, a selector. @internal */
+export interface Selects {
+  match(envelope: Envelope): Handler | undefined
+}
+
+/** A receiver parked in a mailbox: the mailbox removes it, then calls `wake` with the envelope it selected. @internal */
+export interface Waiter extends Selects {
+  wake(handler: Handler, envelope: Envelope): void
 }
 
 /** @internal */
@@ -130,15 +134,16 @@ export class Mailbox {
   selected: Handler | undefined = undefined
 
   /**
-   * Like `take`, but starts after `mark`, an envelope the same matcher already rejected (when it is still queued):
-   * a receiver that keeps its matcher does not rescan a backlog of messages it does not select. Returns the
-   * envelope, its handler in `selected` (no pair allocated: this is the busy actor's path).
+   * Removes and returns the first envelope `selects` selects; its handler is left in `selected` (no pair is
+   * allocated: this is the busy actor's path). The scan starts after `mark`, an envelope the same matcher already
+   * rejected (when it is still queued): a receiver that keeps its matcher does not rescan a backlog of messages it
+   * does not select.
    */
-  takeAfter(match: Matcher, mark: Envelope | undefined): Envelope | undefined {
+  takeAfter(selects: Selects, mark: Envelope | undefined): Envelope | undefined {
     let prev: Envelope | undefined = mark !== undefined && !mark.removed ? mark : undefined
     let current = prev === undefined ? this.head : prev.next
     while (current !== undefined) {
-      const handler = match(current)
+      const handler = selects.match(current)
       if (handler !== undefined) {
         this.unlink(prev, current)
         this.rejected = prev
@@ -150,12 +155,6 @@ export class Mailbox {
     }
     this.rejected = prev
     return undefined
-  }
-
-  /** Removes and returns the first envelope the matcher selects, with its handler. */
-  take(match: Matcher): readonly [Handler, Envelope] | undefined {
-    const found = this.takeAfter(match, undefined)
-    return found === undefined ? undefined : [this.selected!, found]
   }
 
   /** Removes every queued envelope for which the predicate holds. */

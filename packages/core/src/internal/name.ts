@@ -4,11 +4,10 @@ import * as Hash from "effect/Hash"
 import * as Inspectable from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Name from "../Name.js"
+import { counters } from "./global.js"
 
 /** @internal */
 export const NameTypeId: Name.NameTypeId = Symbol.for("@effect-otp/core/Name") as Name.NameTypeId
-
-let nextName = 1
 
 const variance = { _A: (_: any) => _ }
 
@@ -20,7 +19,7 @@ export class NameImpl<A> implements Name.Name<A> {
     return isName(that) && (that as NameImpl<unknown>).key === this.key
   }
   [Hash.symbol](): number {
-    return Hash.cached(this, Hash.string(this.key))
+    return Hash.string(this.key)
   }
   toString() {
     return this.key
@@ -44,5 +43,5 @@ export const make = <A>(prefix: string): NameImpl<A> => {
   if (typeof prefix !== "string") {
     throw new TypeError(`Name.make: prefix must be a string, got ${typeof prefix}`)
   }
-  return new NameImpl<A>(prefix, `${prefix}$${nextName++}`)
+  return new NameImpl<A>(prefix, `${prefix}$${++counters.name}`)
 }

@@ -11,23 +11,23 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
-import * as FiberRef from "effect/FiberRef"
-import { globalValue } from "effect/GlobalValue"
 import * as Hash from "effect/Hash"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
+import * as References from "effect/References"
 import * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
 import type * as Process from "../Process.js"
 import { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./errors.js"
 import type { ExitReason } from "./exitReason.js"
 import { ExitReason as Reason, killed, normal, shutdown } from "./exitReason.js"
+import { counters, globalValue } from "./global.js"
 import { Mailbox } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
+import { runQueued, wake } from "./scheduler.js"
 import { clockOf, schedule } from "./timer.js"
 
 /** @internal */
@@ -45,9 +45,6 @@ export const DOWN_TAG: unique symbol = Symbol.for("@effect-otp/core/Down")
 /** How long a scope waits for a process it shut down before killing it (a worker's default shutdown). @internal */
 export const DEFAULT_SHUTDOWN_MILLIS = 5_000
 
-let nextPid = 1
-let nextMonitor = 1
-
 /** @internal */
 export class Pid implements Process.Pid {
   readonly [PidTypeId]: Process.PidTypeId = PidTypeId
@@ -56,7 +53,7 @@ export class Pid implements Process.Pid {
     return isPid(that) && that.id === this.id
   }
   [Hash.symbol](): number {
-    return Hash.cached(this, Hash.number(this.id))
+    return Hash.number(this.id)
   }
   toString() {
     return `<0.${this.id}>`
@@ -82,7 +79,7 @@ export const isPid = (u: unknown): u is Pid => typeof u === "object" && u !== nu
  */
 export class MonitorImpl implements Process.Monitor {
   readonly [MonitorTypeId]: Process.MonitorTypeId = MonitorTypeId
-  readonly id = nextMonitor++
+  readonly id = ++counters.monitor
   constructor(
     readonly owner: ProcessState,
     readonly target: ProcessState,
@@ -154,7 +151,7 @@ export class ProcessState {
   exitWaiters: Array<(reason: ExitReason) => void> | undefined = undefined
   timers: Set<{ cancel: () => void }> | undefined = undefined
   name: NameImpl<any> | undefined = undefined
-  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   /** `true` for code outside any process that was made a process on first use (Erlang's shell). */
   readonly implicit: boolean
   readonly startedAt: number
@@ -166,34 +163,78 @@ export class ProcessState {
   exitHooks: Set<() => void> | undefined = undefined
 
   constructor(implicit: boolean, startedAt: number) {
-    this.pid = new Pid(nextPid++, this)
+    this.pid = new Pid(++counters.pid, this)
     this.implicit = implicit
     this.startedAt = startedAt
     table.set(this.pid.id, this)
   }
 
   get alive(): boolean {
+    if (this.implicit && this.status === ALIVE) reap(this)
     return this.status === ALIVE
   }
 }
 
+/**
+ * An implicit process (code outside any process) ends with its fiber, which reports it from an observer. Effect 4
+ * runs a fiber's observers in the order they were added, and resumes a fiber that awaits another (`Fiber.join`)
+ * right there: the joiner, which observed the fiber first, would see the process still alive. So whoever looks at
+ * an implicit process first reports its end, if its fiber has ended.
+ */
+const reap = (self: ProcessState): void => {
+  const exit = self.fiber?.pollUnsafe()
+  if (exit !== undefined) exited(self, exit)
+}
+
+/** The processes that have not ended, implicit ones whose fiber has ended reported first. @internal */
+export const liveProcesses = (): Array<ProcessState> => {
+  const live: Array<ProcessState> = []
+  for (const state of Array.from(table.values())) {
+    if (state.implicit) reap(state)
+    if (state.status !== DEAD) live.push(state)
+  }
+  return live
+}
+
 /** Every process that has not ended yet, by pid number. @internal */
-export const table: Map<number, ProcessState> = globalValue(
-  Symbol.for("@effect-otp/core/ProcessTable"),
-  () => new Map<number, ProcessState>()
-)
+export const table: Map<number, ProcessState> = globalValue("processTable", () => new Map<number, ProcessState>())
 
 /** Registered names. @internal */
-export const names: Map<string, ProcessState> = globalValue(
-  Symbol.for("@effect-otp/core/Names"),
-  () => new Map<string, ProcessState>()
-)
+export const names: Map<string, ProcessState> = globalValue("names", () => new Map<string, ProcessState>())
 
-/** The process the current fiber belongs to; fibers forked inside a process inherit it. @internal */
-export const currentProcess: FiberRef.FiberRef<ProcessState | undefined> = globalValue(
-  Symbol.for("@effect-otp/core/currentProcess"),
-  () => FiberRef.unsafeMake<ProcessState | undefined>(undefined, { fork: (parent) => parent, join: (parent) => parent })
-)
+/**
+ * The process the current fiber belongs to. It is part of the fiber's context, so fibers forked inside a process
+ * inherit it (they belong to the process).
+ * @internal
+ */
+export const CurrentProcess: Context.Reference<ProcessState | undefined> = Context.Reference<
+  ProcessState | undefined
+>("@effect-otp/core/CurrentProcess", { defaultValue: () => undefined })
+
+/**
+ * The implicit processes of fibers outside any process, by fiber. A fiber's context is restored when an `Effect.provide`
+ * or `Effect.scoped` it runs ends, which would drop the process set in it; the fiber keeps its process here.
+ */
+const implicitProcesses = new WeakMap<Fiber.Fiber<unknown, unknown>, ProcessState>()
+
+/**
+ * The services of a context captured in one process to be provided to code that runs in another (a supervisor
+ * starting a child with the services its starter had): without what belongs to the capturing fiber itself, its
+ * process, its scope, its log annotations and span, which the other process has of its own.
+ * @internal
+ */
+export const servicesOf = <R>(context: Context.Context<R>): Context.Context<R> =>
+  Context.omit(
+    CurrentProcess,
+    Scope.Scope,
+    References.CurrentLogAnnotations,
+    References.CurrentLogSpans,
+    Tracer.ParentSpan
+  )(context) as Context.Context<R>
+
+/** The process the fiber belongs to, if any. @internal */
+export const processOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessState | undefined =>
+  fiber.getRef(CurrentProcess) ?? implicitProcesses.get(fiber)
 
 // ---------------------------------------------------------------------------------------------------------------
 // The current process
@@ -205,16 +246,20 @@ export const currentProcess: FiberRef.FiberRef<ProcessState | undefined> = globa
  * @internal
  */
 export const withSelf = <A, E, R>(
-  f: (self: ProcessState, fiber: Fiber.RuntimeFiber<unknown, unknown>) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> =>
-  Effect.withFiberRuntime((fiber) => {
-    const self = fiber.getFiberRef(currentProcess)
-    if (self !== undefined) return f(self, fiber)
-    const implicit = new ProcessState(true, clockOf(fiber).unsafeCurrentTimeMillis())
-    implicit.fiber = fiber
-    fiber.addObserver((exit) => exited(implicit, exit))
-    return Effect.zipRight(FiberRef.set(currentProcess, implicit), f(implicit, fiber))
-  })
+  f: (self: ProcessState, fiber: Fiber.Fiber<unknown, unknown>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => Effect.withFiber((fiber) => f(selfOf(fiber), fiber))
+
+/** The process of the fiber, made on first use for a fiber outside any process. @internal */
+export const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessState => {
+  const self = processOf(fiber)
+  if (self !== undefined) return self
+  const implicit = new ProcessState(true, clockOf(fiber).currentTimeMillisUnsafe())
+  implicit.fiber = fiber
+  implicitProcesses.set(fiber, implicit)
+  fiber.addObserver((exit) => exited(implicit, exit))
+  fiber.setContext(Context.add(fiber.context, CurrentProcess, implicit))
+  return implicit
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Death and exit signals: what happens when a process dies
@@ -225,15 +270,15 @@ const reasonOf = (exit: Exit.Exit<unknown, unknown>): ExitReason => {
   return Reason.Abnormal({ reason: exit.cause })
 }
 
-/** The fiber of a process ended: report it with the reason of the signal that ended it, if any. */
+/** Why a process whose fiber or body ended with `exit` ends: the reason of the signal that ended it, if any. */
+const reasonFor = (self: ProcessState, exit: Exit.Exit<unknown, unknown>): ExitReason =>
+  // Interrupted from outside the library (for example by the test runner): as good as killed.
+  self.pendingReason ?? (Exit.hasInterrupts(exit) ? killed : reasonOf(exit))
+
+/** The fiber of a process ended: report it. */
 const exited = (self: ProcessState, exit: Exit.Exit<unknown, unknown>): void => {
   if (self.status === DEAD) return
-  let reason = self.pendingReason
-  if (reason === undefined) {
-    // Interrupted from outside the library (for example by the test runner): as good as killed.
-    reason = Exit.isInterrupted(exit) ? killed : reasonOf(exit)
-  }
-  died(self, reason)
+  died(self, reasonFor(self, exit))
 }
 
 /**
@@ -262,6 +307,26 @@ export const died = (self: ProcessState, reason: ExitReason): void => {
   }
   self.mailbox.clear()
   self.fiber = undefined
+  signalLinks(self, reason)
+  const monitors = self.monitoredBy
+  self.monitoredBy = undefined
+  if (monitors !== undefined) {
+    for (const monitor of monitors) fire(monitor, reason)
+  }
+  const waiters = self.exitWaiters
+  self.exitWaiters = undefined
+  if (waiters !== undefined) {
+    for (const wake of waiters) wake(reason)
+  }
+}
+
+/**
+ * Sends the exit signal of a process that ends to every process linked to it, and drops the links. A process's
+ * links are signalled as soon as its body has ended, before its own scope closes (whatever that scope still holds is
+ * shut down after): a child linked to a parent that crashes gets the parent's reason, as in Erlang, not the
+ * `Shutdown` of the parent's scope. Its monitors and waiters are told when it has fully ended (`died`).
+ */
+const signalLinks = (self: ProcessState, reason: ExitReason): void => {
   const links = self.links
   self.links = undefined
   if (links instanceof ProcessState) {
@@ -272,16 +337,6 @@ export const died = (self: ProcessState, reason: ExitReason): void => {
       dropLink(linked, self)
       exitSignal(linked, self.pid, reason)
     }
-  }
-  const monitors = self.monitoredBy
-  self.monitoredBy = undefined
-  if (monitors !== undefined) {
-    for (const monitor of monitors) fire(monitor, reason)
-  }
-  const waiters = self.exitWaiters
-  self.exitWaiters = undefined
-  if (waiters !== undefined) {
-    for (const wake of waiters) wake(reason)
   }
 }
 
@@ -307,7 +362,7 @@ export const terminate = (self: ProcessState, reason: ExitReason): void => {
   self.pendingReason = reason
   const fiber = self.fiber
   if (fiber !== undefined) {
-    fiber.unsafeInterruptAsFork(FiberId.none)
+    interrupt(fiber)
     // A kill is immediate, as in Erlang: the process is dead for everyone at once (its links get `Killed`, its
     // monitors fire, its name is free) while its fiber runs its finalizers; the scope it lives in waits for those.
     // Other reasons are reported when the fiber has finished, so a process's children are down before it is.
@@ -316,6 +371,17 @@ export const terminate = (self: ProcessState, reason: ExitReason): void => {
     died(self, reason)
   }
 }
+
+/**
+ * Interrupts a process's fiber: at once when it is the running fiber (it stops at its next operation), else through
+ * the run queue, so that a chain of processes ending one another does not nest in one stack.
+ */
+const interrupt = (fiber: Fiber.Fiber<unknown, unknown>): void => {
+  if (Fiber.getCurrent() === fiber) fiber.interruptUnsafe()
+  else wake(interruptFiber, fiber)
+}
+
+const interruptFiber = (fiber: Fiber.Fiber<unknown, unknown>): void => fiber.interruptUnsafe()
 
 /**
  * Marks the calling process as ending with `reason` when its body returns (Erlang's `exit(Reason)` from inside,
@@ -421,18 +487,19 @@ export const sendExit = (from: ProcessState, target: ProcessState, reason: ExitR
 
 /** Resolves with the exit reason once the process has ended (at once if it has). @internal */
 export const awaitExit = (target: ProcessState): Effect.Effect<ExitReason> =>
-  Effect.async<ExitReason>((resume) => {
+  Effect.callback<ExitReason>((resume) => {
     if (target.status === DEAD) {
-      resume(Effect.succeed(target.reason!))
+      resume(Exit.succeed(target.reason!))
       return
     }
-    const wake = (reason: ExitReason) => resume(Effect.succeed(reason))
+    const ended = (reason: ExitReason) => wake(resume, Exit.succeed(reason))
     if (target.exitWaiters === undefined) target.exitWaiters = []
-    target.exitWaiters.push(wake)
+    target.exitWaiters.push(ended)
+    runQueued()
     return Effect.sync(() => {
       const waiters = target.exitWaiters
       if (waiters !== undefined) {
-        const index = waiters.indexOf(wake)
+        const index = waiters.indexOf(ended)
         if (index >= 0) waiters.splice(index, 1)
       }
     })
@@ -450,7 +517,7 @@ export const shutdownProcess = (
   reason: ExitReason,
   millis: number
 ): Effect.Effect<ExitReason> =>
-  Effect.withFiberRuntime((fiber) => {
+  Effect.withFiber((fiber) => {
     if (target.status === DEAD) return Effect.succeed(target.reason!)
     if (millis < 0) {
       terminate(target, killed)
@@ -465,22 +532,27 @@ export const shutdownProcess = (
 // Names
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Registers `target` under `name`; returns why it could not, if it could not. @internal */
+export const registerUnsafe = (
+  target: ProcessState,
+  name: NameImpl<any>
+): NameTaken | NoProcess | AlreadyNamed | undefined => {
+  if (!target.alive) return new NoProcess({ target: target.pid.toString() })
+  const owner = names.get(name.key)
+  if (owner !== undefined && owner.alive) return new NameTaken({ name: name.key, owner: owner.pid.toString() })
+  if (target.name !== undefined) return new AlreadyNamed({ pid: target.pid.toString(), name: target.name.key })
+  names.set(name.key, target)
+  target.name = name
+  return undefined
+}
+
 /** @internal */
 export const register = (
   target: ProcessState,
   name: NameImpl<any>
 ): Effect.Effect<void, NameTaken | NoProcess | AlreadyNamed> => {
-  if (!target.alive) return Effect.fail(new NoProcess({ target: target.pid.toString() }))
-  const owner = names.get(name.key)
-  if (owner !== undefined && owner.alive) {
-    return Effect.fail(new NameTaken({ name: name.key, owner: owner.pid.toString() }))
-  }
-  if (target.name !== undefined) {
-    return Effect.fail(new AlreadyNamed({ pid: target.pid.toString(), name: target.name.key }))
-  }
-  names.set(name.key, target)
-  target.name = name
-  return Effect.void
+  const refused = registerUnsafe(target, name)
+  return refused === undefined ? Effect.void : Effect.fail(refused)
 }
 
 /** @internal */
@@ -502,6 +574,14 @@ export const whereis = (name: NameImpl<any>): ProcessState | undefined => {
 // Spawning, and lifetimes bound to a Scope
 // ---------------------------------------------------------------------------------------------------------------
 
+/** How a process is spawned. @internal */
+export interface SpawnOptions {
+  /** Linked to the spawner (Erlang's `spawn_link`). */
+  readonly linked: boolean
+  /** How long closing the enclosing scope waits for it to stop before killing it (default 5 seconds). */
+  readonly shutdownMillis?: number | undefined
+}
+
 /**
  * Spawns `body` as a new process living in the current `Scope`. The body gets the process's own scope, closed when
  * it ends, so whatever it spawns ends with it. When the enclosing scope closes first, the process is unlinked from
@@ -511,82 +591,19 @@ export const whereis = (name: NameImpl<any>): ProcessState | undefined => {
  */
 export const spawn = <A, E, R>(
   body: Effect.Effect<A, E, R>,
-  linked: boolean,
-  setup?: (child: ProcessState) => void,
-  shutdownMillis: number = DEFAULT_SHUTDOWN_MILLIS
+  options: SpawnOptions
 ): Effect.Effect<ProcessState, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
-  withSelf((parent, parentFiber) =>
-    Effect.flatMap(
-      Scope.Scope,
-      (scope) =>
-        Effect.flatMap(Effect.zip(Scope.fork(scope, ExecutionStrategy.sequential), Scope.make()), ([lifetime, own]) => {
-          const child = new ProcessState(false, clockOf(parentFiber).unsafeCurrentTimeMillis())
-          if (linked) link(parent, child)
-          if (setup !== undefined) setup(child)
-          return launch(parent, child, body, lifetime, own, shutdownMillis)
-        })
-    )
-  )
-
-/**
- * Starts the fiber of a spawned process. Apart from `spawn` so that the closures made here, which live as long as
- * the process, do not share a context with `body` (V8 keeps a function's captured variables in one context for all
- * its closures), and so do not keep the effects the process has already run.
- */
-const launch = <A, E, R>(
-  parent: ProcessState,
-  child: ProcessState,
-  body: Effect.Effect<A, E, R>,
-  lifetime: Scope.CloseableScope,
-  own: Scope.CloseableScope,
-  shutdownMillis: number
-): Effect.Effect<ProcessState, never, Exclude<R, Scope.Scope>> => {
-  let ownClosed = false
-  const closeOwn = (exit: Exit.Exit<unknown, unknown>) =>
-    Effect.suspend(() => {
-      if (ownClosed) return Effect.void
-      ownClosed = true
-      return Scope.close(own, exit)
-    })
-  // The fiber is the process's own: its fiber refs are set once rather than with `locally` or `provideService`,
-  // which would keep restore frames on its stack for its whole life (memory per process).
-  let pending: Effect.Effect<A, E, R> | undefined = Effect.zipRight(
-    FiberRef.set(currentProcess, child),
-    Effect.zipRight(FiberRef.update(FiberRef.currentContext, Context.add(Scope.Scope, own as Scope.Scope)), body)
-  )
-  // The frames that close the process's own scope stay on its stack for its whole life, and a frame keeps the
-  // effect it wraps: that effect hands the body over once and forgets it, so a long-lived process does not carry
-  // the effects it has already run. Like `Effect.onExit`, but the body is always interruptible (a process spawned
-  // from a finalizer can still be shut down) and the mask costs one frame fewer.
-  const once = Effect.suspend(() => {
-    const started = pending!
-    pending = undefined
-    return started
-  })
-  const run = Effect.uninterruptible(Effect.matchCauseEffect(Effect.interruptible(once), {
-    onFailure: (cause) =>
-      Effect.matchCauseEffect(closeOwn(Exit.failCause(cause)), {
-        // A finalizer that fails adds its cause to the body's, as `Effect.onExit` does: neither is lost.
-        onFailure: (cleanup) => Effect.failCause(Cause.sequential(cause, cleanup)),
-        onSuccess: () => Effect.failCause(cause)
-      }),
-    onSuccess: (value) => Effect.as(closeOwn(Exit.succeed(value)), value)
-  })) as Effect.Effect<A, E, never>
-  return Effect.flatMap(Effect.forkDaemon(run), (fiber) => {
-    child.fiber = fiber as Fiber.RuntimeFiber<unknown, unknown>
-    fiber.addObserver((exit) => {
-      if (ownClosed) {
-        exited(child, exit)
-        closeLifetime(lifetime)
-      } else {
-        // Interrupted before it started: its finalizers never ran, so close its scope from here.
-        Effect.runFork(closeOwn(exit)).addObserver(() => {
-          exited(child, exit)
-          closeLifetime(lifetime)
-        })
-      }
-    })
-    if (child.pendingReason !== undefined) fiber.unsafeInterruptAsFork(FiberId.none)
+  Effect.withFiber((parentFiber) => {
+    const parent = selfOf(parentFiber)
+    const scope = Context.getOrUndefined(parentFiber.context, Scope.Scope)
+    if (scope === undefined) return Effect.die(new Error("spawn: no Scope to spawn the process in"))
+    const child = new ProcessState(false, clockOf(parentFiber).currentTimeMillisUnsafe())
+    if (options.linked) link(parent, child)
+    // The process's entry in the enclosing scope: closing the scope shuts the process down; a process that ends by
+    // itself closes its entry, and leaves nothing in a long-lived scope.
+    const lifetime = Scope.forkUnsafe(scope)
+    const fiber = launch(parentFiber.context, child, body, lifetime)
+    const shutdownMillis = options.shutdownMillis ?? DEFAULT_SHUTDOWN_MILLIS
     return Effect.as(
       Scope.addFinalizer(
         lifetime,
@@ -594,17 +611,70 @@ const launch = <A, E, R>(
           // Dead (a kill is reported at once): wait for its fiber to have run its finalizers.
           if (child.status === DEAD) return Effect.asVoid(Fiber.await(fiber))
           unlink(parent, child)
-          return shutdownProcess(parent, child, shutdown, shutdownMillis)
+          return Effect.asVoid(shutdownProcess(parent, child, shutdown, shutdownMillis))
         })
       ),
       child
     )
   })
-}
 
-/** The process ended by itself: drop its entry from the enclosing scope (its finalizer has nothing left to do). */
-const closeLifetime = (lifetime: Scope.CloseableScope): void => {
-  Effect.runFork(Scope.close(lifetime, Exit.void))
+/**
+ * Where a new process waits for its first turn. As in Erlang, `spawn` returns before the new process has run: it
+ * runs from the run queue, when its spawner waits (a start handshake then finds its answer at once) or has finished
+ * its synchronous run.
+ */
+const startGate: Effect.Effect<void> = Effect.callback<void>((resume) => {
+  wake(resume, Exit.void)
+})
+
+/**
+ * Starts the fiber of a spawned process. Apart from `spawn` so that the closures made here, which live as long as
+ * the process, do not share a context with `body` (V8 keeps a function's captured variables in one context for all
+ * its closures), and so do not keep the effects the process has already run.
+ */
+const launch = <A, E, R>(
+  context: Context.Context<never>,
+  child: ProcessState,
+  body: Effect.Effect<A, E, R>,
+  lifetime: Scope.Closeable
+): Fiber.Fiber<A, E> => {
+  const own = Scope.makeUnsafe()
+  // The body is handed over once and forgotten: the frames that close the process's scope stay on its stack for its
+  // whole life, and a long-lived process should not carry the effects it has already run.
+  let pending: Effect.Effect<A, E, R> | undefined = body
+  const once = Effect.withFiber<A, E, R>((fiber) => {
+    child.fiber = fiber
+    const started = pending!
+    pending = undefined
+    return Effect.andThen(startGate, started)
+  })
+  // Like `Effect.onExit`, but the body is always interruptible (a process spawned from a finalizer can still be shut
+  // down), and the fiber is uninterruptible from its start, so the scope is always closed.
+  const run = Effect.matchCauseEffect(Effect.interruptible(once), {
+    onFailure: (cause) => {
+      const exit = Exit.failCause(cause)
+      signalLinks(child, reasonFor(child, exit))
+      return Effect.matchCauseEffect(Scope.close(own, exit), {
+        // A finalizer that fails adds its cause to the body's, as `Effect.onExit` does: neither is lost.
+        onFailure: (cleanup) => Effect.failCause(Cause.combine(cause, cleanup)),
+        onSuccess: () => Effect.failCause(cause)
+      })
+    },
+    onSuccess: (value) => {
+      const exit = Exit.succeed(value)
+      signalLinks(child, reasonFor(child, exit))
+      return Effect.as(Scope.close(own, exit), value)
+    }
+  })
+  const processContext = Context.add(Context.add(context, CurrentProcess, child), Scope.Scope, own as Scope.Scope)
+  // The fiber runs at once up to `startGate` (so that it is known as the process's fiber from the start).
+  const fiber = Effect.runForkWith(processContext)(run as Effect.Effect<A, E>, { uninterruptible: true })
+  fiber.addObserver((exit) => {
+    exited(child, exit)
+    // The process ended by itself (or was shut down): its entry in the enclosing scope has nothing left to do.
+    Scope.closeUnsafe(lifetime, Exit.void)
+  })
+  return fiber
 }
 
 /** @internal */

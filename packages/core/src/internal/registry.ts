@@ -11,9 +11,10 @@ import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import * as MutableHashMap from "effect/MutableHashMap"
 import * as Option from "effect/Option"
+import { counters } from "./global.js"
 import type { Pid, ProcessState } from "./process.js"
 import { withSelf } from "./process.js"
-import { SubjectImpl, Tag } from "./subject.js"
+import { SubjectBase, Tag } from "./subject.js"
 
 /**
  * `Registry.register` on a unique-keys registry under a key that a live process holds; `pid` is that process.
@@ -33,8 +34,6 @@ export class AlreadyRegistered extends Data.TaggedError("AlreadyRegistered")<{
 /** @internal */
 export const RegistryTypeId: unique symbol = Symbol.for("@effect-otp/core/Registry")
 
-let nextRegistry = 1
-
 /** @internal */
 export class Entry<K, V> {
   constructor(
@@ -48,7 +47,7 @@ export class Entry<K, V> {
 /** @internal */
 export class RegistryImpl<K, V> {
   readonly [RegistryTypeId] = { _K: (_: K) => _, _V: (_: V) => _ }
-  readonly id = nextRegistry++
+  readonly id = ++counters.registry
   readonly entries = MutableHashMap.empty<K, Array<Entry<K, V>>>()
   /** Tags of `via` subjects for keys that are not primitives (primitives get a string tag, nothing to keep). */
   readonly tags = MutableHashMap.empty<K, Tag>()
@@ -130,7 +129,7 @@ export const register = <K, V>(
 ): Effect.Effect<void, AlreadyRegistered> =>
   withSelf((self) => {
     if (registry.closed) {
-      return Effect.dieMessage(`Registry.register: ${registry.toString()} is closed (its scope ended)`)
+      return Effect.die(new Error(`Registry.register: ${registry.toString()} is closed (its scope ended)`))
     }
     if (registry.keys === "unique") {
       const existing = registry.live(key)
@@ -159,7 +158,7 @@ export const unsafeLookup = <K, V>(registry: RegistryImpl<K, V>, key: K): Readon
   registry.live(key).map((entry) => ({ pid: entry.process.pid, value: entry.value }))
 
 /** A subject that reaches, at each send, the process registered under a unique key. @internal */
-export class ViaSubject<K, A> extends SubjectImpl<A> {
+export class ViaSubject<K, A> extends SubjectBase<A> {
   readonly tag: unknown
   constructor(readonly registry: RegistryImpl<K, any>, readonly key: K) {
     super()

@@ -10,8 +10,9 @@ import { ReceiveTimeout } from "./errors.js"
 import type { Envelope, Handler } from "./mailbox.js"
 import type { Down, MonitorImpl, ProcessState } from "./process.js"
 import { DOWN_TAG, EXIT_TAG, withSelf } from "./process.js"
+import { receiveMatching } from "./receive.js"
 import type { SubjectImpl } from "./subject.js"
-import { describeMillis, receiveMatching, Tag } from "./subject.js"
+import { describeMillis, Tag } from "./subject.js"
 
 /** @internal */
 export const SelectorTypeId: Selector.SelectorTypeId = Symbol.for(
@@ -122,9 +123,11 @@ export const receive = <A>(self: SelectorImpl<A>, millis: number): Effect.Effect
       // Receiving from a subject owned by another process is a defect, through a selector as through receive.
       for (const tag of self.subjects.keys()) {
         if (tag instanceof Tag && tag.owner !== undefined && tag.owner !== process) {
-          return Effect.dieMessage(
-            `Selector.receive: the selector selects Subject(${tag.owner.pid.toString()}, #${tag.id}), which is not ` +
-              `owned by the receiving process ${process.pid.toString()}; only the owner of a subject can receive from it`
+          return Effect.die(
+            new Error(
+              `Selector.receive: the selector selects Subject(${tag.owner.pid.toString()}, #${tag.id}), which is not ` +
+                `owned by the receiving process ${process.pid.toString()}; only the owner of a subject can receive from it`
+            )
           )
         }
       }
@@ -134,6 +137,6 @@ export const receive = <A>(self: SelectorImpl<A>, millis: number): Effect.Effect
       process,
       millis,
       self.match,
-      () => new ReceiveTimeout({ timeout: describeMillis(millis) })
+      () => Effect.fail(new ReceiveTimeout({ timeout: describeMillis(millis) }))
     )
   })

@@ -13,14 +13,11 @@ import type * as Scope from "effect/Scope"
 import type { StartError } from "./errors.js"
 import { InitExited, InitFailed, InitTimeout } from "./errors.js"
 import { killed } from "./exitReason.js"
-import { resumeFairly } from "./fairness.js"
-import type { Waiter } from "./mailbox.js"
-import type { Pid, ProcessState } from "./process.js"
-import type { CalleeExited } from "./process.js"
+import type { Envelope, Handler } from "./mailbox.js"
+import type { CalleeExited, MonitorImpl, Pid, ProcessState } from "./process.js"
 import { link, monitor, spawn, terminate, unlink, unmonitor, withSelf } from "./process.js"
-import { describeMillis, matchTag, Tag } from "./subject.js"
-import type { Cancel } from "./timer.js"
-import { clockOf, schedule } from "./timer.js"
+import { identity, Receiver } from "./receive.js"
+import { describeMillis, Tag } from "./subject.js"
 
 /** @internal */
 export interface Started<D> {
@@ -38,7 +35,7 @@ class Refused {
 
 /** What a starting child uses to tell its starter how initialisation went. @internal */
 export class Handshake<D> {
-  constructor(readonly parent: ProcessState, private readonly tag: Tag) {}
+  constructor(readonly parent: ProcessState, readonly tag: Tag) {}
   /** Links the child to its starter, then lets `start` return `data` (nothing if the starter gave up). */
   ok(self: ProcessState, data: D): void {
     // A starter that gave up (timeout, interruption) is not linked to: it must get no exit signal from the child.
@@ -52,56 +49,53 @@ export class Handshake<D> {
   }
 }
 
+/** The starter's wait for the child's answer: its acknowledgement, its refusal, or its death. */
+class StartReceiver<D> extends Receiver<Started<D>, StartError> {
+  constructor(
+    self: ProcessState,
+    readonly tag: Tag,
+    readonly child: ProcessState,
+    readonly ref: MonitorImpl,
+    readonly millis: number
+  ) {
+    super(self)
+  }
+  match(envelope: Envelope): Handler | undefined {
+    return envelope.tag === this.tag ? identity : undefined
+  }
+  received(_: Handler, value: unknown): Effect.Effect<Started<D>, StartError> {
+    if (value instanceof Acknowledged) return Effect.succeed({ pid: this.child.pid, data: value.data as D })
+    if (value instanceof Refused) return Effect.fail(new InitFailed({ reason: value.reason }))
+    return Effect.fail(new InitExited({ reason: (value as CalleeExited).reason }))
+  }
+  override timedOut(): Effect.Effect<Started<D>, StartError> {
+    return Effect.fail(new InitTimeout({ timeout: describeMillis(this.millis) }))
+  }
+  /** The child did not answer in time: it is killed, unlinked first so that the starter gets no exit signal. */
+  override expired(): void {
+    unlink(this.self, this.child)
+    terminate(this.child, killed)
+  }
+  /** The handshake is over, whatever its outcome: the child's answers and death no longer reach the starter. */
+  override ended(): void {
+    this.tag.active = false
+    unmonitor(this.ref)
+  }
+}
+
 /** @internal */
 export const start = <D, R>(
   body: (handshake: Handshake<D>) => Effect.Effect<unknown, unknown, R>,
   millis: number,
   shutdownMillis?: number
 ): Effect.Effect<Started<D>, StartError, Scope.Scope | Exclude<R, Scope.Scope>> =>
-  withSelf((parent, fiber) => {
+  withSelf((parent) => {
     const tag = new Tag()
     const handshake = new Handshake<D>(parent, tag)
-    return Effect.flatMap(spawn(body(handshake), false, undefined, shutdownMillis), (child) => {
+    return Effect.flatMap(spawn(body(handshake), { linked: false, shutdownMillis }), (child) => {
       const ref = monitor(parent, child, tag)
-      const match = matchTag(tag)
-      const settle = () => {
-        tag.active = false
-        unmonitor(ref)
-      }
-      const outcome = (value: unknown): Effect.Effect<Started<D>, StartError> => {
-        settle()
-        if (value instanceof Acknowledged) return Effect.succeed({ pid: child.pid, data: value.data as D })
-        if (value instanceof Refused) return Effect.fail(new InitFailed({ reason: value.reason }))
-        return Effect.fail(new InitExited({ reason: (value as CalleeExited).reason }))
-      }
-      return Effect.async<Started<D>, StartError>((resume) => {
-        const found = parent.mailbox.take(match)
-        if (found !== undefined) {
-          resume(outcome(found[1].value))
-          return
-        }
-        let cancel: Cancel | undefined = undefined
-        const waiter: Waiter = {
-          match,
-          wake: (_, envelope) => {
-            if (cancel !== undefined) cancel.cancel()
-            resumeFairly(resume, outcome(envelope.value))
-          }
-        }
-        parent.mailbox.park(waiter)
-        cancel = schedule(clockOf(fiber), millis, () => {
-          if (!parent.mailbox.unpark(waiter)) return
-          settle()
-          // Unlink first, so that the parent does not receive the exit of the child it kills.
-          unlink(parent, child)
-          terminate(child, killed)
-          resume(Effect.fail(new InitTimeout({ timeout: describeMillis(millis) })))
-        })
-        return Effect.sync(() => {
-          parent.mailbox.unpark(waiter)
-          if (cancel !== undefined) cancel.cancel()
-          settle()
-        })
-      })
+      return Effect.callback<Started<D>, StartError>((resume) =>
+        new StartReceiver<D>(parent, tag, child, ref, millis).wait(resume, millis, true)
+      )
     })
   })

@@ -14,14 +14,11 @@ import type * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
+import * as Pull from "effect/Pull"
 import * as Schedule from "effect/Schedule"
-import * as ScheduleDecision from "effect/ScheduleDecision"
-import * as Interval from "effect/ScheduleInterval"
-import * as Intervals from "effect/ScheduleIntervals"
 import * as Scope from "effect/Scope"
 import * as actor from "./actor.js"
 import type { StartError } from "./errors.js"
@@ -120,7 +117,7 @@ export type Restart = "Permanent" | "Transient" | "Temporary"
 export type ChildType = "worker" | "supervisor"
 
 /** @internal */
-export type ShutdownInput = "BrutalKill" | "Infinity" | Duration.DurationInput
+export type ShutdownInput = "BrutalKill" | "Infinity" | Duration.Input
 
 /** @internal */
 export type AutoShutdown = "Never" | "AnySignificant" | "AllSignificant"
@@ -228,7 +225,7 @@ export const validateChild = (
 /** @internal */
 export interface Tolerance {
   readonly intensity: number
-  readonly period: Duration.DurationInput
+  readonly period: Duration.Input
 }
 
 /** @internal */
@@ -265,23 +262,20 @@ export const validateTolerance = (tolerance: Tolerance): number | InvalidSpecifi
  * @internal
  */
 export const intensityWindow = (intensity: number, periodMillis: number): Schedule.Schedule<number, unknown> =>
-  Schedule.makeWithState<ReadonlyArray<number>, unknown, number>([], (now, _, window) => {
-    const threshold = now - periodMillis
-    const kept = window.filter((at) => at >= threshold)
-    kept.push(now)
-    return Effect.succeed(
-      [
-        kept,
-        kept.length,
-        kept.length > intensity ?
-          ScheduleDecision.done :
-          ScheduleDecision.continueWith(Interval.after(now))
-      ] as const
-    )
-  })
+  Schedule.fromStep(Effect.sync(() => {
+    let window: ReadonlyArray<number> = []
+    return (now: number, _: unknown): Pull.Pull<[number, Duration.Duration], never, number> => {
+      const threshold = now - periodMillis
+      const kept = window.filter((at) => at >= threshold)
+      kept.push(now)
+      window = kept
+      return kept.length > intensity ? Cause.done(kept.length) : Effect.succeed([kept.length, Duration.zero])
+    }
+  }))
 
 /**
- * A supervisor's restart policy: its intensity window, intersected with the user's schedule when there is one.
+ * A supervisor's restart policy: its intensity window, and the user's schedule when there is one; both must go on
+ * for a restart to happen, after the longer of their delays (`Schedule.max`).
  * @internal
  */
 export const restartPolicy = (
@@ -289,30 +283,22 @@ export const restartPolicy = (
   periodMillis: number,
   schedule: Schedule.Schedule<unknown, ExitReason> | undefined
 ): Schedule.Schedule<unknown, ExitReason> => {
-  const window = intensityWindow(tolerance.intensity, periodMillis) as Schedule.Schedule<unknown, ExitReason>
-  return schedule === undefined ? window : Schedule.intersect(window, schedule)
+  const window = intensityWindow(tolerance.intensity, periodMillis)
+  return schedule === undefined ? window : Schedule.max([window, schedule])
 }
 
-/** A running restart policy: its schedule and the schedule's state. */
-class Policy {
-  state: unknown
-  constructor(readonly schedule: Schedule.Schedule<unknown, ExitReason>) {
-    this.state = schedule.initial
-  }
-  /** One restart: `undefined` when the policy gives up, else the delay in milliseconds. */
-  step(now: number, reason: ExitReason): Effect.Effect<number | undefined> {
-    return Effect.map(
-      this.schedule.step(now, reason, this.state) as Effect.Effect<
-        readonly [unknown, unknown, ScheduleDecision.ScheduleDecision]
-      >,
-      ([state, , decision]) => {
-        this.state = state
-        if (ScheduleDecision.isDone(decision)) return undefined
-        return Math.max(0, Intervals.start(decision.intervals) - now)
-      }
-    )
-  }
-}
+/** One step of a running restart policy: the delay in milliseconds before the restart, or `undefined` to give up. */
+type PolicyStep = (now: number, reason: ExitReason) => Effect.Effect<number | undefined>
+
+/** Starts a restart policy: its schedule's step function, which keeps the schedule's state. */
+const startPolicy = (schedule: Schedule.Schedule<unknown, ExitReason>): Effect.Effect<PolicyStep> =>
+  Effect.map(Schedule.toStep(schedule), (step) => (now, reason) =>
+    Pull.matchEffect(step(now, reason), {
+      onSuccess: ([, delay]) => Effect.succeed(Math.max(0, Duration.toMillis(delay))),
+      onDone: () => Effect.succeed(undefined),
+      // A user schedule that fails (a defect in its code) gives up, as one that ends does.
+      onFailure: () => Effect.succeed(undefined)
+    }))
 
 // ---------------------------------------------------------------------------------------------------------------
 // The supervisor
@@ -354,7 +340,7 @@ class ChildExit {
 /** @internal */
 export class ChildRecord {
   process: ProcessState | undefined = undefined
-  scope: Scope.CloseableScope | undefined = undefined
+  scope: Scope.Closeable | undefined = undefined
   /** The generation of the restart timer this child waits for; 0 when none. */
   pending = 0
   /** How many times it started; its restart count is one less. */
@@ -390,18 +376,17 @@ class Core {
   readonly byProcess = new Map<ProcessState, ChildRecord>()
   /** Processes that were children: a late exit message from one is stale, not an order to stop. */
   readonly former = new WeakSet<ProcessState>()
-  readonly policy: Policy
   nextId: number
   generation = 0
   constructor(
     readonly config: Config,
     readonly self: ProcessState,
     readonly scope: Scope.Scope,
-    readonly subject: SubjectImpl<Request>
+    readonly subject: SubjectImpl<Request>,
+    readonly policy: PolicyStep
   ) {
     this.children = config.children.slice()
     this.nextId = this.children.length
-    this.policy = new Policy(config.schedule)
   }
 
   // -- starting and stopping one child ---------------------------------------------------------------------
@@ -409,12 +394,12 @@ class Core {
   /** Starts one child in a fresh scope; links it to the supervisor (a child must be linked to be supervised). */
   startChild(child: ChildRecord): Effect.Effect<Started<unknown>, StartError> {
     return Effect.flatMap(
-      Scope.fork(this.scope, ExecutionStrategy.sequential),
+      Scope.fork(this.scope),
       (scope) =>
         (child.spec.start as Effect.Effect<Started<unknown>, StartError>).pipe(
           Effect.provideService(Scope.Scope, scope),
-          Effect.provide(this.config.context),
-          Effect.catchAllDefect((defect) => Effect.fail(new InitFailed({ reason: defect }))),
+          Effect.provideContext(this.config.context),
+          Effect.catchDefect((defect) => Effect.fail(new InitFailed({ reason: defect }))),
           Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)),
           Effect.tap((started) =>
             Effect.sync(() => {
@@ -466,7 +451,7 @@ class Core {
 
   stopChild(child: ChildRecord): Effect.Effect<void> {
     child.pending = 0
-    return Effect.zipRight(this.signalStop(child), this.forget(child))
+    return Effect.andThen(this.signalStop(child), this.forget(child))
   }
 
   remove(child: ChildRecord): void {
@@ -495,7 +480,7 @@ class Core {
         const child = this.children[index]
         return Effect.matchEffect(this.startChild(child), {
           onFailure: (error) =>
-            Effect.zipRight(
+            Effect.andThen(
               Effect.forEach(this.children.slice(0, index).reverse(), (started) => this.stopChild(started), {
                 discard: true
               }),
@@ -518,7 +503,7 @@ class Core {
       if (this.former.has(exit.pid.state) || exit.reason._tag === "Normal") return Effect.succeed(this.continue)
       return Effect.succeed(new actor.Stop(exit.reason))
     }
-    return Effect.zipRight(this.forget(child), this.childExited(child, exit.reason))
+    return Effect.andThen(this.forget(child), this.childExited(child, exit.reason))
   }
 
   childExited(child: ChildRecord, reason: ExitReason): Effect.Effect<Next> {
@@ -548,7 +533,7 @@ class Core {
   /** One restart, counted by the policy: give up (stop everything, exit Shutdown), restart now, or later. */
   restartEvent(child: ChildRecord, reason: ExitReason): Effect.Effect<Next> {
     return withSelf((_, fiber) =>
-      Effect.flatMap(this.policy.step(clockOf(fiber).unsafeCurrentTimeMillis(), reason), (delay) => {
+      Effect.flatMap(this.policy(clockOf(fiber).currentTimeMillisUnsafe(), reason), (delay) => {
         if (delay === undefined) return Effect.succeed<Next>(new actor.Stop(shutdownReason))
         if (delay === 0) return this.restart(child)
         const generation = ++this.generation
@@ -581,7 +566,7 @@ class Core {
       const stopSiblings = Effect.forEach(
         toRestart.filter((other) => other !== child).reverse(),
         (other) =>
-          Effect.zipRight(
+          Effect.andThen(
             this.stopChild(other),
             Effect.sync(() => {
               // Erlang deletes temporary children its strategy stops; the others start again below.
@@ -599,7 +584,7 @@ class Core {
           onSuccess: () => startInOrder(index + 1)
         })
       }
-      return Effect.zipRight(stopSiblings, Effect.suspend(() => startInOrder(0)))
+      return Effect.andThen(stopSiblings, Effect.suspend(() => startInOrder(0)))
     })
   }
 
@@ -648,7 +633,7 @@ class Core {
         if (child === undefined) {
           return this.reply(request.replyTo, { ok: false, error: new ChildNotFound({ child: String(request.child) }) })
         }
-        return Effect.zipRight(
+        return Effect.andThen(
           this.stopChild(child),
           Effect.suspend(() => {
             if (child.spec.restart === "Temporary" || this.config.kind === "factory") this.remove(child)
@@ -737,8 +722,8 @@ export const start = (
 ): Effect.Effect<Started<SupervisorHandle>, StartError, Scope.Scope> => {
   const init = (self: SubjectImpl<Request>) =>
     withSelf((process) =>
-      Effect.flatMap(Scope.Scope, (scope) => {
-        const core = new Core(config, process, scope, self)
+      Effect.flatMap(Effect.zip(Effect.service(Scope.Scope), startPolicy(config.schedule)), ([scope, policy]) => {
+        const core = new Core(config, process, scope, self, policy)
         process.trapExit = true
         return Effect.as(
           core.init(),
@@ -765,7 +750,8 @@ export const start = (
     handler,
     terminate: (core: Core) => core.stopAll(),
     name,
-    shutdownMillis: Infinity
+    shutdownMillis: Infinity,
+    stopsOnParentNormal: false
   })
   return actor.start(builder) as Effect.Effect<Started<SupervisorHandle>, StartError, Scope.Scope>
 }
@@ -773,9 +759,3 @@ export const start = (
 /** Calls a supervisor; the reply is a value or a typed error. @internal */
 export const failOnError = <A>(reply: Reply<A>): Effect.Effect<A, any> =>
   reply.ok ? Effect.succeed(reply.value) : Effect.fail(reply.error)
-
-/** @internal */
-export const durationMillis = (input: Duration.DurationInput): number => Duration.toMillis(Duration.decode(input))
-
-/** @internal */
-export const causeOf = Cause.squash

@@ -10,17 +10,17 @@
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import type * as Either from "effect/Either"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
+import type * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
 import type { ExitReason } from "./exitReason.js"
 import { killed, shutdown as shutdownReason } from "./exitReason.js"
 import type { MonitorImpl, Pid, ProcessState } from "./process.js"
 import { CalleeExited, monitor, shutdownProcess, spawn, unlink, unmonitor, withSelf } from "./process.js"
-import { describeMillis, matchTag, receiveMatching, Tag } from "./subject.js"
+import { receiveMatching } from "./receive.js"
+import { describeMillis, matchTag, Tag } from "./subject.js"
 import { clockOf } from "./timer.js"
 
 /**
@@ -53,6 +53,9 @@ export class TaskExited extends Data.TaggedError("TaskExited")<{ readonly reason
 
 /** @internal */
 export const TaskTypeId: unique symbol = Symbol.for("@effect-otp/core/Task")
+
+/** What a wait for the outcome gets when its timeout passes. */
+const TIMED_OUT = Symbol.for("@effect-otp/core/Task/timedOut")
 
 /** What the owner's other waiting fibers get when one of them took the task's outcome. */
 const SETTLED = Symbol.for("@effect-otp/core/Task/settled")
@@ -129,7 +132,7 @@ export const async = <A, E, R>(
       // A typed failure is a result: the task hands it over and exits Normal. A defect or an interruption is a
       // crash, and travels through the link.
       onFailure: (cause) =>
-        Option.isSome(Cause.failureOption(cause)) && !Cause.isDie(cause) && !Cause.isInterrupted(cause) ?
+        Cause.hasFails(cause) && !Cause.hasDies(cause) && !Cause.hasInterrupts(cause) ?
           deliver(Exit.failCause(cause)) :
           Effect.failCause(cause)
     })
@@ -137,17 +140,17 @@ export const async = <A, E, R>(
     // task is stopped and then forgotten (no monitor left, nothing left in the owner's mailbox); once the task has
     // an outcome, that scope is released, so a long-lived owner does not collect one finalizer per task.
     return Effect.flatMap(Scope.Scope, (scope) =>
-      Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (own) => {
+      Effect.flatMap(Scope.fork(scope), (own) => {
         let task: TaskImpl<A, E> | undefined
         const forget = Effect.sync(() => {
           if (task !== undefined && task.outcome === undefined) {
             task.unwatch()
           }
         })
-        return Effect.zipRight(
+        return Effect.andThen(
           Scope.addFinalizer(own, forget),
           Effect.map(
-            Effect.provideService(spawn(body, linked), Scope.Scope, own),
+            Effect.provideService(spawn(body, { linked }), Scope.Scope, own),
             (child) => {
               task = new TaskImpl<A, E>(child, owner, tag, monitor(owner, child, tag))
               task.release = () => {
@@ -178,8 +181,11 @@ const ownerOnly = <A, E, X, Y>(
 ): Effect.Effect<X, Y> =>
   withSelf((self) => {
     if (self !== task.owner) {
-      return Effect.dieMessage(
-        `${what}: only the owner of ${task.toString()} (${task.owner.pid.toString()}) may do this, not ${self.pid.toString()}`
+      return Effect.die(
+        new Error(
+          `${what}: only the owner of ${task.toString()} (${task.owner.pid.toString()}) may do this, ` +
+            `not ${self.pid.toString()}`
+        )
       )
     }
     return f(self)
@@ -189,10 +195,10 @@ const ownerOnly = <A, E, X, Y>(
 export const outcome = <A, E>(task: TaskImpl<A, E>, millis: number, what: string) =>
   ownerOnly(task, what, (self) => {
     if (task.outcome !== undefined) return Effect.succeed<Outcome<A, E> | undefined>(task.outcome)
-    return Effect.catchAll(
-      receiveMatching<unknown, undefined>(self, millis, matchTag(task.tag), () => undefined),
-      () => Effect.succeed(undefined)
-    ).pipe(Effect.map((value) => value === undefined ? undefined : task.fromMessage(value)))
+    return Effect.map(
+      receiveMatching<unknown, never>(self, millis, matchTag(task.tag), () => Effect.succeed(TIMED_OUT)),
+      (value) => value === TIMED_OUT ? undefined : task.fromMessage(value)
+    )
   })
 
 const toEffect = <A, E>(outcome: Outcome<A, E>): Effect.Effect<A, E | TaskExited> =>
@@ -210,14 +216,14 @@ export const await_ = <A, E>(task: TaskImpl<A, E>, millis: number): Effect.Effec
 export const awaitAll = <A, E>(
   tasks: Iterable<TaskImpl<A, E>>,
   millis: number
-): Effect.Effect<ReadonlyArray<Either.Either<A, E | TaskTimeout | TaskExited>>> =>
+): Effect.Effect<ReadonlyArray<Result.Result<A, E | TaskTimeout | TaskExited>>> =>
   withSelf((_, fiber) => {
     const clock = clockOf(fiber)
-    const deadline = clock.unsafeCurrentTimeMillis() + millis
+    const deadline = clock.currentTimeMillisUnsafe() + millis
     return Effect.forEach(tasks, (task) =>
       Effect.suspend(() => {
-        const left = Math.max(0, deadline - clock.unsafeCurrentTimeMillis())
-        return Effect.either(
+        const left = Math.max(0, deadline - clock.currentTimeMillisUnsafe())
+        return Effect.result(
           Effect.flatMap(
             outcome(task, left, "Task.awaitAll"),
             (result): Effect.Effect<A, E | TaskTimeout | TaskExited> =>

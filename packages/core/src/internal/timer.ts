@@ -10,13 +10,12 @@
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 
-const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
+/** The clock a fiber reads when nothing provides another one (Effect's default, on the host's timers). */
+const liveClock = Context.get(Context.empty(), Clock.Clock)
 
 /** Larger delays than this are infinite for JavaScript timers. @internal */
 export const MAX_TIMER_MILLIS = 2 ** 31 - 1
@@ -29,20 +28,68 @@ export interface Cancel {
 const noop: Cancel = { cancel() {} }
 
 /** The clock a fiber reads. @internal */
-export const clockOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Clock.Clock =>
-  Context.get(fiber.currentDefaultServices, Clock.Clock)
+export const clockOf = (fiber: Fiber.Fiber<unknown, unknown>): Clock.Clock => fiber.getRef(Clock.Clock)
 
 /** Runs `task` after `millis` on `clock`; returns a handle that cancels it. @internal */
 export const schedule = (clock: Clock.Clock, millis: number, task: () => void): Cancel => {
   if (!(millis < MAX_TIMER_MILLIS)) return noop
+  if (tracking.enabled) return track(clock, millis, task)
   if (clock === liveClock) return liveTimer(millis, task)
   return new ClockTimer(clock, millis, task)
+}
+
+/** A timer armed by the library that has neither fired nor been cancelled yet. @internal */
+export interface TrackedTimer {
+  readonly millis: number
+  /** Clock time at which it was armed (real time for a live timer). */
+  readonly armedAt: number
+  /** On the live clock (a host timer), or on another clock (TestClock, a user's). */
+  readonly live: boolean
+  /** The stack that armed it: a few frames, formatted only when reported. */
+  readonly origin: Error
+  readonly cancel: () => void
+}
+
+/**
+ * The library's pending timers, kept while `enabled` (tests turn it on to check that nothing is left behind: every
+ * receive and call timeout, `sendAfter`, shutdown deadline and restart delay fires or is cancelled).
+ * @internal
+ */
+export const tracking: { enabled: boolean; readonly pending: Set<TrackedTimer> } = {
+  enabled: false,
+  pending: new Set()
+}
+
+const track = (clock: Clock.Clock, millis: number, task: () => void): Cancel => {
+  const live = clock === liveClock
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 10
+  const origin = new Error("timer armed here")
+  Error.stackTraceLimit = limit
+  let timer: Cancel | undefined = undefined
+  const record: TrackedTimer = {
+    millis,
+    armedAt: live ? Date.now() : clock.currentTimeMillisUnsafe(),
+    live,
+    origin,
+    cancel: () => {
+      tracking.pending.delete(record)
+      timer?.cancel()
+    }
+  }
+  tracking.pending.add(record)
+  const fire = () => {
+    tracking.pending.delete(record)
+    task()
+  }
+  timer = live ? liveTimer(millis, fire) : new ClockTimer(clock, millis, fire)
+  return { cancel: record.cancel }
 }
 
 /** A timer on a clock other than the live one (TestClock, a user's): a root fiber sleeping on that clock. */
 class ClockTimer implements Cancel {
   private cancelled = false
-  private readonly fiber: Fiber.RuntimeFiber<void>
+  private readonly fiber: Fiber.Fiber<void>
   constructor(clock: Clock.Clock, millis: number, task: () => void) {
     this.fiber = Effect.runFork(clock.sleep(Duration.millis(millis)))
     this.fiber.addObserver((exit) => {
@@ -52,7 +99,7 @@ class ClockTimer implements Cancel {
   cancel(): void {
     if (this.cancelled) return
     this.cancelled = true
-    this.fiber.unsafeInterruptAsFork(FiberId.none)
+    this.fiber.interruptUnsafe()
   }
 }
 
@@ -162,10 +209,11 @@ const liveTimer = (millis: number, task: () => void): Cancel => {
 
 /**
  * Decodes a timeout: a finite, non-negative number of milliseconds, or `Infinity`.
- * NaN and negative durations are programmer mistakes and die with a message naming the argument.
+ * NaN and negative durations (`-1`, `"-1 seconds"`) are programmer mistakes: they throw a `TypeError` naming the
+ * argument, which the public functions turn into a defect when their effect runs.
  * @internal
  */
-export const decodeTimeout = (input: Duration.DurationInput, what: string): number => {
+export const decodeTimeout = (input: Duration.Input, what: string): number => {
   if (typeof input === "number" && input >= 0) return input
   if (typeof input === "string") {
     // Durations given as text ("5 seconds") are parsed once: calls on a hot path repeat the same few.
@@ -180,11 +228,11 @@ export const decodeTimeout = (input: Duration.DurationInput, what: string): numb
 
 const decodedText = new Map<string, number>()
 
-const decodeUncached = (input: Duration.DurationInput, what: string): number => {
+const decodeUncached = (input: Duration.Input, what: string): number => {
   if (typeof input === "number" && (Number.isNaN(input) || input < 0)) {
     throw new TypeError(`${what}: ${input} is not a valid duration (negative or NaN)`)
   }
-  const decoded = Duration.decodeUnknown(input)
+  const decoded = Duration.fromInput(input)
   if (decoded._tag === "None") {
     throw new TypeError(`${what}: ${String(input)} is not a valid duration`)
   }

@@ -1,29 +1,27 @@
 /**
  * The span every actor message is handled in.
  *
- * Effect's `Effect.withSpan` costs about ten times the rest of an actor's message path (a random trace id, a context
- * copy and two fiber-ref updates through an uninterruptible region), which would make tracing the dominant cost of
- * every actor. So the actor decides once, when its loop starts, how to trace:
+ * `Effect.withSpan` per message would cost more than the rest of an actor's message path (a span, a context copy,
+ * a new fiber cache for the span's context), which would make tracing the dominant cost of every actor. So the actor
+ * decides once, when its loop starts, how to trace:
  *
  * - tracing disabled (`Effect.withTracerEnabled(false)`): no span;
- * - Effect's default (native) tracer, which exports nothing: one span per actor, installed once, named after the
- *   actor, so `Effect.currentSpan` inside a handler still answers and spans opened by the handler get it as parent,
- *   at no cost per message;
+ * - Effect's default (native) tracer, which exports nothing: one span per actor, installed once in the actor's
+ *   context, named after the actor, so `Effect.currentSpan` inside a handler still answers and spans opened by the
+ *   handler get it as parent, at no cost per message;
  * - any other tracer (OpenTelemetry, a test tracer): a fresh span per message, ended with the handler's exit, child
  *   of the span the actor was started in.
  *
  * @internal
  */
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
-import * as FiberRef from "effect/FiberRef"
 import type * as Option from "effect/Option"
+import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
-
-const nativeTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
+import { clockOf } from "./timer.js"
 
 /** Wraps one message's handling in its span. @internal */
 export type TraceMessage = <A, E, R>(handler: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
@@ -38,13 +36,13 @@ const noLinks: ReadonlyArray<Tracer.SpanLink> = []
 const noContext = Context.empty()
 
 /**
- * The one span of an actor under the native tracer. Events and links (Effect's logger adds every log line as an
- * event) are not kept: the span lives as long as the actor and nothing exports it, so keeping them would only grow.
- * It lives as long as the actor too, so it stores little: its ids, status and attribute map are made when read.
+ * The one span of an actor under the native tracer. Events and links (a logger may add every log line as an event)
+ * are not kept: the span lives as long as the actor and nothing exports it, so keeping them would only grow. It
+ * lives as long as the actor too, so it stores little: its ids, status and attribute map are made when read.
  */
 class ActorSpan implements Tracer.Span {
   declare readonly _tag: "Span"
-  declare readonly context: Context.Context<never>
+  declare readonly annotations: Context.Context<never>
   declare readonly links: ReadonlyArray<Tracer.SpanLink>
   declare readonly sampled: boolean
   declare readonly kind: Tracer.SpanKind
@@ -62,7 +60,7 @@ class ActorSpan implements Tracer.Span {
     return hex(this.id, 16)
   }
   get traceId(): string {
-    return this.parent._tag === "Some" ? this.parent.value.traceId : "otp" + hex(this.id, 29)
+    return this.parent._tag === "Some" ? this.parent.value.traceId : "0fe" + hex(this.id, 29)
   }
   get status(): Tracer.SpanStatus {
     return this.ended ?? { _tag: "Started", startTime: this.startTime }
@@ -85,42 +83,52 @@ class ActorSpan implements Tracer.Span {
 }
 Object.defineProperties(ActorSpan.prototype, {
   _tag: { value: "Span" },
-  context: { value: noContext },
+  annotations: { value: noContext },
   links: { value: noLinks },
   sampled: { value: true },
   kind: { value: "internal" }
 })
 
 /**
- * Sets up message tracing for the actor running on `fiber`: the effect installs what the actor's whole life needs and
- * returns the wrapper for each message.
+ * Sets up message tracing for the actor running on `fiber` (its own fiber): installs what the actor's whole life
+ * needs in the fiber's context, and returns the wrapper for each message.
  * @internal
  */
 export const traceMessages = (
-  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  fiber: Fiber.Fiber<unknown, unknown>,
   name: string,
   attributes: Record<string, unknown>
-): Effect.Effect<TraceMessage> => {
-  if (!fiber.getFiberRef(FiberRef.currentTracerEnabled)) return Effect.succeed(untraced)
-  const base = fiber.getFiberRef(FiberRef.currentContext)
+): TraceMessage => {
+  if (!fiber.getRef(References.TracerEnabled)) return untraced
+  const base = fiber.context
   const parent = Context.getOption(base, Tracer.ParentSpan)
-  const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
-  const timing = fiber.getFiberRef(FiberRef.currentTracerTimingEnabled)
-  const now = () => (timing ? clock.unsafeCurrentTimeNanos() : BigInt(0))
-  const tracer = fiber.currentTracer
-  if (tracer === nativeTracer) {
-    const span = new ActorSpan(name, parent, now(), attributes)
-    return Effect.as(FiberRef.set(FiberRef.currentContext, Context.add(base, Tracer.ParentSpan, span)), untraced)
+  const clock = clockOf(fiber)
+  const timing = fiber.getRef(References.TracerTimingEnabled)
+  const now = () => (timing ? clock.currentTimeNanosUnsafe() : BigInt(0))
+  const tracer = fiber.getRef(Tracer.Tracer)
+  if (tracer === Tracer.nativeTracer) {
+    fiber.setContext(Context.add(base, Tracer.ParentSpan, new ActorSpan(name, parent, now(), attributes)))
+    return untraced
   }
-  const restore = FiberRef.set(FiberRef.currentContext, base)
-  return Effect.succeed((handler) =>
-    Effect.suspend(() => {
-      const span = tracer.span(name, parent, Context.empty(), [], now(), "internal")
+  return (handler) =>
+    Effect.withFiber((current) => {
+      const span = tracer.span({
+        name,
+        parent,
+        annotations: noContext,
+        links: [],
+        startTime: now(),
+        kind: "internal",
+        root: false,
+        sampled: true
+      })
       for (const key in attributes) span.attribute(key, attributes[key])
-      return Effect.zipRight(
-        FiberRef.set(FiberRef.currentContext, Context.add(base, Tracer.ParentSpan, span)),
-        Effect.onExit(handler, (exit) => Effect.zipRight(Effect.sync(() => span.end(now(), exit)), restore))
-      )
+      const restore = current.context
+      current.setContext(Context.add(restore, Tracer.ParentSpan, span))
+      return Effect.onExit(handler, (exit) =>
+        Effect.sync(() => {
+          span.end(now(), exit)
+          current.setContext(restore)
+        }))
     })
-  )
 }

@@ -96,17 +96,17 @@ export interface ChaosConfig {
   /** Share of strikes at a supervisor below the root (the others hit an actor). */
   readonly supervisorKillRatio: number
   /** Timeout of the regular calls (and of the final reports). */
-  readonly callTimeout: Duration.DurationInput
+  readonly callTimeout: Duration.Input
   /** Timeout of the slow calls. */
-  readonly slowCallTimeout: Duration.DurationInput
+  readonly slowCallTimeout: Duration.Input
   /** The slow reply comes after a delay drawn in [min, max] milliseconds. */
   readonly slowReplyDelay: readonly [min: number, max: number]
   /** Init timeout of the actors and of the populator. */
-  readonly initTimeout: Duration.DurationInput
+  readonly initTimeout: Duration.Input
   /** Timeout of `Supervision.tree`. */
-  readonly introspectionTimeout: Duration.DurationInput
+  readonly introspectionTimeout: Duration.Input
   /** How much a call may overrun its timeout (0 on the TestClock; the live clock has event-loop delays). */
-  readonly callDeadlineSlack: Duration.DurationInput
+  readonly callDeadlineSlack: Duration.Input
   /** Keep every handled sequence number (the test) rather than a bounded summary (the soak). */
   readonly keepSequences: boolean
 }
@@ -292,9 +292,9 @@ class Harness {
     this.lastHandled = new Int32Array(config.clients * this.keys)
     this.vias = Array.from({ length: this.keys }, (_, key) => Registry.via<ActorMsg>(registry, key))
     this.open = Array.from({ length: config.clients }, () => undefined)
-    this.callTimeoutMillis = Duration.toMillis(Duration.decode(config.callTimeout))
-    this.slowCallTimeoutMillis = Duration.toMillis(Duration.decode(config.slowCallTimeout))
-    this.slackMillis = Duration.toMillis(Duration.decode(config.callDeadlineSlack))
+    this.callTimeoutMillis = Duration.toMillis(Duration.fromInputUnsafe(config.callTimeout))
+    this.slowCallTimeoutMillis = Duration.toMillis(Duration.fromInputUnsafe(config.slowCallTimeout))
+    this.slackMillis = Duration.toMillis(Duration.fromInputUnsafe(config.callDeadlineSlack))
   }
   /** Records a broken invariant (the first 50 in full, then only counted). */
   private phaseStart = Date.now()
@@ -481,7 +481,7 @@ const timedCall = (
       else h.stats.replies++
       return
     }
-    const failure = Cause.failureOption(exit.cause)
+    const failure = Cause.findErrorOption(exit.cause)
     if (Option.isNone(failure)) {
       h.fail(`${what} ended with a defect or an interruption: ${Cause.pretty(exit.cause)}`)
       return
@@ -581,12 +581,12 @@ const chaos = (
       if (order._tag === "Stop" || h.chaosStopping) break
       h.progress++
       if (rng.next() < h.config.supervisorKillRatio) {
-        const tree = yield* Effect.either(Supervision.tree(root.pid, h.config.introspectionTimeout))
-        if (tree._tag === "Left") {
-          h.fail(`Supervision.tree of the root failed during the chaos: ${tree.left._tag}`)
+        const tree = yield* Effect.result(Supervision.tree(root.pid, h.config.introspectionTimeout))
+        if (tree._tag === "Failure") {
+          h.fail(`Supervision.tree of the root failed during the chaos: ${tree.failure._tag}`)
           continue
         }
-        const targets = supervisorsBelowRoot(h, tree.right)
+        const targets = supervisorsBelowRoot(h, tree.success)
         if (targets.length === 0) {
           h.stats.strikesMissed++
           continue
@@ -678,9 +678,9 @@ const waitUntil = (
 const unhealed = (h: Harness, root: StaticSupervisor.Supervisor) =>
   Effect.gen(function*() {
     const problems: Array<string> = []
-    const tree = yield* Effect.either(Supervision.tree(root.pid, h.config.introspectionTimeout))
-    if (tree._tag === "Left") return [`Supervision.tree of the root failed: ${tree.left._tag}`]
-    const children = tree.right.children
+    const tree = yield* Effect.result(Supervision.tree(root.pid, h.config.introspectionTimeout))
+    if (tree._tag === "Failure") return [`Supervision.tree of the root failed: ${tree.failure._tag}`]
+    const children = tree.success.children
     if (children.length !== h.config.groups + 1) problems.push(`the root has ${children.length} children`)
     for (const child of children) {
       const label = rootChildLabel(h, child.id)
@@ -715,18 +715,18 @@ const checkLedgers = (h: Harness, initial: ReadonlyArray<Process.Pid | undefined
   Effect.gen(function*() {
     let survivors = 0
     for (let key = 0; key < h.keys; key++) {
-      const report = yield* Effect.either(
+      const report = yield* Effect.result(
         Subject.call(
           h.vias[key],
           (replyTo: Subject.Subject<ActorReport>): ActorMsg => ({ _tag: "Report", replyTo }),
           h.config.callTimeout
         )
       )
-      if (report._tag === "Left") {
-        h.fail(`key ${key}: its report failed with ${report.left._tag}`)
+      if (report._tag === "Failure") {
+        h.fail(`key ${key}: its report failed with ${report.failure._tag}`)
         continue
       }
-      const { ledgers, pid } = report.right
+      const { ledgers, pid } = report.success
       for (const [client, ledger] of ledgers) {
         const sent = h.sent[client * h.keys + key]
         if (ledger.last !== sent || ledger.count !== ledger.last - ledger.first + 1) {
@@ -792,8 +792,9 @@ export const run = (config: ChaosConfig, hooks: ChaosHooks): Effect.Effect<Chaos
 
     const body = Effect.gen(function*() {
       const started = yield* StaticSupervisor.start(buildTree(h)).pipe(
-        Scope.extend(treeScope),
-        Effect.orDieWith((error) => new Error(`the chaos tree failed to start: ${error._tag}`))
+        Scope.provide(treeScope),
+        Effect.mapError((error) => new Error(`the chaos tree failed to start: ${error._tag}`)),
+        Effect.orDie
       )
       const root = started.data
       if ((yield* Registry.count(registry)) !== h.keys) {
@@ -807,11 +808,11 @@ export const run = (config: ChaosConfig, hooks: ChaosHooks): Effect.Effect<Chaos
       h.phase("start")
       // The chaos process and the clients.
       const chaosReady = yield* Subject.make<Subject.Subject<ChaosMsg>>()
-      yield* Process.spawn(chaos(h, root, chaosReady)).pipe(Scope.extend(loadScope))
+      yield* Process.spawn(chaos(h, root, chaosReady)).pipe(Scope.provide(loadScope))
       const chaosInbox = yield* Subject.receiveForever(chaosReady)
       const clientReady = yield* Subject.make<readonly [number, Subject.Subject<ClientMsg>]>()
       for (let id = 0; id < config.clients; id++) {
-        yield* Process.spawn(client(h, id, chaosInbox, clientReady)).pipe(Scope.extend(loadScope))
+        yield* Process.spawn(client(h, id, chaosInbox, clientReady)).pipe(Scope.provide(loadScope))
       }
       const inboxes: Array<Subject.Subject<ClientMsg>> = []
       for (let id = 0; id < config.clients; id++) {
@@ -850,7 +851,7 @@ export const run = (config: ChaosConfig, hooks: ChaosHooks): Effect.Effect<Chaos
           return found.length === 0
         })
       ).pipe(
-        Effect.catchAll((stalled) => Effect.sync(() => h.fail(`${stalled.message}; unhealed: ${problems.join("; ")}`)))
+        Effect.catch((stalled) => Effect.sync(() => h.fail(`${stalled.message}; unhealed: ${problems.join("; ")}`)))
       )
       const tree = yield* Supervision.tree(root.pid, config.introspectionTimeout).pipe(Effect.option)
       if (Option.isSome(tree)) h.stats.rootChildRestarts = tree.value.children.map((child) => child.restarts)
@@ -868,7 +869,7 @@ export const run = (config: ChaosConfig, hooks: ChaosHooks): Effect.Effect<Chaos
               `is alive, and answers at once, or dead, and its monitor fires: a hang)`
           )
         )),
-      Effect.catchAllCause((cause) => Effect.sync(() => h.fail(`the run failed: ${Cause.pretty(cause)}`)))
+      Effect.catchCause((cause) => Effect.sync(() => h.fail(`the run failed: ${Cause.pretty(cause)}`)))
     )
 
     // The tree's scope closes: nothing may be left but the registry (empty) and the caller.
