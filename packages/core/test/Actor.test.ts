@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Option, References, Tracer } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, References, Scope, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { Actor, Name, Process, Selector, Subject, System } from "../src/index.js"
 import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
@@ -426,6 +426,54 @@ describe("Actor", () => {
         }))
         assert.deepStrictEqual(other, ExitReason.Shutdown())
         assert.strictEqual(yield* Subject.receive(log, 0), "terminated Shutdown with 0")
+      }))
+
+    // Erlang (checked on OTP 25): a gen_server that traps exits terminates on any 'EXIT' from its parent, normal
+    // included: terminate(normal, State) runs, the process exits normal; an 'EXIT' normal from another linked
+    // process is only a message (handle_info), and the server goes on.
+    it.effect("a Normal exit signal from its parent stops a trapping actor; a pending caller gets CalleeDown(Normal)", () =>
+      Effect.gen(function*() {
+        const log = yield* Subject.make<string>()
+        const actor = yield* terminating(log)
+        yield* Actor.send(actor.data, { _tag: "Add", n: 3 })
+        // a call the actor never answers, pending when the parent's signal arrives
+        const calling = yield* Effect.forkChild(Effect.flip(
+          Actor.call(actor.data, (replyTo: Subject.Subject<number>): Message => ({ _tag: "Sleep", replyTo }), "1 hour")
+        ))
+        // the forked fiber starts in the dispatcher's next turn, scheduled before this one
+        yield* eventLoopTurn
+        assert.strictEqual((yield* System.statistics(actor.pid)).messagesIn, 3, "Add, the call's request, this request")
+        yield* Process.exit(actor.pid, ExitReason.Normal())
+        assert.strictEqual(yield* Subject.receive(log, "1 second"), "terminated Normal with 3")
+        assert.deepStrictEqual(yield* Process.awaitExit(actor.pid), ExitReason.Normal())
+        const error = yield* Fiber.join(calling)
+        assert.isTrue(error._tag === "CalleeDown" && error.reason._tag === "Normal", String(error))
+      }))
+
+    it.effect("the parent ending Normal stops a trapping actor it started into an outer scope", () =>
+      Effect.gen(function*() {
+        const log = yield* Subject.make<string>()
+        const started = yield* Subject.make<Process.Pid>()
+        const outer = yield* Scope.make()
+        const parent = yield* Process.spawnUnlinked(
+          Effect.flatMap(Scope.provide(terminating(log), outer), (actor) => Subject.send(started, actor.pid))
+        )
+        const actor = yield* Subject.receive(started, "1 second")
+        assert.deepStrictEqual(yield* Process.awaitExit(parent), ExitReason.Normal())
+        assert.strictEqual(yield* Subject.receive(log, "1 second"), "terminated Normal with 0")
+        assert.deepStrictEqual(yield* Process.awaitExit(actor), ExitReason.Normal())
+        yield* Scope.close(outer, Exit.void)
+      }))
+
+    it.effect("a Normal exit signal from a linked process that is not its parent is ignored by a trapping actor", () =>
+      Effect.gen(function*() {
+        const log = yield* Subject.make<string>()
+        const actor = yield* terminating(log)
+        const other = yield* Process.spawnUnlinked(Effect.flatMap(Process.link(actor.pid), () => Effect.void))
+        assert.deepStrictEqual(yield* Process.awaitExit(other), ExitReason.Normal())
+        yield* Actor.send(actor.data, { _tag: "Add", n: 5 })
+        assert.strictEqual(yield* get(actor.data), 5)
+        assert.isTrue(Option.isNone(yield* Effect.option(Subject.receive(log, 0))))
       }))
 
     it.effect("does not run on kill, nor when a handler crashes", () =>

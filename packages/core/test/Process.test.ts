@@ -444,4 +444,100 @@ describe("Process", () => {
         assert.isTrue(got.every(([, same]) => same))
       }))
   })
+
+  // Effect 4 resumes a fiber synchronously, in the stack of whoever wakes it. The library runs woken processes from its
+  // own run queue instead (internal/scheduler.ts), so that chains of wakes do not nest: these would overflow the stack
+  // (RangeError, a lost message, a hang) if they did.
+  describe("scheduling: chains of wakes do not nest", () => {
+    type Member = { readonly _tag: "Next"; readonly next: Subject.Subject<Member> } | {
+      readonly _tag: "Token"
+      readonly hops: number
+    }
+
+    /** A ring member: learns its successor, then passes each token on with one hop less; the last hop reports. */
+    const member = (report: Subject.Subject<Subject.Subject<Member>>, done: Subject.Subject<number>) =>
+      Effect.gen(function*() {
+        const inbox = yield* Subject.make<Member>()
+        yield* Subject.send(report, inbox)
+        let next: Subject.Subject<Member> | undefined
+        while (true) {
+          const message = yield* Subject.receiveForever(inbox)
+          if (message._tag === "Next") next = message.next
+          else if (message.hops === 0) yield* Subject.send(done, 0)
+          else yield* Subject.send(next!, { _tag: "Token", hops: message.hops - 1 })
+        }
+      })
+
+    it.effect("a token goes twice round a ring of 100,000 processes", () =>
+      Effect.gen(function*() {
+        const size = 100_000
+        const report = yield* Subject.make<Subject.Subject<Member>>()
+        const done = yield* Subject.make<number>()
+        for (let i = 0; i < size; i++) yield* Process.spawn(member(report, done))
+        const inboxes: Array<Subject.Subject<Member>> = []
+        for (let i = 0; i < size; i++) inboxes.push(yield* Subject.receive(report, "1 second"))
+        for (let i = 0; i < size; i++) yield* Subject.send(inboxes[i], { _tag: "Next", next: inboxes[(i + 1) % size] })
+        yield* Subject.send(inboxes[0], { _tag: "Token", hops: 2 * size })
+        assert.strictEqual(yield* Subject.receive(done, "1 second"), 0)
+        assert.strictEqual((yield* Process.list).length, size + 1)
+      }), 120_000)
+
+    it.effect(
+      "killing the first of a chain of 10,000 linked processes ends them all, each with Killed",
+      () =>
+        Effect.gen(function*() {
+          const size = 10_000
+          const last = yield* Subject.make<Process.Pid>()
+          // each process spawns the next, linked; the last reports its pid
+          const link = (left: number): Effect.Effect<void, never, Scope.Scope> =>
+            left === 0 ?
+              Effect.flatMap(Process.self, (pid) => Subject.send(last, pid)).pipe(Effect.andThen(idle)) :
+              Effect.andThen(Process.spawn(Effect.suspend(() => link(left - 1))), idle)
+          const first = yield* Process.spawnUnlinked(link(size - 1))
+          const end = yield* Subject.receive(last, "1 second")
+          yield* Process.kill(first)
+          assert.deepStrictEqual(yield* Process.awaitExit(end), ExitReason.Killed())
+          assert.deepStrictEqual((yield* Process.list).length, 1)
+        }),
+      60_000
+    )
+
+    it.effect(
+      "a crash at the end of a chain of 10,000 linked processes travels back to the first",
+      () =>
+        Effect.gen(function*() {
+          const size = 10_000
+          const link = (left: number): Effect.Effect<void, string, Scope.Scope> =>
+            left === 0 ?
+              Effect.fail("boom at the end") :
+              Effect.andThen(Process.spawn(Effect.suspend(() => link(left - 1))), idle)
+          const first = yield* Process.spawnUnlinked(link(size - 1))
+          assert.deepStrictEqual(failureOf(yield* Process.awaitExit(first)), Option.some("boom at the end"))
+          assert.deepStrictEqual((yield* Process.list).length, 1)
+        }),
+      60_000
+    )
+
+    it.effect("a process takes no message sent after an exit signal that ends it", () =>
+      Effect.gen(function*() {
+        const handled = yield* Subject.make<number>()
+        const { pid, subject } = yield* spawnWithSubject<number, never, never>(
+          (inbox) => Effect.forever(Effect.flatMap(Subject.receiveForever(inbox), (n) => Subject.send(handled, n))),
+          {
+            linked: false
+          }
+        )
+        yield* Subject.send(subject, 1)
+        yield* Process.exit(pid, ExitReason.Abnormal({ reason: "stop" }))
+        yield* Subject.send(subject, 2)
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Abnormal({ reason: "stop" }))
+        const got: Array<number> = []
+        while (true) {
+          const next = yield* Effect.option(Subject.receive(handled, 0))
+          if (Option.isNone(next)) break
+          got.push(next.value)
+        }
+        assert.notInclude(got, 2)
+      }))
+  })
 })

@@ -361,14 +361,29 @@ export const terminate = (self: ProcessState, reason: ExitReason): void => {
   self.status = DYING
   self.pendingReason = reason
   const fiber = self.fiber
-  if (fiber !== undefined) {
-    interrupt(fiber)
+  if (fiber === undefined) {
+    if (!self.implicit) died(self, reason)
+  } else if (reason._tag === "Killed") {
     // A kill is immediate, as in Erlang: the process is dead for everyone at once (its links get `Killed`, its
     // monitors fire, its name is free) while its fiber runs its finalizers; the scope it lives in waits for those.
+    if (Fiber.getCurrent() === fiber) killNow(self)
+    else wake(killNow, self)
+  } else {
     // Other reasons are reported when the fiber has finished, so a process's children are down before it is.
-    if (reason._tag === "Killed") died(self, reason)
-  } else if (!self.implicit) {
-    died(self, reason)
+    interrupt(fiber)
+  }
+}
+
+/**
+ * Ends a killed process: reported dead, then its fiber interrupted. A chain of linked processes killed one by the
+ * other ends one link at a time through the run queue, not in one deepening stack.
+ */
+const killNow = (self: ProcessState): void => {
+  const fiber = self.fiber
+  died(self, killed)
+  if (fiber !== undefined) {
+    if (Fiber.getCurrent() === fiber) fiber.interruptUnsafe()
+    else wake(interruptFiber, fiber)
   }
 }
 
@@ -574,6 +589,18 @@ export const whereis = (name: NameImpl<any>): ProcessState | undefined => {
 // Spawning, and lifetimes bound to a Scope
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * Waits for a fiber to end. Unlike `Fiber.await`, which Effect resumes inside the ended fiber's own stack, the waiter
+ * resumes from the run queue: a chain of processes each waiting for the next to end unwinds one at a time.
+ */
+const fiberEnded = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    if (fiber.pollUnsafe() !== undefined) return resume(Effect.void)
+    const remove = fiber.addObserver(() => wake(resume, Effect.void))
+    runQueued()
+    return Effect.sync(remove)
+  })
+
 /** How a process is spawned. @internal */
 export interface SpawnOptions {
   /** Linked to the spawner (Erlang's `spawn_link`). */
@@ -609,7 +636,7 @@ export const spawn = <A, E, R>(
         lifetime,
         Effect.suspend(() => {
           // Dead (a kill is reported at once): wait for its fiber to have run its finalizers.
-          if (child.status === DEAD) return Effect.asVoid(Fiber.await(fiber))
+          if (child.status === DEAD) return fiberEnded(fiber)
           unlink(parent, child)
           return Effect.asVoid(shutdownProcess(parent, child, shutdown, shutdownMillis))
         })
