@@ -552,6 +552,84 @@ describe("Supervisor layers", () => {
       }))
   })
 
+  // Effect 4 memoizes a layer across `Effect.provide` calls: a layer provided again inside its own scope is the same
+  // build. A child layer is not a shared service, though: each tree that lists it starts a child of its own, and a
+  // child its tree restarts builds again what its start provides.
+  describe("trees do not share children (Effect 4 memoizes layers)", () => {
+    const addThenGet = (n: number) =>
+      Effect.gen(function*() {
+        const counter = yield* Counter
+        yield* Subject.send(counter, { _tag: "Add", n })
+        return yield* get(counter)
+      })
+
+    it.effect("the same child layer in two trees: each tree has its own actor, restarted by its own supervisor", () =>
+      Effect.gen(function*() {
+        const TreeA = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive)
+        const TreeB = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive)
+        const [a, b, aAfter] = yield* Effect.gen(function*() {
+          const counterA = yield* Counter
+          const a = yield* addThenGet(1)
+          const b = yield* Effect.gen(function*() {
+            const counterB = yield* Counter
+            assert.isFalse(counterA === counterB || String(counterA) === String(counterB))
+            const before = yield* addThenGet(10)
+            // crashing B's counter restarts it in tree B: its state starts over; A's is untouched
+            yield* Subject.send(counterB, { _tag: "Crash" })
+            return [before, yield* afterRestart(addThenGet(100))] as const
+          }).pipe(Effect.provide(TreeB), Effect.scoped)
+          return [a, b, yield* addThenGet(1)] as const
+        }).pipe(Effect.provide(TreeA), Effect.scoped)
+        assert.deepStrictEqual([a, b, aAfter], [1, [10, 100], 2])
+        yield* onlySelfLeft
+      }))
+
+    it.effect("two trees listing one child layer, merged into one layer: two supervisors, two actors", () =>
+      Effect.gen(function*() {
+        const builder = StaticSupervisor.new("OneForOne")
+        const AppLive = Layer.merge(StaticSupervisor.layer(builder, CounterLive), StaticSupervisor.layer(builder, CounterLive))
+        const me = yield* self
+        const processes = yield* Effect.map(Process.list, (pids) => pids.length).pipe(
+          Effect.provide(AppLive),
+          Effect.scoped
+        )
+        // the test's process, two supervisors and their counters
+        assert.strictEqual(processes, 5, `processes other than ${me}`)
+        yield* onlySelfLeft
+      }))
+
+    it.effect("a child its tree restarts builds again the layers its start provides; the dead build is released", () =>
+      Effect.gen(function*() {
+        class Resource extends Context.Service<Resource, { readonly build: number }>()("test/Resource") {}
+        let builds = 0
+        let released = 0
+        const ResourceLive = Layer.effect(
+          Resource,
+          Effect.acquireRelease(Effect.sync(() => ({ build: ++builds })), () => Effect.sync(() => released++))
+        )
+        const seen = yield* Subject.make<number>()
+        const worker = Actor.newWithInitialiser("1 second", (_: Subject.Subject<CounterMsg>) =>
+          Effect.gen(function*() {
+            yield* Subject.send(seen, (yield* Resource).build)
+            return Actor.initialised<number, CounterMsg>(0)
+          })).pipe(Actor.onMessage(handleCounter), Actor.named(Name.make<CounterMsg>("resourceful")))
+        const tree = StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.add(Supervision.worker(Actor.start(worker).pipe(Effect.provide(ResourceLive))))
+        )
+        // started where a memo map is in the context (inside another layer's scope), where a stale build could hide
+        yield* Effect.gen(function*() {
+          const sup = yield* StaticSupervisor.start(tree)
+          assert.strictEqual(yield* Subject.receive(seen, "1 second"), 1)
+          const [child] = yield* StaticSupervisor.whichChildren(sup.data)
+          yield* Process.kill(Option.getOrThrow(child.pid))
+          assert.strictEqual(yield* Subject.receive(seen, "1 second"), 2)
+          assert.strictEqual(builds, 2)
+        }).pipe(Effect.provide(CounterLive), Effect.scoped)
+        assert.strictEqual(released, builds)
+        yield* onlySelfLeft
+      }))
+  })
+
   describe("standalone Actor.toLayer", () => {
     it.effect("provides a working subject and stops the actor when the scope closes", () =>
       Effect.gen(function*() {
