@@ -587,7 +587,10 @@ describe("Supervisor layers", () => {
     it.effect("two trees listing one child layer, merged into one layer: two supervisors, two actors", () =>
       Effect.gen(function*() {
         const builder = StaticSupervisor.new("OneForOne")
-        const AppLive = Layer.merge(StaticSupervisor.layer(builder, CounterLive), StaticSupervisor.layer(builder, CounterLive))
+        const AppLive = Layer.merge(
+          StaticSupervisor.layer(builder, CounterLive),
+          StaticSupervisor.layer(builder, CounterLive)
+        )
         const me = yield* self
         const processes = yield* Effect.map(Process.list, (pids) => pids.length).pipe(
           Effect.provide(AppLive),
