@@ -40,6 +40,7 @@ import type { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./intern
 import * as exitReason from "./internal/exitReason.js"
 import type { NameImpl } from "./internal/name.js"
 import * as internal from "./internal/process.js"
+import * as spawning from "./internal/spawn.js"
 import type { Name } from "./Name.js"
 
 /**
@@ -194,7 +195,7 @@ const stateOf = (pid: Pid): internal.ProcessState => (pid as unknown as internal
 export const spawn = <A, E, R>(
   body: Effect.Effect<A, E, R>
 ): Effect.Effect<Pid, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
-  Effect.map(internal.spawn(body, { linked: true }), (state) => state.pid)
+  Effect.map(spawning.spawn(body, { linked: true }), (state) => state.pid)
 
 /**
  * Spawns `body` as a new process that is not linked to the caller. It still ends when its `Scope` closes.
@@ -205,7 +206,7 @@ export const spawn = <A, E, R>(
 export const spawnUnlinked = <A, E, R>(
   body: Effect.Effect<A, E, R>
 ): Effect.Effect<Pid, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
-  Effect.map(internal.spawn(body, { linked: false }), (state) => state.pid)
+  Effect.map(spawning.spawn(body, { linked: false }), (state) => state.pid)
 
 /**
  * The pid of the calling process. Code outside any process (a test, `main`) is made a process on first use, like

@@ -7,6 +7,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as References from "effect/References"
@@ -17,7 +18,7 @@ import { ExitReason as Reason, normal } from "./exitReason.js"
 import type { Envelope, Handler } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import type { ExitMessage, ProcessState } from "./process.js"
-import { DEFAULT_SHUTDOWN_MILLIS, endWith, EXIT_TAG, registerUnsafe, withSelf } from "./process.js"
+import { DEFAULT_SHUTDOWN_MILLIS, endWith, EXIT_TAG, processOf, registerUnsafe, withSelf } from "./process.js"
 import { Receiver } from "./receive.js"
 import type { SelectorImpl } from "./selector.js"
 import type { Handshake, Started } from "./start.js"
@@ -203,10 +204,13 @@ class Loop extends Receiver<unknown, never> {
   /** What the user selects; `undefined` for the default, the actor's own subject, whose tag is `ownTag`. */
   user: SelectorImpl<unknown> | undefined
   trace: TraceMessage = untraced
+  readonly handler: BuilderImpl["handler"]
+  readonly terminate: BuilderImpl["terminate"]
+  readonly stopsOnParentNormal: boolean
   constructor(
     self: ProcessState,
     readonly parent: ProcessState,
-    readonly builder: BuilderImpl,
+    builder: BuilderImpl,
     state: unknown,
     user: SelectorImpl<unknown> | undefined,
     readonly ownTag: unknown
@@ -214,6 +218,10 @@ class Loop extends Receiver<unknown, never> {
     super(self)
     this.state = state
     this.user = user
+    // What the loop needs of its builder: the builder itself can go (a program may make one per actor).
+    this.handler = builder.handler
+    this.terminate = builder.terminate
+    this.stopsOnParentNormal = builder.stopsOnParentNormal
   }
 
   /**
@@ -225,7 +233,7 @@ class Loop extends Receiver<unknown, never> {
     if (tag === systemTag) return toSystem
     if (tag === EXIT_TAG) {
       const exit = envelope.value as ExitMessage
-      if (exit.pid.state === this.parent && (exit.reason._tag !== "Normal" || this.builder.stopsOnParentNormal)) {
+      if (exit.pid.state === this.parent && (exit.reason._tag !== "Normal" || this.stopsOnParentNormal)) {
         return toExit
       }
       if (this.suspended) return undefined
@@ -245,20 +253,8 @@ class Loop extends Receiver<unknown, never> {
     return apply(handler, value)
   }
 
-  /**
-   * The next message this actor selects (system messages and the parent's exit included).
-   *
-   * It registers no canceller, on purpose: the actor's fiber is only ever interrupted when its process ends (a
-   * signal, a kill, or interruption from outside, which ends the process too), and then the mailbox is dropped with
-   * its waiter, while a message handed to the loop before that is lost with the process, as in Erlang. Without a
-   * canceller, a parked actor carries no finalizer frame for as long as it waits.
-   */
-  private readonly receive: Effect.Effect<unknown> = Effect.callback<unknown>((resume) => {
-    this.wait(resume, Infinity, false)
-  })
-
   /** Takes a handler's answer: `undefined` to go on with the next message, or the effect that stops the actor. */
-  private next(next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> | undefined {
+  next(next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> | undefined {
     if (next._tag === "Stop") return this.stop(next.reason)
     this.state = next.state
     if (next.selector._tag === "Some") {
@@ -268,32 +264,23 @@ class Loop extends Receiver<unknown, never> {
     return undefined
   }
 
-  private readonly afterHandler = (next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> =>
-    this.next(next) ?? this.drain()
-
   /**
    * Handles one message: `undefined` when that is done already (a system message, or a handler that answered with
    * `Effect.succeed(next)`, an `Exit`, which needs no continuation frame unless every message gets its own span),
    * or the effect that handles it and goes on.
    */
-  private handle(message: unknown): Effect.Effect<void, unknown, unknown> | undefined {
+  handle(message: unknown): Effect.Effect<void, unknown, unknown> | undefined {
     if (message instanceof SystemMessage) {
       this.system(message.request)
       return undefined
     }
     if (message instanceof ExitSignal) return this.exit(message.exit)
-    const handled = this.builder.handler(this.state, message)
+    const handled = this.handler(this.state, message)
     if (this.trace === untraced && Exit.isExit(handled) && Exit.isSuccess(handled)) {
       return this.next(handled.value as Next<unknown, unknown>)
     }
-    return Effect.flatMap(this.trace(handled), this.afterHandler)
+    return Effect.flatMap(this.trace(handled), afterHandler)
   }
-
-  private readonly dispatch = (message: unknown): Effect.Effect<void, unknown, unknown> =>
-    this.handle(message) ?? this.drain()
-
-  /** Parks until a message the actor selects arrives, then handles it. */
-  private readonly parked: Effect.Effect<void, unknown, unknown> = Effect.flatMap(this.receive, this.dispatch)
 
   /**
    * The loop proper. Queued messages are handled right here, in a plain loop, as long as their handlers answer at
@@ -301,15 +288,15 @@ class Loop extends Receiver<unknown, never> {
    * `Effect.callback` round trip) only when nothing it selects is queued. After a batch it yields to the other
    * fibers, as an Erlang process is preempted after a budget of reductions.
    */
-  private drain(): Effect.Effect<void, unknown, unknown> {
+  drain(): Effect.Effect<void, unknown, unknown> {
     const self = this.self
     const mailbox = self.mailbox
     for (let i = 0; i < BATCH; i++) {
       // A process with a pending exit signal takes no more messages (a handler may also have ended its own process).
-      if (!self.alive) return this.parked
-      if (mailbox.length === 0) return this.parked
+      if (!self.alive) return parked
+      if (mailbox.length === 0) return parked
       const found = this.take()
-      if (found === undefined) return this.parked
+      if (found === undefined) return parked
       self.messagesIn++
       let message: unknown
       try {
@@ -320,27 +307,24 @@ class Loop extends Receiver<unknown, never> {
       const effect = this.handle(message)
       if (effect !== undefined) return effect
     }
-    // Made anew each time (once per batch) rather than kept: an idle actor carries nothing for it.
-    return Effect.andThen(Effect.yieldNow, this.step)
+    return yieldThenStep
   }
 
-  private readonly step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() => this.drain())
-
   /** Runs the loop on the actor's own fiber, with its log annotations and message spans. */
-  run(): Effect.Effect<void, unknown, unknown> {
+  run(name: string | undefined): Effect.Effect<void, unknown, unknown> {
+    this.self.behaviour = this
     const pid = this.self.pid.toString()
-    const name = this.builder.name?.key
-    const attributes: Record<string, unknown> = name === undefined
-      ? { "otp.pid": pid }
-      : { "otp.pid": pid, "otp.name": name }
-    // The actor's fiber is its own: its annotations and span are set once in its context, not with `annotateLogs`
-    // or `withSpan`, which keep a restore frame on the stack for the actor's whole life.
+    // The actor's fiber is its own: its annotations are set once in its context, not with `annotateLogs`, which
+    // keeps a restore frame on the stack for the actor's whole life.
     return Effect.withFiber<void, unknown, unknown>((fiber) => {
       const current = fiber.getRef(References.CurrentLogAnnotations)
       const annotations = name === undefined ? { ...current, pid } : { ...current, pid, actor: name }
       fiber.setContext(Context.add(fiber.context, References.CurrentLogAnnotations, annotations))
+      const attributes: Record<string, unknown> = name === undefined ?
+        { "otp.pid": pid } :
+        { "otp.pid": pid, "otp.name": name }
       this.trace = traceMessages(fiber, name ?? pid, attributes)
-      return this.step
+      return step
     })
   }
 
@@ -349,13 +333,13 @@ class Loop extends Receiver<unknown, never> {
     // Its parent's exit signal stops it with the same reason, `Normal` included, as a gen_server's parent does.
     // Otherwise it behaves like a process that does not trap exits: `Normal` is ignored, any other reason stops it
     // with that reason, gracefully, so that `onTerminate` runs.
-    if (exit.pid.state === this.parent && this.builder.stopsOnParentNormal) return this.stop(exit.reason)
+    if (exit.pid.state === this.parent && this.stopsOnParentNormal) return this.stop(exit.reason)
     if (exit.reason._tag === "Normal") return undefined
     return this.stop(exit.reason)
   }
 
   stop(reason: ExitReason): Effect.Effect<void, unknown, unknown> {
-    const terminate = this.builder.terminate
+    const terminate = this.terminate
     const end = Effect.sync(() => endWith(this.self, reason))
     if (terminate === undefined) return end
     return Effect.andThen(Effect.catchCause(terminate(this.state, reason), (cause) => Effect.logError(cause)), end)
@@ -406,6 +390,41 @@ class Loop extends Receiver<unknown, never> {
   }
 }
 
+// The loop's effects are made once for every actor: each finds its loop through the fiber it runs on, so that an
+// idle actor carries no closures or effects of its own.
+
+/** The loop of the actor whose fiber is running. */
+const currentLoop = (): Loop => processOf(Fiber.getCurrent()!)!.behaviour as Loop
+
+/**
+ * The next message the actor selects (system messages and the parent's exit included).
+ *
+ * It registers no canceller, on purpose: the actor's fiber is only ever interrupted when its process ends (a signal,
+ * a kill, or interruption from outside, which ends the process too), and then the mailbox is dropped with its waiter,
+ * while a message handed to the loop before that is lost with the process, as in Erlang. Without a canceller, a
+ * parked actor carries no finalizer frame for as long as it waits.
+ */
+const receiveNext: Effect.Effect<unknown> = Effect.callback<unknown>((resume) => {
+  currentLoop().wait(resume, Infinity, false)
+})
+
+const afterHandler = (next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
+  const loop = currentLoop()
+  return loop.next(next) ?? loop.drain()
+}
+
+const dispatch = (message: unknown): Effect.Effect<void, unknown, unknown> => {
+  const loop = currentLoop()
+  return loop.handle(message) ?? loop.drain()
+}
+
+/** Parks until a message the actor selects arrives, then handles it. */
+const parked: Effect.Effect<void, unknown, unknown> = Effect.flatMap(receiveNext, dispatch)
+
+const step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() => currentLoop().drain())
+
+const yieldThenStep: Effect.Effect<void, unknown, unknown> = Effect.andThen(Effect.yieldNow, step)
+
 const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
   withSelf((self) => {
     let subject: SubjectImpl<unknown>
@@ -433,7 +452,7 @@ const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
         const user = Option.isSome(initialised.selector) ? initialised.selector.value : undefined
         const loop = new Loop(self, handshake.parent, builder, initialised.state, user, subject.tag)
         handshake.ok(self, initialised.data === SELF_SUBJECT ? subject : initialised.data)
-        return loop.run()
+        return loop.run(builder.name?.key)
       }
     })
   })

@@ -7,7 +7,6 @@
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
@@ -23,11 +22,12 @@ import * as Tracer from "effect/Tracer"
 import type * as Process from "../Process.js"
 import { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./errors.js"
 import type { ExitReason } from "./exitReason.js"
-import { ExitReason as Reason, killed, normal, shutdown } from "./exitReason.js"
+import { ExitReason as Reason, killed, normal } from "./exitReason.js"
 import { counters, globalValue } from "./global.js"
 import { Mailbox } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import { runQueued, wake } from "./scheduler.js"
+import type { Group } from "./spawn.js"
 import { clockOf, schedule } from "./timer.js"
 
 /** @internal */
@@ -131,9 +131,12 @@ export class CalleeExited {
   constructor(readonly reason: ExitReason) {}
 }
 
-const ALIVE = 0
-const DYING = 1
-const DEAD = 2
+/** @internal */
+export const ALIVE = 0
+/** @internal */
+export const DYING = 1
+/** @internal */
+export const DEAD = 2
 
 /** @internal */
 export class ProcessState {
@@ -161,6 +164,21 @@ export class ProcessState {
   messagesOut = 0
   /** Run when the process dies, before its links and monitors fire (registry entries leave with it). */
   exitHooks: Set<() => void> | undefined = undefined
+  /** The body of a spawned process, until its fiber takes it (then forgotten, so as not to keep what it ran). */
+  body: Effect.Effect<unknown, unknown, unknown> | undefined = undefined
+  /** The context its fiber runs with, until its first turn makes the fiber. */
+  start: Context.Context<never> | undefined = undefined
+  /** The process's own scope, provided to its body and closed when the body ends. */
+  own: Scope.Closeable | undefined = undefined
+  /** Its place among the processes spawned into one scope (see `spawn.ts`): closing that scope shuts it down. */
+  group: Group | undefined = undefined
+  groupPrev: ProcessState | undefined = undefined
+  groupNext: ProcessState | undefined = undefined
+  /** The process that spawned it, and how long the scope it was spawned in waits for it to stop. */
+  spawner: ProcessState | undefined = undefined
+  shutdownMillis = DEFAULT_SHUTDOWN_MILLIS
+  /** The behaviour running in the process (an actor's loop), for the module-level effects that run it. */
+  behaviour: unknown = undefined
 
   constructor(implicit: boolean, startedAt: number) {
     this.pid = new Pid(++counters.pid, this)
@@ -271,14 +289,14 @@ const reasonOf = (exit: Exit.Exit<unknown, unknown>): ExitReason => {
 }
 
 /** Why a process whose fiber or body ended with `exit` ends: the reason of the signal that ended it, if any. */
-const reasonFor = (self: ProcessState, exit: Exit.Exit<unknown, unknown>): ExitReason =>
+export const reasonFor = (self: ProcessState, exit: Exit.Exit<unknown, unknown>): ExitReason =>
   // Interrupted from outside the library (for example by the test runner): as good as killed.
   self.pendingReason ?? (Exit.hasInterrupts(exit) ? killed : reasonOf(exit))
 
 /** The fiber of a process ended: report it. */
-const exited = (self: ProcessState, exit: Exit.Exit<unknown, unknown>): void => {
-  if (self.status === DEAD) return
-  died(self, reasonFor(self, exit))
+export const exited = (self: ProcessState, exit: Exit.Exit<unknown, unknown>): void => {
+  if (self.status !== DEAD) died(self, reasonFor(self, exit))
+  if (self.implicit) self.fiber = undefined
 }
 
 /**
@@ -306,7 +324,6 @@ export const died = (self: ProcessState, reason: ExitReason): void => {
     for (const hook of hooks) hook()
   }
   self.mailbox.clear()
-  self.fiber = undefined
   signalLinks(self, reason)
   const monitors = self.monitoredBy
   self.monitoredBy = undefined
@@ -326,7 +343,7 @@ export const died = (self: ProcessState, reason: ExitReason): void => {
  * shut down after): a child linked to a parent that crashes gets the parent's reason, as in Erlang, not the
  * `Shutdown` of the parent's scope. Its monitors and waiters are told when it has fully ended (`died`).
  */
-const signalLinks = (self: ProcessState, reason: ExitReason): void => {
+export const signalLinks = (self: ProcessState, reason: ExitReason): void => {
   const links = self.links
   self.links = undefined
   if (links instanceof ProcessState) {
@@ -583,125 +600,6 @@ export const unregister = (name: NameImpl<any>): Effect.Effect<void, NotRegister
 export const whereis = (name: NameImpl<any>): ProcessState | undefined => {
   const owner = names.get(name.key)
   return owner !== undefined && owner.alive ? owner : undefined
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Spawning, and lifetimes bound to a Scope
-// ---------------------------------------------------------------------------------------------------------------
-
-/**
- * Waits for a fiber to end. Unlike `Fiber.await`, which Effect resumes inside the ended fiber's own stack, the waiter
- * resumes from the run queue: a chain of processes each waiting for the next to end unwinds one at a time.
- */
-const fiberEnded = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
-    if (fiber.pollUnsafe() !== undefined) return resume(Effect.void)
-    const remove = fiber.addObserver(() => wake(resume, Effect.void))
-    runQueued()
-    return Effect.sync(remove)
-  })
-
-/** How a process is spawned. @internal */
-export interface SpawnOptions {
-  /** Linked to the spawner (Erlang's `spawn_link`). */
-  readonly linked: boolean
-  /** How long closing the enclosing scope waits for it to stop before killing it (default 5 seconds). */
-  readonly shutdownMillis?: number | undefined
-}
-
-/**
- * Spawns `body` as a new process living in the current `Scope`. The body gets the process's own scope, closed when
- * it ends, so whatever it spawns ends with it. When the enclosing scope closes first, the process is unlinked from
- * its spawner and shut down (`Shutdown`, then `kill` after `shutdownMillis`, 5 seconds by default; supervisors wait
- * for their children), in reverse start order with its siblings.
- * @internal
- */
-export const spawn = <A, E, R>(
-  body: Effect.Effect<A, E, R>,
-  options: SpawnOptions
-): Effect.Effect<ProcessState, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
-  Effect.withFiber((parentFiber) => {
-    const parent = selfOf(parentFiber)
-    const scope = Context.getOrUndefined(parentFiber.context, Scope.Scope)
-    if (scope === undefined) return Effect.die(new Error("spawn: no Scope to spawn the process in"))
-    const child = new ProcessState(false, clockOf(parentFiber).currentTimeMillisUnsafe())
-    if (options.linked) link(parent, child)
-    // The process's entry in the enclosing scope: closing the scope shuts the process down; a process that ends by
-    // itself closes its entry, and leaves nothing in a long-lived scope.
-    const lifetime = Scope.forkUnsafe(scope)
-    const fiber = launch(parentFiber.context, child, body, lifetime)
-    const shutdownMillis = options.shutdownMillis ?? DEFAULT_SHUTDOWN_MILLIS
-    return Effect.as(
-      Scope.addFinalizer(
-        lifetime,
-        Effect.suspend(() => {
-          // Dead (a kill is reported at once): wait for its fiber to have run its finalizers.
-          if (child.status === DEAD) return fiberEnded(fiber)
-          unlink(parent, child)
-          return Effect.asVoid(shutdownProcess(parent, child, shutdown, shutdownMillis))
-        })
-      ),
-      child
-    )
-  })
-
-/**
- * Where a new process waits for its first turn. As in Erlang, `spawn` returns before the new process has run: it
- * runs from the run queue, when its spawner waits (a start handshake then finds its answer at once) or has finished
- * its synchronous run.
- */
-const startGate: Effect.Effect<void> = Effect.callback<void>((resume) => {
-  wake(resume, Exit.void)
-})
-
-/**
- * Starts the fiber of a spawned process. Apart from `spawn` so that the closures made here, which live as long as
- * the process, do not share a context with `body` (V8 keeps a function's captured variables in one context for all
- * its closures), and so do not keep the effects the process has already run.
- */
-const launch = <A, E, R>(
-  context: Context.Context<never>,
-  child: ProcessState,
-  body: Effect.Effect<A, E, R>,
-  lifetime: Scope.Closeable
-): Fiber.Fiber<A, E> => {
-  const own = Scope.makeUnsafe()
-  // The body is handed over once and forgotten: the frames that close the process's scope stay on its stack for its
-  // whole life, and a long-lived process should not carry the effects it has already run.
-  let pending: Effect.Effect<A, E, R> | undefined = body
-  const once = Effect.withFiber<A, E, R>((fiber) => {
-    child.fiber = fiber
-    const started = pending!
-    pending = undefined
-    return Effect.andThen(startGate, started)
-  })
-  // Like `Effect.onExit`, but the body is always interruptible (a process spawned from a finalizer can still be shut
-  // down), and the fiber is uninterruptible from its start, so the scope is always closed.
-  const run = Effect.matchCauseEffect(Effect.interruptible(once), {
-    onFailure: (cause) => {
-      const exit = Exit.failCause(cause)
-      signalLinks(child, reasonFor(child, exit))
-      return Effect.matchCauseEffect(Scope.close(own, exit), {
-        // A finalizer that fails adds its cause to the body's, as `Effect.onExit` does: neither is lost.
-        onFailure: (cleanup) => Effect.failCause(Cause.combine(cause, cleanup)),
-        onSuccess: () => Effect.failCause(cause)
-      })
-    },
-    onSuccess: (value) => {
-      const exit = Exit.succeed(value)
-      signalLinks(child, reasonFor(child, exit))
-      return Effect.as(Scope.close(own, exit), value)
-    }
-  })
-  const processContext = Context.add(Context.add(context, CurrentProcess, child), Scope.Scope, own as Scope.Scope)
-  // The fiber runs at once up to `startGate` (so that it is known as the process's fiber from the start).
-  const fiber = Effect.runForkWith(processContext)(run as Effect.Effect<A, E>, { uninterruptible: true })
-  fiber.addObserver((exit) => {
-    exited(child, exit)
-    // The process ended by itself (or was shut down): its entry in the enclosing scope has nothing left to do.
-    Scope.closeUnsafe(lifetime, Exit.void)
-  })
-  return fiber
 }
 
 /** @internal */

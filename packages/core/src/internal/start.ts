@@ -15,8 +15,9 @@ import { InitExited, InitFailed, InitTimeout } from "./errors.js"
 import { killed } from "./exitReason.js"
 import type { Envelope, Handler } from "./mailbox.js"
 import type { CalleeExited, MonitorImpl, Pid, ProcessState } from "./process.js"
-import { link, monitor, spawn, terminate, unlink, unmonitor, withSelf } from "./process.js"
+import { link, monitor, terminate, unlink, unmonitor, withSelf } from "./process.js"
 import { identity, Receiver } from "./receive.js"
+import { spawn } from "./spawn.js"
 import { describeMillis, Tag } from "./subject.js"
 
 /** @internal */

@@ -1,0 +1,255 @@
+/**
+ * Spawning a process, and the lifetime that binds it to the `Scope` it is spawned in.
+ *
+ * A process runs its body on a fiber of its own, with its own scope, closed when the body ends, so that whatever it
+ * spawns ends with it. It lives in the scope it was spawned in: when that scope closes first, the process is
+ * unlinked from its spawner and shut down (`Shutdown`, then `kill` after its shutdown time, 5 seconds by default;
+ * supervisors wait for their children), in reverse start order with its siblings.
+ *
+ * The processes spawned one after the other into a scope form a group: the scope holds one finalizer for the group,
+ * not one per process, and each process holds its place in the group's list (a process that ends leaves the list, so
+ * a long-lived scope keeps nothing of the processes that came and went). A new group is started whenever anything
+ * else was added to (or removed from) the scope since the last spawn into it, so that the scope's finalizers still
+ * run in the reverse order of everything added to it: a resource acquired after a process was spawned is released
+ * before that process is stopped.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Scope from "effect/Scope"
+import { shutdown } from "./exitReason.js"
+import type { ProcessState } from "./process.js"
+import {
+  CurrentProcess,
+  DEAD,
+  exited,
+  link,
+  ProcessState as Process,
+  reasonFor,
+  selfOf,
+  shutdownProcess,
+  signalLinks,
+  unlink
+} from "./process.js"
+import { runQueued, wake } from "./scheduler.js"
+import { clockOf } from "./timer.js"
+
+/** How a process is spawned. @internal */
+export interface SpawnOptions {
+  /** Linked to the spawner (Erlang's `spawn_link`). */
+  readonly linked: boolean
+  /** How long closing the enclosing scope waits for it to stop before killing it (default 5 seconds). */
+  readonly shutdownMillis?: number | undefined
+}
+
+/**
+ * Spawns `body` as a new process living in the current `Scope`. As in Erlang, `spawn` returns before the new process
+ * has run: it runs from the run queue, when its spawner waits (a start handshake then finds its answer at once) or
+ * has finished its synchronous run.
+ * @internal
+ */
+export const spawn = <A, E, R>(
+  body: Effect.Effect<A, E, R>,
+  options: SpawnOptions
+): Effect.Effect<ProcessState, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
+  Effect.withFiber((parentFiber) => {
+    const parent = selfOf(parentFiber)
+    const scope = Context.getOrUndefined(parentFiber.context, Scope.Scope)
+    if (scope === undefined) return Effect.die(new Error("spawn: no Scope to spawn the process in"))
+    const child = new Process(false, clockOf(parentFiber).currentTimeMillisUnsafe())
+    if (options.linked) link(parent, child)
+    child.spawner = parent
+    if (options.shutdownMillis !== undefined) child.shutdownMillis = options.shutdownMillis
+    launch(parentFiber.context, child, body)
+    return Effect.as(join(scope, child), child)
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// Groups: the processes spawned into one scope
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The processes spawned one after the other into a scope, shut down together, in reverse order, when it closes. */
+export class Group {
+  head: ProcessState | undefined = undefined
+  tail: ProcessState | undefined = undefined
+  /** How many finalizers the scope had when this group was last joined: more or fewer, and the group is closed. */
+  finalizers = 0
+
+  add(child: ProcessState): void {
+    child.group = this
+    child.groupPrev = this.tail
+    if (this.tail === undefined) this.head = child
+    else this.tail.groupNext = child
+    this.tail = child
+  }
+
+  remove(child: ProcessState): void {
+    if (child.groupPrev === undefined) this.head = child.groupNext
+    else child.groupPrev.groupNext = child.groupNext
+    if (child.groupNext === undefined) this.tail = child.groupPrev
+    else child.groupNext.groupPrev = child.groupPrev
+    child.group = child.groupPrev = child.groupNext = undefined
+  }
+
+  /** The scope closes: shut every process of the group down, the last spawned first, each waited for. */
+  readonly close: Effect.Effect<void> = Effect.suspend(() => {
+    const last = this.tail
+    if (last === undefined) return Effect.void
+    return Effect.andThen(
+      stop(last),
+      Effect.suspend(() => {
+        // Stopped: it left the group when it ended (this makes sure, so that the loop always moves on).
+        if (last.group === this) this.remove(last)
+        return this.close
+      })
+    )
+  })
+}
+
+/** The group each scope's latest spawns joined (forgotten with the scope). */
+const groups = new WeakMap<Scope.Scope, Group>()
+
+/** How many finalizers a scope holds now (`Scope.State` is public). */
+const finalizerCount = (scope: Scope.Scope): number => {
+  const state = scope.state
+  if (state._tag !== "Open") return 0
+  return state.finalizers?.size ?? (state.finalizer !== undefined ? 1 : 0)
+}
+
+/** Puts a new process into the scope's current group, or into a new one when the scope changed since. */
+const join = (scope: Scope.Scope, child: ProcessState): Effect.Effect<void> => {
+  const current = groups.get(scope)
+  if (current !== undefined && current.finalizers === finalizerCount(scope) && scope.state._tag === "Open") {
+    current.add(child)
+    return Effect.void
+  }
+  const group = new Group()
+  group.add(child)
+  groups.set(scope, group)
+  // On a closed scope the finalizer runs at once: the process is shut down right away.
+  return Effect.andThen(
+    Scope.addFinalizer(scope, group.close),
+    Effect.sync(() => {
+      group.finalizers = finalizerCount(scope)
+    })
+  )
+}
+
+/**
+ * Shuts a process of a closing scope down: unlinked from its spawner (so that the owner of the scope is not
+ * signalled by the shutdown it caused), `Shutdown`, kill after its shutdown time; it leaves its group when it ends.
+ */
+const stop = (child: ProcessState): Effect.Effect<void> => {
+  if (child.status === DEAD) {
+    // Dead (a kill is reported at once): wait for its fiber to have run its finalizers.
+    const fiber = child.fiber
+    if (fiber === undefined) {
+      child.group?.remove(child)
+      return Effect.void
+    }
+    return fiberEnded(fiber)
+  }
+  unlink(child.spawner!, child)
+  return Effect.asVoid(shutdownProcess(child.spawner!, child, shutdown, child.shutdownMillis))
+}
+
+/**
+ * Waits for a fiber to end. Unlike `Fiber.await`, which Effect resumes inside the ended fiber's own stack, the waiter
+ * resumes from the run queue: a chain of processes each waiting for the next to end unwinds one at a time.
+ * @internal
+ */
+export const fiberEnded = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    if (fiber.pollUnsafe() !== undefined) return resume(Effect.void)
+    const remove = fiber.addObserver(() => wake(resume, Effect.void))
+    runQueued()
+    return Effect.sync(remove)
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// The fiber of a process
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Prepares a spawned process: its own scope, and the context its fiber will run with. Its fiber is made when the run
+ * queue gives the process its first turn (`start`); until then a signal that ends it ends it at once (it has no
+ * fiber to interrupt), and it never runs.
+ */
+const launch = <A, E, R>(context: Context.Context<never>, child: ProcessState, body: Effect.Effect<A, E, R>): void => {
+  const own = Scope.makeUnsafe()
+  child.body = body as Effect.Effect<unknown, unknown, unknown>
+  child.own = own
+  child.start = Context.add(Context.add(context, CurrentProcess, child), Scope.Scope, own as Scope.Scope)
+  wake(start, child)
+}
+
+/**
+ * The first turn of a process: its fiber is made and runs its body until it first waits. Everything the fiber runs
+ * for every process is made once, here at module level, and finds its process in the fiber's context: a process
+ * carries no closures or effects of its own for its start and its end, only what its body needs.
+ */
+const start = (child: ProcessState): void => {
+  const context = child.start!
+  child.start = undefined
+  if (child.status === DEAD) {
+    // Ended before its first turn: its body never runs.
+    child.body = child.own = child.spawner = undefined
+    child.group?.remove(child)
+    return
+  }
+  Effect.runForkWith(context)(runProcess, { uninterruptible: true })
+}
+
+/** The process the running fiber belongs to, for the code of a spawned process itself. */
+const ownProcess = (fiber: Fiber.Fiber<unknown, unknown>): ProcessState => fiber.getRef(CurrentProcess)!
+
+/** The start of a process's fiber: it takes its body (and forgets it, so as not to keep what it ran). */
+const startBody: Effect.Effect<unknown, unknown> = Effect.withFiber((fiber) => {
+  const child = ownProcess(fiber)
+  child.fiber = fiber
+  const body = child.body!
+  child.body = undefined
+  return body as Effect.Effect<unknown, unknown>
+})
+
+/**
+ * Ends a process whose body ended with `exit`: its links are signalled at once (a child linked to a parent that
+ * crashes gets the parent's reason, as in Erlang, not the `Shutdown` of the parent's scope), then its own scope is
+ * closed (what it spawned is shut down, its finalizers run), then it is reported dead. A finalizer that fails adds
+ * its cause to the body's, as `Effect.onExit` does: neither is lost.
+ */
+const endProcess = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, unknown> =>
+  Effect.withFiber((fiber) => {
+    const child = ownProcess(fiber)
+    signalLinks(child, reasonFor(child, exit))
+    return Effect.matchCauseEffect(Scope.close(child.own!, exit), {
+      onFailure: (cleanup) =>
+        ended(child, Exit.failCause(Cause.combine((exit as Exit.Failure<unknown, unknown>).cause, cleanup))),
+      onSuccess: () => ended(child, exit)
+    })
+  })
+
+/** The process has fully ended: it is reported dead, and leaves the group of the scope it was spawned in. */
+const ended = (child: ProcessState, exit: Exit.Exit<unknown, unknown>): Exit.Exit<unknown, unknown> => {
+  exited(child, exit)
+  child.group?.remove(child)
+  child.own =
+    child.behaviour =
+    child.fiber =
+    child.spawner =
+      undefined
+  return exit
+}
+
+/**
+ * What a process's fiber runs: its body, always interruptible (a process spawned from a finalizer can still be shut
+ * down), inside a fiber that is uninterruptible from its start, so that `endProcess` always runs.
+ */
+const runProcess: Effect.Effect<unknown, unknown> = Effect.matchCauseEffect(Effect.interruptible(startBody), {
+  onFailure: (cause) => endProcess(Exit.failCause(cause)),
+  onSuccess: (value) => endProcess(Exit.succeed(value))
+})
