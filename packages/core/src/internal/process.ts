@@ -139,9 +139,8 @@ export const DYING = 1
 export const DEAD = 2
 
 /** @internal */
-export class ProcessState {
+export class ProcessState extends Mailbox {
   readonly pid: Pid
-  readonly mailbox = new Mailbox()
   status: 0 | 1 | 2 = ALIVE
   reason: ExitReason | undefined = undefined
   /** Set by the signal that kills the process; the fiber's end is reported with it. */
@@ -181,6 +180,7 @@ export class ProcessState {
   behaviour: unknown = undefined
 
   constructor(implicit: boolean, startedAt: number) {
+    super()
     this.pid = new Pid(++counters.pid, this)
     this.implicit = implicit
     this.startedAt = startedAt
@@ -190,6 +190,11 @@ export class ProcessState {
   get alive(): boolean {
     if (this.implicit && this.status === ALIVE) reap(this)
     return this.status === ALIVE
+  }
+
+  /** The process's mailbox: the process itself (one object fewer per process). */
+  get mailbox(): Mailbox {
+    return this
   }
 }
 
