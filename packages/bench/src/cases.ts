@@ -13,6 +13,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
+import type { CounterMsg } from "../../core/test/actors.js"
+import { counterBuilder, handleCounter, restarting } from "../../core/test/actors.js"
 import type { LeanKind, LeanMailbox } from "./substrate.js"
 import { leanMailbox } from "./substrate.js"
 
@@ -117,24 +119,10 @@ const check = (condition: boolean, what: string): Effect.Effect<void> =>
 // The counter actor (request-reply, one-way, restart, selective receive)
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The counter's messages. */
-export type CounterMessage =
-  | { readonly _tag: "Add"; readonly n: number }
-  | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
-  | { readonly _tag: "Crash" }
+/** The counter's messages (the counter is the tests' own, `packages/core/test/actors.ts`). */
+export type CounterMessage = CounterMsg
 
-const handleCounter = (count: number, message: CounterMessage): Effect.Effect<Actor.Next<number, CounterMessage>> => {
-  switch (message._tag) {
-    case "Add":
-      return Effect.succeed(Actor.continue(count + message.n))
-    case "Get":
-      return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
-    case "Crash":
-      return Effect.die(new Error("crash requested by the benchmark"))
-  }
-}
-
-const counter = Actor.new<number, CounterMessage>(0).pipe(Actor.onMessage(handleCounter))
+const counter = counterBuilder(0)
 
 const get = (replyTo: Subject.Subject<number>): CounterMessage => ({ _tag: "Get", replyTo })
 const addOne: CounterMessage = { _tag: "Add", n: 1 }
@@ -329,7 +317,7 @@ const spawnLean = (kind: LeanKind): Run => ({ n }) =>
 const callUntilUp = (worker: Subject.Subject<CounterMessage>): Effect.Effect<number, Subject.CallError> =>
   Effect.catchIf(
     Actor.call(worker, get),
-    (error: Subject.CallError) => error._tag === "NoProcess" || error._tag === "CalleeDown",
+    restarting,
     () => Effect.andThen(Effect.yieldNow, Effect.suspend(() => callUntilUp(worker)))
   )
 

@@ -49,51 +49,24 @@ import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
+import type { StartError } from "./Errors.js"
 import * as internal from "./internal/actor.js"
-import type { StartError } from "./internal/errors.js"
 import type { NameImpl } from "./internal/name.js"
 import { make as makeName } from "./internal/name.js"
-import type { SelectorImpl } from "./internal/selector.js"
-import { worker } from "./internal/supervisor.js"
+import { childLayer } from "./internal/supervisor/layer.js"
+import { worker } from "./internal/supervisor/spec.js"
 import { decodeTimeout } from "./internal/timer.js"
 import type { Name } from "./Name.js"
 import type { ExitReason, Pid } from "./Process.js"
 import type { Selector } from "./Selector.js"
 import * as Subject from "./Subject.js"
-import type { ChildLayer, ChildSpecification } from "./Supervision.js"
-import { childLayer } from "./Supervision.js"
-
-export {
-  /**
-   * @since 1.0.0
-   * @category errors
-   */
-  InitExited,
-  /**
-   * @since 1.0.0
-   * @category errors
-   */
-  InitFailed,
-  /**
-   * @since 1.0.0
-   * @category errors
-   */
-  InitTimeout
-} from "./internal/errors.js"
-
-export type {
-  /**
-   * @since 1.0.0
-   * @category errors
-   */
-  StartError
-} from "./internal/errors.js"
+import type { ChildLayer } from "./Supervision.js"
 
 /**
  * @since 1.0.0
  * @category symbols
  */
-export const BuilderTypeId: unique symbol = internal.BuilderTypeId as any
+export const BuilderTypeId: typeof internal.BuilderTypeId = internal.BuilderTypeId
 
 /**
  * @since 1.0.0
@@ -108,8 +81,20 @@ export type BuilderTypeId = typeof BuilderTypeId
  * @category models
  */
 export interface SelfSubject {
-  readonly [internal.SELF_SUBJECT]: typeof internal.SELF_SUBJECT
+  readonly [SelfSubjectTypeId]: SelfSubjectTypeId
 }
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export const SelfSubjectTypeId: typeof internal.SelfSubjectTypeId = internal.SelfSubjectTypeId
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export type SelfSubjectTypeId = typeof SelfSubjectTypeId
 
 /**
  * The data `start` returns: the actor's subject by default.
@@ -191,7 +176,8 @@ export interface Stop extends Pipeable {
   readonly reason: ExitReason
 }
 
-const builderImpl = (builder: Builder<any, any, any, any, any>): internal.BuilderImpl => builder as any
+/** Every builder is made by this module. */
+const impl = (builder: Builder<any, any, any, any, any>): internal.ActorBuilder => builder as internal.ActorBuilder
 
 /**
  * An actor whose initial state is `initialState`, with no initialiser to run. Its init timeout is 1 second.
@@ -201,7 +187,7 @@ const builderImpl = (builder: Builder<any, any, any, any, any>): internal.Builde
  * @category constructors
  */
 export const make = <S, M = never>(initialState: S): Builder<S, M, SelfSubject> =>
-  internal.make({ _tag: "State", state: initialState }, internal.DEFAULT_INIT_MILLIS) as any
+  internal.make({ _tag: "State", state: initialState }, internal.DEFAULT_INIT_MILLIS)
 
 /**
  * Gleam's `actor.new`: an actor whose initial state is `initialState` (alias of `make`, as API.md names it).
@@ -224,14 +210,12 @@ export const newWithInitialiser = <S, M, D, E = never, R = never>(
   timeout: Duration.Input,
   init: (self: Subject.Subject<M>) => Effect.Effect<Initialised<S, M, D>, E, R>
 ): Builder<S, M, D, never, R> => {
-  let millis: number
   try {
-    millis = decodeTimeout(timeout, "Actor.newWithInitialiser timeout")
+    return internal.make({ _tag: "Init", init }, decodeTimeout(timeout, "Actor.newWithInitialiser timeout"))
   } catch (error) {
     // A programmer mistake, reported as a defect when the actor starts (not a throw while building).
-    return internal.make({ _tag: "Init", init: init as any }, 0).with({ invalid: error as Error }) as any
+    return internal.make({ _tag: "Init", init }, 0, error as Error)
   }
-  return internal.make({ _tag: "Init", init: init as any }, millis) as any
 }
 
 /**
@@ -241,7 +225,7 @@ export const newWithInitialiser = <S, M, D, E = never, R = never>(
  * @category constructors
  */
 export const initialised = <S, M = never>(state: S): Initialised<S, M, SelfSubject> =>
-  new internal.Initialised<S, M, any>(state, Option.none(), internal.SELF_SUBJECT) as any
+  new internal.Initialised<S, M, SelfSubject>(state, Option.none(), internal.SELF_SUBJECT)
 
 /**
  * Makes the actor receive with `selector` instead of its own subject (which it then no longer selects, unless the
@@ -256,7 +240,7 @@ export const selecting: {
 } = dual(
   2,
   <S, M, D>(self: Initialised<S, M, D>, selector: Selector<M>): Initialised<S, M, D> =>
-    new internal.Initialised<S, M, D>(self.state, Option.some(selector as any), self.data) as any
+    new internal.Initialised<S, M, D>(self.state, Option.some(selector), self.data)
 )
 
 /**
@@ -271,7 +255,7 @@ export const returning: {
 } = dual(
   2,
   <S, M, D, D2>(self: Initialised<S, M, D>, data: D2): Initialised<S, M, D2> =>
-    new internal.Initialised<S, M, D2>(self.state, self.selector as any, data) as any
+    new internal.Initialised<S, M, D2>(self.state, self.selector, data)
 )
 
 /**
@@ -292,7 +276,7 @@ export const onMessage: {
 } = dual(
   2,
   (self: Builder<any, any, any, any, any>, handler: any): Builder<any, any, any, any, any> =>
-    builderImpl(self).with({ handler }) as any
+    impl(self).with({ handler })
 )
 
 /**
@@ -314,7 +298,7 @@ export const onTerminate: {
 } = dual(
   2,
   (self: Builder<any, any, any, any, any>, f: any): Builder<any, any, any, any, any> =>
-    builderImpl(self).with({ terminate: f }) as any
+    impl(self).with({ terminate: f })
 )
 
 /**
@@ -331,8 +315,41 @@ export const named: {
 } = dual(
   2,
   <S, M, D, E, R>(self: Builder<S, M, D, E, R>, name: Name<M>): Builder<S, M, D, E, R> =>
-    builderImpl(self).with({ name: name as unknown as NameImpl<M> }) as any
+    impl(self).with({ name: name as NameImpl<M> })
 )
+
+export {
+  /**
+   * The process crashed or was killed while initialising; `reason` is its exit reason.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  InitExited,
+  /**
+   * Initialisation returned an error (the child then exited `Normal`), or a child of a supervisor failed to start;
+   * `reason` keeps the original error.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  InitFailed,
+  /**
+   * The process did not finish initialising within its init timeout. It was unlinked and killed; the caller gets no
+   * exit signal.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  InitTimeout,
+  /**
+   * Every way starting a process (an actor, a supervisor, a child) can fail.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  type StartError
+} from "./Errors.js"
 
 /**
  * Starts the actor in the current `Scope`, linked to the caller, and returns once it has initialised.
@@ -343,7 +360,8 @@ export const named: {
 export const start = <S, M, D, E, R>(
   builder: Builder<S, M, D, E, R>
 ): Effect.Effect<Started<DataOf<D, M>>, StartError, Scope.Scope | Exclude<R, Scope.Scope>> =>
-  internal.start(builderImpl(builder)) as any
+  // `start` gives the actor's own subject as data when the builder says `SelfSubject`.
+  internal.start(impl(builder)) as Effect.Effect<Started<any>, StartError, Scope.Scope>
 
 /**
  * Continue with this state.
@@ -351,7 +369,7 @@ export const start = <S, M, D, E, R>(
  * @since 1.0.0
  * @category next
  */
-const continue_ = <S, M = never>(state: S): Next<S, M> => new internal.Continue<S, M>(state, Option.none()) as any
+const continue_ = <S, M = never>(state: S): Next<S, M> => new internal.Continue<S, M>(state, Option.none())
 
 export {
   /**
@@ -400,7 +418,7 @@ export const withSelector: {
   2,
   <S, M>(next: Next<S, M>, selector: Selector<M>): Next<S, M> =>
     next._tag === "Continue" ?
-      new internal.Continue<S, M>(next.state, Option.some(selector as unknown as SelectorImpl<M>)) as any :
+      new internal.Continue<S, M>(next.state, Option.some(selector)) :
       next
 )
 
@@ -450,10 +468,10 @@ export const toLayer = <I, S, M, D, E, R>(
 ): ChildLayer<I, StartError, Exclude<R, Scope.Scope>> =>
   childLayer(
     Effect.sync(() => {
-      const name: NameImpl<M> = builderImpl(builder).name ?? makeName<M>(tag.key)
+      const name: NameImpl<M> = impl(builder).name ?? makeName<M>(tag.key)
       return {
-        child: worker(internal.start(builderImpl(builder).with({ name }))) as unknown as ChildSpecification<unknown>,
-        context: Context.make(tag, Subject.named(name as unknown as Name<M>))
+        child: worker(internal.start(impl(builder).with({ name }))),
+        context: Context.make(tag, Subject.named(name))
       }
     })
-  ) as any
+  )

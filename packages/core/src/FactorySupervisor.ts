@@ -30,23 +30,24 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
-import { pipeArguments } from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { Started } from "./Actor.js"
-import type { StartError } from "./internal/errors.js"
-import { InitFailed } from "./internal/errors.js"
-import type { ExitReason } from "./internal/exitReason.js"
-import * as name_ from "./internal/name.js"
+import type { CallError, ChildNotFound, MaxChildren, StartError } from "./Errors.js"
+import { Immutable } from "./internal/builder.js"
 import type { NameImpl } from "./internal/name.js"
-import { servicesOf } from "./internal/process.js"
-import * as subject from "./internal/subject.js"
-import * as internal from "./internal/supervisor.js"
+import { checked, make as makeName } from "./internal/name.js"
+import { DEFAULT_SHUTDOWN } from "./internal/process.js"
+import type { SubjectImpl } from "./internal/subject.js"
+import { named as namedSubject } from "./internal/subject.js"
+import type { Request } from "./internal/supervisor/core.js"
+import { childLayer } from "./internal/supervisor/layer.js"
+import { DEFAULT_TOLERANCE } from "./internal/supervisor/policy.js"
+import { supervisor as supervisorSpec } from "./internal/supervisor/spec.js"
+import * as internal from "./internal/supervisor/start.js"
 import type { Name } from "./Name.js"
-import type { Pid } from "./Process.js"
-import type { CallError } from "./Subject.js"
+import type { ExitReason, Pid } from "./Process.js"
 import type * as Supervision from "./Supervision.js"
-import { childLayer } from "./Supervision.js"
 
 export {
   /**
@@ -56,13 +57,13 @@ export {
    * @category errors
    */
   MaxChildren
-} from "./internal/supervisor.js"
+} from "./Errors.js"
 
 /**
  * @since 1.0.0
  * @category symbols
  */
-export const TypeId: unique symbol = Symbol.for("@effect-otp/core/FactorySupervisor")
+export const TypeId: typeof internal.FactorySupervisorTypeId = internal.FactorySupervisorTypeId
 
 /**
  * @since 1.0.0
@@ -113,40 +114,64 @@ export interface Builder<in A, out D, out R = never> extends Pipeable {
   readonly [BuilderTypeId]: { readonly _A: (_: A) => void; readonly _D: (_: never) => D; readonly _R: (_: never) => R }
 }
 
-class BuilderImpl {
-  readonly [BuilderTypeId] = { _A: (_: unknown) => {}, _D: (_: never) => _, _R: (_: never) => _ }
-  constructor(
-    readonly template: (arg: unknown) => Effect.Effect<Started<unknown>, StartError, any>,
-    readonly type: Supervision.ChildType,
-    readonly restart: Supervision.Restart,
-    readonly shutdown: Supervision.Shutdown,
-    readonly tolerance: Supervision.Tolerance,
-    readonly schedule: Schedule.Schedule<unknown, ExitReason> | undefined,
-    readonly maxChildren: number,
-    readonly name: NameImpl<any> | undefined
-  ) {}
-  with(
-    fields: Partial<
-      Pick<BuilderImpl, "restart" | "shutdown" | "tolerance" | "schedule" | "maxChildren" | "name">
-    >
-  ): BuilderImpl {
-    return new BuilderImpl(
-      this.template,
-      this.type,
-      fields.restart ?? this.restart,
-      fields.shutdown ?? this.shutdown,
-      fields.tolerance ?? this.tolerance,
-      "schedule" in fields ? fields.schedule : this.schedule,
-      fields.maxChildren ?? this.maxChildren,
-      "name" in fields ? fields.name : this.name
-    )
-  }
-  pipe() {
-    return pipeArguments(this, arguments)
-  }
+interface BuilderFields<A, R> extends internal.FactoryFields {
+  readonly start: (arg: A) => Effect.Effect<Started<unknown>, StartError, unknown>
+  readonly name: NameImpl<any> | undefined
+  readonly _R?: R
 }
 
-const impl = (builder: Builder<any, any, any>): BuilderImpl => builder as unknown as BuilderImpl
+const variance = { _A: (_: unknown) => {}, _D: (_: never) => _, _R: (_: never) => _ }
+
+class BuilderImpl<A, D, R> extends Immutable<BuilderFields<A, R>> implements Builder<A, D, R> {
+  readonly [BuilderTypeId] = variance
+  declare readonly start: (arg: A) => Effect.Effect<Started<unknown>, StartError, unknown>
+  declare readonly type: Supervision.ChildType
+  declare readonly restart: Supervision.Restart
+  declare readonly shutdown: Supervision.Shutdown
+  declare readonly tolerance: Supervision.Tolerance
+  declare readonly schedule: Schedule.Schedule<unknown, ExitReason> | undefined
+  declare readonly maxChildren: number
+  declare readonly name: NameImpl<any> | undefined
+}
+
+/** Every builder is made by this module. */
+const impl = <A, D, R>(builder: Builder<A, D, R>): BuilderImpl<A, D, R> => builder as BuilderImpl<A, D, R>
+
+/** A builder whose children are `type`, started by `start(arg)`, with the defaults of a factory supervisor. */
+const builder = <A, D, R>(
+  type: Supervision.ChildType,
+  shutdown: Supervision.Shutdown,
+  start: (arg: A) => Effect.Effect<Started<D>, StartError, unknown>
+): BuilderImpl<A, D, R> =>
+  new BuilderImpl({
+    start,
+    type,
+    restart: "Transient",
+    shutdown,
+    tolerance: DEFAULT_TOLERANCE,
+    schedule: undefined,
+    maxChildren: Infinity,
+    name: undefined
+  })
+
+/**
+ * A combinator that sets one field of a builder to a `V`, data-first or data-last.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Setting<in V> {
+  (value: V): <A, D, R>(self: Builder<A, D, R>) => Builder<A, D, R>
+  <A, D, R>(self: Builder<A, D, R>, value: V): Builder<A, D, R>
+}
+
+/** A setting of the builder, as a dual function. */
+const setting = <K extends "restart" | "shutdown" | "tolerance" | "schedule" | "maxChildren" | "name">(field: K) =>
+  dual(
+    2,
+    <A, D, R>(self: Builder<A, D, R>, value: BuilderFields<A, R>[K]): Builder<A, D, R> =>
+      impl(self).with({ [field]: value } as Partial<BuilderFields<A, R>>)
+  )
 
 /**
  * A factory supervisor of workers: each child is `template(arg)`, usually `Actor.start(...)`. Children are
@@ -158,17 +183,7 @@ const impl = (builder: Builder<any, any, any>): BuilderImpl => builder as unknow
  */
 export const workerChild = <A, D, E extends StartError, R>(
   template: (arg: A) => Effect.Effect<Started<D>, E, R>
-): Builder<A, D, Exclude<R, Scope.Scope>> =>
-  new BuilderImpl(
-    template as any,
-    "worker",
-    "Transient",
-    "5 seconds",
-    internal.DEFAULT_TOLERANCE,
-    undefined,
-    Infinity,
-    undefined
-  ) as any
+): Builder<A, D, Exclude<R, Scope.Scope>> => builder("worker", DEFAULT_SHUTDOWN, template)
 
 /**
  * A factory supervisor of supervisors: each child is a supervisor (`StaticSupervisor.start(...)`), given as long
@@ -179,17 +194,7 @@ export const workerChild = <A, D, E extends StartError, R>(
  */
 export const supervisorChild = <A, D, E extends StartError, R>(
   template: (arg: A) => Effect.Effect<Started<D>, E, R>
-): Builder<A, D, Exclude<R, Scope.Scope>> =>
-  new BuilderImpl(
-    template as any,
-    "supervisor",
-    "Transient",
-    "Infinity",
-    internal.DEFAULT_TOLERANCE,
-    undefined,
-    Infinity,
-    undefined
-  ) as any
+): Builder<A, D, Exclude<R, Scope.Scope>> => builder("supervisor", "Infinity", template)
 
 /**
  * Registers the supervisor under a name when it starts, so `getByName(name)` reaches it, also after it was
@@ -201,11 +206,7 @@ export const supervisorChild = <A, D, E extends StartError, R>(
 export const named: {
   <A, D>(name: Name<Message<A, D>>): <R>(self: Builder<A, D, R>) => Builder<A, D, R>
   <A, D, R>(self: Builder<A, D, R>, name: Name<Message<A, D>>): Builder<A, D, R>
-} = dual(
-  2,
-  <A, D, R>(self: Builder<A, D, R>, name: Name<Message<A, D>>): Builder<A, D, R> =>
-    impl(self).with({ name: name as unknown as NameImpl<any> }) as any
-)
+} = setting("name")
 
 /**
  * Sets the restart intensity (see `StaticSupervisor.restartTolerance`).
@@ -213,14 +214,7 @@ export const named: {
  * @since 1.0.0
  * @category combinators
  */
-export const restartTolerance: {
-  (tolerance: Supervision.Tolerance): <A, D, R>(self: Builder<A, D, R>) => Builder<A, D, R>
-  <A, D, R>(self: Builder<A, D, R>, tolerance: Supervision.Tolerance): Builder<A, D, R>
-} = dual(
-  2,
-  <A, D, R>(self: Builder<A, D, R>, tolerance: Supervision.Tolerance): Builder<A, D, R> =>
-    impl(self).with({ tolerance }) as any
-)
+export const restartTolerance: Setting<Supervision.Tolerance> = setting("tolerance")
 
 /**
  * Spaces restarts with a `Schedule` (see `StaticSupervisor.restartSchedule`).
@@ -228,14 +222,7 @@ export const restartTolerance: {
  * @since 1.0.0
  * @category combinators
  */
-export const restartSchedule: {
-  (schedule: Schedule.Schedule<unknown, ExitReason>): <A, D, R>(self: Builder<A, D, R>) => Builder<A, D, R>
-  <A, D, R>(self: Builder<A, D, R>, schedule: Schedule.Schedule<unknown, ExitReason>): Builder<A, D, R>
-} = dual(
-  2,
-  <A, D, R>(self: Builder<A, D, R>, schedule: Schedule.Schedule<unknown, ExitReason>): Builder<A, D, R> =>
-    impl(self).with({ schedule }) as any
-)
+export const restartSchedule: Setting<Schedule.Schedule<unknown, ExitReason>> = setting("schedule")
 
 /**
  * Sets the restart type of every child (`Transient` by default).
@@ -243,14 +230,7 @@ export const restartSchedule: {
  * @since 1.0.0
  * @category combinators
  */
-export const restartStrategy: {
-  (restart: Supervision.Restart): <A, D, R>(self: Builder<A, D, R>) => Builder<A, D, R>
-  <A, D, R>(self: Builder<A, D, R>, restart: Supervision.Restart): Builder<A, D, R>
-} = dual(
-  2,
-  <A, D, R>(self: Builder<A, D, R>, restart: Supervision.Restart): Builder<A, D, R> =>
-    impl(self).with({ restart }) as any
-)
+export const restartStrategy: Setting<Supervision.Restart> = setting("restart")
 
 /**
  * Sets how long each child may take to stop after `Shutdown` before it is killed (`"BrutalKill"`, `"Infinity"`
@@ -259,14 +239,7 @@ export const restartStrategy: {
  * @since 1.0.0
  * @category combinators
  */
-export const timeout: {
-  (shutdown: Supervision.Shutdown | Duration.Input): <A, D, R>(self: Builder<A, D, R>) => Builder<A, D, R>
-  <A, D, R>(self: Builder<A, D, R>, shutdown: Supervision.Shutdown | Duration.Input): Builder<A, D, R>
-} = dual(
-  2,
-  <A, D, R>(self: Builder<A, D, R>, shutdown: Supervision.Shutdown): Builder<A, D, R> =>
-    impl(self).with({ shutdown }) as any
-)
+export const timeout: Setting<Supervision.Shutdown | Duration.Input> = setting("shutdown")
 
 /**
  * Limits the number of children (Elixir's `max_children`): `startChild` beyond it fails with `MaxChildren`.
@@ -275,51 +248,7 @@ export const timeout: {
  * @since 1.0.0
  * @category combinators
  */
-export const maxChildren: {
-  (max: number): <A, D, R>(self: Builder<A, D, R>) => Builder<A, D, R>
-  <A, D, R>(self: Builder<A, D, R>, max: number): Builder<A, D, R>
-} = dual(
-  2,
-  <A, D, R>(self: Builder<A, D, R>, max: number): Builder<A, D, R> => impl(self).with({ maxChildren: max }) as any
-)
-
-const restarts: ReadonlyArray<Supervision.Restart> = ["Permanent", "Transient", "Temporary"]
-
-const configure = (
-  builder: BuilderImpl,
-  context: Context.Context<never>
-): internal.Config | internal.InvalidSpecification => {
-  const period = internal.validateTolerance(builder.tolerance)
-  if (typeof period !== "number") return period
-  const max = builder.maxChildren
-  if (typeof max !== "number" || !(max === Infinity || (Number.isInteger(max) && max >= 1))) {
-    return new internal.InvalidSpecification({
-      field: "maxChildren",
-      detail: `${String(max)} is not a whole number of children, 1 or more`
-    })
-  }
-  if (!restarts.includes(builder.restart)) {
-    return new internal.InvalidSpecification({
-      field: "restartStrategy",
-      detail: `${String(builder.restart)} is not Permanent, Transient or Temporary`
-    })
-  }
-  const probe = new internal.ChildSpecImpl(Effect.never, builder.type, builder.restart, false, builder.shutdown)
-  const shutdown = internal.validateChild(probe, "timeout", "Never")
-  if (typeof shutdown !== "number") return shutdown
-  return {
-    kind: "factory",
-    strategy: "OneForOne",
-    schedule: internal.restartPolicy(builder.tolerance, period, builder.schedule),
-    autoShutdown: "Never",
-    children: [],
-    context,
-    template: (arg) =>
-      new internal.ChildSpecImpl(builder.template(arg) as any, builder.type, builder.restart, false, builder.shutdown),
-    templateShutdown: shutdown,
-    maxChildren: max
-  }
-}
+export const maxChildren: Setting<number> = setting("maxChildren")
 
 /**
  * Starts the factory supervisor in the current `Scope`, linked to the caller, with no children. An invalid
@@ -332,10 +261,9 @@ const configure = (
 export const start = <A, D, R>(
   builder: Builder<A, D, R>
 ): Effect.Effect<Started<FactorySupervisor<A, D>>, StartError, Scope.Scope | R> =>
-  Effect.flatMap(Effect.context<R>(), (context) => {
-    const config = configure(impl(builder), servicesOf(context) as Context.Context<never>)
-    if (config instanceof internal.InvalidSpecification) return Effect.fail(new InitFailed({ reason: config }))
-    return internal.start(config, impl(builder).name) as any
+  Effect.suspend(() => {
+    const { name } = impl(builder)
+    return internal.start(internal.configureFactory(impl(builder)), name === undefined ? undefined : checked(name))
   })
 
 /**
@@ -346,7 +274,7 @@ export const start = <A, D, R>(
  */
 export const supervised = <A, D, R>(
   builder: Builder<A, D, R>
-): Supervision.ChildSpecification<FactorySupervisor<A, D>, R> => internal.supervisor(start(builder) as any) as any
+): Supervision.ChildSpecification<FactorySupervisor<A, D>, R> => supervisorSpec(start(builder))
 
 /**
  * The factory supervisor registered under `name`, resolved at each request: it keeps working after the supervisor
@@ -356,16 +284,8 @@ export const supervised = <A, D, R>(
  * @category constructors
  */
 export const getByName = <A, D>(name: Name<Message<A, D>>): FactorySupervisor<A, D> =>
-  new internal.SupervisorHandle(undefined, subject.named(name as unknown as NameImpl<internal.Request>)) as any
-
-const handle = (supervisor: FactorySupervisor<any, any>): internal.SupervisorHandle =>
-  supervisor as unknown as internal.SupervisorHandle
-
-const request = <A>(
-  supervisor: FactorySupervisor<any, any>,
-  make: (replyTo: subject.SubjectImpl<any>) => internal.Request
-): Effect.Effect<A, CallError> =>
-  subject.call(handle(supervisor).subject, make, Infinity) as Effect.Effect<A, CallError>
+  // A `Message` name reaches a supervisor's request subject: both are the supervisor's name.
+  new internal.SupervisorHandle(namedSubject(name as Name<unknown>) as SubjectImpl<Request>)
 
 /**
  * Starts a child from `template(arg)` inside the supervisor and returns it once it has initialised. Fails with the
@@ -378,21 +298,18 @@ const request = <A>(
 export const startChild: {
   <A>(
     arg: A
-  ): <D>(self: FactorySupervisor<A, D>) => Effect.Effect<Started<D>, StartError | internal.MaxChildren | CallError>
+  ): <D>(self: FactorySupervisor<A, D>) => Effect.Effect<Started<D>, StartError | MaxChildren | CallError>
   <A, D>(
     self: FactorySupervisor<A, D>,
     arg: A
-  ): Effect.Effect<Started<D>, StartError | internal.MaxChildren | CallError>
+  ): Effect.Effect<Started<D>, StartError | MaxChildren | CallError>
 } = dual(
   2,
   <A, D>(
     self: FactorySupervisor<A, D>,
     arg: A
-  ): Effect.Effect<Started<D>, StartError | internal.MaxChildren | CallError> =>
-    Effect.flatMap(
-      request<internal.Reply<Started<D>>>(self, (replyTo) => ({ _tag: "StartChild", arg, replyTo })),
-      internal.failOnError
-    )
+  ): Effect.Effect<Started<D>, StartError | MaxChildren | CallError> =>
+    internal.requestOrFail(self, (replyTo) => ({ _tag: "StartChild", arg, replyTo }))
 )
 
 /**
@@ -403,7 +320,8 @@ export const startChild: {
  */
 export const countChildren = (
   self: FactorySupervisor<any, any>
-): Effect.Effect<Supervision.ChildCount, CallError> => request(self, (replyTo) => ({ _tag: "CountChildren", replyTo }))
+): Effect.Effect<Supervision.ChildCount, CallError> =>
+  internal.request(self, (replyTo) => ({ _tag: "CountChildren", replyTo }))
 
 /**
  * Every child, in start order (ids are a start sequence number).
@@ -414,7 +332,7 @@ export const countChildren = (
 export const whichChildren = (
   self: FactorySupervisor<any, any>
 ): Effect.Effect<ReadonlyArray<Supervision.ChildInfo>, CallError> =>
-  request(self, (replyTo) => ({ _tag: "WhichChildren", replyTo }))
+  internal.request(self, (replyTo) => ({ _tag: "WhichChildren", replyTo }))
 
 /**
  * Stops the child with this pid (its shutdown protocol) and forgets it; it is not restarted.
@@ -423,15 +341,12 @@ export const whichChildren = (
  * @category children
  */
 export const terminateChild: {
-  (pid: Pid): (self: FactorySupervisor<any, any>) => Effect.Effect<void, CallError | internal.ChildNotFound>
-  (self: FactorySupervisor<any, any>, pid: Pid): Effect.Effect<void, CallError | internal.ChildNotFound>
+  (pid: Pid): (self: FactorySupervisor<any, any>) => Effect.Effect<void, CallError | ChildNotFound>
+  (self: FactorySupervisor<any, any>, pid: Pid): Effect.Effect<void, CallError | ChildNotFound>
 } = dual(
   2,
-  (self: FactorySupervisor<any, any>, pid: Pid): Effect.Effect<void, CallError | internal.ChildNotFound> =>
-    Effect.flatMap(
-      request<internal.Reply<void>>(self, (replyTo) => ({ _tag: "TerminateChild", child: pid, replyTo })),
-      internal.failOnError
-    )
+  (self: FactorySupervisor<any, any>, pid: Pid): Effect.Effect<void, CallError | ChildNotFound> =>
+    internal.requestOrFail(self, (replyTo) => ({ _tag: "TerminateChild", child: pid, replyTo }))
 )
 
 /**
@@ -448,10 +363,10 @@ export const toLayer = <I, A, D, R>(
 ): Supervision.ChildLayer<I, StartError, Exclude<R, Scope.Scope>> =>
   childLayer(
     Effect.sync(() => {
-      const name = impl(builder).name ?? name_.make<any>(tag.key)
+      const name: NameImpl<Message<A, D>> = impl(builder).name ?? makeName(tag.key)
       return {
-        child: supervised(impl(builder).with({ name }) as any) as Supervision.ChildSpecification<unknown>,
+        child: supervised(impl(builder).with({ name })),
         context: Context.make(tag, getByName(name))
       }
     })
-  ) as any
+  )

@@ -34,7 +34,7 @@ import * as internal from "./internal/name.js"
  * @since 1.0.0
  * @category symbols
  */
-export const NameTypeId: unique symbol = internal.NameTypeId
+export const NameTypeId: typeof internal.NameTypeId = internal.NameTypeId
 
 /**
  * @since 1.0.0
@@ -68,4 +68,4 @@ export const make: <A>(prefix: string) => Name<A> = internal.make
  * @since 1.0.0
  * @category refinements
  */
-export const isName: (u: unknown) => u is Name<unknown> = internal.isName as any
+export const isName: (u: unknown) => u is Name<unknown> = internal.isName

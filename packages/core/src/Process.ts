@@ -36,9 +36,10 @@ import type * as Inspectable from "effect/Inspectable"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
-import type { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./internal/errors.js"
+import type { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./Errors.js"
 import * as exitReason from "./internal/exitReason.js"
-import type { NameImpl } from "./internal/name.js"
+import * as names from "./internal/name.js"
+import * as pids from "./internal/pid.js"
 import * as internal from "./internal/process.js"
 import * as spawning from "./internal/spawn.js"
 import type { Name } from "./Name.js"
@@ -47,7 +48,7 @@ import type { Name } from "./Name.js"
  * @since 1.0.0
  * @category symbols
  */
-export const PidTypeId: unique symbol = internal.PidTypeId
+export const PidTypeId: typeof pids.PidTypeId = pids.PidTypeId
 
 /**
  * @since 1.0.0
@@ -71,7 +72,7 @@ export interface Pid extends Equal.Equal, Inspectable.Inspectable, Pipeable {
  * @since 1.0.0
  * @category refinements
  */
-export const isPid: (u: unknown) => u is Pid = internal.isPid
+export const isPid: (u: unknown) => u is Pid = pids.isPid
 
 /**
  * Why a process ended.
@@ -98,7 +99,7 @@ export type ExitReason = Data.TaggedEnum<{
  * @since 1.0.0
  * @category constructors
  */
-export const ExitReason: Data.TaggedEnum.Constructor<ExitReason> = exitReason.ExitReason as any
+export const ExitReason: Data.TaggedEnum.Constructor<ExitReason> = exitReason.ExitReason
 
 /**
  * An exit signal received as a message by a process that traps exits (see `Selector.selectTrappedExits`).
@@ -115,7 +116,7 @@ export interface ExitMessage {
  * @since 1.0.0
  * @category symbols
  */
-export const MonitorTypeId: unique symbol = internal.MonitorTypeId
+export const MonitorTypeId: typeof pids.MonitorTypeId = pids.MonitorTypeId
 
 /**
  * @since 1.0.0
@@ -166,9 +167,9 @@ export {
    * @category errors
    */
   NotRegistered
-} from "./internal/errors.js"
+} from "./Errors.js"
 
-const stateOf = (pid: Pid): internal.ProcessState => (pid as unknown as internal.Pid).state
+const stateOf = pids.stateOf
 
 /**
  * Spawns `body` as a new process **linked** to the caller, living in the current `Scope`.
@@ -276,7 +277,7 @@ export const monitor = (pid: Pid): Effect.Effect<Monitor> =>
  * @category monitors
  */
 export const demonitor = (monitor: Monitor): Effect.Effect<void> =>
-  Effect.sync(() => internal.demonitor(monitor as unknown as internal.MonitorImpl))
+  Effect.sync(() => internal.demonitor(monitor as pids.MonitorImpl))
 
 /**
  * Kills the process. It cannot trap this: it ends with `Killed`, and its links and monitors see `Killed`.
@@ -321,7 +322,7 @@ export const register: {
 } = dual(
   2,
   <A>(pid: Pid, name: Name<A>): Effect.Effect<void, NameTaken | NoProcess | AlreadyNamed> =>
-    Effect.suspend(() => internal.register(stateOf(pid), name as unknown as NameImpl<A>))
+    Effect.suspend(() => names.register(stateOf(pid), names.checked(name)))
 )
 
 /**
@@ -331,7 +332,7 @@ export const register: {
  * @category names
  */
 export const unregister = <A>(name: Name<A>): Effect.Effect<void, NotRegistered> =>
-  Effect.suspend(() => internal.unregister(name as unknown as NameImpl<A>))
+  Effect.suspend(() => names.unregister(names.checked(name)))
 
 /**
  * The live process registered under `name`, if any.
@@ -340,7 +341,7 @@ export const unregister = <A>(name: Name<A>): Effect.Effect<void, NotRegistered>
  * @category names
  */
 export const whereis = <A>(name: Name<A>): Effect.Effect<Option.Option<Pid>> =>
-  Effect.sync(() => internal.pidOption(internal.whereis(name as unknown as NameImpl<A>)))
+  Effect.sync(() => internal.pidOption(names.whereis(names.checked(name))))
 
 /**
  * Waits until the process has ended and returns its exit reason (at once if it already has). This is an Effect
@@ -359,7 +360,7 @@ export const awaitExit = (pid: Pid): Effect.Effect<ExitReason> => internal.await
  * @category getters
  */
 export const list: Effect.Effect<ReadonlyArray<Pid>> = Effect.sync(() =>
-  internal.liveProcesses().map((state) => state.pid as Pid)
+  internal.liveProcesses().map((state) => state.pid)
 )
 
 /**

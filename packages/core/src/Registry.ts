@@ -29,6 +29,7 @@
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as Scope from "effect/Scope"
+import type { AlreadyRegistered } from "./Errors.js"
 import * as internal from "./internal/registry.js"
 import type { Pid } from "./Process.js"
 import type { Subject } from "./Subject.js"
@@ -41,13 +42,13 @@ export {
    * @category errors
    */
   AlreadyRegistered
-} from "./internal/registry.js"
+} from "./Errors.js"
 
 /**
  * @since 1.0.0
  * @category symbols
  */
-export const TypeId: unique symbol = internal.RegistryTypeId as any
+export const TypeId: typeof internal.RegistryTypeId = internal.RegistryTypeId
 
 /**
  * @since 1.0.0
@@ -77,8 +78,7 @@ export interface Entry<out V> {
   readonly value: V
 }
 
-const impl = <K, V>(registry: Registry<K, V>): internal.RegistryImpl<K, V> =>
-  registry as unknown as internal.RegistryImpl<K, V>
+const impl = internal.registryImpl
 
 /**
  * Makes a registry living in the current `Scope`. Keys are compared with Effect's `Equal` (so `Data` structs work
@@ -93,7 +93,7 @@ export const make = <K, V = void>(
   Effect.acquireRelease(
     Effect.sync(() => internal.make<K, V>(options.keys)),
     (registry) => Effect.sync(() => registry.close())
-  ) as any
+  )
 
 /**
  * Registers the calling process under `key` with `value`. The entry is removed when the process exits.
@@ -102,11 +102,11 @@ export const make = <K, V = void>(
  * @category registering
  */
 export const register: {
-  <K, V>(key: K, value: V): (self: Registry<K, V>) => Effect.Effect<void, internal.AlreadyRegistered>
-  <K, V>(self: Registry<K, V>, key: K, value: V): Effect.Effect<void, internal.AlreadyRegistered>
+  <K, V>(key: K, value: V): (self: Registry<K, V>) => Effect.Effect<void, AlreadyRegistered>
+  <K, V>(self: Registry<K, V>, key: K, value: V): Effect.Effect<void, AlreadyRegistered>
 } = dual(
   3,
-  <K, V>(self: Registry<K, V>, key: K, value: V): Effect.Effect<void, internal.AlreadyRegistered> =>
+  <K, V>(self: Registry<K, V>, key: K, value: V): Effect.Effect<void, AlreadyRegistered> =>
     internal.register(impl(self), key, value)
 )
 

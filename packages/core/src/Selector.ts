@@ -30,16 +30,15 @@
  * @since 1.0.0
  */
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Types from "effect/Types"
-import type { ReceiveTimeout } from "./internal/errors.js"
+import type { ReceiveTimeout } from "./Errors.js"
 import type { Handler } from "./internal/mailbox.js"
-import type { MonitorImpl } from "./internal/process.js"
+import type { MonitorImpl } from "./internal/pid.js"
 import * as internal from "./internal/selector.js"
-import type { SubjectImpl } from "./internal/subject.js"
-import { decodeTimeout } from "./internal/timer.js"
+import { subjectImpl } from "./internal/subject.js"
 import type { Down, ExitMessage, Monitor } from "./Process.js"
 import type { Subject } from "./Subject.js"
 
@@ -47,7 +46,7 @@ import type { Subject } from "./Subject.js"
  * @since 1.0.0
  * @category symbols
  */
-export const SelectorTypeId: unique symbol = internal.SelectorTypeId
+export const SelectorTypeId: typeof internal.SelectorTypeId = internal.SelectorTypeId
 
 /**
  * @since 1.0.0
@@ -71,8 +70,8 @@ export interface Selector<out A> extends Pipeable {
  */
 export const isSelector: (u: unknown) => u is Selector<unknown> = internal.isSelector
 
-const impl = <A>(selector: Selector<A>): internal.SelectorImpl<A> => selector as any
-const subjectImpl = <A>(subject: Subject<A>): SubjectImpl<A> => subject as any
+/** Every selector and subject is made by the library. */
+const impl = internal.selectorImpl
 
 /**
  * A selector that selects nothing.
@@ -167,8 +166,7 @@ export const deselect: {
   <A, B>(self: Selector<A>, subject: Subject<B>): Selector<A>
 } = dual(
   2,
-  <A, B>(self: Selector<A>, subject: Subject<B>): Selector<A> =>
-    internal.deselect(impl(self), subjectImpl(subject) as SubjectImpl<unknown>)
+  <A, B>(self: Selector<A>, subject: Subject<B>): Selector<A> => internal.deselect(impl(self), subjectImpl(subject))
 )
 
 /**
@@ -203,11 +201,7 @@ export const map: {
 export const receive: {
   (timeout: Duration.Input): <A>(self: Selector<A>) => Effect.Effect<A, ReceiveTimeout>
   <A>(self: Selector<A>, timeout: Duration.Input): Effect.Effect<A, ReceiveTimeout>
-} = dual(
-  2,
-  <A>(self: Selector<A>, timeout: Duration.Input): Effect.Effect<A, ReceiveTimeout> =>
-    Effect.suspend(() => internal.receive(impl(self), decodeTimeout(timeout, "Selector.receive timeout")))
-)
+} = dual(2, internal.receiveWithin)
 
 /**
  * Receives the first message the selector selects, waiting as long as it takes.
@@ -215,5 +209,4 @@ export const receive: {
  * @since 1.0.0
  * @category receiving
  */
-export const receiveForever = <A>(self: Selector<A>): Effect.Effect<A> =>
-  internal.receive(impl(self), Infinity) as Effect.Effect<A>
+export const receiveForever = <A>(self: Selector<A>): Effect.Effect<A> => internal.receiveForever(impl(self))

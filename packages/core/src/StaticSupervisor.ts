@@ -37,22 +37,24 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
-import { pipeArguments } from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { Started } from "./Actor.js"
-import type { StartError } from "./internal/errors.js"
-import { InitFailed } from "./internal/errors.js"
-import type { ExitReason } from "./internal/exitReason.js"
+import type { CallError, ChildNotFound, ChildRunning, StartError } from "./Errors.js"
+import { Immutable } from "./internal/builder.js"
 import type { NameImpl } from "./internal/name.js"
-import { servicesOf } from "./internal/process.js"
-import * as subject from "./internal/subject.js"
-import * as internal from "./internal/supervisor.js"
+import { checked } from "./internal/name.js"
+import type { SubjectImpl } from "./internal/subject.js"
+import { named as namedSubject } from "./internal/subject.js"
+import type { Request } from "./internal/supervisor/core.js"
+import { childLayer, ChildLayerTypeId } from "./internal/supervisor/layer.js"
+import { DEFAULT_TOLERANCE } from "./internal/supervisor/policy.js"
+import { supervisor as supervisorSpec } from "./internal/supervisor/spec.js"
+import type { StaticFields } from "./internal/supervisor/start.js"
+import * as internal from "./internal/supervisor/start.js"
 import type { Name } from "./Name.js"
-import type { Pid } from "./Process.js"
-import type { CallError } from "./Subject.js"
+import type { ExitReason, Pid } from "./Process.js"
 import type * as Supervision from "./Supervision.js"
-import { childLayer, ChildLayerTypeId } from "./Supervision.js"
 
 /**
  * How a supervisor restarts children when one ends.
@@ -109,37 +111,35 @@ export interface Supervisor {
   readonly pid: Pid
 }
 
-class BuilderImpl implements Builder<any> {
-  readonly [BuilderTypeId] = { _R: (_: never) => _ }
-  constructor(
-    readonly strategy: Strategy,
-    readonly tolerance: Supervision.Tolerance,
-    readonly schedule: Schedule.Schedule<unknown, ExitReason> | undefined,
-    readonly autoShutdown: AutoShutdown,
-    readonly children: ReadonlyArray<Supervision.ChildSpecification<unknown, any>>,
-    readonly name: NameImpl<any> | undefined = undefined
-  ) {}
-  with(
-    fields: Partial<Pick<BuilderImpl, "tolerance" | "schedule" | "autoShutdown" | "children" | "name">>
-  ): BuilderImpl {
-    return new BuilderImpl(
-      this.strategy,
-      fields.tolerance ?? this.tolerance,
-      "schedule" in fields ? fields.schedule : this.schedule,
-      fields.autoShutdown ?? this.autoShutdown,
-      fields.children ?? this.children,
-      "name" in fields ? fields.name : this.name
-    )
-  }
-  pipe() {
-    return pipeArguments(this, arguments)
-  }
+interface BuilderFields<R> extends StaticFields {
+  readonly children: ReadonlyArray<Supervision.ChildSpecification<unknown, R>>
+  readonly name: NameImpl<any> | undefined
 }
 
-const impl = (builder: Builder<any>): BuilderImpl => builder as unknown as BuilderImpl
+const variance = { _R: (_: never) => _ }
+
+class BuilderImpl<R> extends Immutable<BuilderFields<R>> implements Builder<R> {
+  readonly [BuilderTypeId] = variance
+  declare readonly strategy: Strategy
+  declare readonly tolerance: Supervision.Tolerance
+  declare readonly schedule: Schedule.Schedule<unknown, ExitReason> | undefined
+  declare readonly autoShutdown: AutoShutdown
+  declare readonly children: ReadonlyArray<Supervision.ChildSpecification<unknown, R>>
+  declare readonly name: NameImpl<any> | undefined
+}
+
+/** Every builder is made by this module. */
+const impl = <R>(builder: Builder<R>): BuilderImpl<R> => builder as BuilderImpl<R>
 
 const new_ = (strategy: Strategy): Builder =>
-  new BuilderImpl(strategy, internal.DEFAULT_TOLERANCE, undefined, "Never", []) as unknown as Builder
+  new BuilderImpl<never>({
+    strategy,
+    tolerance: DEFAULT_TOLERANCE,
+    schedule: undefined,
+    autoShutdown: "Never",
+    children: [],
+    name: undefined
+  })
 
 export {
   /**
@@ -229,8 +229,7 @@ export const named: {
   <R>(self: Builder<R>, name: Name<Message>): Builder<R>
 } = dual(
   2,
-  <R>(self: Builder<R>, name: Name<Message>): Builder<R> =>
-    impl(self).with({ name: name as unknown as NameImpl<any> }) as any
+  <R>(self: Builder<R>, name: Name<Message>): Builder<R> => impl(self).with({ name: name as NameImpl<Message> })
 )
 
 /**
@@ -239,12 +238,9 @@ export const named: {
  * @since 1.0.0
  * @category constructors
  */
-export const getByName = (name: Name<Message>): Supervisor => {
-  const named = subject.named(name as unknown as NameImpl<internal.Request>)
-  return Object.defineProperty(new internal.SupervisorHandle(undefined, named), "pid", {
-    get: () => named.resolve()?.pid
-  }) as any
-}
+export const getByName = (name: Name<Message>): Supervisor =>
+  // A `Message` name reaches a supervisor's request subject: both are the supervisor's name.
+  new internal.SupervisorHandle(namedSubject(name as Name<unknown>) as SubjectImpl<Request>)
 
 /**
  * Adds a child. Children start in the order they were added; their ids are their positions, from 0.
@@ -258,47 +254,8 @@ export const add: {
 } = dual(
   2,
   <R, D, R2>(self: Builder<R>, child: Supervision.ChildSpecification<D, R2>): Builder<R | R2> =>
-    impl(self).with({ children: [...impl(self).children, child as any] })
+    new BuilderImpl<R | R2>({ ...impl(self), children: [...impl(self).children, child] })
 )
-
-const strategies: ReadonlyArray<Strategy> = ["OneForOne", "OneForAll", "RestForOne"]
-const autoShutdowns: ReadonlyArray<AutoShutdown> = ["Never", "AnySignificant", "AllSignificant"]
-
-/** Validates the builder and makes the supervisor's configuration, or names what is wrong. */
-const configure = (
-  builder: BuilderImpl,
-  context: Context.Context<never>
-): internal.Config | internal.InvalidSpecification => {
-  if (!strategies.includes(builder.strategy)) {
-    return new internal.InvalidSpecification({
-      field: "strategy",
-      detail: `${String(builder.strategy)} is not OneForOne, OneForAll or RestForOne`
-    })
-  }
-  if (!autoShutdowns.includes(builder.autoShutdown)) {
-    return new internal.InvalidSpecification({
-      field: "autoShutdown",
-      detail: `${String(builder.autoShutdown)} is not Never, AnySignificant or AllSignificant`
-    })
-  }
-  const period = internal.validateTolerance(builder.tolerance)
-  if (typeof period !== "number") return period
-  const children: Array<internal.ChildRecord> = []
-  for (let id = 0; id < builder.children.length; id++) {
-    const child = builder.children[id] as unknown as internal.ChildSpecImpl
-    const shutdown = internal.validateChild(child, `children[${id}]`, builder.autoShutdown)
-    if (typeof shutdown !== "number") return shutdown
-    children.push(new internal.ChildRecord(id, child, shutdown))
-  }
-  return {
-    kind: "static",
-    strategy: builder.strategy,
-    schedule: internal.restartPolicy(builder.tolerance, period, builder.schedule),
-    autoShutdown: builder.autoShutdown,
-    children,
-    context
-  }
-}
 
 /**
  * Starts the supervisor in the current `Scope`, linked to the caller: it starts its children in order and returns
@@ -310,10 +267,9 @@ const configure = (
  * @category running
  */
 export const start = <R>(builder: Builder<R>): Effect.Effect<Started<Supervisor>, StartError, Scope.Scope | R> =>
-  Effect.flatMap(Effect.context<R>(), (context) => {
-    const config = configure(impl(builder), servicesOf(context) as Context.Context<never>)
-    if (config instanceof internal.InvalidSpecification) return Effect.fail(new InitFailed({ reason: config }))
-    return internal.start(config, impl(builder).name) as any
+  Effect.suspend(() => {
+    const { name } = impl(builder)
+    return internal.start(internal.configureStatic(impl(builder)), name === undefined ? undefined : checked(name))
   })
 
 /**
@@ -324,15 +280,7 @@ export const start = <R>(builder: Builder<R>): Effect.Effect<Started<Supervisor>
  * @category running
  */
 export const supervised = <R>(builder: Builder<R>): Supervision.ChildSpecification<Supervisor, R> =>
-  internal.supervisor(start(builder) as any) as any
-
-const handle = (supervisor: Supervisor): internal.SupervisorHandle => supervisor as unknown as internal.SupervisorHandle
-
-const request = <A>(
-  supervisor: Supervisor,
-  make: (replyTo: subject.SubjectImpl<any>) => internal.Request
-): Effect.Effect<A, CallError> =>
-  subject.call(handle(supervisor).subject, make, Infinity) as Effect.Effect<A, CallError>
+  supervisorSpec(start(builder))
 
 /**
  * Erlang's `which_children`: every child, in start order, with its id, pid (when running), restart type and kind.
@@ -341,7 +289,7 @@ const request = <A>(
  * @category introspection
  */
 export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArray<Supervision.ChildInfo>, CallError> =>
-  request(supervisor, (replyTo) => ({ _tag: "WhichChildren", replyTo }))
+  internal.request(supervisor, (replyTo) => ({ _tag: "WhichChildren", replyTo }))
 
 /**
  * Erlang's `count_children`.
@@ -350,7 +298,7 @@ export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArr
  * @category introspection
  */
 export const countChildren = (supervisor: Supervisor): Effect.Effect<Supervision.ChildCount, CallError> =>
-  request(supervisor, (replyTo) => ({ _tag: "CountChildren", replyTo }))
+  internal.request(supervisor, (replyTo) => ({ _tag: "CountChildren", replyTo }))
 
 /**
  * Stops a child (its shutdown protocol) without restarting it; its specification stays, so `restartChild` can start
@@ -360,15 +308,12 @@ export const countChildren = (supervisor: Supervisor): Effect.Effect<Supervision
  * @category introspection
  */
 export const terminateChild: {
-  (id: number): (supervisor: Supervisor) => Effect.Effect<void, CallError | internal.ChildNotFound>
-  (supervisor: Supervisor, id: number): Effect.Effect<void, CallError | internal.ChildNotFound>
+  (id: number): (supervisor: Supervisor) => Effect.Effect<void, CallError | ChildNotFound>
+  (supervisor: Supervisor, id: number): Effect.Effect<void, CallError | ChildNotFound>
 } = dual(
   2,
-  (supervisor: Supervisor, id: number): Effect.Effect<void, CallError | internal.ChildNotFound> =>
-    Effect.flatMap(
-      request<internal.Reply<void>>(supervisor, (replyTo) => ({ _tag: "TerminateChild", child: id, replyTo })),
-      internal.failOnError
-    )
+  (supervisor: Supervisor, id: number): Effect.Effect<void, CallError | ChildNotFound> =>
+    internal.requestOrFail(supervisor, (replyTo) => ({ _tag: "TerminateChild", child: id, replyTo }))
 )
 
 /**
@@ -381,21 +326,18 @@ export const terminateChild: {
 export const restartChild: {
   (id: number): (
     supervisor: Supervisor
-  ) => Effect.Effect<Pid, CallError | StartError | internal.ChildNotFound | internal.ChildRunning>
+  ) => Effect.Effect<Pid, CallError | StartError | ChildNotFound | ChildRunning>
   (
     supervisor: Supervisor,
     id: number
-  ): Effect.Effect<Pid, CallError | StartError | internal.ChildNotFound | internal.ChildRunning>
+  ): Effect.Effect<Pid, CallError | StartError | ChildNotFound | ChildRunning>
 } = dual(
   2,
   (
     supervisor: Supervisor,
     id: number
-  ): Effect.Effect<Pid, CallError | StartError | internal.ChildNotFound | internal.ChildRunning> =>
-    Effect.flatMap(
-      request<internal.Reply<Pid>>(supervisor, (replyTo) => ({ _tag: "RestartChild", id, replyTo })),
-      internal.failOnError
-    )
+  ): Effect.Effect<Pid, CallError | StartError | ChildNotFound | ChildRunning> =>
+    internal.requestOrFail(supervisor, (replyTo) => ({ _tag: "RestartChild", id, replyTo }))
 )
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -448,15 +390,21 @@ export const layer = <R, const Children extends ReadonlyArray<Supervision.ChildL
   LayerError<Children[number]> | StartError,
   RequiredInOrder<Children> | Exclude<R, Scope.Scope>
 > =>
+  // The services the tree provides, the errors and requirements are its children's, as the signature computes them
+  // from their layers; the description below sees them only as `unknown`.
   childLayer(
     Effect.gen(function*() {
       let context = Context.empty() as Context.Context<unknown>
-      let withChildren = impl(builder)
+      let withChildren: BuilderImpl<unknown> = impl(builder)
       for (const child of children) {
-        const described = yield* Effect.provide(child[ChildLayerTypeId], context as Context.Context<never>)
+        const described = yield* Effect.provideContext(child[ChildLayerTypeId], context)
         withChildren = withChildren.with({ children: [...withChildren.children, described.child] })
         context = Context.merge(context, described.context)
       }
-      return { child: supervised(withChildren) as Supervision.ChildSpecification<unknown>, context }
+      return { child: supervised(withChildren), context }
     })
-  ) as any
+  ) as unknown as Supervision.ChildLayer<
+    LayerOut<Children[number]>,
+    LayerError<Children[number]> | StartError,
+    RequiredInOrder<Children> | Exclude<R, Scope.Scope>
+  >

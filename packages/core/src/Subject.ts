@@ -42,8 +42,8 @@ import type * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Types from "effect/Types"
-import type { CalleeDown, CallingSelf, CallTimeout, NoProcess, ReceiveTimeout } from "./internal/errors.js"
-import type { NameImpl } from "./internal/name.js"
+import type { CallError, NoProcess, ReceiveTimeout } from "./Errors.js"
+import * as timers from "./internal/sendAfter.js"
 import * as internal from "./internal/subject.js"
 import { decodeTimeout } from "./internal/timer.js"
 import type { Name } from "./Name.js"
@@ -53,7 +53,7 @@ import type { Pid } from "./Process.js"
  * @since 1.0.0
  * @category symbols
  */
-export const SubjectTypeId: unique symbol = internal.SubjectTypeId
+export const SubjectTypeId: typeof internal.SubjectTypeId = internal.SubjectTypeId
 
 /**
  * @since 1.0.0
@@ -75,49 +75,13 @@ export interface Subject<in out A> extends Equal.Equal, Inspectable.Inspectable,
  * @since 1.0.0
  * @category refinements
  */
-export const isSubject: (u: unknown) => u is Subject<unknown> = internal.isSubject as any
-
-export {
-  /**
-   * @since 1.0.0
-   * @category errors
-   */
-  CalleeDown,
-  /**
-   * @since 1.0.0
-   * @category errors
-   */
-  CallingSelf,
-  /**
-   * @since 1.0.0
-   * @category errors
-   */
-  CallTimeout,
-  /**
-   * @since 1.0.0
-   * @category errors
-   */
-  NoProcess,
-  /**
-   * @since 1.0.0
-   * @category errors
-   */
-  ReceiveTimeout
-} from "./internal/errors.js"
-
-/**
- * Every way a `call` can fail.
- *
- * @since 1.0.0
- * @category errors
- */
-export type CallError = CallTimeout | CalleeDown | NoProcess | CallingSelf
+export const isSubject: (u: unknown) => u is Subject<unknown> = internal.isSubject
 
 /**
  * @since 1.0.0
  * @category symbols
  */
-export const TimerTypeId: unique symbol = internal.TimerTypeId
+export const TimerTypeId: typeof timers.TimerTypeId = timers.TimerTypeId
 
 /**
  * @since 1.0.0
@@ -146,7 +110,8 @@ export type Cancelled =
   | { readonly _tag: "Cancelled"; readonly remaining: Duration.Duration }
   | { readonly _tag: "TimerNotFound" }
 
-const impl = <A>(subject: Subject<A>): internal.SubjectImpl<A> => subject as any
+/** Every subject is made by the library. */
+const impl = internal.subjectImpl
 
 /** The default timeout of `call`, as for `gen_server:call`. */
 const defaultCallTimeout: Duration.Input = "5 seconds"
@@ -157,7 +122,7 @@ const defaultCallTimeout: Duration.Input = "5 seconds"
  * @since 1.0.0
  * @category constructors
  */
-export const make = <A>(): Effect.Effect<Subject<A>> => internal.make<A>() as any
+export const make = <A>(): Effect.Effect<Subject<A>> => internal.make<A>()
 
 /**
  * A subject that sends to whichever process is registered under `name` at the time of each send. The registered
@@ -166,7 +131,7 @@ export const make = <A>(): Effect.Effect<Subject<A>> => internal.make<A>() as an
  * @since 1.0.0
  * @category constructors
  */
-export const named = <A>(name: Name<A>): Subject<A> => internal.named(name as NameImpl<A>) as any
+export const named = <A>(name: Name<A>): Subject<A> => internal.named(name)
 
 /**
  * The process that receives this subject's messages now: the owner, or the process registered under the name.
@@ -204,9 +169,18 @@ export const trySend: {
   <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess>
 } = dual(
   2,
-  <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess> =>
-    internal.trySend(impl(subject), message) as Effect.Effect<void, NoProcess>
+  <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess> => internal.trySend(impl(subject), message)
 )
+
+export {
+  /**
+   * No matching message arrived before the receive timeout.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  ReceiveTimeout
+} from "./Errors.js"
 
 /**
  * Receives the first queued message of this subject, or waits up to `timeout` for one; other messages stay
@@ -218,11 +192,7 @@ export const trySend: {
 export const receive: {
   (timeout: Duration.Input): <A>(subject: Subject<A>) => Effect.Effect<A, ReceiveTimeout>
   <A>(subject: Subject<A>, timeout: Duration.Input): Effect.Effect<A, ReceiveTimeout>
-} = dual(
-  2,
-  <A>(subject: Subject<A>, timeout: Duration.Input): Effect.Effect<A, ReceiveTimeout> =>
-    Effect.suspend(() => internal.receive(impl(subject), decodeTimeout(timeout, "Subject.receive timeout")))
-)
+} = dual(2, internal.receiveWithin)
 
 /**
  * Receives the first message of this subject, waiting as long as it takes.
@@ -230,8 +200,7 @@ export const receive: {
  * @since 1.0.0
  * @category receiving
  */
-export const receiveForever = <A>(subject: Subject<A>): Effect.Effect<A> =>
-  internal.receive(impl(subject), Infinity) as Effect.Effect<A>
+export const receiveForever = <A>(subject: Subject<A>): Effect.Effect<A> => internal.receiveForever(impl(subject))
 
 /**
  * Sends `message` after `delay` (read from Effect's `Clock`). The timer is cancelled if the owner dies first.
@@ -245,7 +214,7 @@ export const sendAfter: {
 } = dual(
   3,
   <A>(subject: Subject<A>, delay: Duration.Input, message: A): Effect.Effect<Timer> =>
-    Effect.suspend(() => internal.sendAfter(impl(subject), decodeTimeout(delay, "Subject.sendAfter delay"), message))
+    Effect.suspend(() => timers.sendAfter(impl(subject), decodeTimeout(delay, "Subject.sendAfter delay"), message))
 )
 
 /**
@@ -254,7 +223,7 @@ export const sendAfter: {
  * @since 1.0.0
  * @category timers
  */
-export const cancelTimer = (timer: Timer): Effect.Effect<Cancelled> => internal.cancelTimer(timer as internal.TimerImpl)
+export const cancelTimer = (timer: Timer): Effect.Effect<Cancelled> => timers.cancelTimer(timer as timers.TimerImpl)
 
 /**
  * The reply type of a request message: the type of its `replyTo` subject. `call` uses it to type the reply subject
@@ -272,6 +241,45 @@ export type ReplyOf<A> = [RepliesOf<A>] extends [never] ? unknown : RepliesOf<A>
  * @category models
  */
 export type RepliesOf<A> = A extends { readonly replyTo: Subject<infer R> } ? R : never
+
+export {
+  /**
+   * The callee ended before replying; `reason` is its exit reason.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  CalleeDown,
+  /**
+   * Every way a call (`Subject.call`, `System` requests, supervisor requests) can fail.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  type CallError,
+  /**
+   * A process called a subject it owns itself. It could never reply while waiting, so the call fails at
+   * once (Erlang's `calling_self`) instead of deadlocking until the timeout.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  CallingSelf,
+  /**
+   * The callee did not reply before the call timeout. A reply that arrives later is dropped.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  CallTimeout,
+  /**
+   * Nobody is there: the process is dead, or no live process is registered under the name.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  NoProcess
+} from "./Errors.js"
 
 /**
  * Sends the request made by `make` (given a fresh reply subject) and waits up to `timeout` (default 5 seconds) for
@@ -317,6 +325,6 @@ export const call: {
     } catch (defect) {
       return Effect.die(defect)
     }
-    return internal.call<A, R>(impl(subject), make as any, millis) as Effect.Effect<R, CallError>
+    return internal.call<A, R>(impl(subject), make, millis)
   }
 )

@@ -38,19 +38,19 @@ import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import type { Option } from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
-import type * as Schedule from "effect/Schedule"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { Started } from "./Actor.js"
-import type { StartError } from "./internal/errors.js"
-import { servicesOf } from "./internal/process.js"
-import * as subject from "./internal/subject.js"
-import * as internal from "./internal/supervisor.js"
+import type { CallError, StartError } from "./Errors.js"
+import * as layers from "./internal/supervisor/layer.js"
+import * as policy from "./internal/supervisor/policy.js"
+import * as internal from "./internal/supervisor/spec.js"
+import { handleOf, request } from "./internal/supervisor/start.js"
 import { decodeTimeout } from "./internal/timer.js"
 import type { Pid } from "./Process.js"
-import type { CallError } from "./Subject.js"
 
 export {
   /**
@@ -83,7 +83,7 @@ export {
    * @category errors
    */
   InvalidSpecification
-} from "./internal/supervisor.js"
+} from "./Errors.js"
 
 /**
  * When a child is restarted: `Permanent` always, `Transient` unless it exits `Normal` or `Shutdown`, `Temporary`
@@ -115,7 +115,7 @@ export type ChildType = "worker" | "supervisor"
  * @since 1.0.0
  * @category symbols
  */
-export const ChildSpecificationTypeId: unique symbol = internal.ChildSpecTypeId as any
+export const ChildSpecificationTypeId: typeof internal.ChildSpecificationTypeId = internal.ChildSpecificationTypeId
 
 /**
  * @since 1.0.0
@@ -182,7 +182,26 @@ export interface Tolerance {
   readonly period: Duration.Input
 }
 
-const spec = (child: ChildSpecification<any, any>): internal.ChildSpecImpl => child as any
+/** Every child specification is made by this module. */
+const spec = (child: ChildSpecification<any, any>): internal.ChildSpecImpl => child as internal.ChildSpecImpl
+
+/**
+ * A combinator that sets one field of a child specification to a `V`, data-first or data-last.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Setting<in V> {
+  (value: V): <D, R>(self: ChildSpecification<D, R>) => ChildSpecification<D, R>
+  <D, R>(self: ChildSpecification<D, R>, value: V): ChildSpecification<D, R>
+}
+
+const setting = <K extends "restart" | "significant" | "shutdown">(field: K): Setting<internal.ChildSpecImpl[K]> =>
+  dual(
+    2,
+    (self: ChildSpecification<unknown, unknown>, value: internal.ChildSpecImpl[K]) =>
+      spec(self).with({ [field]: value })
+  )
 
 /**
  * A worker child: permanent, 5 seconds to shut down. `start` is how to start it, usually `Actor.start(builder)`;
@@ -193,7 +212,7 @@ const spec = (child: ChildSpecification<any, any>): internal.ChildSpecImpl => ch
  */
 export const worker = <D, E extends StartError, R>(
   start: Effect.Effect<Started<D>, E, R>
-): ChildSpecification<D, Exclude<R, Scope.Scope>> => internal.worker(start as any) as any
+): ChildSpecification<D, Exclude<R, Scope.Scope>> => internal.worker(start)
 
 /**
  * A supervisor child: permanent, as long as it needs to shut down (its own children stop first).
@@ -204,7 +223,7 @@ export const worker = <D, E extends StartError, R>(
  */
 export const supervisor = <D, E extends StartError, R>(
   start: Effect.Effect<Started<D>, E, R>
-): ChildSpecification<D, Exclude<R, Scope.Scope>> => internal.supervisor(start as any) as any
+): ChildSpecification<D, Exclude<R, Scope.Scope>> => internal.supervisor(start)
 
 /**
  * Sets when the child is restarted.
@@ -212,14 +231,7 @@ export const supervisor = <D, E extends StartError, R>(
  * @since 1.0.0
  * @category combinators
  */
-export const restart: {
-  (restart: Restart): <D, R>(self: ChildSpecification<D, R>) => ChildSpecification<D, R>
-  <D, R>(self: ChildSpecification<D, R>, restart: Restart): ChildSpecification<D, R>
-} = dual(
-  2,
-  <D, R>(self: ChildSpecification<D, R>, restart: Restart): ChildSpecification<D, R> =>
-    spec(self).with({ restart }) as any
-)
+export const restart: Setting<Restart> = setting("restart")
 
 /**
  * Marks the child significant (Erlang's `significant`): when it ends for good (not to be restarted), a supervisor
@@ -230,14 +242,7 @@ export const restart: {
  * @since 1.0.0
  * @category combinators
  */
-export const significant: {
-  (significant: boolean): <D, R>(self: ChildSpecification<D, R>) => ChildSpecification<D, R>
-  <D, R>(self: ChildSpecification<D, R>, significant: boolean): ChildSpecification<D, R>
-} = dual(
-  2,
-  <D, R>(self: ChildSpecification<D, R>, significant: boolean): ChildSpecification<D, R> =>
-    spec(self).with({ significant }) as any
-)
+export const significant: Setting<boolean> = setting("significant")
 
 /**
  * Sets how long the child may take to stop after `Shutdown` before it is killed.
@@ -245,14 +250,7 @@ export const significant: {
  * @since 1.0.0
  * @category combinators
  */
-export const shutdown: {
-  (shutdown: Shutdown): <D, R>(self: ChildSpecification<D, R>) => ChildSpecification<D, R>
-  <D, R>(self: ChildSpecification<D, R>, shutdown: Shutdown): ChildSpecification<D, R>
-} = dual(
-  2,
-  <D, R>(self: ChildSpecification<D, R>, shutdown: Shutdown): ChildSpecification<D, R> =>
-    spec(self).with({ shutdown }) as any
-)
+export const shutdown: Setting<Shutdown> = setting("shutdown")
 
 /**
  * Transforms the data the child's start returns.
@@ -268,7 +266,7 @@ export const mapData: {
   <D, R, D2>(self: ChildSpecification<D, R>, f: (data: D) => D2): ChildSpecification<D2, R> =>
     spec(self).with({
       start: Effect.map(spec(self).start, (started) => ({ pid: started.pid, data: f(started.data) }))
-    }) as any
+    })
 )
 
 /**
@@ -284,9 +282,10 @@ export const mapData: {
  * @category restart policy
  */
 export const intensityWindow = (tolerance: Tolerance): Schedule.Schedule<number, unknown> => {
-  const period = internal.validateTolerance(tolerance)
-  if (typeof period !== "number") throw new TypeError(`Supervision.intensityWindow: ${period.message}`)
-  return internal.intensityWindow(tolerance.intensity, period)
+  const period = policy.validateTolerance(tolerance)
+  if (typeof period === "number") return policy.intensityWindow(tolerance.intensity, period)
+  // A programmer mistake: the schedule dies with it when it runs.
+  return Schedule.fromStep(Effect.die(new TypeError(`Supervision.intensityWindow: ${period.message}`)))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -297,7 +296,7 @@ export const intensityWindow = (tolerance: Tolerance): Schedule.Schedule<number,
  * @since 1.0.0
  * @category symbols
  */
-export const ChildLayerTypeId: unique symbol = Symbol.for("@effect-otp/core/Supervision/ChildLayer")
+export const ChildLayerTypeId: typeof layers.ChildLayerTypeId = layers.ChildLayerTypeId
 
 /**
  * @since 1.0.0
@@ -313,7 +312,7 @@ export type ChildLayerTypeId = typeof ChildLayerTypeId
  * @category layers
  */
 export interface SupervisedChild<ROut> {
-  readonly child: ChildSpecification<unknown>
+  readonly child: ChildSpecification<unknown, unknown>
   readonly context: Context.Context<ROut>
 }
 
@@ -338,29 +337,9 @@ export interface ChildLayer<in ROut, out E = never, out RIn = never> extends Lay
  * @since 1.0.0
  * @category layers
  */
-export const childLayer = <ROut, E, RIn>(
+export const childLayer: <ROut, E, RIn>(
   describe: Effect.Effect<SupervisedChild<ROut>, E, RIn>
-): ChildLayer<ROut, E | StartError, Exclude<RIn, Scope.Scope>> => {
-  const withContext = Effect.flatMap(
-    describe,
-    (described) =>
-      Effect.map(Effect.context<never>(), (context): SupervisedChild<ROut> => {
-        const captured = servicesOf(context)
-        return {
-          child: spec(described.child).with({ start: Effect.provide(spec(described.child).start, captured) }) as any,
-          context: described.context
-        }
-      })
-  )
-  const layer = Layer.effectContext(
-    Effect.flatMap(withContext, (described) => Effect.as(spec(described.child).start, described.context))
-  )
-  return Object.assign(layer, { [ChildLayerTypeId]: withContext }) as any
-}
-
-/** @internal */
-export const isChildLayer = (u: unknown): u is ChildLayer<unknown, unknown, unknown> =>
-  (typeof u === "object" || typeof u === "function") && u !== null && ChildLayerTypeId in u
+) => ChildLayer<ROut, E | StartError, Exclude<RIn, Scope.Scope>> = layers.childLayer
 
 // ---------------------------------------------------------------------------------------------------------------
 // The live tree
@@ -385,25 +364,20 @@ export interface Tree {
  * @since 1.0.0
  * @category introspection
  */
-export const tree = (pid: Pid, timeout: Duration.Input = "5 seconds"): Effect.Effect<Tree, CallError> => {
-  const millis = decodeTimeout(timeout, "Supervision.tree timeout")
-  const children = (
-    of: Pid
-  ): Effect.Effect<ReadonlyArray<ChildInfo & { readonly children?: ReadonlyArray<any> }>, CallError> =>
-    Effect.flatMap(
-      subject.call<internal.Request, ReadonlyArray<ChildInfo>>(
-        internal.handleOf(of as any).subject,
-        (replyTo) => ({ _tag: "WhichChildren", replyTo: replyTo as any }),
-        millis
-      ),
-      (infos) =>
-        Effect.forEach(infos, (info) =>
-          info.type === "supervisor" && info.pid._tag === "Some" ?
-            Effect.map(
-              Effect.result(children(info.pid.value)),
-              (nested) => nested._tag === "Success" ? { ...info, children: nested.success } : info
-            ) :
-            Effect.succeed(info))
-    )
-  return Effect.map(children(pid), (list) => ({ pid, children: list }))
-}
+export const tree = (pid: Pid, timeout: Duration.Input = "5 seconds"): Effect.Effect<Tree, CallError> =>
+  Effect.suspend(() => {
+    const millis = decodeTimeout(timeout, "Supervision.tree timeout")
+    const children = (of: Pid): Effect.Effect<Tree["children"], CallError> =>
+      Effect.flatMap(
+        request<ReadonlyArray<ChildInfo>>(handleOf(of), (replyTo) => ({ _tag: "WhichChildren", replyTo }), millis),
+        (infos) =>
+          Effect.forEach(infos, (info) =>
+            info.type === "supervisor" && info.pid._tag === "Some" ?
+              Effect.map(
+                Effect.result(children(info.pid.value)),
+                (nested) => nested._tag === "Success" ? { ...info, children: nested.success } : info
+              ) :
+              Effect.succeed(info))
+      )
+    return Effect.map(children(pid), (list) => ({ pid, children: list }))
+  })

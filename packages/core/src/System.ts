@@ -23,12 +23,12 @@
  * @since 1.0.0
  */
 import * as Effect from "effect/Effect"
-import * as internal from "./internal/actor.js"
-import { CallbackFailed } from "./internal/errors.js"
-import type { ProcessState } from "./internal/process.js"
+import type { CallError } from "./Errors.js"
+import { CallbackFailed } from "./Errors.js"
+import * as internal from "./internal/loop.js"
+import { stateOf } from "./internal/pid.js"
 import * as subject from "./internal/subject.js"
 import type { Pid } from "./Process.js"
-import type { CallError } from "./Subject.js"
 
 export {
   /**
@@ -36,7 +36,7 @@ export {
    * @category errors
    */
   CallbackFailed
-} from "./internal/errors.js"
+} from "./Errors.js"
 
 /**
  * An actor's status, as `sys:get_status` gives it.
@@ -70,7 +70,7 @@ const request = <R>(
   make: (replyTo: subject.SubjectImpl<R>) => internal.SystemRequest
 ): Effect.Effect<R, CallError> =>
   subject.call<internal.SystemRequest, R>(
-    internal.systemSubject((pid as unknown as { readonly state: ProcessState }).state),
+    internal.systemSubject(stateOf(pid)),
     make,
     SYSTEM_TIMEOUT_MILLIS
   )
@@ -91,7 +91,7 @@ export const getState = (pid: Pid): Effect.Effect<unknown, CallError> =>
  * @category getters
  */
 export const getStatus = (pid: Pid): Effect.Effect<Status, CallError> =>
-  request<internal.Status>(pid, (replyTo) => ({ _tag: "GetStatus", replyTo }))
+  request<Status>(pid, (replyTo) => ({ _tag: "GetStatus", replyTo }))
 
 /**
  * Replaces the actor's state with `f(state)` and returns the new state. If `f` throws, the state is left unchanged
@@ -137,4 +137,4 @@ export const resume = (pid: Pid): Effect.Effect<void, CallError> =>
  * @category getters
  */
 export const statistics = (pid: Pid): Effect.Effect<Statistics, CallError> =>
-  request<internal.Statistics>(pid, (replyTo) => ({ _tag: "Statistics", replyTo }))
+  request<Statistics>(pid, (replyTo) => ({ _tag: "Statistics", replyTo }))

@@ -39,6 +39,7 @@ import * as Option from "effect/Option"
 import type * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { TaskExited, TaskTimeout } from "./Errors.js"
 import { CurrentProcess, withSelf } from "./internal/process.js"
 import * as internal from "./internal/task.js"
 import { decodeTimeout } from "./internal/timer.js"
@@ -59,13 +60,13 @@ export {
    * @category errors
    */
   TaskTimeout
-} from "./internal/task.js"
+} from "./Errors.js"
 
 /**
  * @since 1.0.0
  * @category symbols
  */
-export const TypeId: unique symbol = internal.TaskTypeId as any
+export const TypeId: typeof internal.TaskTypeId = internal.TaskTypeId
 
 /**
  * @since 1.0.0
@@ -84,7 +85,7 @@ export interface Task<out A, out E = never> {
   readonly pid: Pid
 }
 
-const impl = <A, E>(task: Task<A, E>): internal.TaskImpl<A, E> => task as unknown as internal.TaskImpl<A, E>
+const impl = internal.taskImpl
 
 /**
  * Runs `effect` in a new process linked to the caller (its owner), in the caller's `Scope`.
@@ -94,7 +95,7 @@ const impl = <A, E>(task: Task<A, E>): internal.TaskImpl<A, E> => task as unknow
  */
 export const async = <A, E, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<Task<A, E>, never, Scope.Scope | Exclude<R, Scope.Scope>> => internal.async(effect) as any
+): Effect.Effect<Task<A, E>, never, Scope.Scope | Exclude<R, Scope.Scope>> => internal.async(effect, { linked: true })
 
 /**
  * Waits up to `timeout` for the task's result: its value, its typed failure, `TaskTimeout` (the task keeps running)
@@ -106,17 +107,17 @@ export const async = <A, E, R>(
 export const await_: {
   (
     timeout: Duration.Input
-  ): <A, E>(task: Task<A, E>) => Effect.Effect<A, E | internal.TaskTimeout | internal.TaskExited>
+  ): <A, E>(task: Task<A, E>) => Effect.Effect<A, E | TaskTimeout | TaskExited>
   <A, E>(
     task: Task<A, E>,
     timeout: Duration.Input
-  ): Effect.Effect<A, E | internal.TaskTimeout | internal.TaskExited>
+  ): Effect.Effect<A, E | TaskTimeout | TaskExited>
 } = dual(
   2,
   <A, E>(
     task: Task<A, E>,
     timeout: Duration.Input
-  ): Effect.Effect<A, E | internal.TaskTimeout | internal.TaskExited> =>
+  ): Effect.Effect<A, E | TaskTimeout | TaskExited> =>
     Effect.suspend(() => internal.await_(impl(task), decodeTimeout(timeout, "Task.await timeout")))
 )
 
@@ -134,8 +135,9 @@ export {
  * @since 1.0.0
  * @category awaiting
  */
-export const awaitForever = <A, E>(task: Task<A, E>): Effect.Effect<A, E | internal.TaskExited> =>
-  internal.await_(impl(task), Infinity) as Effect.Effect<A, E | internal.TaskExited>
+export const awaitForever = <A, E>(task: Task<A, E>): Effect.Effect<A, E | TaskExited> =>
+  // Without a deadline, `await_` never fails with TaskTimeout.
+  internal.await_(impl(task), Infinity) as Effect.Effect<A, E | TaskExited>
 
 /**
  * Waits for several tasks with one shared deadline and returns one result per task, in order: the value, or the
@@ -149,17 +151,17 @@ export const awaitAll: {
     timeout: Duration.Input
   ): <A, E>(
     tasks: Iterable<Task<A, E>>
-  ) => Effect.Effect<ReadonlyArray<Result.Result<A, E | internal.TaskTimeout | internal.TaskExited>>>
+  ) => Effect.Effect<ReadonlyArray<Result.Result<A, E | TaskTimeout | TaskExited>>>
   <A, E>(
     tasks: Iterable<Task<A, E>>,
     timeout: Duration.Input
-  ): Effect.Effect<ReadonlyArray<Result.Result<A, E | internal.TaskTimeout | internal.TaskExited>>>
+  ): Effect.Effect<ReadonlyArray<Result.Result<A, E | TaskTimeout | TaskExited>>>
 } = dual(
   2,
   <A, E>(
     tasks: Iterable<Task<A, E>>,
     timeout: Duration.Input
-  ): Effect.Effect<ReadonlyArray<Result.Result<A, E | internal.TaskTimeout | internal.TaskExited>>> =>
+  ): Effect.Effect<ReadonlyArray<Result.Result<A, E | TaskTimeout | TaskExited>>> =>
     Effect.suspend(() =>
       internal.awaitAll(
         Array.from(tasks, (task) => impl(task)),
@@ -281,7 +283,7 @@ export const asyncStream = <I, A, E, R>(
   items: Iterable<I>,
   f: (item: I) => Effect.Effect<A, E, R>,
   options?: AsyncStreamOptions
-): Stream.Stream<A, E | internal.TaskTimeout, Exclude<R, Scope.Scope>> =>
+): Stream.Stream<A, E | TaskTimeout, Exclude<R, Scope.Scope>> =>
   Stream.unwrap(
     withSelf((owner) =>
       Effect.map(
@@ -298,22 +300,22 @@ export const asyncStream = <I, A, E, R>(
           const killTask = options?.onTimeout === "killTask"
           // The stream's fibers run the tasks on behalf of the process that made the stream: they belong to it (as
           // fibers forked inside a process do), so that it owns the tasks, and no fiber becomes a process of its own.
-          const run = (item: I): Effect.Effect<Option.Option<A>, E | internal.TaskTimeout, R> =>
+          const run = (item: I): Effect.Effect<Option.Option<A>, E | TaskTimeout, Exclude<R, Scope.Scope>> =>
             Effect.provideService(CurrentProcess, owner)(Effect.scoped(
-              Effect.flatMap(internal.async(Effect.suspend(() => f(item))), (task) =>
+              Effect.flatMap(internal.async(Effect.suspend(() => f(item)), { linked: true }), (task) =>
                 Effect.catch(
                   Effect.map(internal.await_(task, millis), Option.some),
-                  (error): Effect.Effect<Option.Option<A>, E | internal.TaskTimeout> => {
+                  (error): Effect.Effect<Option.Option<A>, E | TaskTimeout> => {
                     // A crashed task is a defect of the stream; a late one is stopped, then skipped or reported.
-                    if (error instanceof internal.TaskExited) return Effect.die(error)
-                    if (!(error instanceof internal.TaskTimeout)) return Effect.fail(error as E)
+                    if (error instanceof TaskExited) return Effect.die(error)
+                    if (!(error instanceof TaskTimeout)) return Effect.fail(error as E)
                     return Effect.andThen(
                       internal.shutdown(task, -1),
                       killTask ? Effect.succeed(Option.none()) : Effect.fail(error)
                     )
                   }
                 ))
-            )) as Effect.Effect<Option.Option<A>, E | internal.TaskTimeout, R>
+            ))
           return Stream.fromIterable(items).pipe(
             Stream.mapEffect(run, {
               concurrency: maxConcurrency === Infinity ? "unbounded" : maxConcurrency,
@@ -325,7 +327,7 @@ export const asyncStream = <I, A, E, R>(
         }
       )
     )
-  ) as any
+  )
 
 /**
  * A Layer that computes a service at startup in a task and provides it: building the layer fails with the task's
@@ -338,13 +340,13 @@ export const toLayer = <I, S, E, R>(
   tag: Context.Key<I, S>,
   effect: Effect.Effect<S, E, R>,
   timeout: Duration.Input
-): Layer.Layer<I, E | internal.TaskTimeout | internal.TaskExited, Exclude<R, Scope.Scope>> =>
+): Layer.Layer<I, E | TaskTimeout | TaskExited, Exclude<R, Scope.Scope>> =>
   Layer.effect(
     tag,
     // Unlinked: a crash of the task is the layer's TaskExited error, not a signal to whoever builds the layer.
-    Effect.flatMap(internal.async(effect, false), (task) =>
+    Effect.flatMap(internal.async(effect, { linked: false }), (task) =>
       Effect.tapError(
         Effect.suspend(() => internal.await_(task, decodeTimeout(timeout, "Task.toLayer timeout"))),
-        (error) => error instanceof internal.TaskTimeout ? internal.shutdown(task, -1) : Effect.void
+        (error) => error instanceof TaskTimeout ? internal.shutdown(task, -1) : Effect.void
       ))
-  ) as any
+  )

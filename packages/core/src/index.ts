@@ -81,3 +81,10 @@ export * as Task from "./Task.js"
  * @since 1.0.0
  */
 export * as Registry from "./Registry.js"
+
+/**
+ * Every typed error of the library in one place (each module also re-exports those its functions fail with).
+ *
+ * @since 1.0.0
+ */
+export * as Errors from "./Errors.js"

@@ -2,16 +2,17 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, References, Scope, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { Actor, Name, Process, Selector, Subject, System } from "../src/index.js"
-import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
+import type { CounterMsg } from "./fixtures.js"
+import { eventLoopTurn, failureOf, handleCounter, noExitMessage, trapped } from "./fixtures.js"
+import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 
 const { ExitReason } = Process
 
+/** The counter's messages, and more ways to end or to misbehave. */
 type Message =
-  | { readonly _tag: "Add"; readonly n: number }
-  | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
-  | { readonly _tag: "Crash" }
+  | CounterMsg
   | { readonly _tag: "Die" }
   | { readonly _tag: "Stop" }
   | { readonly _tag: "StopAbnormal"; readonly reason: string }
@@ -22,9 +23,8 @@ type Message =
 const handle = (count: number, message: Message): Effect.Effect<Actor.Next<number, Message>, string> => {
   switch (message._tag) {
     case "Add":
-      return Effect.succeed(Actor.continue(count + message.n))
     case "Get":
-      return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
+      return handleCounter(count, message)
     case "Crash":
       return Effect.fail("handler failed")
     case "Die":
@@ -54,11 +54,6 @@ const counter = (initial = 0) => Actor.new(initial).pipe(Actor.onMessage(handle)
 const get = (subject: Subject.Subject<Message>) =>
   Actor.call(subject, (replyTo: Subject.Subject<number>): Message => ({ _tag: "Get", replyTo }), "1 second")
 
-const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
-
-const failureOf = (reason: Process.ExitReason): Option.Option<unknown> =>
-  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? Cause.findErrorOption(reason.reason) : Option.none()
-
 describe("Actor", () => {
   describe("start", () => {
     it.effect("starts linked, with its subject as data; send updates the state", () =>
@@ -83,7 +78,7 @@ describe("Actor", () => {
         assert.isTrue(error._tag === "InitFailed" && error.reason === "no database")
         assert.include(error.message, "no database")
         // no exit signal reached the caller
-        assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+        yield* noExitMessage
       }))
 
     it.effect("an init that crashes gives InitExited and does not take the caller down", () =>
@@ -114,7 +109,7 @@ describe("Actor", () => {
         const error = yield* Fiber.join(starting)
         assert.strictEqual(error._tag, "InitTimeout")
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Killed())
-        assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+        yield* noExitMessage
       }))
 
     it.effect("newWithInitialiser: init runs in the actor, returning data and a custom selector", () =>

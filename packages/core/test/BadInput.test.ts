@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import type { Duration } from "effect"
 import { Cause, Effect, Equal, Exit, Option, Result, Stream } from "effect"
 import {
   Actor,
@@ -13,7 +14,19 @@ import {
   System,
   Task
 } from "../src/index.js"
-import { checkNoProcessLeft, idle, spawnWithSubject } from "./utils.js"
+import type { CounterMsg } from "./fixtures.js"
+import {
+  counter,
+  counterBuilder,
+  getCount,
+  idle,
+  invalidSpecification,
+  mentions,
+  noExitMessage,
+  registerTakenName,
+  spawnWithSubject
+} from "./fixtures.js"
+import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 
@@ -32,44 +45,8 @@ const defectOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     return value instanceof Error ? value.message : String(value)
   })
 
-/** Asserts that `text` mentions every one of `parts`. */
-const mentions = (text: string, ...parts: ReadonlyArray<string>) => {
-  for (const part of parts) assert.include(text, part, `"${text}" should name ${part}`)
-}
-
-/** The numbers that are not valid timeouts: negative, NaN. */
-const invalidTimeouts: ReadonlyArray<number> = [-1, NaN]
-
-/** An `InitFailed` whose reason is an `InvalidSpecification` naming `field`; returns the full message. */
-const invalidSpecification = (error: unknown, field: string): string => {
-  const initFailed = error as { readonly _tag: string; readonly reason: unknown; readonly message: string }
-  assert.strictEqual(initFailed._tag, "InitFailed")
-  const reason = initFailed.reason as { readonly _tag: string; readonly field: string; readonly message: string }
-  assert.strictEqual(reason._tag, "InvalidSpecification")
-  assert.strictEqual(reason.field, field)
-  mentions(reason.message, field)
-  mentions(initFailed.message, field)
-  return initFailed.message
-}
-
-type Command = { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> } | {
-  readonly _tag: "Set"
-  readonly n: number
-}
-
-const counterBuilder = (initial: number) =>
-  Actor.new(initial).pipe(
-    Actor.onMessage((state: number, message: Command) =>
-      message._tag === "Get" ?
-        Effect.as(Subject.send(message.replyTo, state), Actor.continue(state)) :
-        Effect.succeed(Actor.continue(message.n))
-    )
-  )
-
-const counter = (initial = 0) => Actor.start(counterBuilder(initial))
-
-const get = (subject: Subject.Subject<Command>) =>
-  Subject.call(subject, (replyTo: Subject.Subject<number>): Command => ({ _tag: "Get", replyTo }), "1 second")
+/** Durations that are not valid timeouts: negative (as a number or as text), NaN. */
+const invalidTimeouts: ReadonlyArray<Duration.Input> = [-1, NaN, "-1 seconds"]
 
 const worker = Supervision.worker(counter())
 
@@ -91,13 +68,13 @@ describe("invalid timeouts and delays are defects naming the argument", () => {
     it.effect(`Subject.call with timeout ${timeout}`, () =>
       Effect.gen(function*() {
         const actor = yield* counter(7)
-        const call = Subject.call(actor.data, (replyTo: Subject.Subject<number>): Command => ({
+        const call = Subject.call(actor.data, (replyTo: Subject.Subject<number>): CounterMsg => ({
           _tag: "Get",
           replyTo
         }), timeout)
         mentions(yield* defectOf(call), "Subject.call timeout", String(timeout))
         // The callee got no request and is unharmed.
-        assert.strictEqual(yield* get(actor.data), 7)
+        assert.strictEqual(yield* getCount(actor.data), 7)
       }))
 
     it.effect(`Selector.receive with timeout ${timeout}`, () =>
@@ -185,9 +162,20 @@ describe("other invalid arguments are defects naming the argument", () => {
       mentions(yield* defectOf(Registry.make<string, number>({ keys })), "keys", "many")
     }))
 
-  it("Name.make with a prefix that is not a string", () => {
-    assert.throws(() => Name.make(42 as unknown as string), /Name\.make: prefix/)
-  })
+  it.effect("Name.make with a prefix that is not a string: every effect that uses the name dies naming it", () =>
+    Effect.gen(function*() {
+      // Making the name does not throw (it is not an effect); the mistake surfaces where the name is used.
+      const name = Name.make<CounterMsg>(42 as unknown as string)
+      const self = yield* Process.self
+      mentions(yield* defectOf(Process.register(self, name)), "Name.make", "prefix")
+      mentions(yield* defectOf(Process.whereis(name)), "Name.make", "prefix")
+      mentions(yield* defectOf(Subject.send(Subject.named(name), { _tag: "Add", n: 1 })), "Name.make", "prefix")
+      mentions(yield* defectOf(Actor.start(counterBuilder(0).pipe(Actor.named(name)))), "Name.make", "prefix")
+      // The failed register left the caller unnamed: a valid name registers.
+      const valid = Name.make<CounterMsg>("valid")
+      yield* Process.register(self, valid)
+      yield* Process.unregister(valid)
+    }))
 })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -241,13 +229,18 @@ describe("restart tolerance", () => {
       }))
   }
 
-  it("Supervision.intensityWindow with an invalid tolerance is a defect naming the field", () => {
-    assert.throws(
-      () => Supervision.intensityWindow({ intensity: -1, period: "5 seconds" }),
-      /restartTolerance\.intensity/
-    )
-    assert.throws(() => Supervision.intensityWindow({ intensity: 1, period: -1 }), /restartTolerance\.period/)
-  })
+  it.effect("Supervision.intensityWindow with an invalid tolerance is a schedule that dies naming the field", () =>
+    Effect.gen(function*() {
+      // Making the schedule does not throw; running it is the defect.
+      const badIntensity = Supervision.intensityWindow({ intensity: -1, period: "5 seconds" })
+      const badPeriod = Supervision.intensityWindow({ intensity: 1, period: "-1 seconds" })
+      mentions(
+        yield* defectOf(Effect.repeat(Effect.void, badIntensity)),
+        "intensityWindow",
+        "restartTolerance.intensity"
+      )
+      mentions(yield* defectOf(Effect.repeat(Effect.void, badPeriod)), "intensityWindow", "restartTolerance.period")
+    }))
 })
 
 describe("child lists", () => {
@@ -286,17 +279,19 @@ describe("child lists", () => {
       }))
   }
 
-  it.effect("an invalid shutdown of a child fails the start naming children[i].shutdown", () =>
-    Effect.gen(function*() {
-      const error = yield* Effect.flip(
-        StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.add(worker),
-          StaticSupervisor.add(Supervision.shutdown(worker, -1)),
-          StaticSupervisor.start
+  for (const shutdown of [-1, "-3 seconds"] as const) {
+    it.effect(`a child shutdown of ${shutdown} fails the start naming children[i].shutdown`, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(
+          StaticSupervisor.new("OneForOne").pipe(
+            StaticSupervisor.add(worker),
+            StaticSupervisor.add(Supervision.shutdown(worker, shutdown)),
+            StaticSupervisor.start
+          )
         )
-      )
-      mentions(invalidSpecification(error, "children[1].shutdown"), "-1")
-    }))
+        mentions(invalidSpecification(error, "children[1].shutdown"), String(shutdown))
+      }))
+  }
 
   it.effect("the same specification added three times is three distinct children", () =>
     Effect.gen(function*() {
@@ -382,11 +377,7 @@ describe("maxChildren", () => {
 describe("names", () => {
   it.effect("registering a taken name fails with NameTaken naming the name and its owner", () =>
     Effect.gen(function*() {
-      const name = Name.make<never>("taken")
-      const owner = yield* Process.spawn(idle)
-      const other = yield* Process.spawn(idle)
-      yield* Process.register(owner, name)
-      const error = yield* Effect.flip(Process.register(other, name))
+      const { error, name, owner } = yield* registerTakenName
       assert.strictEqual(error._tag, "NameTaken")
       if (error._tag !== "NameTaken") return
       assert.strictEqual(error.name, String(name))
@@ -399,7 +390,7 @@ describe("names", () => {
   it.effect("a named actor whose name is taken fails to start with InitFailed naming the name; no exit signal", () =>
     Effect.gen(function*() {
       yield* Process.trapExits(true)
-      const name = Name.make<Command>("counter")
+      const name = Name.make<CounterMsg>("counter")
       const first = yield* counterBuilder(1).pipe(Actor.named(name), Actor.start)
       const before = (yield* Process.list).length
       const error = yield* Effect.flip(counterBuilder(2).pipe(Actor.named(name), Actor.start))
@@ -411,9 +402,8 @@ describe("names", () => {
       // The second actor is gone, the first keeps the name, and the caller got no exit signal.
       assert.strictEqual((yield* Process.list).length, before)
       assert.isTrue(Equal.equals(yield* Process.whereis(name), Option.some(first.pid)))
-      assert.strictEqual(yield* get(Subject.named(name)), 1)
-      const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
-      assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+      assert.strictEqual(yield* getCount(Subject.named(name)), 1)
+      yield* noExitMessage
     }))
 })
 
@@ -479,8 +469,6 @@ describe("subjects", () => {
       mentions(yield* defectOf(Subject.receiveForever(subject)), String(subject), String(self))
     }))
 
-  // LIBRARY GAP: this fails until src/internal/selector.ts checks ownership (see the issue 7 report). Today the
-  // selector silently never matches: `receive` times out and `receiveForever` hangs forever.
   it.effect("receiving with a selector that selects another process's subject is a defect naming both", () =>
     Effect.gen(function*() {
       const { subject } = yield* spawnWithSubject((_: Subject.Subject<string>) => idle)
@@ -495,18 +483,18 @@ describe("subjects", () => {
       const actor = yield* counter()
       yield* Process.kill(actor.pid)
       yield* Process.awaitExit(actor.pid)
-      const error = yield* Effect.flip(get(actor.data))
+      const error = yield* Effect.flip(getCount(actor.data))
       assert.strictEqual(error._tag, "NoProcess")
       mentions(error.message, String(actor.data), String(actor.pid))
-      const sent = yield* Effect.flip(Subject.trySend(actor.data, { _tag: "Set", n: 1 }))
+      const sent = yield* Effect.flip(Subject.trySend(actor.data, { _tag: "Add", n: 1 }))
       assert.strictEqual(sent._tag, "NoProcess")
       mentions(sent.message, String(actor.data))
     }))
 
   it.effect("calling a named subject nobody is registered under fails with NoProcess naming the name", () =>
     Effect.gen(function*() {
-      const name = Name.make<Command>("nobody")
-      const error = yield* Effect.flip(get(Subject.named(name)))
+      const name = Name.make<CounterMsg>("nobody")
+      const error = yield* Effect.flip(getCount(Subject.named(name)))
       assert.strictEqual(error._tag, "NoProcess")
       mentions(error.message, String(name))
     }))
@@ -526,7 +514,7 @@ describe("System.replaceState", () => {
       assert.strictEqual(error._tag, "CallbackFailed")
       mentions(error.message, "cannot compute the new state")
       assert.strictEqual(yield* System.getState(actor.pid), 5)
-      assert.strictEqual(yield* get(actor.data), 5)
+      assert.strictEqual(yield* getCount(actor.data), 5)
       assert.isTrue(yield* Process.isAlive(actor.pid))
     }))
 })

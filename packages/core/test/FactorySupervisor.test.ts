@@ -12,7 +12,8 @@ import {
   Supervision,
   System
 } from "../src/index.js"
-import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
+import { eventLoopTurn, noExitMessage, nothingMore, onlySelfLeft, poll, trapped } from "./fixtures.js"
+import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 
@@ -54,31 +55,42 @@ const notifier = (log: Subject.Subject<Started>) => (arg: string) =>
 const argOf = (child: Subject.Subject<ChildMsg>) =>
   Subject.call(child, (replyTo: Subject.Subject<string>): ChildMsg => ({ _tag: "Arg", replyTo }), "1 second")
 
-const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
+type Notifiers = FactorySupervisor.Builder<string, Subject.Subject<ChildMsg>>
 
-/** Nothing (more) arrived on `subject`: checked once the supervisor has answered a request, so it is settled. */
-const nothingMore = <A>(subject: Subject.Subject<A>) =>
-  Effect.map(Effect.option(Subject.receive(subject, 0)), (received) => {
-    assert.isTrue(Option.isNone(received), `unexpected message ${JSON.stringify(received)}`)
+/** A log, and a factory supervisor of `notifier`s logging to it, built with the combinators `options`. */
+const startNotifiers = (...options: ReadonlyArray<(builder: Notifiers) => Notifiers>) =>
+  Effect.gen(function*() {
+    const log = yield* Subject.make<Started>()
+    const builder = options.reduce((b, option) => option(b), FactorySupervisor.workerChild(notifier(log)))
+    const sup = yield* FactorySupervisor.start(builder)
+    return { log, sup } as const
   })
 
-/** The fiber's outcome if it is done, without waiting. */
-const poll = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.sync(() => Option.fromUndefinedOr(fiber.pollUnsafe()))
+/** Starts one child per argument, in order, and takes their notifications: each its argument and its pid. */
+const startChildren = (
+  sup: FactorySupervisor.FactorySupervisor<string, Subject.Subject<ChildMsg>>,
+  log: Subject.Subject<Started>,
+  args: ReadonlyArray<string>
+) =>
+  Effect.gen(function*() {
+    const children = yield* Effect.forEach(args, (arg) => FactorySupervisor.startChild(sup, arg))
+    for (const [i, child] of children.entries()) {
+      assert.deepStrictEqual(yield* Subject.receive(log, "1 second"), [args[i], child.pid])
+    }
+    return children
+  })
 
 const pids = (children: ReadonlyArray<Supervision.ChildInfo>) => children.map((child) => Option.getOrThrow(child.pid))
 
 describe("FactorySupervisor", () => {
   describe("restart strategies (gleam_otp factory_supervisor_test)", () => {
+    /** Room for every restart these tests make. */
+    const generous = FactorySupervisor.restartTolerance({ intensity: 10, period: "5 seconds" })
+
     it.effect("transient (the default): abnormal exits restart the child with its argument, Normal ends it", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(FactorySupervisor.start)
-        const c1 = yield* FactorySupervisor.startChild(sup.data, "1")
-        const c2 = yield* FactorySupervisor.startChild(sup.data, "2")
-        const c3 = yield* FactorySupervisor.startChild(sup.data, "3")
-        assert.deepStrictEqual(yield* Subject.receive(log, "1 second"), ["1", c1.pid])
-        assert.deepStrictEqual(yield* Subject.receive(log, "1 second"), ["2", c2.pid])
-        assert.deepStrictEqual(yield* Subject.receive(log, "1 second"), ["3", c3.pid])
+        const { log, sup } = yield* startNotifiers()
+        const [c1, c2, c3] = yield* startChildren(sup.data, log, ["1", "2", "3"])
         yield* nothingMore(log)
 
         // killed: restarted, with the same argument, and only that child
@@ -107,12 +119,8 @@ describe("FactorySupervisor", () => {
         yield* Subject.send(c3.data, { _tag: "Stop" })
         assert.deepStrictEqual(yield* Process.awaitExit(c3.pid), ExitReason.Normal())
         assert.deepStrictEqual(pids(yield* FactorySupervisor.whichChildren(sup.data)), [p1, p2])
-        assert.deepStrictEqual(yield* FactorySupervisor.countChildren(sup.data), {
-          specs: 2,
-          active: 2,
-          workers: 2,
-          supervisors: 0
-        })
+        const counts = yield* FactorySupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(counts, { specs: 2, active: 2, workers: 2, supervisors: 0 })
         yield* nothingMore(log)
 
         // Shutdown: not restarted either (Erlang's transient), forgotten
@@ -127,11 +135,7 @@ describe("FactorySupervisor", () => {
 
     it.effect("transient: a restarted child keeps its argument (state) across several restarts", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
-          FactorySupervisor.restartTolerance({ intensity: 10, period: "5 seconds" }),
-          FactorySupervisor.start
-        )
+        const { log, sup } = yield* startNotifiers(generous)
         yield* FactorySupervisor.startChild(sup.data, "alice")
         let [, pid] = yield* Subject.receive(log, "1 second")
         for (let i = 0; i < 3; i++) {
@@ -147,17 +151,8 @@ describe("FactorySupervisor", () => {
 
     it.effect("temporary: never restarted, whatever the exit", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
-          FactorySupervisor.restartStrategy("Temporary"),
-          FactorySupervisor.restartTolerance({ intensity: 10, period: "5 seconds" }),
-          FactorySupervisor.start
-        )
-        const c1 = yield* FactorySupervisor.startChild(sup.data, "1")
-        const c2 = yield* FactorySupervisor.startChild(sup.data, "2")
-        const c3 = yield* FactorySupervisor.startChild(sup.data, "3")
-        const c4 = yield* FactorySupervisor.startChild(sup.data, "4")
-        for (let i = 0; i < 4; i++) yield* Subject.receive(log, "1 second")
+        const { log, sup } = yield* startNotifiers(FactorySupervisor.restartStrategy("Temporary"), generous)
+        const [c1, c2, c3, c4] = yield* startChildren(sup.data, log, ["1", "2", "3", "4"])
 
         yield* Process.kill(c1.pid)
         yield* Process.awaitExit(c1.pid)
@@ -176,16 +171,8 @@ describe("FactorySupervisor", () => {
 
     it.effect("permanent: restarted even after a Normal exit", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
-          FactorySupervisor.restartStrategy("Permanent"),
-          FactorySupervisor.restartTolerance({ intensity: 10, period: "5 seconds" }),
-          FactorySupervisor.start
-        )
-        const c1 = yield* FactorySupervisor.startChild(sup.data, "1")
-        const c2 = yield* FactorySupervisor.startChild(sup.data, "2")
-        const c3 = yield* FactorySupervisor.startChild(sup.data, "3")
-        for (let i = 0; i < 3; i++) yield* Subject.receive(log, "1 second")
+        const { log, sup } = yield* startNotifiers(FactorySupervisor.restartStrategy("Permanent"), generous)
+        const [c1, c2, c3] = yield* startChildren(sup.data, log, ["1", "2", "3"])
 
         yield* Process.kill(c1.pid)
         const [arg1, p1] = yield* Subject.receive(log, "1 second")
@@ -206,14 +193,8 @@ describe("FactorySupervisor", () => {
 
   it.effect("the same argument three times gives three distinct children", () =>
     Effect.gen(function*() {
-      const log = yield* Subject.make<Started>()
-      const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(FactorySupervisor.start)
-      const a = yield* FactorySupervisor.startChild(sup.data, "same")
-      const b = yield* FactorySupervisor.startChild(sup.data, "same")
-      const c = yield* FactorySupervisor.startChild(sup.data, "same")
-      assert.deepStrictEqual(yield* Subject.receive(log, "1 second"), ["same", a.pid])
-      assert.deepStrictEqual(yield* Subject.receive(log, "1 second"), ["same", b.pid])
-      assert.deepStrictEqual(yield* Subject.receive(log, "1 second"), ["same", c.pid])
+      const { log, sup } = yield* startNotifiers()
+      const [a, b, c] = yield* startChildren(sup.data, log, ["same", "same", "same"])
       assert.strictEqual(new Set([a.pid, b.pid, c.pid].map(String)).size, 3)
       assert.strictEqual(yield* argOf(b.data), "same")
       const children = yield* FactorySupervisor.whichChildren(sup.data)
@@ -241,18 +222,14 @@ describe("FactorySupervisor", () => {
         const error = yield* Effect.flip(FactorySupervisor.start(builder))
         assert.strictEqual(error._tag, "InitFailed")
         // no exit signal for the failed start
-        assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+        yield* noExitMessage
 
         // the first one still works, and still owns the name
         assert.deepStrictEqual(yield* Process.whereis(name), Option.some(sup.pid))
         const bob = yield* FactorySupervisor.startChild(byName, "bob")
         assert.strictEqual(yield* argOf(bob.data), "bob")
-        assert.deepStrictEqual(yield* FactorySupervisor.countChildren(byName), {
-          specs: 2,
-          active: 2,
-          workers: 2,
-          supervisors: 0
-        })
+        const counts = yield* FactorySupervisor.countChildren(byName)
+        assert.deepStrictEqual(counts, { specs: 2, active: 2, workers: 2, supervisors: 0 })
         assert.deepStrictEqual(pids(yield* FactorySupervisor.whichChildren(sup.data)), [alice.pid, bob.pid])
       }))
   })
@@ -260,11 +237,7 @@ describe("FactorySupervisor", () => {
   describe("maxChildren", () => {
     it.effect("startChild beyond the maximum fails with MaxChildren; terminating one makes room", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
-          FactorySupervisor.maxChildren(2),
-          FactorySupervisor.start
-        )
+        const { log, sup } = yield* startNotifiers(FactorySupervisor.maxChildren(2))
         const a = yield* FactorySupervisor.startChild(sup.data, "a")
         yield* FactorySupervisor.startChild(sup.data, "b")
         const error = yield* Effect.flip(FactorySupervisor.startChild(sup.data, "c"))
@@ -284,11 +257,7 @@ describe("FactorySupervisor", () => {
 
     it.effect("a child that ended Normal makes room too", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
-          FactorySupervisor.maxChildren(1),
-          FactorySupervisor.start
-        )
+        const { sup } = yield* startNotifiers(FactorySupervisor.maxChildren(1))
         const a = yield* FactorySupervisor.startChild(sup.data, "a")
         assert.strictEqual((yield* Effect.flip(FactorySupervisor.startChild(sup.data, "b")))._tag, "MaxChildren")
         yield* Subject.send(a.data, { _tag: "Stop" })
@@ -357,11 +326,11 @@ describe("FactorySupervisor", () => {
         assert.deepStrictEqual(yield* FactorySupervisor.countChildren(sup.data), before)
         assert.strictEqual((yield* FactorySupervisor.whichChildren(sup.data)).length, 1)
         assert.isTrue(yield* Process.isAlive(sup.pid))
-        assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+        yield* noExitMessage
         // a failed start is not a restart: the supervisor does not count it towards its intensity
         for (let i = 0; i < 5; i++) yield* Effect.flip(FactorySupervisor.startChild(sup.data, "refuse"))
         assert.isTrue(yield* Process.isAlive(sup.pid))
-        assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+        yield* noExitMessage
       }))
   })
 
@@ -386,16 +355,12 @@ describe("FactorySupervisor", () => {
       assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Killed())
       assert.strictEqual((yield* FactorySupervisor.countChildren(sup.data)).specs, 0)
       assert.isTrue(yield* Process.isAlive(sup.pid))
-      assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+      yield* noExitMessage
     }).pipe(Effect.scoped))
 
   it.effect("many concurrent startChild calls from fibers of one process: each gets its own child; the max holds", () =>
     Effect.gen(function*() {
-      const log = yield* Subject.make<Started>()
-      const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
-        FactorySupervisor.maxChildren(40),
-        FactorySupervisor.start
-      )
+      const { sup } = yield* startNotifiers(FactorySupervisor.maxChildren(40))
       const results = yield* Effect.forEach(
         Array.from({ length: 50 }, (_, i) => `user${i}`),
         (user) =>
@@ -418,15 +383,8 @@ describe("FactorySupervisor", () => {
   describe("terminateChild", () => {
     it.effect("stops the child with Shutdown, does not restart it, forgets it; an unknown pid is ChildNotFound", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
-          FactorySupervisor.restartStrategy("Permanent"),
-          FactorySupervisor.start
-        )
-        const a = yield* FactorySupervisor.startChild(sup.data, "a")
-        const b = yield* FactorySupervisor.startChild(sup.data, "b")
-        yield* Subject.receive(log, "1 second")
-        yield* Subject.receive(log, "1 second")
+        const { log, sup } = yield* startNotifiers(FactorySupervisor.restartStrategy("Permanent"))
+        const [a, b] = yield* startChildren(sup.data, log, ["a", "b"])
 
         yield* FactorySupervisor.terminateChild(sup.data, a.pid)
         assert.isFalse(yield* Process.isAlive(a.pid))
@@ -506,10 +464,9 @@ describe("FactorySupervisor", () => {
           assert.deepStrictEqual(yield* Process.awaitExit(child.pid), ExitReason.Shutdown())
         }
         assert.deepStrictEqual(yield* Process.awaitExit(sup.pid), ExitReason.Shutdown())
-        const self = yield* Process.self
-        assert.deepStrictEqual((yield* Process.list).map(String), [String(self)])
+        yield* onlySelfLeft
         // and the supervisor's shutdown did not signal its owner
-        assert.isTrue(yield* Process.isAlive(self))
+        assert.isTrue(yield* Process.isAlive(yield* Process.self))
       }))
 
     it.effect("when the supervisor is stopped, so are its children, and a child waiting to restart stays stopped", () =>
@@ -522,37 +479,25 @@ describe("FactorySupervisor", () => {
           FactorySupervisor.start,
           Scope.provide(scope)
         )
-        const a = yield* FactorySupervisor.startChild(sup.data, "a")
-        const b = yield* FactorySupervisor.startChild(sup.data, "b")
-        yield* Subject.receive(log, "1 second")
-        yield* Subject.receive(log, "1 second")
+        const [a, b] = yield* startChildren(sup.data, log, ["a", "b"])
         yield* Process.kill(a.pid)
         yield* Process.awaitExit(a.pid)
         // a is waiting for its restart: known, not running
         const waiting = yield* FactorySupervisor.whichChildren(sup.data)
         assert.deepStrictEqual(waiting.map((child) => child.pid), [Option.none(), Option.some(b.pid)])
-        assert.deepStrictEqual(yield* FactorySupervisor.countChildren(sup.data), {
-          specs: 2,
-          active: 1,
-          workers: 2,
-          supervisors: 0
-        })
+        const counts = yield* FactorySupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(counts, { specs: 2, active: 1, workers: 2, supervisors: 0 })
         yield* Scope.close(scope, Exit.void)
         assert.isFalse(yield* Process.isAlive(sup.pid))
         assert.deepStrictEqual(yield* Process.awaitExit(b.pid), ExitReason.Shutdown())
         yield* TestClock.adjust("20 seconds")
         yield* nothingMore(log)
-        const self = yield* Process.self
-        assert.deepStrictEqual((yield* Process.list).map(String), [String(self)])
+        yield* onlySelfLeft
       }))
 
     it.effect("a restart delayed by restartSchedule happens after the delay, with the same argument", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
-          FactorySupervisor.restartSchedule(Schedule.spaced("10 seconds")),
-          FactorySupervisor.start
-        )
+        const { log, sup } = yield* startNotifiers(FactorySupervisor.restartSchedule(Schedule.spaced("10 seconds")))
         const a = yield* FactorySupervisor.startChild(sup.data, "a")
         yield* Subject.receive(log, "1 second")
         yield* Process.kill(a.pid)
@@ -611,12 +556,9 @@ describe("FactorySupervisor", () => {
     it.effect("more restarts than the tolerance within the period: the supervisor stops its children, exits Shutdown", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(FactorySupervisor.start)
-        const other = yield* FactorySupervisor.startChild(sup.data, "other")
-        yield* FactorySupervisor.startChild(sup.data, "crashy")
-        yield* Subject.receive(log, "1 second")
-        let [, pid] = yield* Subject.receive(log, "1 second")
+        const { log, sup } = yield* startNotifiers()
+        const [other, crashy] = yield* startChildren(sup.data, log, ["other", "crashy"])
+        let pid = crashy.pid
         // default tolerance: 2 restarts in 5 seconds
         for (let i = 0; i < 2; i++) {
           yield* Process.kill(pid)
@@ -637,10 +579,8 @@ describe("FactorySupervisor", () => {
     it.effect("restarts spread over more than the period are tolerated (sliding window)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
-          FactorySupervisor.restartTolerance({ intensity: 1, period: "10 seconds" }),
-          FactorySupervisor.start
+        const { log, sup } = yield* startNotifiers(
+          FactorySupervisor.restartTolerance({ intensity: 1, period: "10 seconds" })
         )
         yield* FactorySupervisor.startChild(sup.data, "x")
         let [, pid] = yield* Subject.receive(log, "1 second")
@@ -661,10 +601,8 @@ describe("FactorySupervisor", () => {
     it.effect("a child exiting Normal (transient) or being terminated does not count towards intensity", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(
-          FactorySupervisor.restartTolerance({ intensity: 0, period: "5 seconds" }),
-          FactorySupervisor.start
+        const { sup } = yield* startNotifiers(
+          FactorySupervisor.restartTolerance({ intensity: 0, period: "5 seconds" })
         )
         for (let i = 0; i < 3; i++) {
           const child = yield* FactorySupervisor.startChild(sup.data, `n${i}`)
@@ -673,13 +611,9 @@ describe("FactorySupervisor", () => {
           const other = yield* FactorySupervisor.startChild(sup.data, `t${i}`)
           yield* FactorySupervisor.terminateChild(sup.data, other.pid)
         }
-        assert.deepStrictEqual(yield* FactorySupervisor.countChildren(sup.data), {
-          specs: 0,
-          active: 0,
-          workers: 0,
-          supervisors: 0
-        })
-        assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+        const counts = yield* FactorySupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(counts, { specs: 0, active: 0, workers: 0, supervisors: 0 })
+        yield* noExitMessage
       }))
   })
 
@@ -707,14 +641,9 @@ describe("FactorySupervisor", () => {
   describe("introspection", () => {
     it.effect("countChildren and whichChildren of workers", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<Started>()
-        const sup = yield* FactorySupervisor.workerChild(notifier(log)).pipe(FactorySupervisor.start)
-        assert.deepStrictEqual(yield* FactorySupervisor.countChildren(sup.data), {
-          specs: 0,
-          active: 0,
-          workers: 0,
-          supervisors: 0
-        })
+        const { sup } = yield* startNotifiers()
+        const before = yield* FactorySupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(before, { specs: 0, active: 0, workers: 0, supervisors: 0 })
         assert.deepStrictEqual(yield* FactorySupervisor.whichChildren(sup.data), [])
         const a = yield* FactorySupervisor.startChild(sup.data, "a")
         const b = yield* FactorySupervisor.startChild(sup.data, "b")
@@ -725,12 +654,8 @@ describe("FactorySupervisor", () => {
           { pid: Option.some(b.pid), restart: "Transient", type: "worker" }
         ])
         assert.isTrue(children[0].id < children[1].id, "ids are a start sequence")
-        assert.deepStrictEqual(yield* FactorySupervisor.countChildren(sup.data), {
-          specs: 2,
-          active: 2,
-          workers: 2,
-          supervisors: 0
-        })
+        const counts = yield* FactorySupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(counts, { specs: 2, active: 2, workers: 2, supervisors: 0 })
       }))
 
     it.effect("supervisorChild: children are supervisors, introspected as such", () =>
@@ -744,21 +669,13 @@ describe("FactorySupervisor", () => {
         ).pipe(FactorySupervisor.start)
         const team = yield* FactorySupervisor.startChild(sup.data, "team")
         assert.strictEqual((yield* Subject.receive(log, "1 second"))[0], "team")
-        assert.deepStrictEqual(yield* StaticSupervisor.countChildren(team.data), {
-          specs: 1,
-          active: 1,
-          workers: 1,
-          supervisors: 0
-        })
+        const teamCounts = yield* StaticSupervisor.countChildren(team.data)
+        assert.deepStrictEqual(teamCounts, { specs: 1, active: 1, workers: 1, supervisors: 0 })
         const [child] = yield* FactorySupervisor.whichChildren(sup.data)
         assert.deepStrictEqual(child.pid, Option.some(team.pid))
         assert.strictEqual(child.type, "supervisor")
-        assert.deepStrictEqual(yield* FactorySupervisor.countChildren(sup.data), {
-          specs: 1,
-          active: 1,
-          workers: 0,
-          supervisors: 1
-        })
+        const counts = yield* FactorySupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(counts, { specs: 1, active: 1, workers: 0, supervisors: 1 })
       }))
   })
 })

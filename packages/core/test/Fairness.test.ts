@@ -1,21 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber } from "effect"
 import { Actor, Process, Subject } from "../src/index.js"
-import { budget } from "../src/internal/scheduler.js"
+import { withBudget } from "./fixtures.js"
 import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
-
-/** Runs the test with a fairness budget of `millis` (negative: every wake is deferred to a macrotask). */
-const withBudget = (millis: number) =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const before = budget.millis
-      budget.millis = millis
-      return before
-    }),
-    (before) => Effect.sync(() => void (budget.millis = before))
-  )
 
 type Message =
   | { readonly _tag: "Add"; readonly from: number; readonly n: number }
@@ -91,8 +80,8 @@ describe("fairness: message passing does not hold the event loop", () => {
   it.effect("a call answered while its caller's resumption is deferred leaves nothing behind when the callee then exits", () =>
     Effect.gen(function*() {
       yield* withBudget(-1)
-      // Found by the 10-minute soak: the call settled only when its caller resumed, so the callee's exit in between
-      // was queued under the call's tag in the caller's mailbox, for good (one envelope per such call).
+      // The call settles when its reply arrives, not when its caller resumes: the callee's exit that comes in between
+      // is not queued under the call's tag in the caller's mailbox (it would stay there for good).
       const once = yield* Actor.new(0).pipe(
         Actor.onMessage((n: number, replyTo: Subject.Subject<number>) =>
           Effect.as(Subject.send(replyTo, n), Actor.stop())
@@ -139,5 +128,39 @@ describe("live-clock timers", () => {
       }
       const error = yield* Effect.flip(Subject.receive(subject, "20 millis"))
       assert.strictEqual(error._tag, "ReceiveTimeout")
+    }))
+
+  /**
+   * On the live clock, timers must fire while processes keep exchanging messages. Effect yields to the macrotask
+   * queue (where `setTimeout` callbacks run) after one fiber has run 2,048 operations in a row, but a hand-off between
+   * processes runs a different fiber each time; the run queue (`internal/scheduler.ts`) yields once message passing
+   * has held the event loop for its budget, so a 50 ms call timeout fires while another process keeps calling.
+   */
+  it.live("a call's live-clock timeout fires while another process keeps calling an actor", () =>
+    Effect.gen(function*() {
+      type Ping = { readonly replyTo: Subject.Subject<number> }
+      const echo = yield* Actor.new(0).pipe(
+        Actor.onMessage((n: number, ping: Ping) => Effect.as(Subject.send(ping.replyTo, n), Actor.continue(n + 1))),
+        Actor.start
+      )
+      const silent = yield* Actor.new(0).pipe(
+        Actor.onMessage((n: number, _: Ping) => Effect.succeed(Actor.continue(n))),
+        Actor.start
+      )
+      // Busy for one second of real time, by the wall clock (no timer involved).
+      const busyUntil = Date.now() + 1000
+      const busy = yield* Process.spawn(Effect.gen(function*() {
+        while (Date.now() < busyUntil) {
+          yield* Subject.call(echo.data, (replyTo: Subject.Subject<number>): Ping => ({ replyTo }), "5 seconds")
+        }
+      }))
+      const started = Date.now()
+      const error = yield* Effect.flip(
+        Subject.call(silent.data, (replyTo: Subject.Subject<number>): Ping => ({ replyTo }), "50 millis")
+      )
+      const took = Date.now() - started
+      yield* Process.awaitExit(busy)
+      assert.strictEqual(error._tag, "CallTimeout")
+      assert.isBelow(took, 500, `a 50 ms call timeout fired after ${took} ms`)
     }))
 })

@@ -1,16 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
 import { Name, Process, Subject } from "../src/index.js"
-import { checkNoProcessLeft, eventLoopTurn, idle, leftBehind, spawnWithSubject } from "./utils.js"
+import { idle, spawnWithSubject, waitUntil } from "./fixtures.js"
+import { checkNoProcessLeft, leftBehind } from "./utils.js"
 
 checkNoProcessLeft()
-
-/** Lets other fibers (a timer's sleeper, a receiver) run until `condition` holds, a bounded number of times. */
-const yieldUntil = (condition: () => boolean) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 100 && !condition(); i++) yield* eventLoopTurn
-    assert.isTrue(condition(), "condition not reached")
-  })
 
 /**
  * The leak check itself: `leftBehind` names what would fail a test, and the afterEach of this file checks that the
@@ -31,8 +25,8 @@ describe("leak check", () => {
   it.effect("a pending sendAfter to a name is a timer named with its delay and where it was armed", () =>
     Effect.gen(function*() {
       const timer = yield* Subject.sendAfter(Subject.named(Name.make<string>("nobody")), "1 hour", "late")
-      yield* yieldUntil(() => leftBehind().timers.length === 1)
-      assert.match(leftBehind().timers[0], /^1h timer armed at TestClock t=0 ms from src\/internal\/subject\.ts:\d+/)
+      yield* waitUntil(Effect.sync(() => leftBehind().timers.length === 1))
+      assert.match(leftBehind().timers[0], /^1h timer armed at TestClock t=0 ms from src\/internal\/sendAfter\.ts:\d+/)
       // Cancelled: the afterEach finds nothing.
       assert.strictEqual((yield* Subject.cancelTimer(timer))._tag, "Cancelled")
     }))
@@ -41,7 +35,7 @@ describe("leak check", () => {
     Effect.gen(function*() {
       const subject = yield* Subject.make<string>()
       const receiver = yield* Effect.forkChild(Subject.receive(subject, "1 minute"))
-      yield* yieldUntil(() => leftBehind().timers.length === 1)
+      yield* waitUntil(Effect.sync(() => leftBehind().timers.length === 1))
       assert.match(leftBehind().timers[0], /^1m timer armed at TestClock t=0 ms from src\/internal\/receive\.ts:\d+/)
       yield* Subject.send(subject, "hello")
       assert.strictEqual(yield* Fiber.join(receiver), "hello")
@@ -61,7 +55,7 @@ describe("leak check", () => {
     Effect.gen(function*() {
       const timer = yield* Subject.sendAfter(Subject.named(Name.make<string>("nobody")), "1 hour", "late")
       assert.deepStrictEqual(leftBehind().timers.length, 1)
-      assert.match(leftBehind().timers[0], /^1h timer on the live clock from src\/internal\/subject\.ts:\d+/)
+      assert.match(leftBehind().timers[0], /^1h timer on the live clock from src\/internal\/sendAfter\.ts:\d+/)
       assert.strictEqual((yield* Subject.cancelTimer(timer))._tag, "Cancelled")
       assert.deepStrictEqual(leftBehind().timers, [])
     }))

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Equal, Option } from "effect"
 import { Name, Process, Subject } from "../src/index.js"
-import { checkNoProcessLeft, idle, spawnWithSubject } from "./utils.js"
+import { idle, registerTakenName, spawnWithSubject } from "./fixtures.js"
+import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 
@@ -32,11 +33,7 @@ describe("Name", () => {
 
   it.effect("registering a taken name fails with NameTaken; a dead pid with NoProcess; a second name with AlreadyNamed", () =>
     Effect.gen(function*() {
-      const name = Name.make<string>("taken")
-      const first = yield* Process.spawn(idle)
-      const second = yield* Process.spawn(idle)
-      yield* Process.register(first, name)
-      const taken = yield* Effect.flip(Process.register(second, name))
+      const { error: taken, name, owner: first } = yield* registerTakenName
       assert.strictEqual(taken._tag, "NameTaken")
       assert.include(taken.message, name.key)
       const dead = yield* Process.spawn(Effect.void)

@@ -2,17 +2,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Equal, Exit, Fiber, Option, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { Process, Selector, Subject } from "../src/index.js"
-import { checkNoProcessLeft, idle, spawnWithSubject } from "./utils.js"
+import { downs, failureOf, idle, spawnWithSubject, trapped } from "./fixtures.js"
+import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 
 const { ExitReason } = Process
-
-const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
-const downs = Selector.make<Process.Down>().pipe(Selector.selectMonitors((down) => down))
-
-const failureOf = (reason: Process.ExitReason): Option.Option<unknown> =>
-  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? Cause.findErrorOption(reason.reason) : Option.none()
 
 describe("Process", () => {
   describe("identity", () => {

@@ -1,13 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Equal, Exit, Option, Ref, Scope } from "effect"
 import { Actor, FactorySupervisor, Process, Registry, Selector, Subject } from "../src/index.js"
-import { checkNoProcessLeft, eventLoopTurn, idle } from "./utils.js"
+import { downs, eventLoopTurn, idle } from "./fixtures.js"
+import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 
 const { ExitReason } = Process
-
-const downs = Selector.make<Process.Down>().pipe(Selector.selectMonitors((down) => down))
 
 const pidsOf = <V>(entries: ReadonlyArray<Registry.Entry<V>>) => entries.map((entry) => String(entry.pid))
 

@@ -3,6 +3,20 @@ import type { Duration } from "effect"
 import { Context, Effect, Exit, Fiber, Option, Ref, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { Actor, Name, Process, Selector, StaticSupervisor, Subject, Supervision, System } from "../src/index.js"
+import type { Command } from "./fixtures.js"
+import {
+  childFailedToStart,
+  downs,
+  expectLog,
+  expectNoExitMessage,
+  expectQuiet,
+  invalidSpecification,
+  obey,
+  othersAlive,
+  settle,
+  takeN,
+  trapped
+} from "./fixtures.js"
 import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
@@ -12,20 +26,6 @@ const { ExitReason } = Process
 // ---------------------------------------------------------------------------------------------------------------
 // Children that report to a log owned by the test
 // ---------------------------------------------------------------------------------------------------------------
-
-/** What a test child does on a message: exit Normal, exit Shutdown, or crash (its handler fails: Abnormal). */
-type Command = "Stop" | "Shutdown" | "Crash"
-
-const handle = (id: number, command: Command): Effect.Effect<Actor.Next<number, Command>, string> => {
-  switch (command) {
-    case "Stop":
-      return Effect.succeed(Actor.stop())
-    case "Shutdown":
-      return Effect.succeed(Actor.stopWith(ExitReason.Shutdown()))
-    case "Crash":
-      return Effect.fail(`child ${id} crashed`)
-  }
-}
 
 interface ChildOptions {
   /** Registers the child under this name, so the test reaches it across restarts with `Subject.named`. */
@@ -44,7 +44,7 @@ const actor = (log: Subject.Subject<string>, id: number, options: ChildOptions =
     (_self: Subject.Subject<Command>) =>
       Effect.as(Subject.send(log, `start ${id}`), Actor.initialised<number, Command>(id))
   ).pipe(
-    Actor.onMessage(handle),
+    Actor.onMessage(obey<number>),
     Actor.onTerminate((n: number) => {
       const takes = options.terminateTakes
       return takes === undefined ?
@@ -69,11 +69,30 @@ type Init = (
 
 /** A worker child spec whose init is `init`: it may fail (`InitFailed`), die (`InitExited`) or never end. */
 const workerWithInit = (init: Init, onTerminate?: () => Effect.Effect<void>) => {
-  const builder = Actor.newWithInitialiser("1 second", init).pipe(Actor.onMessage(handle))
+  const builder = Actor.newWithInitialiser("1 second", init).pipe(Actor.onMessage(obey<number>))
   return Supervision.worker(
     Actor.start(onTerminate === undefined ? builder : Actor.onTerminate(builder, onTerminate))
   )
 }
+
+/**
+ * An init for child `id` that fails (`InitFailed` with "cannot start") on the starts `fails` picks, counting from 1,
+ * after logging `fail <id>`; the other starts log `start <id>`. `starts` counts them all.
+ */
+const flakyInit = (log: Subject.Subject<string>, id: number, fails: (start: number) => boolean) =>
+  Effect.map(Ref.make(0), (starts) => {
+    const init: Init = () =>
+      Effect.gen(function*() {
+        const n = yield* Ref.updateAndGet(starts, (k) => k + 1)
+        if (fails(n)) {
+          yield* Subject.send(log, `fail ${id}`)
+          return yield* Effect.fail("cannot start")
+        }
+        yield* Subject.send(log, `start ${id}`)
+        return Actor.initialised<number, Command>(id)
+      })
+    return { init, starts } as const
+  })
 
 /** A supervisor builder with children `ids`, each an `actor` logging to `log`. */
 const withChildren = (
@@ -81,6 +100,23 @@ const withChildren = (
   log: Subject.Subject<string>,
   ids: ReadonlyArray<number>
 ): StaticSupervisor.Builder => ids.reduce((b, id) => StaticSupervisor.add(b, child(log, id)), builder)
+
+/** A log, and the supervisor `builder` started with children `ids` (`actor`s logging to it), all of them started. */
+const startLogged = (builder: StaticSupervisor.Builder, ids: ReadonlyArray<number>) =>
+  Effect.gen(function*() {
+    const log = yield* Subject.make<string>()
+    const sup = yield* withChildren(builder, log, ids).pipe(StaticSupervisor.start)
+    yield* expectLog(log, ids.map((id) => `start ${id}`))
+    return { log, sup } as const
+  })
+
+/** A OneForOne builder with this restart tolerance. */
+const tolerating = (intensity: number, period: Duration.Input) =>
+  StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartTolerance({ intensity, period }))
+
+/** A OneForOne builder whose restarts wait `delay`. */
+const restartingAfter = (delay: Duration.Input) =>
+  StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartSchedule(Schedule.spaced(delay)))
 
 /**
  * A process that traps exits and ignores them all (so it ignores its supervisor's `Shutdown`), started through a
@@ -97,44 +133,8 @@ const stubborn = (log: Subject.Subject<string>, id: number) =>
   )
 
 // ---------------------------------------------------------------------------------------------------------------
-// Waiting without real time: poll, letting other fibers run with TestClock.adjust(0), bounded
+// Reading the log and the test's mailbox without real time: poll, letting the others run with TestClock.adjust(0)
 // ---------------------------------------------------------------------------------------------------------------
-
-/** Lets every process run until nothing moves (TestClock.adjust(0) yields to the macrotask queue). */
-const settle = Effect.repeat(TestClock.adjust(0), { times: 5 })
-
-/** Takes `n` messages with `receiveNow` (a receive with timeout 0), polling; fewer if they do not come. */
-const takeN = <A>(receiveNow: Effect.Effect<A, unknown>, n: number): Effect.Effect<Array<A>> =>
-  Effect.gen(function*() {
-    const got: Array<A> = []
-    let idle = 0
-    while (got.length < n && idle < 100) {
-      const next = yield* Effect.option(receiveNow)
-      if (Option.isSome(next)) {
-        got.push(next.value)
-        idle = 0
-      } else {
-        idle++
-        yield* TestClock.adjust(0)
-      }
-    }
-    return got
-  })
-
-/** The next messages of `log` are exactly `expected`, in order. */
-const expectLog = (log: Subject.Subject<string>, expected: ReadonlyArray<string>) =>
-  Effect.flatMap(
-    takeN(Subject.receive(log, 0), expected.length),
-    (got) => Effect.sync(() => assert.deepStrictEqual(got, [...expected]))
-  )
-
-/** Nothing more arrives on `log`, even after everything settled. */
-const expectQuiet = (log: Subject.Subject<string>) =>
-  Effect.gen(function*() {
-    yield* settle
-    const next = yield* Effect.option(Subject.receive(log, 0))
-    assert.deepStrictEqual(Option.getOrUndefined(next), undefined, "no further log message")
-  })
 
 /** The log and trapped exits, as one stream of strings (`exit <pid> <reason tag>`), in arrival order. */
 const events = (log: Subject.Subject<string>) =>
@@ -149,16 +149,8 @@ const expectEvents = (log: Subject.Subject<string>, expected: ReadonlyArray<stri
     (got) => Effect.sync(() => assert.deepStrictEqual(got, [...expected]))
   )
 
-const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
-
-/** No exit message is waiting in the test's mailbox. */
-const expectNoExitMessage = Effect.gen(function*() {
-  yield* settle
-  const exit = yield* Effect.option(Selector.receive(trapped, 0))
-  assert.isTrue(Option.isNone(exit), `unexpected exit message ${String(Option.getOrUndefined(exit)?.reason._tag)}`)
-})
-
-const downs = Selector.make<Process.Down>().pipe(Selector.selectMonitors((down) => down))
+/** The event of `sup` exiting `Shutdown` (the test traps exits). */
+const shutdownOf = (sup: { readonly pid: Process.Pid }) => `exit ${String(sup.pid)} Shutdown`
 
 /** The next Down in the test's mailbox (the test monitors one process at a time). */
 const nextDown = Effect.flatMap(
@@ -180,20 +172,39 @@ const pidOf = (sup: StaticSupervisor.Supervisor, id: number) =>
     return Option.getOrThrow(found.pid)
   })
 
-/** Processes alive besides the test's own. */
-const othersAlive = Effect.gen(function*() {
-  const me = yield* Process.self
-  const all = yield* Process.list
-  return all.filter((pid) => String(pid) !== String(me)).map(String)
-})
+/** Kills child `id` of `sup`. */
+const killChild = (sup: StaticSupervisor.Supervisor, id: number) => Effect.flatMap(pidOf(sup, id), Process.kill)
 
-/** The InvalidSpecification field of a failed start. */
-const invalidField = (error: unknown): string => {
-  assert.strictEqual((error as { _tag: string })._tag, "InitFailed")
-  const reason = (error as { reason: unknown }).reason
-  assert.instanceOf(reason, Supervision.InvalidSpecification)
-  return (reason as Supervision.InvalidSpecification).field
-}
+/** Monitors child `id` of `sup`, and returns its pid. */
+const monitorChild = (sup: StaticSupervisor.Supervisor, id: number) => Effect.tap(pidOf(sup, id), Process.monitor)
+
+/** `cycles` times: kills child 0, lets `wait` pass on the TestClock, and sees child 0 start again. */
+const crashLoop = (
+  sup: StaticSupervisor.Supervisor,
+  log: Subject.Subject<string>,
+  cycles: number,
+  wait: Duration.Input,
+  whileWaiting: Effect.Effect<void, unknown> = Effect.void
+) =>
+  Effect.gen(function*() {
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      yield* killChild(sup, 0)
+      yield* settle
+      yield* whileWaiting
+      yield* TestClock.adjust(wait)
+      yield* expectEvents(log, ["start 0"])
+    }
+  })
+
+/** Starting the builder `build(log)` fails with InvalidSpecification naming `field`, and nothing is left. */
+const rejects = (build: (log: Subject.Subject<string>) => StaticSupervisor.Builder, field: string) =>
+  Effect.gen(function*() {
+    const log = yield* Subject.make<string>()
+    const error = yield* Effect.flip(StaticSupervisor.start(build(log)))
+    invalidSpecification(error, field)
+    yield* expectQuiet(log) // nothing was started
+    assert.deepStrictEqual(yield* othersAlive, [])
+  })
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tests
@@ -201,83 +212,69 @@ const invalidField = (error: unknown): string => {
 
 describe("StaticSupervisor", () => {
   describe("strategies", () => {
-    it.effect("OneForOne: only the killed child restarts", () =>
-      Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0, 1, 2]).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1", "start 2"])
-        const before = yield* pidsOf(sup.data)
-        yield* Process.kill(yield* pidOf(sup.data, 1))
-        yield* expectLog(log, ["start 1"])
-        const after = yield* pidsOf(sup.data)
-        assert.strictEqual(after[0], before[0])
-        assert.notStrictEqual(after[1], before[1])
-        assert.notStrictEqual(after[1], "none")
-        assert.strictEqual(after[2], before[2])
-        yield* expectQuiet(log)
-      }))
-
-    it.effect("RestForOne: killing child 1 of 0..4 stops 4,3,2 then starts 1,2,3,4; child 0 keeps running", () =>
-      Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("RestForOne"), log, [0, 1, 2, 3, 4]).pipe(
-          StaticSupervisor.start
-        )
-        yield* expectLog(log, ["start 0", "start 1", "start 2", "start 3", "start 4"])
-        const before = yield* pidsOf(sup.data)
-        yield* Process.kill(yield* pidOf(sup.data, 1))
+    /** Child `kill` of `ids` is killed: the log that follows, and which children then run with a new pid. */
+    const strategyCases: ReadonlyArray<{
+      readonly name: string
+      readonly strategy: StaticSupervisor.Strategy
+      readonly ids: ReadonlyArray<number>
+      readonly kill: number
+      readonly log: ReadonlyArray<string>
+      readonly restarted: ReadonlyArray<number>
+    }> = [
+      {
+        name: "OneForOne: only the killed child restarts",
+        strategy: "OneForOne",
+        ids: [0, 1, 2],
+        kill: 1,
+        log: ["start 1"],
+        restarted: [1]
+      },
+      {
+        name: "RestForOne: killing child 1 of 0..4 stops 4,3,2 then starts 1,2,3,4; child 0 keeps running",
+        strategy: "RestForOne",
+        ids: [0, 1, 2, 3, 4],
+        kill: 1,
         // Erlang: [{stop,4},{stop,3},{stop,2},{start,1},{start,2},{start,3},{start,4}]
-        yield* expectLog(log, ["stop 4", "stop 3", "stop 2", "start 1", "start 2", "start 3", "start 4"])
-        const after = yield* pidsOf(sup.data)
-        assert.strictEqual(after[0], before[0])
-        for (let i = 1; i <= 4; i++) {
-          assert.notStrictEqual(after[i], before[i], `child ${i} has a new pid`)
-          assert.notStrictEqual(after[i], "none")
-        }
-        yield* expectQuiet(log)
-      }))
+        log: ["stop 4", "stop 3", "stop 2", "start 1", "start 2", "start 3", "start 4"],
+        restarted: [1, 2, 3, 4]
+      },
+      {
+        name: "RestForOne: killing the last child restarts only it",
+        strategy: "RestForOne",
+        ids: [0, 1, 2],
+        kill: 2,
+        log: ["start 2"],
+        restarted: [2]
+      },
+      {
+        name: "OneForAll: killing child 1 stops the others in reverse order and starts all in start order",
+        strategy: "OneForAll",
+        ids: [0, 1, 2, 3, 4],
+        kill: 1,
+        log: ["stop 4", "stop 3", "stop 2", "stop 0", "start 0", "start 1", "start 2", "start 3", "start 4"],
+        restarted: [0, 1, 2, 3, 4]
+      }
+    ]
 
-    it.effect("RestForOne: killing the last child restarts only it", () =>
-      Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("RestForOne"), log, [0, 1, 2]).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1", "start 2"])
-        const before = yield* pidsOf(sup.data)
-        yield* Process.kill(yield* pidOf(sup.data, 2))
-        yield* expectLog(log, ["start 2"])
-        const after = yield* pidsOf(sup.data)
-        assert.deepStrictEqual(after.slice(0, 2), before.slice(0, 2))
-        assert.notStrictEqual(after[2], before[2])
-        yield* expectQuiet(log)
-      }))
-
-    it.effect("OneForAll: killing child 1 stops the others in reverse order and starts all in start order", () =>
-      Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("OneForAll"), log, [0, 1, 2, 3, 4]).pipe(
-          StaticSupervisor.start
-        )
-        yield* expectLog(log, ["start 0", "start 1", "start 2", "start 3", "start 4"])
-        const before = yield* pidsOf(sup.data)
-        yield* Process.kill(yield* pidOf(sup.data, 1))
-        yield* expectLog(log, [
-          "stop 4",
-          "stop 3",
-          "stop 2",
-          "stop 0",
-          "start 0",
-          "start 1",
-          "start 2",
-          "start 3",
-          "start 4"
-        ])
-        const after = yield* pidsOf(sup.data)
-        for (let i = 0; i <= 4; i++) {
-          assert.notStrictEqual(after[i], before[i], `child ${i} has a new pid`)
-          assert.notStrictEqual(after[i], "none")
-        }
-        yield* expectQuiet(log)
-      }))
+    for (const { ids, kill, log: expected, name, restarted, strategy } of strategyCases) {
+      it.effect(name, () =>
+        Effect.gen(function*() {
+          const { log, sup } = yield* startLogged(StaticSupervisor.new(strategy), ids)
+          const before = yield* pidsOf(sup.data)
+          yield* killChild(sup.data, kill)
+          yield* expectLog(log, expected)
+          const after = yield* pidsOf(sup.data)
+          for (const id of ids) {
+            if (restarted.includes(id)) {
+              assert.notStrictEqual(after[id], before[id], `child ${id} has a new pid`)
+              assert.notStrictEqual(after[id], "none")
+            } else {
+              assert.strictEqual(after[id], before[id], `child ${id} keeps its pid`)
+            }
+          }
+          yield* expectQuiet(log)
+        }))
+    }
 
     it.effect("OneForAll: a temporary sibling stopped by the strategy is removed, not restarted", () =>
       Effect.gen(function*() {
@@ -289,7 +286,7 @@ describe("StaticSupervisor", () => {
           StaticSupervisor.start
         )
         yield* expectLog(log, ["start 0", "start 1", "start 2"])
-        yield* Process.kill(yield* pidOf(sup.data, 2))
+        yield* killChild(sup.data, 2)
         // Erlang: [{stop,t1},{stop,t0},{start,t0},{start,t2}], which_children without t1
         yield* expectLog(log, ["stop 1", "stop 0", "start 0", "start 2"])
         const children = yield* StaticSupervisor.whichChildren(sup.data)
@@ -297,26 +294,30 @@ describe("StaticSupervisor", () => {
         yield* expectQuiet(log)
       }))
 
-    it.effect("OneForAll: two children dying at once make one restart (the second exit is flushed)", () =>
+    /**
+     * Starts a `strategy` supervisor (intensity 1) of children `ids`, and kills children 0 and 1 while it is
+     * suspended, so that both exits queue up in its mailbox.
+     */
+    const killTwoAtOnce = (strategy: StaticSupervisor.Strategy, ids: ReadonlyArray<number>) =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
-          StaticSupervisor.new("OneForAll").pipe(
-            StaticSupervisor.restartTolerance({ intensity: 1, period: "5 seconds" })
-          ),
-          log,
-          [0, 1, 2]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1", "start 2"])
-        const pid0 = yield* pidOf(sup.data, 0)
-        const pid1 = yield* pidOf(sup.data, 1)
-        // while the supervisor is suspended both exits queue up in its mailbox
-        yield* System.suspend(sup.pid)
+        const started = yield* startLogged(
+          StaticSupervisor.new(strategy).pipe(StaticSupervisor.restartTolerance({ intensity: 1, period: "5 seconds" })),
+          ids
+        )
+        const pid0 = yield* pidOf(started.sup.data, 0)
+        const pid1 = yield* pidOf(started.sup.data, 1)
+        yield* System.suspend(started.sup.pid)
         yield* Process.kill(pid0)
         yield* Process.kill(pid1)
         yield* settle
-        yield* System.resume(sup.pid)
+        yield* System.resume(started.sup.pid)
+        return started
+      })
+
+    it.effect("OneForAll: two children dying at once make one restart (the second exit is flushed)", () =>
+      Effect.gen(function*() {
+        const { log, sup } = yield* killTwoAtOnce("OneForAll", [0, 1, 2])
         // Erlang (intensity 1): alive, [{stop,2},{start,0},{start,1},{start,2}]
         yield* expectEvents(log, ["stop 2", "start 0", "start 1", "start 2"])
         yield* expectQuiet(log)
@@ -326,25 +327,9 @@ describe("StaticSupervisor", () => {
 
     it.effect("OneForOne: two children dying at once are two restarts", () =>
       Effect.gen(function*() {
-        yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
-          StaticSupervisor.new("OneForOne").pipe(
-            StaticSupervisor.restartTolerance({ intensity: 1, period: "5 seconds" })
-          ),
-          log,
-          [0, 1]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1"])
-        const pid0 = yield* pidOf(sup.data, 0)
-        const pid1 = yield* pidOf(sup.data, 1)
-        yield* System.suspend(sup.pid)
-        yield* Process.kill(pid0)
-        yield* Process.kill(pid1)
-        yield* settle
-        yield* System.resume(sup.pid)
+        const { log, sup } = yield* killTwoAtOnce("OneForOne", [0, 1])
         // Erlang (intensity 1): [{start,0},{stop,0},{'EXIT',Sup,shutdown}]
-        yield* expectEvents(log, ["start 0", "stop 0", `exit ${String(sup.pid)} Shutdown`])
+        yield* expectEvents(log, ["start 0", "stop 0", shutdownOf(sup)])
       }))
 
     it.effect("OneForAll / RestForOne: a child that ends for good (Temporary, or Transient exiting Normal) restarts nobody", () =>
@@ -390,12 +375,8 @@ describe("StaticSupervisor", () => {
         const pids = children.map((c) => String(Option.getOrThrow(c.pid)))
         assert.strictEqual(new Set(pids).size, 3)
         for (const c of children) assert.isTrue(yield* Process.isAlive(Option.getOrThrow(c.pid)))
-        assert.deepStrictEqual(yield* StaticSupervisor.countChildren(sup.data), {
-          specs: 3,
-          active: 3,
-          workers: 3,
-          supervisors: 0
-        })
+        const counts = yield* StaticSupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(counts, { specs: 3, active: 3, workers: 3, supervisors: 0 })
         // they are independent children: killing the middle one restarts only it
         yield* Process.kill(Option.getOrThrow(children[1].pid))
         yield* expectLog(log, ["start 7"])
@@ -409,6 +390,15 @@ describe("StaticSupervisor", () => {
   describe("restart types × exit reasons", () => {
     const restartTypes: ReadonlyArray<Supervision.Restart> = ["Permanent", "Transient", "Temporary"]
     const exits = ["Normal", "Shutdown", "Abnormal", "Killed"] as const
+    const tell = (command: Command) => (_sup: StaticSupervisor.Supervisor, name: Name.Name<Command>) =>
+      Subject.send(Subject.named(name), command)
+    /** How the test makes child 0 (registered as `name`) exit with each reason. */
+    const exitWith = {
+      Normal: tell("Stop"),
+      Shutdown: tell("Shutdown"),
+      Abnormal: tell("Crash"),
+      Killed: (sup: StaticSupervisor.Supervisor) => killChild(sup, 0)
+    }
     const restarts = (restart: Supervision.Restart, exit: typeof exits[number]): boolean =>
       restart === "Permanent" || (restart === "Transient" && (exit === "Abnormal" || exit === "Killed"))
 
@@ -427,20 +417,7 @@ describe("StaticSupervisor", () => {
             yield* expectLog(log, ["start 0", "start 1"])
             const [pid0, pid1] = yield* pidsOf(sup.data)
             const monitor = yield* Process.monitor(yield* pidOf(sup.data, 0))
-            switch (exit) {
-              case "Normal":
-                yield* Subject.send(Subject.named(name), "Stop")
-                break
-              case "Shutdown":
-                yield* Subject.send(Subject.named(name), "Shutdown")
-                break
-              case "Abnormal":
-                yield* Subject.send(Subject.named(name), "Crash")
-                break
-              case "Killed":
-                yield* Process.kill(yield* pidOf(sup.data, 0))
-                break
-            }
+            yield* exitWith[exit](sup.data, name)
             const down = yield* nextDown
             assert.strictEqual(down.monitor, monitor)
             assert.strictEqual(down.reason._tag, exit, "the child exited with the reason under test")
@@ -481,16 +458,14 @@ describe("StaticSupervisor", () => {
         () =>
           Effect.gen(function*() {
             yield* Process.trapExits(true)
-            const log = yield* Subject.make<string>()
-            const sup = yield* withChildren(StaticSupervisor.new(strategy), log, [0, 1, 2]).pipe(StaticSupervisor.start)
-            yield* expectLog(log, ["start 0", "start 1", "start 2"])
+            const { log, sup } = yield* startLogged(StaticSupervisor.new(strategy), [0, 1, 2])
             for (let i = 0; i < 2; i++) {
-              yield* Process.kill(yield* pidOf(sup.data, 1))
+              yield* killChild(sup.data, 1)
               yield* expectEvents(log, restartLog[strategy])
             }
-            yield* Process.kill(yield* pidOf(sup.data, 1))
+            yield* killChild(sup.data, 1)
             // Erlang: the surviving children are stopped, last started first, then the supervisor exits shutdown
-            yield* expectEvents(log, ["stop 2", "stop 0", `exit ${String(sup.pid)} Shutdown`])
+            yield* expectEvents(log, ["stop 2", "stop 0", shutdownOf(sup)])
             assert.isFalse(yield* Process.isAlive(sup.pid))
             yield* expectQuiet(log)
             assert.deepStrictEqual(yield* othersAlive, [])
@@ -501,48 +476,32 @@ describe("StaticSupervisor", () => {
     it.effect("a custom tolerance: 4 restarts within 10 s are fine, the 5th escalates", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
-          StaticSupervisor.new("OneForOne").pipe(
-            StaticSupervisor.restartTolerance({ intensity: 4, period: "10 seconds" })
-          ),
-          log,
-          [0, 1]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1"])
+        const { log, sup } = yield* startLogged(tolerating(4, "10 seconds"), [0, 1])
         for (let i = 0; i < 4; i++) {
-          yield* Process.kill(yield* pidOf(sup.data, 0))
+          yield* killChild(sup.data, 0)
           yield* expectEvents(log, ["start 0"])
           yield* TestClock.adjust("2 seconds")
         }
         // the restarts happened at 0, 2, 4, 6 s; now it is 8 s: a 5th within 10 s
-        yield* Process.kill(yield* pidOf(sup.data, 0))
-        yield* expectEvents(log, ["stop 1", `exit ${String(sup.pid)} Shutdown`])
+        yield* killChild(sup.data, 0)
+        yield* expectEvents(log, ["stop 1", shutdownOf(sup)])
       }))
 
     it.effect("intensity 0: the first crash escalates", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
-          StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartTolerance({ intensity: 0, period: "1 hour" })),
-          log,
-          [0, 1]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1"])
-        yield* Process.kill(yield* pidOf(sup.data, 0))
-        yield* expectEvents(log, ["stop 1", `exit ${String(sup.pid)} Shutdown`])
+        const { log, sup } = yield* startLogged(tolerating(0, "1 hour"), [0, 1])
+        yield* killChild(sup.data, 0)
+        yield* expectEvents(log, ["stop 1", shutdownOf(sup)])
       }))
 
     it.effect("restarts spread out in time stay within the sliding window and never escalate", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0]).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0"])
+        const { log, sup } = yield* startLogged(StaticSupervisor.new("OneForOne"), [0])
         // every 2.6 s: never more than 2 restarts within any 5 s
         for (let i = 0; i < 8; i++) {
-          yield* Process.kill(yield* pidOf(sup.data, 0))
+          yield* killChild(sup.data, 0)
           yield* expectEvents(log, ["start 0"])
           yield* TestClock.adjust("2600 millis")
         }
@@ -550,66 +509,59 @@ describe("StaticSupervisor", () => {
         yield* expectNoExitMessage
       }))
 
-    it.effect("a restart just after the period has passed since the first one does not count it", () =>
-      Effect.gen(function*() {
-        yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0]).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0"])
-        yield* Process.kill(yield* pidOf(sup.data, 0)) // t = 0
-        yield* expectEvents(log, ["start 0"])
-        yield* TestClock.adjust("1 second")
-        yield* Process.kill(yield* pidOf(sup.data, 0)) // t = 1 s
-        yield* expectEvents(log, ["start 0"])
-        yield* TestClock.adjust("4001 millis")
-        yield* Process.kill(yield* pidOf(sup.data, 0)) // t = 5.001 s: the one at 0 left the window
-        yield* expectEvents(log, ["start 0"])
-        assert.isTrue(yield* Process.isAlive(sup.pid))
-        yield* expectNoExitMessage
-      }))
+    /** Restarts at t = 0 and t = 1 s, then a third one `third` later: within the default 2 restarts per 5 s? */
+    const windowCases = [
+      {
+        name: "a restart just after the period has passed since the first one does not count it",
+        // t = 5.001 s: the one at 0 left the window
+        third: "4001 millis",
+        escalates: false
+      },
+      {
+        name: "the window is inclusive like Erlang's: a restart exactly `period` after the first still counts it",
+        // t = 5 s
+        third: "4 seconds",
+        escalates: true
+      }
+    ] as const
 
-    it.effect("the window is inclusive like Erlang's: a restart exactly `period` after the first still counts it", () =>
-      Effect.gen(function*() {
-        yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0]).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0"])
-        yield* Process.kill(yield* pidOf(sup.data, 0)) // t = 0
-        yield* expectEvents(log, ["start 0"])
-        yield* TestClock.adjust("1 second")
-        yield* Process.kill(yield* pidOf(sup.data, 0)) // t = 1 s
-        yield* expectEvents(log, ["start 0"])
-        yield* TestClock.adjust("4 seconds")
-        yield* Process.kill(yield* pidOf(sup.data, 0)) // t = 5 s
-        yield* expectEvents(log, [`exit ${String(sup.pid)} Shutdown`])
-      }))
+    for (const { escalates, name, third } of windowCases) {
+      it.effect(name, () =>
+        Effect.gen(function*() {
+          yield* Process.trapExits(true)
+          const { log, sup } = yield* startLogged(StaticSupervisor.new("OneForOne"), [0])
+          yield* killChild(sup.data, 0) // t = 0
+          yield* expectEvents(log, ["start 0"])
+          yield* TestClock.adjust("1 second")
+          yield* killChild(sup.data, 0) // t = 1 s
+          yield* expectEvents(log, ["start 0"])
+          yield* TestClock.adjust(third)
+          yield* killChild(sup.data, 0)
+          if (escalates) {
+            yield* expectEvents(log, [shutdownOf(sup)])
+          } else {
+            yield* expectEvents(log, ["start 0"])
+            assert.isTrue(yield* Process.isAlive(sup.pid))
+            yield* expectNoExitMessage
+          }
+        }))
+    }
 
     it.effect("a failed restart attempt counts towards intensity (init fails from the 2nd start on)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
-        const starts = yield* Ref.make(0)
-        const flaky = workerWithInit(() =>
-          Effect.gen(function*() {
-            const n = yield* Ref.updateAndGet(starts, (k) => k + 1)
-            if (n >= 2) {
-              yield* Subject.send(log, "fail 1")
-              return yield* Effect.fail("cannot start again")
-            }
-            yield* Subject.send(log, "start 1")
-            return Actor.initialised<number, Command>(1)
-          })
-        )
+        const { init, starts } = yield* flakyInit(log, 1, (n) => n >= 2)
         const sup = yield* StaticSupervisor.new("OneForOne").pipe(
           StaticSupervisor.add(child(log, 0)),
-          StaticSupervisor.add(flaky),
+          StaticSupervisor.add(workerWithInit(init)),
           StaticSupervisor.add(child(log, 2)),
           StaticSupervisor.start
         )
         yield* expectLog(log, ["start 0", "start 1", "start 2"])
-        yield* Process.kill(yield* pidOf(sup.data, 1))
+        yield* killChild(sup.data, 1)
         // Erlang (intensity 2): [{init_fail,f},{init_fail,f},{stop,c},{stop,a}], then the supervisor exits shutdown
-        yield* expectEvents(log, ["fail 1", "fail 1", "stop 2", "stop 0", `exit ${String(sup.pid)} Shutdown`])
+        yield* expectEvents(log, ["fail 1", "fail 1", "stop 2", "stop 0", shutdownOf(sup)])
         assert.strictEqual(yield* Ref.get(starts), 3)
         yield* expectQuiet(log)
       }))
@@ -618,29 +570,18 @@ describe("StaticSupervisor", () => {
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
-        const starts = yield* Ref.make(0)
-        const flaky = workerWithInit(() =>
-          Effect.gen(function*() {
-            const n = yield* Ref.updateAndGet(starts, (k) => k + 1)
-            if (n === 2) {
-              yield* Subject.send(log, "fail 0")
-              return yield* Effect.fail("not this time")
-            }
-            yield* Subject.send(log, "start 0")
-            return Actor.initialised<number, Command>(0)
-          })
-        )
+        const { init } = yield* flakyInit(log, 0, (n) => n === 2)
         const sup = yield* StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.add(flaky),
+          StaticSupervisor.add(workerWithInit(init)),
           StaticSupervisor.start
         )
         yield* expectLog(log, ["start 0"])
-        yield* Process.kill(yield* pidOf(sup.data, 0))
+        yield* killChild(sup.data, 0)
         yield* expectEvents(log, ["fail 0", "start 0"])
         assert.isTrue(yield* Process.isAlive(sup.pid))
         assert.notStrictEqual((yield* pidsOf(sup.data))[0], "none")
-        yield* Process.kill(yield* pidOf(sup.data, 0))
-        yield* expectEvents(log, [`exit ${String(sup.pid)} Shutdown`])
+        yield* killChild(sup.data, 0)
+        yield* expectEvents(log, [shutdownOf(sup)])
       }))
 
     it.effect("a child that crashes right after every start makes the supervisor give up", () =>
@@ -659,14 +600,7 @@ describe("StaticSupervisor", () => {
           StaticSupervisor.add(child(log, 1)),
           StaticSupervisor.start
         )
-        yield* expectEvents(log, [
-          "start 0",
-          "start 1",
-          "start 0",
-          "start 0",
-          "stop 1",
-          `exit ${String(sup.pid)} Shutdown`
-        ])
+        yield* expectEvents(log, ["start 0", "start 1", "start 0", "start 0", "stop 1", shutdownOf(sup)])
       }))
 
     it.effect("a custom start returning a process that already ended is treated as its exit", () =>
@@ -685,7 +619,7 @@ describe("StaticSupervisor", () => {
           StaticSupervisor.start
         )
         // the Transient one ended Normal: left alone; the Permanent one is restarted until the supervisor gives up
-        yield* expectEvents(log, ["start 0", "ran", "ran", "ran", "ran", "stop 0", `exit ${String(sup.pid)} Shutdown`])
+        yield* expectEvents(log, ["start 0", "ran", "ran", "ran", "ran", "stop 0", shutdownOf(sup)])
       }))
   })
 
@@ -701,7 +635,7 @@ describe("StaticSupervisor", () => {
               const greeting = yield* Greeting
               yield* Subject.send(log, greeting)
               return Actor.initialised<number, Command>(0)
-            })).pipe(Actor.onMessage(handle), Actor.start)
+            })).pipe(Actor.onMessage(obey<number>), Actor.start)
         )
         const sup = yield* StaticSupervisor.new("OneForOne").pipe(
           StaticSupervisor.add(greeter),
@@ -709,7 +643,7 @@ describe("StaticSupervisor", () => {
           Effect.provideService(Greeting, "hello")
         )
         yield* expectLog(log, ["hello"])
-        yield* Process.kill(yield* pidOf(sup.data, 0))
+        yield* killChild(sup.data, 0)
         yield* expectLog(log, ["hello"])
       }))
   })
@@ -718,9 +652,7 @@ describe("StaticSupervisor", () => {
     it.effect("an exit signal from its parent stops the children in reverse order, then the supervisor, same reason", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0, 1, 2]).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1", "start 2"])
+        const { log, sup } = yield* startLogged(StaticSupervisor.new("OneForOne"), [0, 1, 2])
         yield* Process.exit(sup.pid, ExitReason.Abnormal({ reason: "bye" }))
         // Erlang: sup exit bye, [{stop,2},{stop,1},{stop,0}]
         yield* expectEvents(log, ["stop 2", "stop 1", "stop 0", `exit ${String(sup.pid)} Abnormal`])
@@ -731,9 +663,7 @@ describe("StaticSupervisor", () => {
 
     it.effect("a Normal exit signal from its parent is ignored", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0]).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0"])
+        const { log, sup } = yield* startLogged(StaticSupervisor.new("OneForOne"), [0])
         yield* Process.exit(sup.pid, ExitReason.Normal())
         yield* expectQuiet(log)
         assert.isTrue(yield* Process.isAlive(sup.pid))
@@ -743,9 +673,7 @@ describe("StaticSupervisor", () => {
     it.effect("killing the supervisor ends its children too", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0, 1]).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1"])
+        const { sup } = yield* startLogged(StaticSupervisor.new("OneForOne"), [0, 1])
         yield* Process.kill(sup.pid)
         const exits = yield* takeN(Selector.receive(trapped, 0), 1)
         assert.deepStrictEqual(exits.map((e) => e.reason), [ExitReason.Killed()])
@@ -770,7 +698,7 @@ describe("StaticSupervisor", () => {
         )
         yield* expectLog(log, ["start 0", "start 1", "start 2", "start 3"])
         const before = yield* pidsOf(sup.data)
-        yield* Process.monitor(yield* pidOf(sup.data, 1))
+        yield* monitorChild(sup.data, 1)
         yield* Subject.send(Subject.named(name), "Crash")
         // the inner supervisor stops child 2 and exits Shutdown; the outer one restarts it (and so its children)
         yield* expectLog(log, ["stop 2", "start 1", "start 2"])
@@ -789,18 +717,9 @@ describe("StaticSupervisor", () => {
     it.effect("closing the supervisor's scope stops the children 5,4,3,2,1 (reverse start order)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const supPid = yield* Effect.scoped(
-          Effect.gen(function*() {
-            const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [1, 2, 3, 4, 5]).pipe(
-              StaticSupervisor.start
-            )
-            yield* expectLog(log, ["start 1", "start 2", "start 3", "start 4", "start 5"])
-            return sup.pid
-          })
-        )
+        const { log, sup } = yield* Effect.scoped(startLogged(StaticSupervisor.new("OneForOne"), [1, 2, 3, 4, 5]))
         yield* expectLog(log, ["stop 5", "stop 4", "stop 3", "stop 2", "stop 1"])
-        assert.isFalse(yield* Process.isAlive(supPid))
+        assert.isFalse(yield* Process.isAlive(sup.pid))
         assert.deepStrictEqual(yield* othersAlive, [])
         // the owner of the scope is not signalled by the shutdown it caused
         yield* expectNoExitMessage
@@ -843,13 +762,10 @@ describe("StaticSupervisor", () => {
             StaticSupervisor.start
           )
         )
-        assert.strictEqual(error._tag, "InitFailed")
-        const reason = (error as { reason: unknown }).reason
-        assert.instanceOf(reason, Supervision.ChildFailedToStart)
-        const failed = reason as Supervision.ChildFailedToStart
+        const failed = childFailedToStart(error)
         assert.strictEqual(failed.id, 2)
         assert.strictEqual(failed.error._tag, "InitFailed")
-        assert.strictEqual((failed.error as { reason: unknown }).reason, "nope")
+        assert.strictEqual((failed.error as Actor.InitFailed).reason, "nope")
         yield* expectLog(log, ["start 0", "start 1", "fail 2", "stop 1", "stop 0"])
         yield* expectQuiet(log)
         yield* expectNoExitMessage
@@ -868,9 +784,7 @@ describe("StaticSupervisor", () => {
             StaticSupervisor.start
           )
         )
-        assert.strictEqual(error._tag, "InitFailed")
-        const failed = (error as { reason: unknown }).reason as Supervision.ChildFailedToStart
-        assert.instanceOf(failed, Supervision.ChildFailedToStart)
+        const failed = childFailedToStart(error)
         assert.strictEqual(failed.id, 1)
         assert.strictEqual(failed.error._tag, "InitExited")
         yield* expectLog(log, ["start 0", "stop 0"])
@@ -893,10 +807,7 @@ describe("StaticSupervisor", () => {
         ))
         yield* expectLog(log, ["start 0", "init 1"])
         yield* TestClock.adjust("1 second")
-        const error = yield* Fiber.join(starting)
-        assert.strictEqual(error._tag, "InitFailed")
-        const failed = (error as { reason: unknown }).reason as Supervision.ChildFailedToStart
-        assert.instanceOf(failed, Supervision.ChildFailedToStart)
+        const failed = childFailedToStart(yield* Fiber.join(starting))
         assert.strictEqual(failed.id, 1)
         assert.strictEqual(failed.error._tag, "InitTimeout")
         yield* expectLog(log, ["stop 0"])
@@ -916,9 +827,7 @@ describe("StaticSupervisor", () => {
             StaticSupervisor.start
           )
         )
-        const failed = (error as { reason: unknown }).reason as Supervision.ChildFailedToStart
-        assert.instanceOf(failed, Supervision.ChildFailedToStart)
-        assert.strictEqual(failed.id, 0)
+        assert.strictEqual(childFailedToStart(error).id, 0)
         yield* expectQuiet(log)
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
@@ -934,6 +843,27 @@ describe("StaticSupervisor", () => {
         return { sup, scope } as const
       })
 
+    /** Closes `scope` in a fiber of its own: the test watches the shutdown while it waits. */
+    const closing = (scope: Scope.Closeable) => Effect.forkChild(Scope.close(scope, Exit.void))
+
+    /**
+     * Under `strategy`, child 0 and a `stubborn` child 1 that gets `shutdown` to stop, in a scope of their own; the
+     * test monitors the stubborn one.
+     */
+    const withStubborn = (strategy: StaticSupervisor.Strategy, shutdown: Duration.Input) =>
+      Effect.gen(function*() {
+        const log = yield* Subject.make<string>()
+        const { scope, sup } = yield* startInScope(
+          StaticSupervisor.new(strategy).pipe(
+            StaticSupervisor.add(child(log, 0)),
+            StaticSupervisor.add(Supervision.worker(stubborn(log, 1)).pipe(Supervision.shutdown(shutdown)))
+          )
+        )
+        yield* expectLog(log, ["start 0", "ready 1"])
+        const stubbornPid = yield* monitorChild(sup.data, 1)
+        return { log, scope, stubbornPid, sup } as const
+      })
+
     it.effect("BrutalKill: the child is killed at once, its onTerminate does not run", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
@@ -943,7 +873,7 @@ describe("StaticSupervisor", () => {
           )
         )
         yield* expectLog(log, ["start 0"])
-        yield* Process.monitor(yield* pidOf(sup.data, 0))
+        yield* monitorChild(sup.data, 0)
         yield* Scope.close(scope, Exit.void)
         assert.strictEqual((yield* nextDown).reason._tag, "Killed")
         yield* expectQuiet(log)
@@ -952,70 +882,56 @@ describe("StaticSupervisor", () => {
 
     it.effect("a child that traps exits and ignores Shutdown is killed after its shutdown time", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const { scope, sup } = yield* startInScope(
-          StaticSupervisor.new("OneForOne").pipe(
-            StaticSupervisor.add(child(log, 0)),
-            StaticSupervisor.add(Supervision.worker(stubborn(log, 1)).pipe(Supervision.shutdown("2 seconds")))
-          )
-        )
-        yield* expectLog(log, ["start 0", "ready 1"])
-        const pid = yield* pidOf(sup.data, 1)
-        yield* Process.monitor(pid)
-        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+        const { log, scope, stubbornPid: pid } = yield* withStubborn("OneForOne", "2 seconds")
+        const stopping = yield* closing(scope)
         yield* settle
         yield* TestClock.adjust("1999 millis")
         yield* settle
         assert.isTrue(yield* Process.isAlive(pid), "still alive before its shutdown time")
-        assert.isUndefined(closing.pollUnsafe(), "the supervisor waits for it")
+        assert.isUndefined(stopping.pollUnsafe(), "the supervisor waits for it")
         yield* expectQuiet(log) // child 0 is stopped only after child 1
         yield* TestClock.adjust("1 millis")
         assert.strictEqual((yield* nextDown).reason._tag, "Killed")
-        yield* Fiber.join(closing)
+        yield* Fiber.join(stopping)
         yield* expectLog(log, ["stop 0"])
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
-    it.effect("an actor whose onTerminate outlasts its shutdown time is killed when the time is up", () =>
-      Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const { scope, sup } = yield* startInScope(
-          StaticSupervisor.new("OneForOne").pipe(
-            StaticSupervisor.add(child(log, 0, { terminateTakes: "10 seconds" }).pipe(Supervision.shutdown("1 second")))
-          )
-        )
-        yield* expectLog(log, ["start 0"])
-        const pid = yield* pidOf(sup.data, 0)
-        yield* Process.monitor(pid)
-        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
-        yield* expectLog(log, ["terminating 0"])
-        yield* TestClock.adjust("999 millis")
-        yield* settle
-        assert.isTrue(yield* Process.isAlive(pid))
-        yield* TestClock.adjust("1 millis")
-        assert.strictEqual((yield* nextDown).reason._tag, "Killed")
-        yield* Fiber.join(closing)
-        yield* expectQuiet(log)
-      }))
+    /** A child whose onTerminate takes longer than its shutdown time (in milliseconds). */
+    const outlastingCases = [
+      {
+        name: "an actor whose onTerminate outlasts its shutdown time is killed when the time is up",
+        spec: (log: Subject.Subject<string>) =>
+          child(log, 0, { terminateTakes: "10 seconds" }).pipe(Supervision.shutdown("1 second")),
+        shutdownMillis: 1000
+      },
+      {
+        name: "a worker's default shutdown time is 5 seconds",
+        spec: (log: Subject.Subject<string>) => child(log, 0, { terminateTakes: "1 minute" }),
+        shutdownMillis: 5000
+      }
+    ]
 
-    it.effect("a worker's default shutdown time is 5 seconds", () =>
-      Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const { scope, sup } = yield* startInScope(
-          StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.add(child(log, 0, { terminateTakes: "1 minute" })))
-        )
-        yield* expectLog(log, ["start 0"])
-        const pid = yield* pidOf(sup.data, 0)
-        yield* Process.monitor(pid)
-        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
-        yield* expectLog(log, ["terminating 0"])
-        yield* TestClock.adjust("4999 millis")
-        yield* settle
-        assert.isTrue(yield* Process.isAlive(pid))
-        yield* TestClock.adjust("1 millis")
-        assert.strictEqual((yield* nextDown).reason._tag, "Killed")
-        yield* Fiber.join(closing)
-      }))
+    for (const { name, shutdownMillis, spec } of outlastingCases) {
+      it.effect(name, () =>
+        Effect.gen(function*() {
+          const log = yield* Subject.make<string>()
+          const { scope, sup } = yield* startInScope(
+            StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.add(spec(log)))
+          )
+          yield* expectLog(log, ["start 0"])
+          const pid = yield* monitorChild(sup.data, 0)
+          const stopping = yield* closing(scope)
+          yield* expectLog(log, ["terminating 0"])
+          yield* TestClock.adjust(shutdownMillis - 1)
+          yield* settle
+          assert.isTrue(yield* Process.isAlive(pid))
+          yield* TestClock.adjust("1 millis")
+          assert.strictEqual((yield* nextDown).reason._tag, "Killed")
+          yield* Fiber.join(stopping)
+          yield* expectQuiet(log)
+        }))
+    }
 
     it.effect("an Infinity child is waited for, however long it takes", () =>
       Effect.gen(function*() {
@@ -1027,34 +943,24 @@ describe("StaticSupervisor", () => {
           )
         )
         yield* expectLog(log, ["start 0", "start 1"])
-        const pid = yield* pidOf(sup.data, 1)
-        yield* Process.monitor(pid)
-        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+        const pid = yield* monitorChild(sup.data, 1)
+        const stopping = yield* closing(scope)
         yield* expectLog(log, ["terminating 1"])
         yield* TestClock.adjust("59 minutes")
         yield* settle
         assert.isTrue(yield* Process.isAlive(pid))
-        assert.isUndefined(closing.pollUnsafe())
+        assert.isUndefined(stopping.pollUnsafe())
         yield* TestClock.adjust("1 minute")
         yield* expectLog(log, ["stop 1", "stop 0"])
         assert.strictEqual((yield* nextDown).reason._tag, "Shutdown")
-        yield* Fiber.join(closing)
+        yield* Fiber.join(stopping)
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
     it.effect("a sibling stopped by a OneForAll restart also gets its shutdown time, then is killed", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const { scope, sup } = yield* startInScope(
-          StaticSupervisor.new("OneForAll").pipe(
-            StaticSupervisor.add(child(log, 0)),
-            StaticSupervisor.add(Supervision.worker(stubborn(log, 1)).pipe(Supervision.shutdown("3 seconds")))
-          )
-        )
-        yield* expectLog(log, ["start 0", "ready 1"])
-        const stubbornPid = yield* pidOf(sup.data, 1)
-        yield* Process.monitor(stubbornPid)
-        yield* Process.kill(yield* pidOf(sup.data, 0))
+        const { log, scope, stubbornPid, sup } = yield* withStubborn("OneForAll", "3 seconds")
+        yield* killChild(sup.data, 0)
         yield* settle
         yield* TestClock.adjust("2999 millis")
         yield* settle
@@ -1065,64 +971,80 @@ describe("StaticSupervisor", () => {
         yield* expectLog(log, ["start 0", "ready 1"])
         assert.isTrue(yield* Process.isAlive(sup.pid))
         // the new stubborn child takes its 3 seconds again when the supervisor stops
-        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+        const stopping = yield* closing(scope)
         yield* settle
         yield* TestClock.adjust("3 seconds")
-        yield* Fiber.join(closing)
+        yield* Fiber.join(stopping)
         yield* expectLog(log, ["stop 0"])
       }))
   })
 
   describe("significant children", () => {
-    it.effect("AnySignificant: a Transient significant child exiting Normal stops the supervisor with Shutdown", () =>
-      Effect.gen(function*() {
-        yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const name = Name.make<Command>("significant")
-        const sup = yield* StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.autoShutdown("AnySignificant"),
-          StaticSupervisor.add(child(log, 0)),
-          StaticSupervisor.add(
-            child(log, 1, { name }).pipe(Supervision.restart("Transient"), Supervision.significant(true))
-          ),
-          StaticSupervisor.start
-        )
-        yield* expectLog(log, ["start 0", "start 1"])
-        yield* Subject.send(Subject.named(name), "Stop")
+    /**
+     * Under AnySignificant, child 1 of 0..1 is significant with restart type `restart`, and ends through `end`:
+     * the events that follow, and whether the supervisor stays.
+     */
+    const anySignificantCases: ReadonlyArray<{
+      readonly name: string
+      readonly restart: Supervision.Restart
+      readonly end: (sup: StaticSupervisor.Supervisor, child: Subject.Subject<Command>) => Effect.Effect<void, unknown>
+      readonly events: (sup: { readonly pid: Process.Pid }) => ReadonlyArray<string>
+      readonly stays: boolean
+    }> = [
+      {
+        name: "AnySignificant: a Transient significant child exiting Normal stops the supervisor with Shutdown",
+        restart: "Transient",
+        end: (_, child) => Subject.send(child, "Stop"),
         // Erlang: shutdown [{stop,g1,normal},{stop,g0,shutdown}]
-        yield* expectEvents(log, ["stop 1", "stop 0", `exit ${String(sup.pid)} Shutdown`])
-      }))
+        events: (sup) => ["stop 1", "stop 0", shutdownOf(sup)],
+        stays: false
+      },
+      {
+        name: "AnySignificant: a Transient significant child that crashes is restarted, the supervisor stays",
+        restart: "Transient",
+        end: (sup) => killChild(sup, 1),
+        events: () => ["start 1"],
+        stays: true
+      },
+      {
+        name: "AnySignificant: a Temporary significant child ending in any way stops the supervisor",
+        restart: "Temporary",
+        end: (sup) => killChild(sup, 1),
+        events: (sup) => ["stop 0", shutdownOf(sup)],
+        stays: false
+      },
+      {
+        name: "terminateChild of a significant child is not an auto shutdown",
+        restart: "Transient",
+        end: (sup) => StaticSupervisor.terminateChild(sup, 1),
+        events: () => ["stop 1"],
+        stays: true
+      }
+    ]
 
-    it.effect("AnySignificant: a Transient significant child that crashes is restarted, the supervisor stays", () =>
-      Effect.gen(function*() {
-        yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.autoShutdown("AnySignificant"),
-          StaticSupervisor.add(child(log, 0).pipe(Supervision.restart("Transient"), Supervision.significant(true))),
-          StaticSupervisor.start
-        )
-        yield* expectLog(log, ["start 0"])
-        yield* Process.kill(yield* pidOf(sup.data, 0))
-        yield* expectEvents(log, ["start 0"])
-        assert.isTrue(yield* Process.isAlive(sup.pid))
-        yield* expectNoExitMessage
-      }))
-
-    it.effect("AnySignificant: a Temporary significant child ending in any way stops the supervisor", () =>
-      Effect.gen(function*() {
-        yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.autoShutdown("AnySignificant"),
-          StaticSupervisor.add(child(log, 0)),
-          StaticSupervisor.add(child(log, 1).pipe(Supervision.restart("Temporary"), Supervision.significant(true))),
-          StaticSupervisor.start
-        )
-        yield* expectLog(log, ["start 0", "start 1"])
-        yield* Process.kill(yield* pidOf(sup.data, 1))
-        yield* expectEvents(log, ["stop 0", `exit ${String(sup.pid)} Shutdown`])
-      }))
+    for (const { end, events, name, restart, stays } of anySignificantCases) {
+      it.effect(name, () =>
+        Effect.gen(function*() {
+          yield* Process.trapExits(true)
+          const log = yield* Subject.make<string>()
+          const significant = Name.make<Command>("significant")
+          const sup = yield* StaticSupervisor.new("OneForOne").pipe(
+            StaticSupervisor.autoShutdown("AnySignificant"),
+            StaticSupervisor.add(child(log, 0)),
+            StaticSupervisor.add(
+              child(log, 1, { name: significant }).pipe(Supervision.restart(restart), Supervision.significant(true))
+            ),
+            StaticSupervisor.start
+          )
+          yield* expectLog(log, ["start 0", "start 1"])
+          yield* end(sup.data, Subject.named(significant))
+          yield* expectEvents(log, events(sup))
+          if (stays) {
+            assert.isTrue(yield* Process.isAlive(sup.pid))
+            yield* expectNoExitMessage
+          }
+        }))
+    }
 
     it.effect("AllSignificant: the supervisor stops only once every significant child has ended", () =>
       Effect.gen(function*() {
@@ -1146,14 +1068,10 @@ describe("StaticSupervisor", () => {
         yield* expectLog(log, ["stop 1"])
         yield* expectNoExitMessage
         assert.isTrue(yield* Process.isAlive(sup.pid))
-        assert.deepStrictEqual(yield* StaticSupervisor.countChildren(sup.data), {
-          specs: 3,
-          active: 2,
-          workers: 3,
-          supervisors: 0
-        })
+        const counts = yield* StaticSupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(counts, { specs: 3, active: 2, workers: 3, supervisors: 0 })
         yield* Subject.send(Subject.named(second), "Shutdown")
-        yield* expectEvents(log, ["stop 2", "stop 0", `exit ${String(sup.pid)} Shutdown`])
+        yield* expectEvents(log, ["stop 2", "stop 0", shutdownOf(sup)])
       }))
 
     it.effect("AllSignificant: a significant child waiting for a delayed restart has not ended", () =>
@@ -1161,9 +1079,8 @@ describe("StaticSupervisor", () => {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
         const second = Name.make<Command>("second")
-        const sup = yield* StaticSupervisor.new("OneForOne").pipe(
+        const sup = yield* restartingAfter("1 second").pipe(
           StaticSupervisor.autoShutdown("AllSignificant"),
-          StaticSupervisor.restartSchedule(Schedule.spaced("1 second")),
           StaticSupervisor.add(child(log, 0).pipe(Supervision.restart("Transient"), Supervision.significant(true))),
           StaticSupervisor.add(
             child(log, 1, { name: second }).pipe(Supervision.restart("Transient"), Supervision.significant(true))
@@ -1171,7 +1088,7 @@ describe("StaticSupervisor", () => {
           StaticSupervisor.start
         )
         yield* expectLog(log, ["start 0", "start 1"])
-        yield* Process.kill(yield* pidOf(sup.data, 0)) // to be restarted in 1 s
+        yield* killChild(sup.data, 0) // to be restarted in 1 s
         yield* settle
         yield* Subject.send(Subject.named(second), "Stop") // ended for good
         yield* expectLog(log, ["stop 1"])
@@ -1182,53 +1099,37 @@ describe("StaticSupervisor", () => {
         assert.isTrue(yield* Process.isAlive(sup.pid))
       }))
 
-    it.effect("terminateChild of a significant child is not an auto shutdown", () =>
-      Effect.gen(function*() {
-        yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.autoShutdown("AnySignificant"),
-          StaticSupervisor.add(child(log, 0)),
-          StaticSupervisor.add(child(log, 1).pipe(Supervision.restart("Transient"), Supervision.significant(true))),
-          StaticSupervisor.start
-        )
-        yield* expectLog(log, ["start 0", "start 1"])
-        yield* StaticSupervisor.terminateChild(sup.data, 1)
-        yield* expectLog(log, ["stop 1"])
-        yield* expectNoExitMessage
-        assert.isTrue(yield* Process.isAlive(sup.pid))
-      }))
+    /** Child 1 is significant where it may not be: a Permanent child, or any child when nothing shuts down. */
+    const invalidSignificantCases: ReadonlyArray<{
+      readonly name: string
+      readonly builder: StaticSupervisor.Builder
+      readonly restart?: Supervision.Restart
+    }> = [
+      {
+        name: "a significant Permanent child is rejected at start: InvalidSpecification children[1].significant",
+        builder: StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.autoShutdown("AnySignificant"))
+      },
+      {
+        name: "a significant child under autoShutdown Never is rejected at start",
+        // autoShutdown Never is the default
+        builder: StaticSupervisor.new("OneForOne"),
+        restart: "Transient"
+      }
+    ]
 
-    it.effect("a significant Permanent child is rejected at start: InvalidSpecification children[1].significant", () =>
-      Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const error = yield* Effect.flip(
-          StaticSupervisor.new("OneForOne").pipe(
-            StaticSupervisor.autoShutdown("AnySignificant"),
-            StaticSupervisor.add(child(log, 0)),
-            StaticSupervisor.add(child(log, 1).pipe(Supervision.significant(true))),
-            StaticSupervisor.start
-          )
-        )
-        assert.strictEqual(invalidField(error), "children[1].significant")
-        yield* expectQuiet(log) // nothing was started
-        assert.deepStrictEqual(yield* othersAlive, [])
-      }))
-
-    it.effect("a significant child under autoShutdown Never is rejected at start", () =>
-      Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const error = yield* Effect.flip(
-          StaticSupervisor.new("OneForOne").pipe(
-            StaticSupervisor.add(child(log, 0)),
-            StaticSupervisor.add(child(log, 1).pipe(Supervision.restart("Transient"), Supervision.significant(true))),
-            StaticSupervisor.start
-          )
-        )
-        assert.strictEqual(invalidField(error), "children[1].significant")
-        yield* expectQuiet(log)
-        assert.deepStrictEqual(yield* othersAlive, [])
-      }))
+    for (const { builder, name, restart } of invalidSignificantCases) {
+      it.effect(name, () =>
+        rejects(
+          (log) => {
+            const significant = child(log, 1).pipe(Supervision.significant(true))
+            return builder.pipe(
+              StaticSupervisor.add(child(log, 0)),
+              StaticSupervisor.add(restart === undefined ? significant : Supervision.restart(significant, restart))
+            )
+          },
+          "children[1].significant"
+        ))
+    }
   })
 
   describe("introspection", () => {
@@ -1255,37 +1156,26 @@ describe("StaticSupervisor", () => {
           ]
         )
         for (const c of children) assert.isTrue(yield* Process.isAlive(Option.getOrThrow(c.pid)))
-        assert.deepStrictEqual(yield* StaticSupervisor.countChildren(sup.data), {
-          specs: 4,
-          active: 4,
-          workers: 3,
-          supervisors: 1
-        })
+        const counts = yield* StaticSupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(counts, { specs: 4, active: 4, workers: 3, supervisors: 1 })
       }))
 
     it.effect("terminateChild keeps the child stopped without counting a restart; restartChild starts it again", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
+        const { log, sup } = yield* startLogged(
           // intensity 0: any restart would escalate
           StaticSupervisor.new("OneForAll").pipe(StaticSupervisor.restartTolerance({ intensity: 0, period: "1 hour" })),
-          log,
           [0, 1]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1"])
+        )
         for (let round = 0; round < 3; round++) {
           const [before, other] = yield* pidsOf(sup.data)
           yield* StaticSupervisor.terminateChild(sup.data, 0)
           yield* expectLog(log, ["stop 0"])
           yield* expectQuiet(log) // not restarted, and the strategy did not touch its sibling
           assert.deepStrictEqual(yield* pidsOf(sup.data), ["none", other])
-          assert.deepStrictEqual(yield* StaticSupervisor.countChildren(sup.data), {
-            specs: 2,
-            active: 1,
-            workers: 2,
-            supervisors: 0
-          })
+          const counts = yield* StaticSupervisor.countChildren(sup.data)
+          assert.deepStrictEqual(counts, { specs: 2, active: 1, workers: 2, supervisors: 0 })
           const pid = yield* StaticSupervisor.restartChild(sup.data, 0)
           yield* expectLog(log, ["start 0"])
           assert.notStrictEqual(String(pid), before)
@@ -1308,12 +1198,8 @@ describe("StaticSupervisor", () => {
         yield* expectLog(log, ["start 0", "start 1", "start 2"])
         yield* StaticSupervisor.terminateChild(sup.data, 1)
         yield* expectLog(log, ["stop 2", "stop 1"])
-        assert.deepStrictEqual(yield* StaticSupervisor.countChildren(sup.data), {
-          specs: 2,
-          active: 1,
-          workers: 1,
-          supervisors: 1
-        })
+        const counts = yield* StaticSupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(counts, { specs: 2, active: 1, workers: 1, supervisors: 1 })
         const pid = yield* StaticSupervisor.restartChild(sup.data, 1)
         yield* expectLog(log, ["start 1", "start 2"])
         assert.isTrue(yield* Process.isAlive(pid))
@@ -1350,12 +1236,8 @@ describe("StaticSupervisor", () => {
         yield* StaticSupervisor.terminateChild(sup.data, 1)
         yield* expectLog(log, ["stop 1"])
         assert.deepStrictEqual((yield* StaticSupervisor.whichChildren(sup.data)).map((c) => c.id), [0])
-        assert.deepStrictEqual(yield* StaticSupervisor.countChildren(sup.data), {
-          specs: 1,
-          active: 1,
-          workers: 1,
-          supervisors: 0
-        })
+        const counts = yield* StaticSupervisor.countChildren(sup.data)
+        assert.deepStrictEqual(counts, { specs: 1, active: 1, workers: 1, supervisors: 0 })
         const error = yield* Effect.flip(StaticSupervisor.restartChild(sup.data, 1))
         assert.strictEqual(error._tag, "ChildNotFound")
       }))
@@ -1364,20 +1246,10 @@ describe("StaticSupervisor", () => {
       Effect.gen(function*() {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
-        const starts = yield* Ref.make(0)
-        const once = workerWithInit(
-          () =>
-            Effect.gen(function*() {
-              const n = yield* Ref.updateAndGet(starts, (k) => k + 1)
-              if (n >= 2) return yield* Effect.fail("only once")
-              yield* Subject.send(log, "start 0")
-              return Actor.initialised<number, Command>(0)
-            }),
-          () => Subject.send(log, "stop 0")
-        )
+        const { init } = yield* flakyInit(log, 0, (n) => n >= 2)
         const sup = yield* StaticSupervisor.new("OneForOne").pipe(
           StaticSupervisor.restartTolerance({ intensity: 0, period: "1 hour" }),
-          StaticSupervisor.add(once),
+          StaticSupervisor.add(workerWithInit(init, () => Subject.send(log, "stop 0"))),
           StaticSupervisor.start
         )
         yield* expectLog(log, ["start 0"])
@@ -1386,7 +1258,7 @@ describe("StaticSupervisor", () => {
         for (let i = 0; i < 3; i++) {
           const error = yield* Effect.flip(StaticSupervisor.restartChild(sup.data, 0))
           assert.strictEqual(error._tag, "InitFailed")
-          assert.strictEqual((error as { reason: unknown }).reason, "only once")
+          assert.strictEqual((error as Actor.InitFailed).reason, "cannot start")
         }
         assert.deepStrictEqual(yield* pidsOf(sup.data), ["none"])
         assert.isTrue(yield* Process.isAlive(sup.pid))
@@ -1395,9 +1267,7 @@ describe("StaticSupervisor", () => {
 
     it.effect("restartChild of a running child fails with ChildRunning; unknown ids fail with ChildNotFound", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(StaticSupervisor.new("OneForOne"), log, [0]).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0"])
+        const { log, sup } = yield* startLogged(StaticSupervisor.new("OneForOne"), [0])
         const running = yield* Effect.flip(StaticSupervisor.restartChild(sup.data, 0))
         assert.strictEqual(running._tag, "ChildRunning")
         assert.isTrue(running instanceof Supervision.ChildRunning)
@@ -1411,10 +1281,7 @@ describe("StaticSupervisor", () => {
 
     it.effect("introspection of a dead supervisor fails with NoProcess", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const sup = yield* Effect.scoped(
-          withChildren(StaticSupervisor.new("OneForOne"), log, [0]).pipe(StaticSupervisor.start)
-        )
+        const { sup } = yield* Effect.scoped(startLogged(StaticSupervisor.new("OneForOne"), [0]))
         assert.isFalse(yield* Process.isAlive(sup.pid))
         const which = yield* Effect.flip(StaticSupervisor.whichChildren(sup.data))
         assert.strictEqual(which._tag, "NoProcess")
@@ -1430,15 +1297,9 @@ describe("StaticSupervisor", () => {
   describe("restartSchedule", () => {
     it.effect("spaced 1 s: the crashed child waits 1 s (pid none meanwhile) before it restarts", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
-          StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartSchedule(Schedule.spaced("1 second"))),
-          log,
-          [0, 1]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1"])
+        const { log, sup } = yield* startLogged(restartingAfter("1 second"), [0, 1])
         const [, other] = yield* pidsOf(sup.data)
-        yield* Process.kill(yield* pidOf(sup.data, 0))
+        yield* killChild(sup.data, 0)
         yield* settle
         assert.deepStrictEqual(yield* pidsOf(sup.data), ["none", other])
         assert.strictEqual((yield* StaticSupervisor.countChildren(sup.data)).active, 1)
@@ -1455,19 +1316,8 @@ describe("StaticSupervisor", () => {
     it.effect("a crash loop spaced wider than the tolerance allows stays alive (2 per 5 s, spaced 3 s, 10 cycles)", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
-          StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartSchedule(Schedule.spaced("3 seconds"))),
-          log,
-          [0]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0"])
-        for (let cycle = 0; cycle < 10; cycle++) {
-          yield* Process.kill(yield* pidOf(sup.data, 0))
-          yield* settle
-          yield* TestClock.adjust("3 seconds")
-          yield* expectEvents(log, ["start 0"])
-        }
+        const { log, sup } = yield* startLogged(restartingAfter("3 seconds"), [0])
+        yield* crashLoop(sup.data, log, 10, "3 seconds")
         assert.isTrue(yield* Process.isAlive(sup.pid))
         yield* expectNoExitMessage
       }))
@@ -1475,31 +1325,18 @@ describe("StaticSupervisor", () => {
     it.effect("a crash loop spaced too tight (1 s) still escalates on the 3rd restart within 5 s", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
-          StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartSchedule(Schedule.spaced("1 second"))),
-          log,
-          [0]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0"])
-        for (let cycle = 0; cycle < 2; cycle++) {
-          yield* Process.kill(yield* pidOf(sup.data, 0))
-          yield* settle
-          yield* TestClock.adjust("1 second")
-          yield* expectEvents(log, ["start 0"])
-        }
-        yield* Process.kill(yield* pidOf(sup.data, 0))
-        yield* expectEvents(log, [`exit ${String(sup.pid)} Shutdown`])
+        const { log, sup } = yield* startLogged(restartingAfter("1 second"), [0])
+        yield* crashLoop(sup.data, log, 2, "1 second")
+        yield* killChild(sup.data, 0)
+        yield* expectEvents(log, [shutdownOf(sup)])
       }))
 
     it.effect("Supervision.intensityWindow intersected with a backoff adds its own limit", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
-          StaticSupervisor.new("OneForOne").pipe(
-            // the builder's tolerance alone would allow this crash loop
-            StaticSupervisor.restartTolerance({ intensity: 100, period: "1 second" }),
+        const { log, sup } = yield* startLogged(
+          // the builder's tolerance alone would allow this crash loop
+          tolerating(100, "1 second").pipe(
             StaticSupervisor.restartSchedule(
               Schedule.max([
                 Supervision.intensityWindow({ intensity: 2, period: "1 minute" }),
@@ -1507,20 +1344,18 @@ describe("StaticSupervisor", () => {
               ])
             )
           ),
-          log,
           [0]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0"])
-        for (let cycle = 0; cycle < 2; cycle++) {
-          yield* Process.kill(yield* pidOf(sup.data, 0))
-          yield* settle
-          assert.strictEqual((yield* pidsOf(sup.data))[0], "none", "the backoff delays the restart")
-          yield* TestClock.adjust("10 seconds")
-          yield* expectEvents(log, ["start 0"])
-        }
+        )
+        yield* crashLoop(
+          sup.data,
+          log,
+          2,
+          "10 seconds",
+          Effect.map(pidsOf(sup.data), (pids) => assert.strictEqual(pids[0], "none", "the backoff delays the restart"))
+        )
         // t = 20 s: a 3rd restart within the minute
-        yield* Process.kill(yield* pidOf(sup.data, 0))
-        yield* expectEvents(log, [`exit ${String(sup.pid)} Shutdown`])
+        yield* killChild(sup.data, 0)
+        yield* expectEvents(log, [shutdownOf(sup)])
       }))
 
     it.effect("Supervision.intensityWindow on its own: `intensity` steps within the period, never a delay", () =>
@@ -1547,18 +1382,15 @@ describe("StaticSupervisor", () => {
     it.effect("a restart schedule that ends makes the supervisor give up (Schedule.recurs(1))", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
+        const { log, sup } = yield* startLogged(
           StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartSchedule(Schedule.recurs(1))),
-          log,
           [0, 1]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0", "start 1"])
-        yield* Process.kill(yield* pidOf(sup.data, 0))
+        )
+        yield* killChild(sup.data, 0)
         yield* expectEvents(log, ["start 0"])
         yield* TestClock.adjust("1 hour")
-        yield* Process.kill(yield* pidOf(sup.data, 0))
-        yield* expectEvents(log, ["stop 1", `exit ${String(sup.pid)} Shutdown`])
+        yield* killChild(sup.data, 0)
+        yield* expectEvents(log, ["stop 1", shutdownOf(sup)])
       }))
 
     it.effect("the schedule is fed the exit reason of the child to restart", () =>
@@ -1566,8 +1398,7 @@ describe("StaticSupervisor", () => {
         yield* Process.trapExits(true)
         const log = yield* Subject.make<string>()
         const name = Name.make<Command>("fed")
-        const sup = yield* StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.restartTolerance({ intensity: 100, period: "1 second" }),
+        const sup = yield* tolerating(100, "1 second").pipe(
           StaticSupervisor.restartSchedule(
             Schedule.identity<Process.ExitReason>().pipe(Schedule.while(({ input }) => input._tag === "Abnormal"))
           ),
@@ -1577,23 +1408,18 @@ describe("StaticSupervisor", () => {
         yield* expectLog(log, ["start 0"])
         yield* Subject.send(Subject.named(name), "Crash")
         yield* expectEvents(log, ["start 0"])
-        yield* Process.kill(yield* pidOf(sup.data, 0))
-        yield* expectEvents(log, [`exit ${String(sup.pid)} Shutdown`])
+        yield* killChild(sup.data, 0)
+        yield* expectEvents(log, [shutdownOf(sup)])
       }))
 
     it.effect("a pending restart is dropped when the supervisor shuts down", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        yield* Effect.scoped(
+        const log = yield* Effect.scoped(
           Effect.gen(function*() {
-            const sup = yield* withChildren(
-              StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartSchedule(Schedule.spaced("1 second"))),
-              log,
-              [0, 1]
-            ).pipe(StaticSupervisor.start)
-            yield* expectLog(log, ["start 0", "start 1"])
-            yield* Process.kill(yield* pidOf(sup.data, 0))
+            const { log, sup } = yield* startLogged(restartingAfter("1 second"), [0, 1])
+            yield* killChild(sup.data, 0)
             yield* settle
+            return log
           })
         )
         yield* expectLog(log, ["stop 1"])
@@ -1604,14 +1430,8 @@ describe("StaticSupervisor", () => {
 
     it.effect("terminateChild cancels a pending restart", () =>
       Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        const sup = yield* withChildren(
-          StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartSchedule(Schedule.spaced("1 second"))),
-          log,
-          [0]
-        ).pipe(StaticSupervisor.start)
-        yield* expectLog(log, ["start 0"])
-        yield* Process.kill(yield* pidOf(sup.data, 0))
+        const { log, sup } = yield* startLogged(restartingAfter("1 second"), [0])
+        yield* killChild(sup.data, 0)
         yield* settle
         yield* StaticSupervisor.terminateChild(sup.data, 0)
         yield* TestClock.adjust("5 seconds")
@@ -1648,48 +1468,36 @@ describe("StaticSupervisor", () => {
   })
 
   describe("bad input", () => {
-    const rejects = (builder: StaticSupervisor.Builder, field: string) =>
-      Effect.gen(function*() {
-        const error = yield* Effect.flip(StaticSupervisor.start(builder))
-        assert.strictEqual(invalidField(error), field)
-        assert.deepStrictEqual(yield* othersAlive, [])
-      })
-
-    it.effect("a negative intensity is rejected: restartTolerance.intensity", () =>
-      rejects(
-        StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.restartTolerance({ intensity: -1, period: "5 seconds" })
-        ),
-        "restartTolerance.intensity"
-      ))
-
-    it.effect("a fractional intensity is rejected: restartTolerance.intensity", () =>
-      rejects(
-        StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.restartTolerance({ intensity: 1.5, period: "5 seconds" })
-        ),
-        "restartTolerance.intensity"
-      ))
-
-    it.effect("a zero period is rejected: restartTolerance.period", () =>
-      rejects(
-        StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartTolerance({ intensity: 1, period: 0 })),
-        "restartTolerance.period"
-      ))
-
-    it.effect("a negative child shutdown time is rejected: children[0].shutdown", () =>
-      Effect.gen(function*() {
-        const log = yield* Subject.make<string>()
-        yield* rejects(
+    const invalidCases: ReadonlyArray<{
+      readonly name: string
+      readonly build: (log: Subject.Subject<string>) => StaticSupervisor.Builder
+      readonly field: string
+    }> = [
+      {
+        name: "a negative intensity is rejected: restartTolerance.intensity",
+        build: () => tolerating(-1, "5 seconds"),
+        field: "restartTolerance.intensity"
+      },
+      {
+        name: "a fractional intensity is rejected: restartTolerance.intensity",
+        build: () => tolerating(1.5, "5 seconds"),
+        field: "restartTolerance.intensity"
+      },
+      {
+        name: "a zero period is rejected: restartTolerance.period",
+        build: () => tolerating(1, 0),
+        field: "restartTolerance.period"
+      },
+      {
+        name: "a negative child shutdown time is rejected: children[0].shutdown",
+        build: (log) =>
           StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.add(child(log, 0).pipe(Supervision.shutdown(-5)))),
-          "children[0].shutdown"
-        )
-        yield* expectQuiet(log)
-      }))
+        field: "children[0].shutdown"
+      }
+    ]
 
-    it("Supervision.intensityWindow with an invalid tolerance is a defect", () => {
-      assert.throws(() => Supervision.intensityWindow({ intensity: -1, period: "1 second" }), /intensity/)
-      assert.throws(() => Supervision.intensityWindow({ intensity: 1, period: 0 }), /period/)
-    })
+    for (const { build, field, name } of invalidCases) {
+      it.effect(name, () => rejects(build, field))
+    }
   })
 })

@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Equal, Exit, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { Name, Process, Subject } from "../src/index.js"
-import { checkNoProcessLeft, idle, spawnWithSubject } from "./utils.js"
+import { idle, spawnWithSubject } from "./fixtures.js"
+import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 

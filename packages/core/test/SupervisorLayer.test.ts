@@ -12,102 +12,57 @@ import {
   Supervision,
   System
 } from "../src/index.js"
-import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
+import type { CounterMsg } from "./fixtures.js"
+import {
+  afterRestart,
+  childFailedToStart,
+  counterBuilder,
+  eventLoopTurn,
+  getCount,
+  handleCounter,
+  lines,
+  loggingCounter,
+  noExitMessage,
+  nothingMore,
+  onlySelfLeft,
+  trapped
+} from "./fixtures.js"
+import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 
 const { ExitReason } = Process
 
 // ---------------------------------------------------------------------------------------------------------------
-// The API.md program
+// The API.md program's counter, and logging counters for the trees
 // ---------------------------------------------------------------------------------------------------------------
-
-type CounterMsg =
-  | { readonly _tag: "Add"; readonly n: number }
-  | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
-  | { readonly _tag: "Crash" }
-
-const handleCounter = (count: number, message: CounterMsg) => {
-  switch (message._tag) {
-    case "Add":
-      return Effect.succeed(Actor.continue(count + message.n))
-    case "Get":
-      return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
-    case "Crash":
-      return Effect.fail("crash requested")
-  }
-}
 
 class Counter extends Context.Service<Counter, Subject.Subject<CounterMsg>>()("app/Counter") {}
 
-const CounterLive = Actor.toLayer(Counter, Actor.new(0).pipe(Actor.onMessage(handleCounter)))
+const CounterLive = Actor.toLayer(Counter, counterBuilder(0))
 
-const get = (counter: Subject.Subject<CounterMsg>) =>
-  Subject.call(counter, (replyTo: Subject.Subject<number>): CounterMsg => ({ _tag: "Get", replyTo }), "1 second")
+class A extends Context.Service<A, Subject.Subject<CounterMsg>>()("test/A") {}
+class B extends Context.Service<B, Subject.Subject<CounterMsg>>()("test/B") {}
+class C extends Context.Service<C, Subject.Subject<CounterMsg>>()("test/C") {}
 
-/**
- * Right after a crash, a call may fail with CalleeDown (it was queued behind the crash) or NoProcess (the name is
- * free until the restart registers it again): Erlang's semantics. Retry those, a bounded number of times, letting the
- * supervisor run in between.
- */
-const afterRestart = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(
-    Effect.tapError(() => eventLoopTurn),
-    Effect.retry({ while: (error) => error._tag === "NoProcess" || error._tag === "CalleeDown", times: 1000 })
+/** A OneForOne tree of A and a nested `inner` supervisor of B and C, each a counter logging to `log`. */
+const treeABC = (log: Subject.Subject<string>, inner: StaticSupervisor.Strategy) =>
+  StaticSupervisor.layer(
+    StaticSupervisor.new("OneForOne"),
+    Actor.toLayer(A, loggingCounter("A", log)),
+    StaticSupervisor.layer(
+      StaticSupervisor.new(inner),
+      Actor.toLayer(B, loggingCounter("B", log)),
+      Actor.toLayer(C, loggingCounter("C", log))
+    )
   )
 
-const self = Process.self
-
-/** Only the test's own process is left. */
-const onlySelfLeft = Effect.gen(function*() {
-  const me = yield* self
-  assert.deepStrictEqual((yield* Process.list).map(String), [String(me)])
-})
-
-const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
-
-// ---------------------------------------------------------------------------------------------------------------
-// Logging actors: tell a log subject owned by the test when they start and stop
-// ---------------------------------------------------------------------------------------------------------------
-
-type WorkerMsg =
-  | { readonly _tag: "Add"; readonly n: number }
-  | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
-  | { readonly _tag: "Crash" }
-
-const logging = (label: string, log: Subject.Subject<string>) =>
-  Actor.newWithInitialiser(
-    "1 second",
-    (_: Subject.Subject<WorkerMsg>) =>
-      Effect.as(Subject.send(log, `init ${label}`), Actor.initialised<number, WorkerMsg>(0))
-  ).pipe(
-    Actor.onMessage((count: number, message: WorkerMsg) => {
-      switch (message._tag) {
-        case "Add":
-          return Effect.succeed(Actor.continue(count + message.n))
-        case "Get":
-          return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
-        case "Crash":
-          return Effect.succeed(Actor.stopAbnormal("crash"))
-      }
-    }),
-    Actor.onTerminate((_, reason) => Subject.send(log, `stop ${label} ${reason._tag}`))
-  )
-
-const getWorker = (worker: Subject.Subject<WorkerMsg>) =>
-  Subject.call(worker, (replyTo: Subject.Subject<number>): WorkerMsg => ({ _tag: "Get", replyTo }), "1 second")
-
-class A extends Context.Service<A, Subject.Subject<WorkerMsg>>()("test/A") {}
-class B extends Context.Service<B, Subject.Subject<WorkerMsg>>()("test/B") {}
-class C extends Context.Service<C, Subject.Subject<WorkerMsg>>()("test/C") {}
-
-/** Receives `n` log lines. */
-const lines = (log: Subject.Subject<string>, n: number) =>
-  Effect.forEach(Array.from({ length: n }), () => Subject.receive(log, "1 second"))
-
-const nothingMore = (log: Subject.Subject<string>) =>
-  Effect.map(Effect.option(Subject.receive(log, 0)), (received) => {
-    assert.isTrue(Option.isNone(received), `unexpected log line ${JSON.stringify(received)}`)
+/** Adds `n` to the service's counter and returns its count. */
+const addThenGet = (n: number) =>
+  Effect.gen(function*() {
+    const counter = yield* Counter
+    yield* Subject.send(counter, { _tag: "Add", n })
+    return yield* getCount(counter)
   })
 
 describe("Supervisor layers", () => {
@@ -118,14 +73,14 @@ describe("Supervisor layers", () => {
         const counter = yield* Counter
         yield* Subject.send(counter, { _tag: "Add", n: 2 })
         yield* Subject.send(counter, { _tag: "Add", n: 3 })
-        assert.strictEqual(yield* get(counter), 5)
+        assert.strictEqual(yield* getCount(counter), 5)
         yield* Subject.send(counter, { _tag: "Crash" })
-        assert.strictEqual(yield* afterRestart(get(counter)), 0)
+        assert.strictEqual(yield* afterRestart(getCount(counter)), 0)
         yield* Subject.send(counter, { _tag: "Add", n: 1 })
-        assert.strictEqual(yield* get(counter), 1)
+        assert.strictEqual(yield* getCount(counter), 1)
         // and once more
         yield* Subject.send(counter, { _tag: "Crash" })
-        assert.strictEqual(yield* afterRestart(get(counter)), 0)
+        assert.strictEqual(yield* afterRestart(getCount(counter)), 0)
         return "done"
       })
       assert.strictEqual(yield* program.pipe(Effect.provide(AppLive), Effect.scoped), "done")
@@ -135,19 +90,10 @@ describe("Supervisor layers", () => {
   it.effect("the tree starts in order when built and stops in reverse order when its scope closes", () =>
     Effect.gen(function*() {
       const log = yield* Subject.make<string>()
-      const AppLive = StaticSupervisor.layer(
-        StaticSupervisor.new("OneForOne"),
-        Actor.toLayer(A, logging("A", log)),
-        StaticSupervisor.layer(
-          StaticSupervisor.new("OneForAll"),
-          Actor.toLayer(B, logging("B", log)),
-          Actor.toLayer(C, logging("C", log))
-        )
-      )
       yield* Effect.scoped(Effect.gen(function*() {
-        const context = yield* Layer.build(AppLive)
+        const context = yield* Layer.build(treeABC(log, "OneForAll"))
         assert.deepStrictEqual(yield* lines(log, 3), ["init A", "init B", "init C"])
-        assert.strictEqual(yield* getWorker(Context.get(context, C)), 0)
+        assert.strictEqual(yield* getCount(Context.get(context, C)), 0)
       }))
       assert.deepStrictEqual(yield* lines(log, 3), ["stop C Shutdown", "stop B Shutdown", "stop A Shutdown"])
       yield* nothingMore(log)
@@ -159,41 +105,38 @@ describe("Supervisor layers", () => {
       const log = yield* Subject.make<string>()
       const AppLive = StaticSupervisor.layer(
         StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.add(Supervision.worker(Actor.start(logging("own", log))))
+          StaticSupervisor.add(Supervision.worker(Actor.start(loggingCounter("own", log))))
         ),
-        Actor.toLayer(A, logging("A", log))
+        Actor.toLayer(A, loggingCounter("A", log))
       )
       yield* Effect.scoped(Layer.build(AppLive))
       assert.deepStrictEqual(yield* lines(log, 4), ["init own", "init A", "stop A Shutdown", "stop own Shutdown"])
     }))
 
   describe("nested supervisor layers", () => {
-    const tree = (log: Subject.Subject<string>) =>
-      StaticSupervisor.layer(
-        StaticSupervisor.new("OneForOne"),
-        Actor.toLayer(A, logging("A", log)),
-        StaticSupervisor.layer(
-          StaticSupervisor.new("OneForOne"),
-          Actor.toLayer(B, logging("B", log)),
-          Actor.toLayer(C, logging("C", log))
-        )
-      )
+    const tree = (log: Subject.Subject<string>) => treeABC(log, "OneForOne")
+
+    /** Once A, B and C have started: their subjects. */
+    const started = (log: Subject.Subject<string>) =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(yield* lines(log, 3), ["init A", "init B", "init C"])
+        return [yield* A, yield* B, yield* C] as const
+      })
 
     it.effect("provide every service; crashing B restarts B only", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         yield* Effect.gen(function*() {
-          assert.deepStrictEqual(yield* lines(log, 3), ["init A", "init B", "init C"])
-          const [a, b, c] = [yield* A, yield* B, yield* C]
+          const [a, b, c] = yield* started(log)
           yield* Subject.send(a, { _tag: "Add", n: 1 })
           yield* Subject.send(b, { _tag: "Add", n: 2 })
           yield* Subject.send(c, { _tag: "Add", n: 3 })
-          assert.deepStrictEqual([yield* getWorker(a), yield* getWorker(b), yield* getWorker(c)], [1, 2, 3])
+          assert.deepStrictEqual([yield* getCount(a), yield* getCount(b), yield* getCount(c)], [1, 2, 3])
 
           yield* Subject.send(b, { _tag: "Crash" })
           assert.deepStrictEqual(yield* lines(log, 2), ["stop B Abnormal", "init B"])
-          assert.strictEqual(yield* afterRestart(getWorker(b)), 0)
-          assert.deepStrictEqual([yield* getWorker(a), yield* getWorker(c)], [1, 3])
+          assert.strictEqual(yield* afterRestart(getCount(b)), 0)
+          assert.deepStrictEqual([yield* getCount(a), yield* getCount(c)], [1, 3])
           yield* nothingMore(log)
         }).pipe(Effect.provide(tree(log)), Effect.scoped)
         yield* lines(log, 3)
@@ -204,26 +147,25 @@ describe("Supervisor layers", () => {
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
         yield* Effect.gen(function*() {
-          assert.deepStrictEqual(yield* lines(log, 3), ["init A", "init B", "init C"])
-          const [a, b, c] = [yield* A, yield* B, yield* C]
+          const [a, b, c] = yield* started(log)
           yield* Subject.send(a, { _tag: "Add", n: 1 })
           yield* Subject.send(c, { _tag: "Add", n: 3 })
-          assert.deepStrictEqual([yield* getWorker(a), yield* getWorker(c)], [1, 3])
+          assert.deepStrictEqual([yield* getCount(a), yield* getCount(c)], [1, 3])
           // two restarts are tolerated (2 in 5 seconds)
           for (let i = 0; i < 2; i++) {
             yield* Subject.send(b, { _tag: "Crash" })
             assert.deepStrictEqual(yield* lines(log, 2), ["stop B Abnormal", "init B"])
-            assert.strictEqual(yield* afterRestart(getWorker(b)), 0)
+            assert.strictEqual(yield* afterRestart(getCount(b)), 0)
           }
-          assert.strictEqual(yield* getWorker(c), 3, "C was left alone so far")
+          assert.strictEqual(yield* getCount(c), 3, "C was left alone so far")
           // the third is one too many: the inner supervisor stops C and exits Shutdown; the outer one restarts it
           yield* Subject.send(b, { _tag: "Crash" })
           assert.deepStrictEqual(yield* lines(log, 4), ["stop B Abnormal", "stop C Shutdown", "init B", "init C"])
-          assert.strictEqual(yield* afterRestart(getWorker(b)), 0)
-          assert.strictEqual(yield* afterRestart(getWorker(c)), 0, "C was restarted with the subtree")
-          assert.strictEqual(yield* getWorker(a), 1, "A was not restarted")
+          assert.strictEqual(yield* afterRestart(getCount(b)), 0)
+          assert.strictEqual(yield* afterRestart(getCount(c)), 0, "C was restarted with the subtree")
+          assert.strictEqual(yield* getCount(a), 1, "A was not restarted")
           yield* Subject.send(b, { _tag: "Add", n: 5 })
-          assert.strictEqual(yield* getWorker(b), 5)
+          assert.strictEqual(yield* getCount(b), 5)
           yield* nothingMore(log)
         }).pipe(Effect.provide(tree(log)), Effect.scoped)
         assert.deepStrictEqual(yield* lines(log, 3), ["stop C Shutdown", "stop B Shutdown", "stop A Shutdown"])
@@ -238,7 +180,7 @@ describe("Supervisor layers", () => {
           StaticSupervisor.new("OneForOne").pipe(
             StaticSupervisor.restartTolerance({ intensity: 0, period: "1 second" })
           ),
-          Actor.toLayer(A, logging("A", log))
+          Actor.toLayer(A, loggingCounter("A", log))
         )
         yield* Effect.gen(function*() {
           yield* lines(log, 1)
@@ -246,7 +188,7 @@ describe("Supervisor layers", () => {
           const exit = yield* Selector.receive(trapped, "1 second")
           assert.deepStrictEqual(exit.reason, ExitReason.Shutdown())
           assert.deepStrictEqual(yield* lines(log, 1), ["stop A Abnormal"])
-          assert.strictEqual((yield* Effect.flip(getWorker(yield* A)))._tag, "NoProcess")
+          assert.strictEqual((yield* Effect.flip(getCount(yield* A)))._tag, "NoProcess")
         }).pipe(Effect.provide(AppLive), Effect.scoped)
         yield* onlySelfLeft
       }))
@@ -262,7 +204,7 @@ describe("Supervisor layers", () => {
           Actor.onMessage((state: null, message: DoublerMsg) =>
             Effect.gen(function*() {
               const counter = yield* Counter
-              const n = yield* afterRestart(get(counter))
+              const n = yield* afterRestart(getCount(counter))
               yield* Subject.send(message.replyTo, n * 2)
               return Actor.continue(state)
             }).pipe(Effect.orDie)
@@ -279,7 +221,7 @@ describe("Supervisor layers", () => {
         yield* Subject.send(counter, { _tag: "Add", n: 21 })
         assert.strictEqual(yield* double, 42)
         yield* Subject.send(counter, { _tag: "Crash" })
-        assert.strictEqual(yield* afterRestart(get(counter)), 0)
+        assert.strictEqual(yield* afterRestart(getCount(counter)), 0)
         yield* Subject.send(counter, { _tag: "Add", n: 4 })
         assert.strictEqual(yield* double, 8)
       }).pipe(Effect.provide(AppLive), Effect.scoped)
@@ -370,7 +312,7 @@ describe("Supervisor layers", () => {
           // the restarted factory supervisor starts empty: its children were not carried over
           assert.deepStrictEqual((yield* FactorySupervisor.countChildren(sessions)).specs, 1)
           // the sibling was not touched
-          assert.strictEqual(yield* get(yield* Counter), 0)
+          assert.strictEqual(yield* getCount(yield* Counter), 0)
         }).pipe(Effect.provide(AppLive), Effect.scoped)
         yield* onlySelfLeft
       }))
@@ -381,7 +323,7 @@ describe("Supervisor layers", () => {
         const SessionsLive = FactorySupervisor.toLayer(Sessions, FactorySupervisor.workerChild(session))
         const AppLive = StaticSupervisor.layer(
           StaticSupervisor.new("OneForOne"),
-          Actor.toLayer(A, logging("A", log)),
+          Actor.toLayer(A, loggingCounter("A", log)),
           SessionsLive
         )
         yield* Effect.gen(function*() {
@@ -432,10 +374,10 @@ describe("Supervisor layers", () => {
       const log = yield* Subject.make<string>()
       const AppLive = StaticSupervisor.layer(
         StaticSupervisor.new("OneForOne"),
-        Actor.toLayer(A, logging("A", log)),
-        StaticSupervisor.layer(StaticSupervisor.new("RestForOne"), Actor.toLayer(B, logging("B", log)))
+        Actor.toLayer(A, loggingCounter("A", log)),
+        StaticSupervisor.layer(StaticSupervisor.new("RestForOne"), Actor.toLayer(B, loggingCounter("B", log)))
       )
-      const me = yield* self
+      const me = yield* Process.self
       const app = yield* Effect.forkChild(Layer.launch(AppLive.pipe(Layer.tap(() => Subject.send(log, "built")))))
       assert.deepStrictEqual(yield* lines(log, 3), ["init A", "init B", "built"])
       assert.strictEqual((yield* Process.list).length, 5)
@@ -487,26 +429,27 @@ describe("Supervisor layers", () => {
     const go: Gate = { _tag: "Go" }
     class Gated extends Context.Service<Gated, Subject.Subject<never>>()("test/Gated") {}
 
+    /**
+     * Launches a tree of one gated child, interrupts the launch while the supervisor is in its init (starting that
+     * child), then opens the gate; returns once the interruption is over.
+     */
+    const interruptWhileStarting = Effect.gen(function*() {
+      const gates = yield* Subject.make<Subject.Subject<Gate>>()
+      const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Gated, gated(gates)))
+      const app = yield* Effect.forkChild(Layer.launch(AppLive))
+      const gate = yield* Subject.receive(gates, "1 second")
+      const interrupting = yield* Effect.forkChild(Fiber.interrupt(app))
+      for (let i = 0; i < 10; i++) yield* eventLoopTurn
+      yield* Subject.send(gate, go)
+      yield* Fiber.join(interrupting)
+    })
+
     it.effect("interrupting Layer.launch before the supervisor finished starting: no exit signal to the launcher", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const gates = yield* Subject.make<Subject.Subject<Gate>>()
-        const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Gated, gated(gates)))
-        const app = yield* Effect.forkChild(Layer.launch(AppLive))
-        const gate = yield* Subject.receive(gates, "1 second")
-        // the supervisor is in its init, starting its child: stop the application now
-        const interrupting = yield* Effect.forkChild(Fiber.interrupt(app))
-        for (let i = 0; i < 10; i++) yield* eventLoopTurn
-        yield* Subject.send(gate, go)
-        yield* Fiber.join(interrupting)
+        yield* interruptWhileStarting
         // the shutdown the launcher caused must not come back to it as an exit signal
-        const signal = yield* Effect.option(Selector.receive(trapped, 0))
-        assert.isTrue(
-          Option.isNone(signal),
-          `exit signal to the launcher: ${
-            Option.getOrUndefined(Option.map(signal, (e) => `${e.pid} ${e.reason._tag}`))
-          }`
-        )
+        yield* noExitMessage
         yield* onlySelfLeft
       }))
 
@@ -528,26 +471,15 @@ describe("Supervisor layers", () => {
         yield* Subject.send(gate, go)
         const result = yield* Fiber.join(building)
         assert.isTrue(result._tag === "Failure" && result.failure === "boom")
-        const signal = yield* Effect.option(Selector.receive(trapped, 0))
-        assert.isTrue(
-          Option.isNone(signal),
-          `exit signal to the builder: ${Option.getOrUndefined(Option.map(signal, (e) => `${e.pid} ${e.reason._tag}`))}`
-        )
+        yield* noExitMessage
         yield* onlySelfLeft
       }))
 
     it.effect("the same, with a builder that does not trap exits: it must not be killed by the tree it stopped", () =>
       Effect.gen(function*() {
-        const gates = yield* Subject.make<Subject.Subject<Gate>>()
-        const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Actor.toLayer(Gated, gated(gates)))
-        const app = yield* Effect.forkChild(Layer.launch(AppLive))
-        const gate = yield* Subject.receive(gates, "1 second")
-        const interrupting = yield* Effect.forkChild(Fiber.interrupt(app))
+        yield* interruptWhileStarting
         for (let i = 0; i < 10; i++) yield* eventLoopTurn
-        yield* Subject.send(gate, go)
-        yield* Fiber.join(interrupting)
-        for (let i = 0; i < 10; i++) yield* eventLoopTurn
-        assert.isTrue(yield* Process.isAlive(yield* self))
+        assert.isTrue(yield* Process.isAlive(yield* Process.self))
         yield* onlySelfLeft
       }))
   })
@@ -556,13 +488,6 @@ describe("Supervisor layers", () => {
   // build. A child layer is not a shared service, though: each tree that lists it starts a child of its own, and a
   // child its tree restarts builds again what its start provides.
   describe("trees do not share children (Effect 4 memoizes layers)", () => {
-    const addThenGet = (n: number) =>
-      Effect.gen(function*() {
-        const counter = yield* Counter
-        yield* Subject.send(counter, { _tag: "Add", n })
-        return yield* get(counter)
-      })
-
     it.effect("the same child layer in two trees: each tree has its own actor, restarted by its own supervisor", () =>
       Effect.gen(function*() {
         const TreeA = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive)
@@ -591,7 +516,7 @@ describe("Supervisor layers", () => {
           StaticSupervisor.layer(builder, CounterLive),
           StaticSupervisor.layer(builder, CounterLive)
         )
-        const me = yield* self
+        const me = yield* Process.self
         const processes = yield* Effect.map(Process.list, (pids) => pids.length).pipe(
           Effect.provide(AppLive),
           Effect.scoped
@@ -637,11 +562,11 @@ describe("Supervisor layers", () => {
     it.effect("provides a working subject and stops the actor when the scope closes", () =>
       Effect.gen(function*() {
         const log = yield* Subject.make<string>()
-        const ALive = Actor.toLayer(A, logging("A", log))
+        const ALive = Actor.toLayer(A, loggingCounter("A", log))
         const pid = yield* Effect.gen(function*() {
           const a = yield* A
           yield* Subject.send(a, { _tag: "Add", n: 7 })
-          assert.strictEqual(yield* getWorker(a), 7)
+          assert.strictEqual(yield* getCount(a), 7)
           const owner = yield* Subject.owner(a)
           assert.isTrue(Option.isSome(owner))
           assert.strictEqual(yield* System.getState(Option.getOrThrow(owner)), 7)
@@ -656,17 +581,13 @@ describe("Supervisor layers", () => {
       Effect.gen(function*() {
         // `local`: Effect 4 memoizes a layer provided again inside its own scope (see the next test); a local build
         // is a second build.
-        const program = Effect.gen(function*() {
-          const counter = yield* Counter
-          yield* Subject.send(counter, { _tag: "Add", n: 1 })
-          return yield* get(counter)
-        }).pipe(Effect.provide(CounterLive, { local: true }), Effect.scoped)
+        const program = addThenGet(1).pipe(Effect.provide(CounterLive, { local: true }), Effect.scoped)
         const inner = Effect.gen(function*() {
           const counter = yield* Counter
           yield* Subject.send(counter, { _tag: "Add", n: 10 })
           // a second, independent build while the first is alive
           const nested = yield* program
-          return [nested, yield* get(counter)]
+          return [nested, yield* getCount(counter)]
         }).pipe(Effect.provide(CounterLive), Effect.scoped)
         assert.deepStrictEqual(yield* inner, [1, 10])
         yield* onlySelfLeft
@@ -674,15 +595,9 @@ describe("Supervisor layers", () => {
 
     it.effect("provided again inside its own scope, a layer is memoized (Effect 4): one actor serves both", () =>
       Effect.gen(function*() {
-        const add = (n: number) =>
-          Effect.gen(function*() {
-            const counter = yield* Counter
-            yield* Subject.send(counter, { _tag: "Add", n })
-            return yield* get(counter)
-          })
         const result = yield* Effect.gen(function*() {
-          const outer = yield* add(10)
-          const nested = yield* add(1).pipe(Effect.provide(CounterLive), Effect.scoped)
+          const outer = yield* addThenGet(10)
+          const nested = yield* addThenGet(1).pipe(Effect.provide(CounterLive), Effect.scoped)
           return [outer, nested]
         }).pipe(Effect.provide(CounterLive), Effect.scoped)
         assert.deepStrictEqual(result, [10, 11])
@@ -691,13 +606,13 @@ describe("Supervisor layers", () => {
 
     it.effect("layers merged with Layer.merge, built by code that is not a process yet", () =>
       Effect.gen(function*() {
-        const AppLive = Layer.merge(CounterLive, Actor.toLayer(A, Actor.new(0).pipe(Actor.onMessage(handleCounter))))
+        const AppLive = Layer.merge(CounterLive, Actor.toLayer(A, counterBuilder(0)))
         const result = yield* Effect.gen(function*() {
           const counter = yield* Counter
           const a = yield* A
           yield* Subject.send(counter, { _tag: "Add", n: 2 })
           yield* Subject.send(a, { _tag: "Add", n: 3 })
-          return [yield* get(counter), yield* getWorker(a)]
+          return [yield* getCount(counter), yield* getCount(a)]
         }).pipe(Effect.provide(AppLive), Effect.scoped)
         assert.deepStrictEqual(result, [2, 3])
         yield* onlySelfLeft
@@ -716,21 +631,18 @@ describe("Supervisor layers", () => {
         )
         const AppLive = StaticSupervisor.layer(
           StaticSupervisor.new("OneForOne"),
-          Actor.toLayer(A, logging("A", log)),
+          Actor.toLayer(A, loggingCounter("A", log)),
           BadLive,
-          Actor.toLayer(C, logging("C", log))
+          Actor.toLayer(C, loggingCounter("C", log))
         )
         const error = yield* Effect.flip(Effect.scoped(Layer.build(AppLive)))
-        assert.strictEqual(error._tag, "InitFailed")
-        const reason = (error as Actor.InitFailed).reason
-        assert.instanceOf(reason, Supervision.ChildFailedToStart)
-        const failed = reason as Supervision.ChildFailedToStart
+        const failed = childFailedToStart(error)
         assert.strictEqual(failed.id, 1)
         assert.strictEqual(failed.error._tag, "InitFailed")
         assert.strictEqual((failed.error as Actor.InitFailed).reason, "no database")
         assert.deepStrictEqual(yield* lines(log, 2), ["init A", "stop A Shutdown"])
         yield* nothingMore(log)
-        assert.isTrue(Option.isNone(yield* Effect.option(Selector.receive(trapped, 0))))
+        yield* noExitMessage
         yield* onlySelfLeft
 
         // on its own, the layer fails with the actor's own StartError
@@ -746,10 +658,10 @@ describe("Supervisor layers", () => {
         class Bad extends Context.Service<Bad, Subject.Subject<never>>()("test/Bad") {}
         const AppLive = StaticSupervisor.layer(
           StaticSupervisor.new("OneForOne"),
-          Actor.toLayer(A, logging("A", log)),
+          Actor.toLayer(A, loggingCounter("A", log)),
           StaticSupervisor.layer(
             StaticSupervisor.new("OneForOne"),
-            Actor.toLayer(B, logging("B", log)),
+            Actor.toLayer(B, loggingCounter("B", log)),
             Actor.toLayer(
               Bad,
               Actor.newWithInitialiser("1 second", (_: Subject.Subject<never>) => Effect.fail("no database"))
@@ -757,12 +669,9 @@ describe("Supervisor layers", () => {
           )
         )
         const error = yield* Effect.flip(Effect.scoped(Layer.build(AppLive)))
-        assert.strictEqual(error._tag, "InitFailed")
-        const outer = (error as Actor.InitFailed).reason as Supervision.ChildFailedToStart
-        assert.instanceOf(outer, Supervision.ChildFailedToStart)
+        const outer = childFailedToStart(error)
         assert.strictEqual(outer.id, 1)
-        const inner = (outer.error as Actor.InitFailed).reason as Supervision.ChildFailedToStart
-        assert.instanceOf(inner, Supervision.ChildFailedToStart)
+        const inner = childFailedToStart(outer.error)
         assert.strictEqual(inner.id, 1)
         assert.strictEqual((inner.error as Actor.InitFailed).reason, "no database")
         assert.deepStrictEqual(yield* lines(log, 4), ["init A", "init B", "stop B Shutdown", "stop A Shutdown"])

@@ -40,19 +40,16 @@ import { Duration, Effect, Exit, Option, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Actor, Process, Selector, StaticSupervisor, Subject, Supervision } from "../src/index.js"
+import type { Command } from "./fixtures.js"
+import { obey, othersAlive } from "./fixtures.js"
 import * as Model from "./model/supervisorModel.js"
 import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 
-const { ExitReason } = Process
-
 // ---------------------------------------------------------------------------------------------------------------
 // Instrumented children
 // ---------------------------------------------------------------------------------------------------------------
-
-/** What a worker does on a message: exit Normal, exit Shutdown, or crash (its handler fails: Abnormal). */
-type Command = "Stop" | "Shutdown" | "Crash"
 
 /** What the instrumented tree reports to the test's log subject. */
 type Entry =
@@ -65,17 +62,6 @@ type Entry =
   | { readonly _tag: "Stop"; readonly path: string; readonly reason: string }
   | { readonly _tag: "SupervisorStarting"; readonly path: string }
   | { readonly _tag: "SupervisorStarted"; readonly path: string; readonly sup: StaticSupervisor.Supervisor }
-
-const handle = (path: string, command: Command): Effect.Effect<Actor.Next<string, Command>, string> => {
-  switch (command) {
-    case "Stop":
-      return Effect.succeed(Actor.stop())
-    case "Shutdown":
-      return Effect.succeed(Actor.stopWith(ExitReason.Shutdown()))
-    case "Crash":
-      return Effect.fail(`${path} crashed`)
-  }
-}
 
 /**
  * A worker: logs its start (with its pid and subject) and its graceful stops (onTerminate, so it traps exits).
@@ -90,7 +76,7 @@ const worker = (log: Subject.Subject<Entry>, path: string) =>
       yield* Subject.send(log, { _tag: "Start", path, pid, self })
       return Actor.initialised<string, Command>(path)
     })).pipe(
-      Actor.onMessage(handle),
+      Actor.onMessage(obey<string>),
       Actor.onTerminate((_: string, reason) => Subject.send(log, { _tag: "Stop", path, reason: reason._tag })),
       Actor.start
     )
@@ -445,9 +431,7 @@ const runScenario = (scenario: Scenario, where: { current: string }) =>
 
     where.current = "closing the scope"
     yield* Scope.close(scope, Exit.void)
-    const me = yield* Process.self
-    const left = (yield* Process.list).filter((pid) => String(pid) !== String(me)).map(String)
-    assert.deepStrictEqual(left, [], "processes left after the scenario's scope closed")
+    assert.deepStrictEqual(yield* othersAlive, [], "processes left after the scenario's scope closed")
   })
 
 /** A hang guard (a live timer that never fires in a passing run): turns a stuck scenario into a replayable failure. */

@@ -2,22 +2,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Context, Data, Duration, Effect, Equal, Exit, Fiber, Option, Ref, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { Process, Selector, Subject, Task } from "../src/index.js"
-import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
+import { downs, eventLoopTurn, noExitMessage, onlySelfLeft, othersAlive, poll, trapped, waitUntil } from "./fixtures.js"
+import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 
 const { ExitReason } = Process
-
-const trapped = Selector.make<Process.ExitMessage>().pipe(Selector.selectTrappedExits((exit) => exit))
-const downs = Selector.make<Process.Down>().pipe(Selector.selectMonitors((down) => down))
-
-/** The calling process (trapping exits) got no exit signal. */
-const noExitMessage = Effect.map(Effect.option(Selector.receive(trapped, 0)), (received) => {
-  assert.isTrue(
-    Option.isNone(received),
-    `unexpected exit message ${Option.isSome(received) ? received.value.reason._tag : ""}`
-  )
-})
 
 /** The defects of a cause, in order. */
 const defectsIn = (cause: Cause.Cause<unknown>): ReadonlyArray<unknown> =>
@@ -25,9 +15,6 @@ const defectsIn = (cause: Cause.Cause<unknown>): ReadonlyArray<unknown> =>
 
 const defectsOf = (reason: Process.ExitReason): ReadonlyArray<unknown> =>
   reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? defectsIn(reason.reason) : []
-
-/** The fiber's outcome if it is done, without waiting. */
-const poll = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.sync(() => Option.fromUndefinedOr(fiber.pollUnsafe()))
 
 const isSuccessWith = <A>(exit: Option.Option<Exit.Exit<A, unknown>>, value: A): boolean =>
   Option.isSome(exit) && Exit.isSuccess(exit.value) && Equal.equals(exit.value.value, value)
@@ -41,21 +28,18 @@ const drive = <A, E>(fiber: Fiber.Fiber<A, E>, step: Duration.Input = "10 millis
     return yield* Fiber.join(fiber)
   })
 
-/** Lets other fibers run until `condition` holds (at most `max` rounds). */
-const waitUntil = (condition: Effect.Effect<boolean>, max = 1_000) =>
+/** A task that traps exits, then runs `body`: returned once it traps them. */
+const trappingTask = <A, E>(body: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
-    for (let i = 0; i < max; i++) {
-      if (yield* condition) return
-      yield* eventLoopTurn
-    }
-    assert.fail("condition not reached")
+    const ready = yield* Subject.make<void>()
+    const task = yield* Task.async(Effect.gen(function*() {
+      yield* Process.trapExits(true)
+      yield* Subject.send(ready, undefined)
+      return yield* body
+    }))
+    yield* Subject.receive(ready, "1 second")
+    return task
   })
-
-/** The processes alive besides the caller. */
-const others = Effect.gen(function*() {
-  const me = yield* Process.self
-  return (yield* Process.list).filter((pid) => !Equal.equals(pid, me))
-})
 
 /** Counts the live runs of an effect: how many at once at most, and how many processes existed meanwhile. */
 const makeProbe = Effect.gen(function*() {
@@ -106,7 +90,7 @@ describe("Task", () => {
         assert.isFalse(yield* Process.isAlive(task.pid))
         assert.deepStrictEqual(yield* Process.awaitExit(task.pid), ExitReason.Shutdown())
         yield* noExitMessage
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
         assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
       }))
 
@@ -334,13 +318,7 @@ describe("Task", () => {
     it.effect("a task that traps exits and ignores Shutdown is killed after the timeout", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const ready = yield* Subject.make<void>()
-        const task = yield* Task.async(Effect.gen(function*() {
-          yield* Process.trapExits(true)
-          yield* Subject.send(ready, undefined)
-          return yield* Effect.never
-        }))
-        yield* Subject.receive(ready, "1 second")
+        const task = yield* trappingTask(Effect.never)
         const stopping = yield* Effect.forkChild(Task.shutdown(task, "2 seconds"))
         yield* TestClock.adjust("1 second")
         assert.isTrue(yield* Process.isAlive(task.pid))
@@ -366,14 +344,9 @@ describe("Task", () => {
     it.effect("a trapping task that replies while shutting down gives its reply (Elixir's {:ok, reply})", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const ready = yield* Subject.make<void>()
-        const task = yield* Task.async(Effect.gen(function*() {
-          yield* Process.trapExits(true)
-          yield* Subject.send(ready, undefined)
-          const exit = yield* Selector.receiveForever(trapped)
-          return `cleaned up after ${exit.reason._tag}`
-        }))
-        yield* Subject.receive(ready, "1 second")
+        const task = yield* trappingTask(
+          Effect.map(Selector.receiveForever(trapped), (exit) => `cleaned up after ${exit.reason._tag}`)
+        )
         const result = yield* Task.shutdown(task, "1 second")
         assert.isTrue(isSuccessWith(result, "cleaned up after Shutdown"))
         yield* noExitMessage
@@ -460,7 +433,7 @@ describe("Task", () => {
             // the test's own process plus at most `limit` tasks
             assert.isAtMost(yield* Ref.get(probe.maxProcesses), limit + 1)
             assert.strictEqual(yield* Ref.get(probe.live), 0)
-            assert.deepStrictEqual(yield* others, [])
+            assert.deepStrictEqual(yield* othersAlive, [])
           }))
       }
     }
@@ -469,7 +442,7 @@ describe("Task", () => {
       Effect.gen(function*() {
         const results = yield* Stream.runCollect(Task.asyncStream([1, 2, 3, 4, 5], (n) => Effect.succeed(n * n)))
         assert.deepStrictEqual(results, [1, 4, 9, 16, 25])
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
     it.effect("each item runs in its own task process", () =>
@@ -495,7 +468,7 @@ describe("Task", () => {
         assert.instanceOf(Result.isFailure(result) ? result.failure : undefined, Task.TaskTimeout)
         assert.isAtMost(yield* Clock.currentTimeMillis, 1200)
         assert.strictEqual(yield* Ref.get(probe.live), 0)
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
     it.effect("the default per-item timeout is 5 seconds", () =>
@@ -504,7 +477,7 @@ describe("Task", () => {
         const running = yield* Effect.forkChild(Effect.result(Stream.runCollect(stream)))
         const result = yield* drive(running, "100 millis")
         assert.isTrue(Result.isFailure(result) && result.failure instanceof Task.TaskTimeout)
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
     it.effect("takes a lazy, infinite iterable", () =>
@@ -523,7 +496,7 @@ describe("Task", () => {
         )
         assert.deepStrictEqual(results, [10, 20, 30])
         assert.isAbove(pulled, 2)
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
     it.effect("onTimeout \"killTask\": the item is skipped, the rest goes on", () =>
@@ -545,7 +518,7 @@ describe("Task", () => {
         const results = yield* drive(running, "50 millis")
         assert.deepStrictEqual(results, [1, 3, 4])
         assert.strictEqual(yield* Ref.get(probe.live), 0)
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
         // the task of item 2 was killed
         const all = yield* Ref.get(pids)
         assert.strictEqual(all.length, 4)
@@ -567,9 +540,8 @@ describe("Task", () => {
           const results = yield* drive(running)
           assert.deepStrictEqual(results, [1, 2])
           assert.strictEqual(yield* Ref.get(probe.live), 0)
-          assert.deepStrictEqual(yield* others, [])
-          const me = yield* Process.self
-          assert.deepStrictEqual((yield* Process.list).map(String), [String(me)])
+          assert.deepStrictEqual(yield* othersAlive, [])
+          yield* onlySelfLeft
         }))
     }
 
@@ -583,7 +555,7 @@ describe("Task", () => {
         )
         const running = yield* Effect.forkChild(Stream.runCollect(Stream.take(stream, 2)))
         assert.deepStrictEqual(yield* drive(running), [1, 2])
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
         assert.strictEqual(yield* Process.messageQueueLength(me), 0)
         // a stream failing on a timeout leaves nothing either
         const timingOut = Task.asyncStream(
@@ -593,7 +565,7 @@ describe("Task", () => {
         )
         const failing = yield* Effect.forkChild(Effect.result(Stream.runCollect(timingOut)))
         assert.isTrue(Result.isFailure(yield* drive(failing)))
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
         assert.strictEqual(yield* Process.messageQueueLength(me), 0)
       }))
 
@@ -608,7 +580,7 @@ describe("Task", () => {
         const result = yield* Effect.result(Stream.runCollect(stream))
         assert.deepStrictEqual(result, Result.fail(new NotFound({ id: 3 })))
         assert.strictEqual(yield* Ref.get(probe.live), 0)
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
     it.effect("a crash of f crashes a non-trapping caller, as a linked task does", () =>
@@ -620,7 +592,7 @@ describe("Task", () => {
         )
         const reason = yield* Process.awaitExit(owner)
         assert.strictEqual(reason._tag, "Abnormal")
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
     it.effect("a crash of f is a defect (TaskExited) of the stream for a trapping caller", () =>
@@ -634,7 +606,7 @@ describe("Task", () => {
         assert.isTrue(Exit.isFailure(exit))
         const defects = Exit.isFailure(exit) ? defectsIn(exit.cause) : []
         assert.instanceOf(defects[0], Task.TaskExited)
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
       }))
   })
 
@@ -650,7 +622,7 @@ describe("Task", () => {
         const config = yield* Effect.provide(Effect.service(Config), layer)
         assert.strictEqual(config.port, 8080)
         assert.isFalse(Equal.equals(config.by, me))
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
     it.effect("fails with the task's typed error", () =>
@@ -675,7 +647,7 @@ describe("Task", () => {
         const error = yield* Fiber.join(building)
         assert.instanceOf(error, Task.TaskTimeout)
         assert.isFalse(yield* Process.isAlive(pid))
-        assert.deepStrictEqual(yield* others, [])
+        assert.deepStrictEqual(yield* othersAlive, [])
         assert.isTrue(yield* Process.isAlive(yield* Process.self))
       }))
 

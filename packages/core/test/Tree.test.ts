@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { Actor, FactorySupervisor, Name, Process, StaticSupervisor, Supervision } from "../src/index.js"
-import { checkNoProcessLeft, eventLoopTurn } from "./utils.js"
+import { waitUntil } from "./fixtures.js"
+import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
 
@@ -64,7 +65,7 @@ describe("StaticSupervisor.named", () => {
       yield* Process.kill(first)
       yield* Process.awaitExit(first)
       // The parent restarts it: wait (without time) until the name is held again.
-      for (let i = 0; i < 100 && Option.isNone(yield* Process.whereis(name)); i++) yield* eventLoopTurn
+      yield* waitUntil(Effect.map(Process.whereis(name), Option.isSome))
       const count = yield* StaticSupervisor.countChildren(byName)
       assert.strictEqual(count.active, 1)
       assert.notStrictEqual(Option.getOrThrow(yield* Process.whereis(name)), first)

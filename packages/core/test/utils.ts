@@ -1,7 +1,8 @@
 import { afterAll, afterEach, expect } from "@effect/vitest"
 import { Duration, Effect } from "effect"
-import { Process, Subject } from "../src/index.js"
+import { Process } from "../src/index.js"
 import { killed } from "../src/internal/exitReason.js"
+import * as internalNames from "../src/internal/name.js"
 import * as internalProcess from "../src/internal/process.js"
 import * as internalTimer from "../src/internal/timer.js"
 
@@ -56,7 +57,7 @@ const describeTimers = (): Array<string> => Array.from(internalTimer.tracking.pe
 /** Everything left behind now, named. */
 export const leftBehind = (): LeftBehind => ({
   processes: internalProcess.liveProcesses().map(describeProcess),
-  names: Array.from(internalProcess.names, ([key, owner]) =>
+  names: Array.from(internalNames.names, ([key, owner]) =>
     internalProcess.table.has(owner.pid.id) ?
       undefined :
       `${key} is still registered to ${owner.pid.toString()}, which has ended`).filter((name) => name !== undefined),
@@ -87,8 +88,8 @@ const cleanUp = (): void => {
     internalProcess.terminate(state, killed)
     internalProcess.died(state, killed)
   }
-  for (const [key, owner] of Array.from(internalProcess.names)) {
-    if (!owner.alive) internalProcess.names.delete(key)
+  for (const [key, owner] of Array.from(internalNames.names)) {
+    if (!owner.alive) internalNames.names.delete(key)
   }
   for (const timer of Array.from(internalTimer.tracking.pending)) timer.cancel()
 }
@@ -118,38 +119,3 @@ export const checkNoProcessLeft = () => {
     })
   })
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------------------------------------------
-
-/** Spawns a process that reports its own subject of type `A` to the caller, and returns both. */
-export const spawnWithSubject = <A, E, R>(
-  body: (subject: Subject.Subject<A>) => Effect.Effect<unknown, E, R>,
-  options: { readonly linked: boolean } = { linked: true }
-) =>
-  Effect.gen(function*() {
-    const ready = yield* Subject.make<Subject.Subject<A>>()
-    const run = Effect.gen(function*() {
-      const subject = yield* Subject.make<A>()
-      yield* Subject.send(ready, subject)
-      return yield* body(subject)
-    })
-    const pid = yield* (options.linked ? Process.spawn(run) : Process.spawnUnlinked(run))
-    const subject = yield* Subject.receive(ready, "1 second")
-    return { pid, subject } as const
-  })
-
-/** A process body that waits until it is stopped. */
-export const idle = Effect.never
-
-/**
- * One turn of the host's event loop (no time passes on any clock). Process wakes can be deferred to a macrotask
- * when message passing has held the event loop for a while (`internal/fairness.ts`), so a test that waits "without
- * time" for something a process does should poll with this rather than with `Effect.yieldNow`, which only drains
- * microtasks.
- */
-export const eventLoopTurn: Effect.Effect<void> = Effect.callback<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})

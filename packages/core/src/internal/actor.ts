@@ -1,60 +1,56 @@
 /**
- * The actor loop (gen_server): initialise, then receive a message, run the handler, repeat; answer system
- * messages (sys) in between; stop on the handler's request or on the parent's exit signal.
+ * Actors (gen_server): the builder, what a handler answers (`Next`), and the start: register the name, run the
+ * initialiser in the new process, acknowledge the starter, then run the loop (`loop.ts`).
  *
  * @internal
  */
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
-import * as References from "effect/References"
 import type * as Scope from "effect/Scope"
-import type { StartError } from "./errors.js"
-import type { ExitReason } from "./exitReason.js"
+import type * as Actor from "../Actor.js"
+import type { StartError } from "../Errors.js"
+import type { ExitReason } from "../Process.js"
+import type { Selector } from "../Selector.js"
+import { Immutable } from "./builder.js"
 import { ExitReason as Reason, normal } from "./exitReason.js"
-import type { Envelope, Handler } from "./mailbox.js"
+import { Loop } from "./loop.js"
 import type { NameImpl } from "./name.js"
-import type { ExitMessage, ProcessState } from "./process.js"
-import { DEFAULT_SHUTDOWN_MILLIS, endWith, EXIT_TAG, processOf, registerUnsafe, withSelf } from "./process.js"
-import { Receiver } from "./receive.js"
+import { checked, registerUnsafe } from "./name.js"
+import { DEFAULT_SHUTDOWN_MILLIS, withSelf } from "./process.js"
 import type { SelectorImpl } from "./selector.js"
-import type { Handshake, Started } from "./start.js"
+import type { Handshake } from "./start.js"
 import { start as startProcess } from "./start.js"
 import type { SubjectImpl } from "./subject.js"
-import { NamedSubject, OwnedSubject, Tag, unsafeSend } from "./subject.js"
-import type { TraceMessage } from "./trace.js"
-import { traceMessages, untraced } from "./trace.js"
+import { NamedSubject, OwnedSubject, Tag } from "./subject.js"
 
 /** The default init timeout of `Actor.new`. @internal */
 export const DEFAULT_INIT_MILLIS = 1_000
 
+/** @internal */
+export const SelfSubjectTypeId: unique symbol = Symbol.for("@effect-otp/core/Actor/SelfSubject")
+
 /** Marks "the actor's own subject" as the data a builder returns until `returning` says otherwise. @internal */
-export const SELF_SUBJECT: unique symbol = Symbol.for("@effect-otp/core/Actor/SelfSubject")
+export const SELF_SUBJECT: Actor.SelfSubject = { [SelfSubjectTypeId]: SelfSubjectTypeId }
 
 /** @internal */
 export const BuilderTypeId: unique symbol = Symbol.for("@effect-otp/core/Actor/Builder")
 
 // ---------------------------------------------------------------------------------------------------------------
-// Next, Initialised, Builder
+// What handlers and initialisers answer
 // ---------------------------------------------------------------------------------------------------------------
 
 /** @internal */
-export type Next<S, M> = Continue<S, M> | Stop
-
-/** @internal */
-export class Continue<S, M> {
+export class Continue<S, M> implements Actor.Continue<S, M> {
   readonly _tag = "Continue"
-  constructor(readonly state: S, readonly selector: Option.Option<SelectorImpl<M>>) {}
+  constructor(readonly state: S, readonly selector: Option.Option<Selector<M>>) {}
   pipe() {
     return pipeArguments(this, arguments)
   }
 }
 
 /** @internal */
-export class Stop {
+export class Stop implements Actor.Stop {
   readonly _tag = "Stop"
   constructor(readonly reason: ExitReason) {}
   pipe() {
@@ -63,369 +59,92 @@ export class Stop {
 }
 
 /** @internal */
-export class Initialised<S, M, D> {
-  constructor(readonly state: S, readonly selector: Option.Option<SelectorImpl<M>>, readonly data: D) {}
+export class Initialised<S, M, D> implements Actor.Initialised<S, M, D> {
+  constructor(readonly state: S, readonly selector: Option.Option<Selector<M>>, readonly data: D) {}
   pipe() {
     return pipeArguments(this, arguments)
   }
 }
 
 /** @internal */
+export const stopNormal: Stop = new Stop(normal)
+
+/** @internal */
+export const stopAbnormal = (reason: string): Stop => new Stop(Reason.Abnormal({ reason }))
+
+// ---------------------------------------------------------------------------------------------------------------
+// The builder
+// ---------------------------------------------------------------------------------------------------------------
+
+/** How an actor gets its first state: given, or from an initialiser run in the new process. @internal */
 export type InitSpec =
   | { readonly _tag: "State"; readonly state: unknown }
   | {
     readonly _tag: "Init"
-    readonly init: (self: SubjectImpl<any>) => Effect.Effect<Initialised<any, any, any>, unknown, unknown>
+    readonly init: (self: SubjectImpl<any>) => Effect.Effect<Actor.Initialised<any, any, any>, unknown, unknown>
   }
 
 /** @internal */
-export class BuilderImpl {
-  readonly [BuilderTypeId] = BuilderTypeId
-  constructor(
-    readonly init: InitSpec,
-    readonly initMillis: number,
-    readonly handler: (state: any, message: any) => Effect.Effect<Next<any, any>, unknown, unknown>,
-    readonly terminate: ((state: any, reason: ExitReason) => Effect.Effect<void, never, unknown>) | undefined,
-    readonly name: NameImpl<any> | undefined,
-    /** How long closing the enclosing scope waits for the actor to stop before killing it. */
-    readonly shutdownMillis: number = DEFAULT_SHUTDOWN_MILLIS,
-    /** A programmer mistake found while building (an invalid timeout): `start` dies with it. */
-    readonly invalid: Error | undefined = undefined,
-    /**
-     * A trapping actor stops on any exit signal from its parent, `Normal` included, as a gen_server does; a
-     * supervisor ignores its parent's `Normal` exit (the rule API.md states for supervisors).
-     */
-    readonly stopsOnParentNormal: boolean = true
-  ) {}
-  with(
-    fields: Partial<
-      Pick<BuilderImpl, "handler" | "terminate" | "name" | "shutdownMillis" | "invalid" | "stopsOnParentNormal">
-    >
-  ): BuilderImpl {
-    return new BuilderImpl(
-      this.init,
-      this.initMillis,
-      fields.handler ?? this.handler,
-      "terminate" in fields ? fields.terminate : this.terminate,
-      "name" in fields ? fields.name : this.name,
-      fields.shutdownMillis ?? this.shutdownMillis,
-      fields.invalid ?? this.invalid,
-      fields.stopsOnParentNormal ?? this.stopsOnParentNormal
-    )
-  }
-  pipe() {
-    return pipeArguments(this, arguments)
-  }
+export interface ActorFields {
+  readonly init: InitSpec
+  readonly initMillis: number
+  readonly handler: (state: any, message: any) => Effect.Effect<Actor.Next<any, any>, unknown, unknown>
+  readonly terminate: ((state: any, reason: ExitReason) => Effect.Effect<void, never, unknown>) | undefined
+  readonly name: NameImpl<any> | undefined
+  /** How long closing the enclosing scope waits for the actor to stop before killing it. */
+  readonly shutdownMillis: number
+  /** A programmer mistake found while building (an invalid timeout): `start` dies with it. */
+  readonly invalid: Error | undefined
+  /**
+   * A trapping actor stops on any exit signal from its parent, `Normal` included, as a gen_server does; a supervisor
+   * ignores its parent's `Normal` exit (the rule API.md states for supervisors).
+   */
+  readonly stopsOnParentNormal: boolean
+}
+
+const variance = {
+  _S: (_: any) => _,
+  _M: (_: never) => _,
+  _D: (_: never) => _,
+  _E: (_: never) => _,
+  _R: (_: never) => _
+}
+
+/** @internal */
+export class ActorBuilder extends Immutable<ActorFields> implements Actor.Builder<any, any, any, any, any> {
+  readonly [BuilderTypeId] = variance
+  declare readonly init: InitSpec
+  declare readonly initMillis: number
+  declare readonly handler: ActorFields["handler"]
+  declare readonly terminate: ActorFields["terminate"]
+  declare readonly name: NameImpl<any> | undefined
+  declare readonly shutdownMillis: number
+  declare readonly invalid: Error | undefined
+  declare readonly stopsOnParentNormal: boolean
 }
 
 /** Until `onMessage` is given, every message is kept and the state is unchanged. */
-const keepState = (state: unknown): Effect.Effect<Next<unknown, unknown>> =>
+const keepState = (state: unknown): Effect.Effect<Actor.Next<unknown, unknown>> =>
   Effect.succeed(new Continue(state, Option.none()))
 
 /** @internal */
-export const make = (init: InitSpec, initMillis: number): BuilderImpl =>
-  new BuilderImpl(init, initMillis, keepState, undefined, undefined)
+export const make = (init: InitSpec, initMillis: number, invalid?: Error): ActorBuilder =>
+  new ActorBuilder({
+    init,
+    initMillis,
+    handler: keepState,
+    terminate: undefined,
+    name: undefined,
+    shutdownMillis: DEFAULT_SHUTDOWN_MILLIS,
+    invalid,
+    stopsOnParentNormal: true
+  })
 
 // ---------------------------------------------------------------------------------------------------------------
-// System messages (Erlang's sys)
+// The start
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The tag every actor files system messages under, so `System` reaches an actor by its pid. @internal */
-export const systemTag = new Tag()
-
-/** @internal */
-export type SystemRequest =
-  | { readonly _tag: "GetState"; readonly replyTo: SubjectImpl<unknown> }
-  | { readonly _tag: "GetStatus"; readonly replyTo: SubjectImpl<Status> }
-  | {
-    readonly _tag: "ReplaceState"
-    readonly f: (state: unknown) => unknown
-    readonly replyTo: SubjectImpl<{ readonly ok: boolean; readonly value: unknown }>
-  }
-  | { readonly _tag: "Suspend"; readonly replyTo: SubjectImpl<void> }
-  | { readonly _tag: "Resume"; readonly replyTo: SubjectImpl<void> }
-  | { readonly _tag: "Statistics"; readonly replyTo: SubjectImpl<Statistics> }
-
-/** @internal */
-export interface Status {
-  readonly pid: ProcessState["pid"]
-  readonly mode: "running" | "suspended"
-  readonly state: unknown
-  readonly messageQueueLength: number
-}
-
-/** @internal */
-export interface Statistics {
-  readonly messagesIn: number
-  readonly messagesOut: number
-  readonly startedAt: number
-}
-
-/** The subject that reaches the system-message handler of the actor `target`. @internal */
-export const systemSubject = (target: ProcessState): SubjectImpl<SystemRequest> =>
-  new OwnedSubject<SystemRequest>(target, systemTag)
-
-class SystemMessage {
-  constructor(readonly request: SystemRequest) {}
-}
-
-class ExitSignal {
-  constructor(readonly exit: ExitMessage) {}
-}
-
-/** Applies a selector's handler to a received value; a handler that throws is a defect of the receiver. */
-const apply = (handler: Handler, value: unknown): Effect.Effect<unknown> => {
-  try {
-    return Exit.succeed(handler(value))
-  } catch (defect) {
-    return Effect.die(defect)
-  }
-}
-
-/** How many queued messages the loop handles in a row before it yields to the other fibers. */
-const BATCH = 256
-
-const toSystem: Handler = (request) => new SystemMessage(request)
-const identity: Handler = (message) => message
-const toExit: Handler = (exit) => new ExitSignal(exit)
-
-// ---------------------------------------------------------------------------------------------------------------
-// The loop
-// ---------------------------------------------------------------------------------------------------------------
-
-/**
- * The actor's loop, and its receive: an actor has one receive outstanding at a time, so the loop is its own
- * receiver, and allocates as little as it can, per message and per actor (its receive effect and continuations are
- * made once).
- */
-class Loop extends Receiver<unknown, never> {
-  state: unknown
-  suspended = false
-  /** What the user selects; `undefined` for the default, the actor's own subject, whose tag is `ownTag`. */
-  user: SelectorImpl<unknown> | undefined
-  trace: TraceMessage = untraced
-  readonly handler: BuilderImpl["handler"]
-  readonly terminate: BuilderImpl["terminate"]
-  readonly stopsOnParentNormal: boolean
-  constructor(
-    self: ProcessState,
-    readonly parent: ProcessState,
-    builder: BuilderImpl,
-    state: unknown,
-    user: SelectorImpl<unknown> | undefined,
-    readonly ownTag: unknown
-  ) {
-    super(self)
-    this.state = state
-    this.user = user
-    // What the loop needs of its builder: the builder itself can go (a program may make one per actor).
-    this.handler = builder.handler
-    this.terminate = builder.terminate
-    this.stopsOnParentNormal = builder.stopsOnParentNormal
-  }
-
-  /**
-   * What the actor receives: system messages always; the exit signal of its parent (when it traps exits) even while
-   * suspended; otherwise the user's selector, and the exits the user does not select.
-   */
-  match(envelope: Envelope): Handler | undefined {
-    const tag = envelope.tag
-    if (tag === systemTag) return toSystem
-    if (tag === EXIT_TAG) {
-      const exit = envelope.value as ExitMessage
-      if (exit.pid.state === this.parent && (exit.reason._tag !== "Normal" || this.stopsOnParentNormal)) {
-        return toExit
-      }
-      if (this.suspended) return undefined
-      return this.selectUser(envelope) ?? toExit
-    }
-    if (this.suspended) return undefined
-    return this.selectUser(envelope)
-  }
-
-  private selectUser(envelope: Envelope): Handler | undefined {
-    const user = this.user
-    if (user === undefined) return envelope.tag === this.ownTag ? identity : undefined
-    return user.match(envelope)
-  }
-
-  received(handler: Handler, value: unknown): Effect.Effect<unknown> {
-    return apply(handler, value)
-  }
-
-  /** Takes a handler's answer: `undefined` to go on with the next message, or the effect that stops the actor. */
-  next(next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> | undefined {
-    if (next._tag === "Stop") return this.stop(next.reason)
-    this.state = next.state
-    if (next.selector._tag === "Some") {
-      this.user = next.selector.value
-      this.scanned = undefined
-    }
-    return undefined
-  }
-
-  /**
-   * Handles one message: `undefined` when that is done already (a system message, or a handler that answered with
-   * `Effect.succeed(next)`, an `Exit`, which needs no continuation frame unless every message gets its own span),
-   * or the effect that handles it and goes on.
-   */
-  handle(message: unknown): Effect.Effect<void, unknown, unknown> | undefined {
-    if (message instanceof SystemMessage) {
-      this.system(message.request)
-      return undefined
-    }
-    if (message instanceof ExitSignal) return this.exit(message.exit)
-    const handled = this.handler(this.state, message)
-    if (this.trace === untraced && Exit.isExit(handled) && Exit.isSuccess(handled)) {
-      return this.next(handled.value as Next<unknown, unknown>)
-    }
-    return Effect.flatMap(this.trace(handled), afterHandler)
-  }
-
-  /**
-   * The loop proper. Queued messages are handled right here, in a plain loop, as long as their handlers answer at
-   * once: a busy actor goes through the runtime only for handlers that need it, and suspends its fiber (an
-   * `Effect.callback` round trip) only when nothing it selects is queued. After a batch it yields to the other
-   * fibers, as an Erlang process is preempted after a budget of reductions.
-   */
-  drain(): Effect.Effect<void, unknown, unknown> {
-    const self = this.self
-    const mailbox = self.mailbox
-    for (let i = 0; i < BATCH; i++) {
-      // A process with a pending exit signal takes no more messages (a handler may also have ended its own process).
-      if (!self.alive) return parked
-      if (mailbox.length === 0) return parked
-      const found = this.take()
-      if (found === undefined) return parked
-      self.messagesIn++
-      let message: unknown
-      try {
-        message = mailbox.selected!(found.value)
-      } catch (defect) {
-        return Effect.die(defect)
-      }
-      const effect = this.handle(message)
-      if (effect !== undefined) return effect
-    }
-    return yieldThenStep
-  }
-
-  /** Runs the loop on the actor's own fiber, with its log annotations and message spans. */
-  run(name: string | undefined): Effect.Effect<void, unknown, unknown> {
-    this.self.behaviour = this
-    const pid = this.self.pid.toString()
-    // The actor's fiber is its own: its annotations are set once in its context, not with `annotateLogs`, which
-    // keeps a restore frame on the stack for the actor's whole life.
-    return Effect.withFiber<void, unknown, unknown>((fiber) => {
-      const current = fiber.getRef(References.CurrentLogAnnotations)
-      const annotations = name === undefined ? { ...current, pid } : { ...current, pid, actor: name }
-      fiber.setContext(Context.add(fiber.context, References.CurrentLogAnnotations, annotations))
-      const attributes: Record<string, unknown> = name === undefined ?
-        { "otp.pid": pid } :
-        { "otp.pid": pid, "otp.name": name }
-      this.trace = traceMessages(fiber, name ?? pid, attributes)
-      return step
-    })
-  }
-
-  /** A linked process exited and this actor traps exits (it has `onTerminate`, or its init asked to). */
-  exit(exit: ExitMessage): Effect.Effect<void, unknown, unknown> | undefined {
-    // Its parent's exit signal stops it with the same reason, `Normal` included, as a gen_server's parent does.
-    // Otherwise it behaves like a process that does not trap exits: `Normal` is ignored, any other reason stops it
-    // with that reason, gracefully, so that `onTerminate` runs.
-    if (exit.pid.state === this.parent && this.stopsOnParentNormal) return this.stop(exit.reason)
-    if (exit.reason._tag === "Normal") return undefined
-    return this.stop(exit.reason)
-  }
-
-  stop(reason: ExitReason): Effect.Effect<void, unknown, unknown> {
-    const terminate = this.terminate
-    const end = Effect.sync(() => endWith(this.self, reason))
-    if (terminate === undefined) return end
-    return Effect.andThen(Effect.catchCause(terminate(this.state, reason), (cause) => Effect.logError(cause)), end)
-  }
-
-  system(request: SystemRequest): void {
-    switch (request._tag) {
-      case "GetState":
-        unsafeSend(request.replyTo, this.state)
-        break
-      case "GetStatus":
-        unsafeSend<Status>(request.replyTo, {
-          pid: this.self.pid,
-          mode: this.suspended ? "suspended" : "running",
-          state: this.state,
-          messageQueueLength: this.self.mailbox.length
-        })
-        break
-      case "ReplaceState": {
-        let result: { readonly ok: boolean; readonly value: unknown }
-        try {
-          this.state = request.f(this.state)
-          result = { ok: true, value: this.state }
-        } catch (error) {
-          result = { ok: false, value: error }
-        }
-        unsafeSend(request.replyTo, result)
-        break
-      }
-      case "Suspend":
-        this.suspended = true
-        this.scanned = undefined
-        unsafeSend(request.replyTo, undefined)
-        break
-      case "Resume":
-        this.suspended = false
-        this.scanned = undefined
-        unsafeSend(request.replyTo, undefined)
-        break
-      case "Statistics":
-        unsafeSend(request.replyTo, {
-          messagesIn: this.self.messagesIn,
-          messagesOut: this.self.messagesOut,
-          startedAt: this.self.startedAt
-        })
-        break
-    }
-  }
-}
-
-// The loop's effects are made once for every actor: each finds its loop through the fiber it runs on, so that an
-// idle actor carries no closures or effects of its own.
-
-/** The loop of the actor whose fiber is running. */
-const currentLoop = (): Loop => processOf(Fiber.getCurrent()!)!.behaviour as Loop
-
-/**
- * The next message the actor selects (system messages and the parent's exit included).
- *
- * It registers no canceller, on purpose: the actor's fiber is only ever interrupted when its process ends (a signal,
- * a kill, or interruption from outside, which ends the process too), and then the mailbox is dropped with its waiter,
- * while a message handed to the loop before that is lost with the process, as in Erlang. Without a canceller, a
- * parked actor carries no finalizer frame for as long as it waits.
- */
-const receiveNext: Effect.Effect<unknown> = Effect.callback<unknown>((resume) => {
-  currentLoop().wait(resume, Infinity, false)
-})
-
-const afterHandler = (next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
-  const loop = currentLoop()
-  return loop.next(next) ?? loop.drain()
-}
-
-const dispatch = (message: unknown): Effect.Effect<void, unknown, unknown> => {
-  const loop = currentLoop()
-  return loop.handle(message) ?? loop.drain()
-}
-
-/** Parks until a message the actor selects arrives, then handles it. */
-const parked: Effect.Effect<void, unknown, unknown> = Effect.flatMap(receiveNext, dispatch)
-
-const step: Effect.Effect<void, unknown, unknown> = Effect.suspend(() => currentLoop().drain())
-
-const yieldThenStep: Effect.Effect<void, unknown, unknown> = Effect.andThen(Effect.yieldNow, step)
-
-const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
+const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
   withSelf((self) => {
     let subject: SubjectImpl<unknown>
     if (builder.name !== undefined) {
@@ -440,16 +159,16 @@ const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
       subject = new OwnedSubject(self, new Tag(self))
     }
     const spec = builder.init
-    const init: Effect.Effect<Initialised<unknown, unknown, unknown>, unknown, unknown> = spec._tag === "State" ?
-      Effect.succeed(new Initialised(spec.state, Option.none(), SELF_SUBJECT)) :
-      spec.init(subject)
+    const init: Effect.Effect<Actor.Initialised<unknown, unknown, unknown>, unknown, unknown> = spec._tag === "State"
+      ? Effect.succeed(new Initialised(spec.state, Option.none(), SELF_SUBJECT))
+      : spec.init(subject)
     return Effect.matchEffect(init, {
       onFailure: (reason) => Effect.sync(() => handshake.fail(reason)),
       onSuccess: (initialised) => {
-        if (builder.terminate !== undefined) {
-          self.trapExit = true
-        }
-        const user = Option.isSome(initialised.selector) ? initialised.selector.value : undefined
+        if (builder.terminate !== undefined) self.trapExit = true
+        const user = Option.isSome(initialised.selector)
+          ? initialised.selector.value as SelectorImpl<unknown>
+          : undefined
         const loop = new Loop(self, handshake.parent, builder, initialised.state, user, subject.tag)
         handshake.ok(self, initialised.data === SELF_SUBJECT ? subject : initialised.data)
         return loop.run(builder.name?.key)
@@ -458,15 +177,14 @@ const runActor = (builder: BuilderImpl, handshake: Handshake<unknown>) =>
   })
 
 /** @internal */
-export const start = (builder: BuilderImpl): Effect.Effect<Started<unknown>, StartError, Scope.Scope> =>
-  builder.invalid !== undefined ? Effect.die(builder.invalid) : startProcess<unknown, unknown>(
-    (handshake) => runActor(builder, handshake),
-    builder.initMillis,
-    builder.shutdownMillis
-  ) as any
-
-/** @internal */
-export const stopNormal: Stop = new Stop(normal)
-
-/** @internal */
-export const stopAbnormal = (reason: string): Stop => new Stop(Reason.Abnormal({ reason }))
+export const start = (builder: ActorBuilder): Effect.Effect<Actor.Started<unknown>, StartError, Scope.Scope> =>
+  Effect.suspend(() => {
+    if (builder.invalid !== undefined) return Effect.die(builder.invalid)
+    if (builder.name !== undefined) checked(builder.name)
+    // The handler's and the initialiser's requirements are the builder's `R`, which `Actor.start` states.
+    return startProcess<unknown, unknown>(
+      (handshake) => runActor(builder, handshake),
+      builder.initMillis,
+      builder.shutdownMillis
+    ) as Effect.Effect<Actor.Started<unknown>, StartError, Scope.Scope>
+  })

@@ -1,20 +1,18 @@
-/** @internal */
+/**
+ * Exit reasons: the constructors of the `ExitReason` type declared in `Process.ts`, and the reasons the library
+ * uses most.
+ *
+ * @internal
+ */
 import * as Data from "effect/Data"
+import type { ExitReason as Reason } from "../Process.js"
 
 /** @internal */
-export type ExitReason = Data.TaggedEnum<{
-  Normal: {}
-  Shutdown: {}
-  Killed: {}
-  Abnormal: { readonly reason: unknown }
-}>
+export const ExitReason: Data.TaggedEnum.Constructor<Reason> = Data.taggedEnum<Reason>()
 
 /** @internal */
-export const ExitReason = Data.taggedEnum<ExitReason>()
-
+export const normal: Reason = ExitReason.Normal()
 /** @internal */
-export const normal: ExitReason = ExitReason.Normal()
+export const shutdown: Reason = ExitReason.Shutdown()
 /** @internal */
-export const shutdown: ExitReason = ExitReason.Shutdown()
-/** @internal */
-export const killed: ExitReason = ExitReason.Killed()
+export const killed: Reason = ExitReason.Killed()

@@ -8,33 +8,24 @@
  * @internal
  */
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Hash from "effect/Hash"
-import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
-import { pipeArguments } from "effect/Pipeable"
 import * as References from "effect/References"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
-import type * as Process from "../Process.js"
-import { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./errors.js"
-import type { ExitReason } from "./exitReason.js"
+import type { Down, ExitMessage, ExitReason, Pid } from "../Process.js"
 import { ExitReason as Reason, killed, normal } from "./exitReason.js"
 import { counters, globalValue } from "./global.js"
 import { Mailbox } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
+import { names } from "./name.js"
+import { MonitorImpl, PidImpl } from "./pid.js"
 import { runQueued, wake } from "./scheduler.js"
 import type { Group } from "./spawn.js"
 import { clockOf, schedule } from "./timer.js"
-
-/** @internal */
-export const PidTypeId: Process.PidTypeId = Symbol.for("@effect-otp/core/Pid") as Process.PidTypeId
-
-/** @internal */
-export const MonitorTypeId: Process.MonitorTypeId = Symbol.for("@effect-otp/core/Monitor") as Process.MonitorTypeId
 
 /** Tag of trapped exit messages in a mailbox. @internal */
 export const EXIT_TAG: unique symbol = Symbol.for("@effect-otp/core/ExitMessage")
@@ -42,65 +33,14 @@ export const EXIT_TAG: unique symbol = Symbol.for("@effect-otp/core/ExitMessage"
 /** Tag of monitor notifications in a mailbox. @internal */
 export const DOWN_TAG: unique symbol = Symbol.for("@effect-otp/core/Down")
 
-/** How long a scope waits for a process it shut down before killing it (a worker's default shutdown). @internal */
-export const DEFAULT_SHUTDOWN_MILLIS = 5_000
-
-/** @internal */
-export class Pid implements Process.Pid {
-  readonly [PidTypeId]: Process.PidTypeId = PidTypeId
-  constructor(readonly id: number, readonly state: ProcessState) {}
-  [Equal.symbol](that: unknown): boolean {
-    return isPid(that) && that.id === this.id
-  }
-  [Hash.symbol](): number {
-    return Hash.number(this.id)
-  }
-  toString() {
-    return `<0.${this.id}>`
-  }
-  toJSON() {
-    return { _id: "Pid", id: this.toString() }
-  }
-  [Inspectable.NodeInspectSymbol]() {
-    return this.toString()
-  }
-  pipe() {
-    return pipeArguments(this, arguments)
-  }
-}
-
-/** @internal */
-export const isPid = (u: unknown): u is Pid => typeof u === "object" && u !== null && PidTypeId in u
-
 /**
- * A monitor held by `owner` on `target`. A user monitor delivers a `Down` into the owner's mailbox; the monitor a
- * `call` sets up instead delivers the callee's exit reason under the call's reply tag.
- * @internal
+ * How long a process may take to stop once it was sent `Shutdown` before it is killed, when nothing says otherwise:
+ * a worker's default shutdown time, and what a closing scope gives the processes spawned in it. @internal
  */
-export class MonitorImpl implements Process.Monitor {
-  readonly [MonitorTypeId]: Process.MonitorTypeId = MonitorTypeId
-  readonly id = ++counters.monitor
-  constructor(
-    readonly owner: ProcessState,
-    readonly target: ProcessState,
-    readonly replyTag: unknown = undefined
-  ) {}
-  [Equal.symbol](that: unknown): boolean {
-    return typeof that === "object" && that !== null && MonitorTypeId in that && (that as MonitorImpl).id === this.id
-  }
-  [Hash.symbol](): number {
-    return Hash.number(this.id)
-  }
-  toString() {
-    return `#Ref<monitor.${this.id}>`
-  }
-  toJSON() {
-    return { _id: "Monitor", id: this.id, target: this.target.pid.toString() }
-  }
-  [Inspectable.NodeInspectSymbol]() {
-    return this.toString()
-  }
-}
+export const DEFAULT_SHUTDOWN = "5 seconds" satisfies Duration.Input
+
+/** `DEFAULT_SHUTDOWN` in milliseconds. @internal */
+export const DEFAULT_SHUTDOWN_MILLIS = Duration.toMillis(Duration.fromInputUnsafe(DEFAULT_SHUTDOWN))
 
 /**
  * What a process's `monitoredBy` holds: a monitor, or a call waiting for a reply (which delivers the callee's exit
@@ -111,19 +51,6 @@ export interface MonitorEntry {
   readonly owner: ProcessState
   readonly target: ProcessState
   readonly replyTag: unknown
-}
-
-/** A monitor notification, as delivered to the monitoring process. @internal */
-export interface Down {
-  readonly monitor: MonitorImpl
-  readonly pid: Pid
-  readonly reason: ExitReason
-}
-
-/** A trapped exit signal, as delivered to a process that traps exits. @internal */
-export interface ExitMessage {
-  readonly pid: Pid
-  readonly reason: ExitReason
 }
 
 /** What a `call` receives under its reply tag when the callee dies first. @internal */
@@ -169,10 +96,13 @@ export class ProcessState extends Mailbox {
   start: Context.Context<never> | undefined = undefined
   /** The process's own scope, provided to its body and closed when the body ends. */
   own: Scope.Closeable | undefined = undefined
-  /** Its place among the processes spawned into one scope (see `spawn.ts`): closing that scope shuts it down. */
+  /**
+   * Its place among the processes spawned into one scope (see `spawn.ts`): closing that scope shuts it down.
+   * `prev` and `next` are its neighbours in that group.
+   */
   group: Group | undefined = undefined
-  groupPrev: ProcessState | undefined = undefined
-  groupNext: ProcessState | undefined = undefined
+  prev: ProcessState | undefined = undefined
+  next: ProcessState | undefined = undefined
   /** The process that spawned it, and how long the scope it was spawned in waits for it to stop. */
   spawner: ProcessState | undefined = undefined
   shutdownMillis = DEFAULT_SHUTDOWN_MILLIS
@@ -181,7 +111,7 @@ export class ProcessState extends Mailbox {
 
   constructor(implicit: boolean, startedAt: number) {
     super()
-    this.pid = new Pid(++counters.pid, this)
+    this.pid = new PidImpl(++counters.pid, this)
     this.implicit = implicit
     this.startedAt = startedAt
     table.set(this.pid.id, this)
@@ -221,9 +151,6 @@ export const liveProcesses = (): Array<ProcessState> => {
 
 /** Every process that has not ended yet, by pid number. @internal */
 export const table: Map<number, ProcessState> = globalValue("processTable", () => new Map<number, ProcessState>())
-
-/** Registered names. @internal */
-export const names: Map<string, ProcessState> = globalValue("names", () => new Map<string, ProcessState>())
 
 /**
  * The process the current fiber belongs to. It is part of the fiber's context, so fibers forked inside a process
@@ -564,48 +491,6 @@ export const shutdownProcess = (
     const deadline = schedule(clockOf(fiber), millis, () => terminate(target, killed))
     return Effect.ensuring(awaitExit(target), Effect.sync(() => deadline.cancel()))
   })
-
-// ---------------------------------------------------------------------------------------------------------------
-// Names
-// ---------------------------------------------------------------------------------------------------------------
-
-/** Registers `target` under `name`; returns why it could not, if it could not. @internal */
-export const registerUnsafe = (
-  target: ProcessState,
-  name: NameImpl<any>
-): NameTaken | NoProcess | AlreadyNamed | undefined => {
-  if (!target.alive) return new NoProcess({ target: target.pid.toString() })
-  const owner = names.get(name.key)
-  if (owner !== undefined && owner.alive) return new NameTaken({ name: name.key, owner: owner.pid.toString() })
-  if (target.name !== undefined) return new AlreadyNamed({ pid: target.pid.toString(), name: target.name.key })
-  names.set(name.key, target)
-  target.name = name
-  return undefined
-}
-
-/** @internal */
-export const register = (
-  target: ProcessState,
-  name: NameImpl<any>
-): Effect.Effect<void, NameTaken | NoProcess | AlreadyNamed> => {
-  const refused = registerUnsafe(target, name)
-  return refused === undefined ? Effect.void : Effect.fail(refused)
-}
-
-/** @internal */
-export const unregister = (name: NameImpl<any>): Effect.Effect<void, NotRegistered> => {
-  const owner = names.get(name.key)
-  if (owner === undefined || !owner.alive) return Effect.fail(new NotRegistered({ name: name.key }))
-  names.delete(name.key)
-  owner.name = undefined
-  return Effect.void
-}
-
-/** The live process registered under the name, if any. @internal */
-export const whereis = (name: NameImpl<any>): ProcessState | undefined => {
-  const owner = names.get(name.key)
-  return owner !== undefined && owner.alive ? owner : undefined
-}
 
 /** @internal */
 export const pidOption = (state: ProcessState | undefined): Option.Option<Pid> =>

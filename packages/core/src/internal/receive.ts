@@ -19,6 +19,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import { Identity } from "./identity.js"
 import type { Envelope, Handler, Matcher, Waiter } from "./mailbox.js"
 import type { ProcessState } from "./process.js"
 import { runQueued, wake } from "./scheduler.js"
@@ -32,8 +33,11 @@ export const identity: Handler = (value) => value
 export const applyHandler = <A>(handler: Handler, value: unknown): Effect.Effect<A> =>
   handler === identity ? Exit.succeed(value as A) : Effect.sync(() => handler(value) as A)
 
+/** What a receive without a timeout resumes with when its timeout passes: never. @internal */
+export const neverTimesOut = (): Effect.Effect<never> => Effect.die(new Error("a receive without a timeout timed out"))
+
 /** A receive in progress. Subclasses say what it selects and what the fiber gets. @internal */
-export abstract class Receiver<A, E> implements Waiter {
+export abstract class Receiver<A, E> extends Identity implements Waiter {
   /** The waiting fiber's resumption, while it waits. */
   resume: ((effect: Effect.Effect<A, E>) => void) | undefined = undefined
   timer: Cancel | undefined = undefined
@@ -47,7 +51,16 @@ export abstract class Receiver<A, E> implements Waiter {
    */
   scanned: Envelope | undefined = undefined
 
-  constructor(readonly self: ProcessState) {}
+  constructor(readonly self: ProcessState) {
+    super()
+  }
+
+  toString() {
+    return `Receive(${this.self.pid.toString()})`
+  }
+  toJSON(): unknown {
+    return { _id: "Receive", pid: this.self.pid.toString() }
+  }
 
   /** Whether this receive selects the envelope, and with which handler. */
   abstract match(envelope: Envelope): Handler | undefined
@@ -55,9 +68,9 @@ export abstract class Receiver<A, E> implements Waiter {
   /** What the fiber resumes with for a message it selected. */
   abstract received(handler: Handler, value: unknown): Effect.Effect<A, E>
 
-  /** What the fiber resumes with when the timeout passes. */
+  /** What the fiber resumes with when the timeout passes (a receive without a timeout never gets here). */
   timedOut(): Effect.Effect<A, E> {
-    return Effect.die(new Error("a receive without a timeout timed out"))
+    return neverTimesOut()
   }
 
   /** Called once when the receive ends, however it ends (message, timeout, interruption). */

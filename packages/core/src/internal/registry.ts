@@ -5,31 +5,19 @@
  *
  * @internal
  */
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import * as MutableHashMap from "effect/MutableHashMap"
 import * as Option from "effect/Option"
+import { AlreadyRegistered } from "../Errors.js"
+import type { Pid } from "../Process.js"
+import type * as Registry from "../Registry.js"
 import { counters } from "./global.js"
-import type { Pid, ProcessState } from "./process.js"
+import { Identity } from "./identity.js"
+import type { ProcessState } from "./process.js"
 import { withSelf } from "./process.js"
 import { SubjectBase, Tag } from "./subject.js"
-
-/**
- * `Registry.register` on a unique-keys registry under a key that a live process holds; `pid` is that process.
- *
- * @since 1.0.0
- * @category errors
- */
-export class AlreadyRegistered extends Data.TaggedError("AlreadyRegistered")<{
-  readonly key: unknown
-  readonly pid: Pid
-}> {
-  override get message() {
-    return `the key ${String(this.key)} is already registered by ${this.pid.toString()}`
-  }
-}
 
 /** @internal */
 export const RegistryTypeId: unique symbol = Symbol.for("@effect-otp/core/Registry")
@@ -45,7 +33,7 @@ export class Entry<K, V> {
 }
 
 /** @internal */
-export class RegistryImpl<K, V> {
+export class RegistryImpl<K, V> extends Identity implements Registry.Registry<K, V> {
   readonly [RegistryTypeId] = { _K: (_: K) => _, _V: (_: V) => _ }
   readonly id = ++counters.registry
   readonly entries = MutableHashMap.empty<K, Array<Entry<K, V>>>()
@@ -53,10 +41,15 @@ export class RegistryImpl<K, V> {
   readonly tags = MutableHashMap.empty<K, Tag>()
   size = 0
   closed = false
-  constructor(readonly keys: "unique" | "duplicate") {}
+  constructor(readonly keys: "unique" | "duplicate") {
+    super()
+  }
 
   toString() {
     return `Registry(#${this.id}, ${this.keys})`
+  }
+  toJSON() {
+    return { _id: "Registry", id: this.id, keys: this.keys, size: this.size }
   }
 
   live(key: K): Array<Entry<K, V>> {
@@ -112,6 +105,10 @@ export class RegistryImpl<K, V> {
     return tag
   }
 }
+
+/** Every `Registry` is made by `make` below. @internal */
+export const registryImpl = <K, V>(registry: Registry.Registry<K, V>): RegistryImpl<K, V> =>
+  registry as RegistryImpl<K, V>
 
 /** @internal */
 export const make = <K, V>(keys: "unique" | "duplicate"): RegistryImpl<K, V> => {

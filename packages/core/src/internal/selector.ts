@@ -3,42 +3,46 @@
  * message in arrival order. A selector is an immutable value: each combinator returns a new one.
  * @internal
  */
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { pipeArguments } from "effect/Pipeable"
+import * as Pipeable from "effect/Pipeable"
+import { ReceiveTimeout } from "../Errors.js"
+import type { Down } from "../Process.js"
 import type * as Selector from "../Selector.js"
-import { ReceiveTimeout } from "./errors.js"
 import type { Envelope, Handler } from "./mailbox.js"
-import type { Down, MonitorImpl, ProcessState } from "./process.js"
+import type { MonitorImpl } from "./pid.js"
+import type { ProcessState } from "./process.js"
 import { DOWN_TAG, EXIT_TAG, withSelf } from "./process.js"
-import { receiveMatching } from "./receive.js"
+import { neverTimesOut, receiveMatching } from "./receive.js"
 import type { SubjectImpl } from "./subject.js"
 import { describeMillis, Tag } from "./subject.js"
+import { decodeTimeout } from "./timer.js"
 
 /** @internal */
-export const SelectorTypeId: Selector.SelectorTypeId = Symbol.for(
-  "@effect-otp/core/Selector"
-) as Selector.SelectorTypeId
+export const SelectorTypeId: unique symbol = Symbol.for("@effect-otp/core/Selector")
 
 const empty: ReadonlyMap<any, Handler> = new Map()
 
 const variance = { _A: (_: never) => _ }
 
 /** @internal */
-export class SelectorImpl<A> implements Selector.Selector<A> {
+export class SelectorImpl<A> extends Pipeable.Class implements Selector.Selector<A> {
   readonly [SelectorTypeId]: { readonly _A: (_: never) => A } = variance
   constructor(
     readonly subjects: ReadonlyMap<unknown, Handler>,
     readonly exits: Handler | undefined,
     readonly monitors: Handler | undefined,
     readonly specific: ReadonlyMap<MonitorImpl, Handler>
-  ) {}
+  ) {
+    super()
+  }
 
   readonly match = (envelope: Envelope): Handler | undefined => {
     const tag = envelope.tag
     if (tag === EXIT_TAG) return this.exits
     if (tag === DOWN_TAG) {
       if (this.specific.size > 0) {
-        const handler = this.specific.get((envelope.value as Down).monitor)
+        const handler = this.specific.get((envelope.value as Down).monitor as MonitorImpl)
         if (handler !== undefined) return handler
       }
       return this.monitors
@@ -48,10 +52,6 @@ export class SelectorImpl<A> implements Selector.Selector<A> {
 
   /** The last process that passed the ownership check: a process receiving in a loop checks once. */
   checkedFor: ProcessState | undefined = undefined
-
-  pipe() {
-    return pipeArguments(this, arguments)
-  }
 }
 
 /** @internal */
@@ -88,7 +88,7 @@ export const selectSpecificMonitor = <A>(self: SelectorImpl<A>, monitor: Monitor
   new SelectorImpl<A>(self.subjects, self.exits, self.monitors, withEntry(self.specific, monitor, f))
 
 /** @internal */
-export const deselect = <A>(self: SelectorImpl<A>, subject: SubjectImpl<unknown>): SelectorImpl<A> => {
+export const deselect = <A>(self: SelectorImpl<A>, subject: { readonly tag: unknown }): SelectorImpl<A> => {
   if (!self.subjects.has(subject.tag)) return self
   const copy = new Map(self.subjects)
   copy.delete(subject.tag)
@@ -118,6 +118,26 @@ export const map = <A, B>(self: SelectorImpl<A>, f: (a: A) => B): SelectorImpl<B
 
 /** @internal */
 export const receive = <A>(self: SelectorImpl<A>, millis: number): Effect.Effect<A, ReceiveTimeout> =>
+  receiveWith(self, millis, () => Effect.fail(new ReceiveTimeout({ timeout: describeMillis(millis) })))
+
+/** Every `Selector` is made by the library, so it is a `SelectorImpl`. @internal */
+export const selectorImpl = <A>(selector: Selector.Selector<A>): SelectorImpl<A> => selector as SelectorImpl<A>
+
+/** `Selector.receive`: decodes the timeout when the effect runs (an invalid one is a defect). @internal */
+export const receiveWithin = <A>(
+  selector: Selector.Selector<A>,
+  timeout: Duration.Input
+): Effect.Effect<A, ReceiveTimeout> =>
+  Effect.suspend(() => receive(selectorImpl(selector), decodeTimeout(timeout, "Selector.receive timeout")))
+
+/** @internal */
+export const receiveForever = <A>(self: SelectorImpl<A>): Effect.Effect<A> => receiveWith(self, Infinity, neverTimesOut)
+
+const receiveWith = <A, E>(
+  self: SelectorImpl<A>,
+  millis: number,
+  onTimeout: () => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
   withSelf((process) => {
     if (self.checkedFor !== process) {
       // Receiving from a subject owned by another process is a defect, through a selector as through receive.
@@ -125,18 +145,14 @@ export const receive = <A>(self: SelectorImpl<A>, millis: number): Effect.Effect
         if (tag instanceof Tag && tag.owner !== undefined && tag.owner !== process) {
           return Effect.die(
             new Error(
-              `Selector.receive: the selector selects Subject(${tag.owner.pid.toString()}, #${tag.id}), which is not ` +
-                `owned by the receiving process ${process.pid.toString()}; only the owner of a subject can receive from it`
+              `Selector.receive: the selector selects Subject(${tag.owner.pid.toString()}, #${tag.id}), which is ` +
+                `not owned by the receiving process ${process.pid.toString()}; only the owner of a subject can ` +
+                `receive from it`
             )
           )
         }
       }
       self.checkedFor = process
     }
-    return receiveMatching<A, ReceiveTimeout>(
-      process,
-      millis,
-      self.match,
-      () => Effect.fail(new ReceiveTimeout({ timeout: describeMillis(millis) }))
-    )
+    return receiveMatching<A, E>(process, millis, self.match, onTimeout)
   })

@@ -22,6 +22,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import { shutdown } from "./exitReason.js"
+import { List } from "./list.js"
 import type { ProcessState } from "./process.js"
 import {
   CurrentProcess,
@@ -73,26 +74,18 @@ export const spawn = <A, E, R>(
 // ---------------------------------------------------------------------------------------------------------------
 
 /** The processes spawned one after the other into a scope, shut down together, in reverse order, when it closes. */
-export class Group {
-  head: ProcessState | undefined = undefined
-  tail: ProcessState | undefined = undefined
+export class Group extends List<ProcessState> {
   /** How many finalizers the scope had when this group was last joined: more or fewer, and the group is closed. */
   finalizers = 0
 
   add(child: ProcessState): void {
     child.group = this
-    child.groupPrev = this.tail
-    if (this.tail === undefined) this.head = child
-    else this.tail.groupNext = child
-    this.tail = child
+    this.append(child)
   }
 
   remove(child: ProcessState): void {
-    if (child.groupPrev === undefined) this.head = child.groupNext
-    else child.groupPrev.groupNext = child.groupNext
-    if (child.groupNext === undefined) this.tail = child.groupPrev
-    else child.groupNext.groupPrev = child.groupPrev
-    child.group = child.groupPrev = child.groupNext = undefined
+    this.unlink(child)
+    child.group = undefined
   }
 
   /** The scope closes: shut every process of the group down, the last spawned first, each waited for. */

@@ -10,21 +10,17 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { StartError } from "./errors.js"
-import { InitExited, InitFailed, InitTimeout } from "./errors.js"
+import type { Started } from "../Actor.js"
+import type { StartError } from "../Errors.js"
+import { InitExited, InitFailed, InitTimeout } from "../Errors.js"
 import { killed } from "./exitReason.js"
 import type { Envelope, Handler } from "./mailbox.js"
-import type { CalleeExited, MonitorImpl, Pid, ProcessState } from "./process.js"
+import type { MonitorImpl } from "./pid.js"
+import type { CalleeExited, ProcessState } from "./process.js"
 import { link, monitor, terminate, unlink, unmonitor, withSelf } from "./process.js"
 import { identity, Receiver } from "./receive.js"
 import { spawn } from "./spawn.js"
 import { describeMillis, Tag } from "./subject.js"
-
-/** @internal */
-export interface Started<D> {
-  readonly pid: Pid
-  readonly data: D
-}
 
 class Acknowledged {
   constructor(readonly data: unknown) {}

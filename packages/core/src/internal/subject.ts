@@ -1,5 +1,8 @@
 /**
- * Subjects (typed addresses), send, selective receive, call, and timers that send.
+ * Subjects: typed addresses. A subject is owned by a process (its pid and a tag its mailbox files the subject's
+ * messages under), or a `Name` (or a `Registry.via` key) resolved at each send. `send` never fails; `receive` is
+ * selective; `call` is Erlang's `gen_server:call`.
+ *
  * @internal
  */
 import * as Duration from "effect/Duration"
@@ -8,23 +11,27 @@ import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Hash from "effect/Hash"
-import * as Inspectable from "effect/Inspectable"
-import { pipeArguments } from "effect/Pipeable"
+import { CalleeDown, CallingSelf, CallTimeout, NoProcess, ReceiveTimeout } from "../Errors.js"
+import type * as Name from "../Name.js"
 import type * as Subject from "../Subject.js"
-import { CalleeDown, CallingSelf, CallTimeout, NoProcess, ReceiveTimeout } from "./errors.js"
 import { counters } from "./global.js"
+import { Identity } from "./identity.js"
 import type { Envelope, Handler, Matcher } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
+import { checked, whereis } from "./name.js"
 import type { MonitorEntry, ProcessState } from "./process.js"
-import { CalleeExited, processOf, selfOf, whereis, withSelf } from "./process.js"
-import { identity, receiveMatching, Receiver } from "./receive.js"
-import { clockOf, schedule } from "./timer.js"
+import { CalleeExited, processOf, selfOf, withSelf } from "./process.js"
+import { identity, neverTimesOut, receiveMatching, Receiver } from "./receive.js"
+import { decodeTimeout } from "./timer.js"
 
 /** @internal */
-export const SubjectTypeId: Subject.SubjectTypeId = Symbol.for("@effect-otp/core/Subject") as Subject.SubjectTypeId
+export const SubjectTypeId: unique symbol = Symbol.for("@effect-otp/core/Subject")
 
 /** Shared by every subject, so a subject costs one small object (no per-instance closure). */
 const variance = { _A: (_: any) => _ }
+
+/** Every `Subject` is made by the library, so it is a `SubjectImpl`. @internal */
+export const subjectImpl = <A>(subject: Subject.Subject<A>): SubjectImpl<A> => subject as SubjectImpl<A>
 
 /** The tag a process's mailbox files a subject's messages under. A reply tag is deactivated after its call. */
 export class Tag {
@@ -45,24 +52,17 @@ export interface SubjectImpl<A> extends Subject.Subject<A> {
 }
 
 /** What the kinds of subject share. @internal */
-export abstract class SubjectBase<A> implements SubjectImpl<A> {
+export abstract class SubjectBase<A> extends Identity implements SubjectImpl<A> {
   readonly [SubjectTypeId]: { readonly _A: (_: A) => A } = variance
   abstract readonly tag: unknown
   abstract resolve(): ProcessState | undefined
   get active(): boolean {
     return true
   }
-  abstract toString(): string
   abstract [Equal.symbol](that: unknown): boolean
   abstract [Hash.symbol](): number
   toJSON() {
     return { _id: "Subject", address: this.toString() }
-  }
-  [Inspectable.NodeInspectSymbol]() {
-    return this.toString()
-  }
-  pipe() {
-    return pipeArguments(this, arguments)
   }
 }
 
@@ -100,7 +100,7 @@ export class NamedSubject<A> extends SubjectBase<A> {
     this.tag = name.key
   }
   resolve(): ProcessState | undefined {
-    return whereis(this.name)
+    return whereis(checked(this.name))
   }
   toString() {
     return `Subject(${this.name.key})`
@@ -118,7 +118,7 @@ export const make = <A>(): Effect.Effect<SubjectImpl<A>> =>
   withSelf((self) => Effect.succeed(new OwnedSubject<A>(self, new Tag(self))))
 
 /** @internal */
-export const named = <A>(name: NameImpl<A>): SubjectImpl<A> => new NamedSubject(name)
+export const named = <A>(name: Name.Name<A>): SubjectImpl<A> => new NamedSubject(name as NameImpl<A>)
 
 /** Delivers at once, from any code (also from timers and callbacks); `false` when nobody got it. @internal */
 export const unsafeSend = <A>(subject: SubjectImpl<A>, message: A): boolean => {
@@ -171,10 +171,25 @@ export const receive = <A>(subject: SubjectImpl<A>, millis: number): Effect.Effe
     )
   })
 
+/** `Subject.receive`: decodes the timeout when the effect runs (an invalid one is a defect). @internal */
+export const receiveWithin = <A>(
+  subject: Subject.Subject<A>,
+  timeout: Duration.Input
+): Effect.Effect<A, ReceiveTimeout> =>
+  Effect.suspend(() => receive(subjectImpl(subject), decodeTimeout(timeout, "Subject.receive timeout")))
+
+/** @internal */
+export const receiveForever = <A>(subject: SubjectImpl<A>): Effect.Effect<A> =>
+  withSelf((self) => {
+    ownerCheck(self, subject)
+    return receiveMatching<A, never>(self, Infinity, matchTag(subject.tag), neverTimesOut)
+  })
+
 /**
  * One `call` in flight. To keep the round trip lean it is at once the receive that waits for the reply, the reply
  * subject handed to the callee (its own tag), and the entry in the callee's `monitoredBy` (the callee's death arrives
- * under the same tag, in order after anything it sent first).
+ * under the same tag, in order after anything it sent first). The call ending deactivates it as a subject, so a late
+ * reply is dropped instead of filling the caller's mailbox.
  */
 class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements SubjectImpl<R>, MonitorEntry {
   readonly [SubjectTypeId]: { readonly _A: (_: R) => R } = variance
@@ -183,13 +198,8 @@ class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements Su
   constructor(self: ProcessState, readonly target: ProcessState, readonly millis: number) {
     super(self)
   }
-  get owner(): ProcessState {
-    return this.self
-  }
+  // As the reply subject
   get tag(): unknown {
-    return this
-  }
-  get replyTag(): unknown {
     return this
   }
   get active(): boolean {
@@ -198,10 +208,18 @@ class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements Su
   resolve(): ProcessState | undefined {
     return this.self.alive ? this.self : undefined
   }
+  // As the monitor entry
+  get owner(): ProcessState {
+    return this.self
+  }
+  get replyTag(): unknown {
+    return this
+  }
+  // As the receive
   match(envelope: Envelope): Handler | undefined {
     return envelope.tag === this ? identity : undefined
   }
-  override received(_: Handler, value: unknown): Effect.Effect<R, CallTimeout | CalleeDown> {
+  received(_: Handler, value: unknown): Effect.Effect<R, CallTimeout | CalleeDown> {
     return value instanceof CalleeExited ?
       Effect.fail(new CalleeDown({ reason: value.reason })) :
       Exit.succeed(value as R)
@@ -218,27 +236,20 @@ class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements Su
   override toString() {
     return `Subject(${this.self.pid.toString()}, #${this.id})`
   }
+  override toJSON() {
+    return { _id: "Subject", address: this.toString() }
+  }
   [Equal.symbol](that: unknown): boolean {
     return that === this
   }
   [Hash.symbol](): number {
     return Hash.number(this.id)
   }
-  toJSON() {
-    return { _id: "Subject", address: this.toString() }
-  }
-  [Inspectable.NodeInspectSymbol]() {
-    return this.toString()
-  }
-  pipe() {
-    return pipeArguments(this, arguments)
-  }
 }
 
 /**
  * A request-reply round trip, Erlang's `gen_server:call`: monitor the callee, send the request carrying a fresh reply
- * subject, wait for the reply or the callee's death. The reply subject is deactivated when the call ends, so a late
- * reply is dropped instead of filling the caller's mailbox.
+ * subject, wait for the reply or the callee's death.
  * @internal
  */
 export const call = <A, R>(
@@ -261,72 +272,4 @@ export const call = <A, R>(
     target.monitoredBy.add(pending)
     target.mailbox.deliver(subject.tag, message)
     return pending.wait(resume, millis, true)
-  })
-
-// ---------------------------------------------------------------------------------------------------------------
-// Timers
-// ---------------------------------------------------------------------------------------------------------------
-
-/** @internal */
-export const TimerTypeId: Subject.TimerTypeId = Symbol.for("@effect-otp/core/Timer") as Subject.TimerTypeId
-
-/** @internal */
-export class TimerImpl implements Subject.Timer {
-  readonly [TimerTypeId]: Subject.TimerTypeId = TimerTypeId
-  readonly id = ++counters.timer
-  done = false
-  cancel: () => void = () => {}
-  constructor(readonly fireAt: number) {}
-  toString() {
-    return `#Ref<timer.${this.id}>`
-  }
-  toJSON() {
-    return { _id: "Timer", id: this.id, fireAt: this.fireAt }
-  }
-  [Inspectable.NodeInspectSymbol]() {
-    return this.toString()
-  }
-}
-
-/** @internal */
-export const sendAfter = <A>(subject: SubjectImpl<A>, millis: number, message: A): Effect.Effect<TimerImpl> =>
-  Effect.withFiber((fiber) => {
-    const clock = clockOf(fiber)
-    const timer = new TimerImpl(clock.currentTimeMillisUnsafe() + millis)
-    if (millis === 0) {
-      timer.done = true
-      unsafeSend(subject, message)
-      return Effect.succeed(timer)
-    }
-    // Erlang cancels a timer whose destination process dies; a named destination is resolved when it fires.
-    const owner = subject instanceof OwnedSubject ? subject.owner : undefined
-    const scheduled = schedule(clock, millis, () => {
-      timer.done = true
-      owner?.timers?.delete(timer)
-      unsafeSend(subject, message)
-    })
-    timer.cancel = () => {
-      timer.done = true
-      owner?.timers?.delete(timer)
-      scheduled.cancel()
-    }
-    if (owner !== undefined) {
-      if (owner.timers === undefined) owner.timers = new Set()
-      owner.timers.add(timer)
-    }
-    return Effect.succeed(timer)
-  })
-
-/** @internal */
-export type Cancelled =
-  | { readonly _tag: "Cancelled"; readonly remaining: Duration.Duration }
-  | { readonly _tag: "TimerNotFound" }
-
-/** @internal */
-export const cancelTimer = (timer: TimerImpl): Effect.Effect<Cancelled> =>
-  Effect.withFiber((fiber) => {
-    if (timer.done) return Effect.succeed<Cancelled>({ _tag: "TimerNotFound" })
-    timer.cancel()
-    const remaining = Math.max(0, timer.fireAt - clockOf(fiber).currentTimeMillisUnsafe())
-    return Effect.succeed<Cancelled>({ _tag: "Cancelled", remaining: Duration.millis(remaining) })
   })

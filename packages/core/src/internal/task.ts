@@ -8,52 +8,31 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import { pipeArguments } from "effect/Pipeable"
 import type * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
-import type { ExitReason } from "./exitReason.js"
+import { TaskExited, TaskTimeout } from "../Errors.js"
+import type { Pid } from "../Process.js"
+import type * as Task from "../Task.js"
 import { killed, shutdown as shutdownReason } from "./exitReason.js"
-import type { MonitorImpl, Pid, ProcessState } from "./process.js"
+import { Identity } from "./identity.js"
+import type { MonitorImpl } from "./pid.js"
+import type { ProcessState } from "./process.js"
 import { CalleeExited, monitor, shutdownProcess, unlink, unmonitor, withSelf } from "./process.js"
 import { receiveMatching } from "./receive.js"
 import { spawn } from "./spawn.js"
 import { describeMillis, matchTag, Tag } from "./subject.js"
 import { clockOf } from "./timer.js"
 
-/**
- * The task did not finish in time. It is still running: `Task.shutdown` stops it.
- *
- * @since 1.0.0
- * @category errors
- */
-export class TaskTimeout extends Data.TaggedError("TaskTimeout")<{ readonly timeout: string }> {
-  override get message() {
-    return `the task did not finish within ${this.timeout}`
-  }
-}
-
-/**
- * The task ended without a result: it crashed, was killed, or exited otherwise; `reason` is its exit reason.
- *
- * @since 1.0.0
- * @category errors
- */
-export class TaskExited extends Data.TaggedError("TaskExited")<{ readonly reason: ExitReason }> {
-  override get message() {
-    const reason = this.reason
-    const text = reason._tag === "Abnormal" ?
-      `Abnormal(${Cause.isCause(reason.reason) ? Cause.pretty(reason.reason) : String(reason.reason)})` :
-      reason._tag
-    return `the task exited without a result: ${text}`
-  }
-}
-
 /** @internal */
 export const TaskTypeId: unique symbol = Symbol.for("@effect-otp/core/Task")
+
+const variance = { _A: (_: never) => _, _E: (_: never) => _ }
+
+/** Every `Task` is made by `async` below. @internal */
+export const taskImpl = <A, E>(task: Task.Task<A, E>): TaskImpl<A, E> => task as TaskImpl<A, E>
 
 /** What a wait for the outcome gets when its timeout passes. */
 const TIMED_OUT = Symbol.for("@effect-otp/core/Task/timedOut")
@@ -65,15 +44,17 @@ const SETTLED = Symbol.for("@effect-otp/core/Task/settled")
 type Outcome<A, E> = Exit.Exit<A, E> | TaskExited
 
 /** @internal */
-export class TaskImpl<A, E> {
-  readonly [TaskTypeId] = { _A: (_: never) => _, _E: (_: never) => _ }
+export class TaskImpl<A, E> extends Identity implements Task.Task<A, E> {
+  readonly [TaskTypeId] = variance
   outcome: Outcome<A, E> | undefined = undefined
   constructor(
     readonly process: ProcessState,
     readonly owner: ProcessState,
     readonly tag: Tag,
     readonly ref: MonitorImpl
-  ) {}
+  ) {
+    super()
+  }
   get pid(): Pid {
     return this.process.pid
   }
@@ -82,9 +63,6 @@ export class TaskImpl<A, E> {
   }
   toJSON() {
     return { _id: "Task", pid: this.process.pid.toString() }
-  }
-  pipe() {
-    return pipeArguments(this, arguments)
   }
 
   /**
@@ -120,7 +98,7 @@ export class TaskImpl<A, E> {
 /** @internal */
 export const async = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
-  linked: boolean = true
+  options: { readonly linked: boolean }
 ): Effect.Effect<TaskImpl<A, E>, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
   withSelf((owner) => {
     const tag = new Tag()
@@ -151,7 +129,7 @@ export const async = <A, E, R>(
         return Effect.andThen(
           Scope.addFinalizer(own, forget),
           Effect.map(
-            Effect.provideService(spawn(body, { linked }), Scope.Scope, own),
+            Effect.provideService(spawn(body, options), Scope.Scope, own),
             (child) => {
               task = new TaskImpl<A, E>(child, owner, tag, monitor(owner, child, tag))
               task.release = () => {

@@ -13,6 +13,8 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
+import type { Linked } from "./list.js"
+import { List } from "./list.js"
 
 /** The clock a fiber reads when nothing provides another one (Effect's default, on the host's timers). */
 const liveClock = Context.get(Context.empty(), Clock.Clock)
@@ -120,7 +122,7 @@ export const now: () => number = typeof globalThis.performance?.now === "functio
   () => Date.now()
 
 /** @internal */
-export class LiveTimer implements Cancel {
+export class LiveTimer implements Cancel, Linked<LiveTimer> {
   prev: LiveTimer | undefined = undefined
   next: LiveTimer | undefined = undefined
   constructor(readonly list: TimerList, readonly deadline: number, public task: (() => void) | undefined) {}
@@ -132,21 +134,15 @@ export class LiveTimer implements Cancel {
 }
 
 /** @internal */
-export class TimerList {
-  head: LiveTimer | undefined = undefined
-  tail: LiveTimer | undefined = undefined
+export class TimerList extends List<LiveTimer> {
   handle: ReturnType<typeof setTimeout> | undefined = undefined
   referenced = false
-  constructor(readonly millis: number) {}
+  constructor(readonly millis: number) {
+    super()
+  }
 
   add(timer: LiveTimer): void {
-    if (this.tail === undefined) {
-      this.head = this.tail = timer
-    } else {
-      timer.prev = this.tail
-      this.tail.next = timer
-      this.tail = timer
-    }
+    this.append(timer)
     if (this.handle === undefined) {
       this.handle = setTimeout(this.fire, this.millis)
       this.referenced = true
@@ -157,11 +153,7 @@ export class TimerList {
   }
 
   remove(timer: LiveTimer): void {
-    if (timer.prev === undefined) this.head = timer.next
-    else timer.prev.next = timer.next
-    if (timer.next === undefined) this.tail = timer.prev
-    else timer.next.prev = timer.prev
-    timer.prev = timer.next = undefined
+    this.unlink(timer)
     if (this.head === undefined && this.handle !== undefined && this.referenced) {
       this.handle.unref()
       this.referenced = false

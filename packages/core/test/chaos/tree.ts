@@ -112,11 +112,11 @@ export interface ChaosConfig {
 }
 
 /**
- * The tree and the load of issue 7, shared by the chaos test (TestClock) and the soak (live clock): 5 groups of 100
+ * The tree and the load that the chaos test (TestClock) and the soak (live clock) share: 5 groups of 100
  * actors (group 4 tolerates few restarts, so it gives up now and then and the root restarts it), 500 factory
  * children, 100 clients, and a strike every 60 operations. The test and the soak add their pace and timeouts.
  */
-export const issueTree = {
+export const sharedTree = {
   groups: 5,
   actorsPerGroup: 100,
   groupTolerance: (group: number): Supervision.Tolerance =>
@@ -296,7 +296,6 @@ class Harness {
     this.slowCallTimeoutMillis = Duration.toMillis(Duration.fromInputUnsafe(config.slowCallTimeout))
     this.slackMillis = Duration.toMillis(Duration.fromInputUnsafe(config.callDeadlineSlack))
   }
-  /** Records a broken invariant (the first 50 in full, then only counted). */
   private phaseStart = Date.now()
   /** Ends the current phase, naming it. */
   phase(name: string): void {
@@ -304,6 +303,7 @@ class Harness {
     this.stats.phases[name] = now - this.phaseStart
     this.phaseStart = now
   }
+  /** Records a broken invariant (the first 50 in full, then only counted). */
   fail(what: string): void {
     this.failureCount++
     if (this.failures.length < 50) this.failures.push(what)

@@ -274,17 +274,25 @@ class Run {
     }
   }
 
-  /** The supervisor stops a running child (`Shutdown`): a nested supervisor stops its own children first. */
-  stop(child: Child): void {
+  /**
+   * A running child ends with `reason`, sent by its parent: a worker's onTerminate logs it; a nested supervisor
+   * stops its own children first (with `Shutdown`), then ends with it.
+   */
+  private end(child: Child, reason: "Shutdown" | "Killed"): void {
     if (!child.alive) return
     if (child.spec._tag === "Worker") {
-      this.emit(`stop ${child.path} Shutdown`)
+      this.emit(`stop ${child.path} ${reason}`)
     } else {
       this.stopAll(child.sup!)
     }
-    this.emit(`down ${child.path} Shutdown`)
+    this.emit(`down ${child.path} ${reason}`)
     child.alive = false
     child.sup = undefined
+  }
+
+  /** The supervisor stops a running child (`Shutdown`): a nested supervisor stops its own children first. */
+  stop(child: Child): void {
+    this.end(child, "Shutdown")
   }
 
   /** Every running child, in reverse order. */
@@ -294,15 +302,7 @@ class Run {
 
   /** The parent of `child` died with `Killed`: a worker ends `Killed`; a supervisor stops its children and does. */
   killedByParent(child: Child): void {
-    if (!child.alive) return
-    if (child.spec._tag === "Worker") {
-      this.emit(`stop ${child.path} Killed`)
-    } else {
-      this.stopAll(child.sup!)
-    }
-    this.emit(`down ${child.path} Killed`)
-    child.alive = false
-    child.sup = undefined
+    this.end(child, "Killed")
   }
 
   // -- a child ended: do_restart ---------------------------------------------------------------------------

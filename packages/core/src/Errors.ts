@@ -1,14 +1,19 @@
 /**
- * The typed errors of the process layer, re-exported by the public modules. Each says in its `message` what was
+ * The typed errors of `@effect-otp/core`, in one place. Each module re-exports those its functions fail with
+ * (`Subject.CallTimeout`, `Actor.InitFailed`, `Task.TaskExited`...), and each error says in its `message` what went
  * wrong.
  *
  * @since 1.0.0
  */
+import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
-import type { ExitReason } from "./exitReason.js"
+import type { ExitReason, Pid } from "./Process.js"
 
+/** An exit reason in a message: its tag, and an abnormal reason's cause or value. */
 const describe = (reason: ExitReason): string =>
-  reason._tag === "Abnormal" ? `Abnormal(${String(reason.reason)})` : reason._tag
+  reason._tag === "Abnormal" ?
+    `Abnormal(${Cause.isCause(reason.reason) ? Cause.pretty(reason.reason) : String(reason.reason)})` :
+    reason._tag
 
 /**
  * No matching message arrived before the receive timeout.
@@ -166,5 +171,120 @@ export type StartError = InitTimeout | InitFailed | InitExited
 export class CallbackFailed extends Data.TaggedError("CallbackFailed")<{ readonly error: unknown }> {
   override get message() {
     return `the callback failed and the state was left unchanged: ${String(this.error)}`
+  }
+}
+
+/**
+ * Every way a call (`Subject.call`, `System` requests, supervisor requests) can fail.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export type CallError = CallTimeout | CalleeDown | NoProcess | CallingSelf
+
+/**
+ * A supervisor or child specification is invalid. `start` fails with `InitFailed` whose `reason` is this error;
+ * `field` names what is wrong (`children[2].significant`, `restartTolerance.intensity`, ...).
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class InvalidSpecification extends Data.TaggedError("InvalidSpecification")<{
+  readonly field: string
+  readonly detail: string
+}> {
+  override get message() {
+    return `invalid ${this.field}: ${this.detail}`
+  }
+}
+
+/**
+ * A child failed to start while its supervisor started; `id` says which, `error` why. The supervisor's `start`
+ * fails with `InitFailed` whose `reason` is this error.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class ChildFailedToStart extends Data.TaggedError("ChildFailedToStart")<{
+  readonly id: number
+  readonly error: StartError
+}> {
+  override get message() {
+    return `child ${this.id} failed to start: ${this.error.message}`
+  }
+}
+
+/**
+ * A supervisor has no child with that id (or pid): it never had one, or it was temporary and has ended.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class ChildNotFound extends Data.TaggedError("ChildNotFound")<{ readonly child: string }> {
+  override get message() {
+    return `the supervisor has no child ${this.child}`
+  }
+}
+
+/**
+ * `restartChild` on a child that is running.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class ChildRunning extends Data.TaggedError("ChildRunning")<{ readonly id: number }> {
+  override get message() {
+    return `child ${this.id} is running; terminate it before restarting it`
+  }
+}
+
+/**
+ * `startChild` on a factory supervisor that already has `maxChildren` children.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class MaxChildren extends Data.TaggedError("MaxChildren")<{ readonly max: number }> {
+  override get message() {
+    return `the factory supervisor already has its maximum of ${this.max} children`
+  }
+}
+
+/**
+ * The task did not finish in time. It is still running: `Task.shutdown` stops it.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class TaskTimeout extends Data.TaggedError("TaskTimeout")<{ readonly timeout: string }> {
+  override get message() {
+    return `the task did not finish within ${this.timeout}`
+  }
+}
+
+/**
+ * The task ended without a result: it crashed, was killed, or exited otherwise; `reason` is its exit reason.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class TaskExited extends Data.TaggedError("TaskExited")<{ readonly reason: ExitReason }> {
+  override get message() {
+    return `the task exited without a result: ${describe(this.reason)}`
+  }
+}
+
+/**
+ * `Registry.register` on a unique-keys registry under a key that a live process holds; `pid` is that process.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class AlreadyRegistered extends Data.TaggedError("AlreadyRegistered")<{
+  readonly key: unknown
+  readonly pid: Pid
+}> {
+  override get message() {
+    return `the key ${String(this.key)} is already registered by ${this.pid.toString()}`
   }
 }

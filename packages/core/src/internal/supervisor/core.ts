@@ -1,0 +1,404 @@
+/**
+ * The supervisor's state machine (Erlang's `supervisor` callbacks): it starts its children in order, restarts them
+ * by their restart type and its strategy when they exit, asks its restart policy when, and stops them the way Erlang
+ * does: unlink, flush a pending exit message, `Shutdown`, kill after the child's shutdown time, wait for the end.
+ * Each request (`whichChildren`, `terminateChild`...) is one function.
+ *
+ * The state lives in the supervisor's own process and is only touched there.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import type * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import type { Started } from "../../Actor.js"
+import type { Next } from "../../Actor.js"
+import type { StartError } from "../../Errors.js"
+import { ChildFailedToStart, ChildNotFound, ChildRunning, InitFailed, MaxChildren } from "../../Errors.js"
+import type { ExitMessage, ExitReason, Pid } from "../../Process.js"
+import type * as StaticSupervisor from "../../StaticSupervisor.js"
+import type * as Supervision from "../../Supervision.js"
+import { Continue, Stop } from "../actor.js"
+import { ExitReason as Reason, shutdown } from "../exitReason.js"
+import { stateOf } from "../pid.js"
+import type { ProcessState } from "../process.js"
+import { EXIT_TAG, link, shutdownProcess, unlink, withSelf } from "../process.js"
+import { sendAfter } from "../sendAfter.js"
+import type { SubjectImpl } from "../subject.js"
+import { clockOf } from "../timer.js"
+import type { PolicyStep } from "./policy.js"
+import type { ChildSpecImpl, ShutdownMillis } from "./spec.js"
+import { forgottenWhenEnded, restarts } from "./spec.js"
+
+/** A reply that is either a value or a typed error. @internal */
+export type Reply<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: unknown }
+
+/** What a supervisor is asked, through its subject. @internal */
+export type Request =
+  | { readonly _tag: "WhichChildren"; readonly replyTo: SubjectImpl<ReadonlyArray<Supervision.ChildInfo>> }
+  | { readonly _tag: "CountChildren"; readonly replyTo: SubjectImpl<Supervision.ChildCount> }
+  | { readonly _tag: "TerminateChild"; readonly child: number | Pid; readonly replyTo: SubjectImpl<Reply<void>> }
+  | { readonly _tag: "RestartChild"; readonly id: number; readonly replyTo: SubjectImpl<Reply<Pid>> }
+  // The data of a factory child is typed by the supervisor's template (`FactorySupervisor<A, D>`): the core, which
+  // serves every template, does not know `D`.
+  | { readonly _tag: "StartChild"; readonly arg: unknown; readonly replyTo: SubjectImpl<Reply<Started<any>>> }
+  | { readonly _tag: "RestartDue"; readonly child: ChildRecord; readonly generation: number }
+
+/** A child exited (a trapped exit message from a linked process). @internal */
+export class ChildExit {
+  constructor(readonly exit: ExitMessage) {}
+}
+
+/** One child of a supervisor: its specification, and its process while it runs. @internal */
+export class ChildRecord {
+  process: ProcessState | undefined = undefined
+  scope: Scope.Closeable | undefined = undefined
+  /** The generation of the restart timer this child waits for; 0 when none. */
+  pending = 0
+  /** How many times it started; its restart count is one less. */
+  starts = 0
+  removed = false
+  constructor(
+    readonly id: number,
+    readonly spec: ChildSpecImpl,
+    readonly shutdownMillis: ShutdownMillis,
+    readonly arg?: unknown
+  ) {}
+}
+
+/** How a supervisor is configured; static and factory supervisors differ only here. @internal */
+export interface Config {
+  readonly kind: "static" | "factory"
+  readonly strategy: StaticSupervisor.Strategy
+  readonly schedule: Schedule.Schedule<unknown, ExitReason>
+  readonly autoShutdown: StaticSupervisor.AutoShutdown
+  readonly children: ReadonlyArray<ChildRecord>
+  /** Factory supervisors: the child specification for an argument, and its decoded shutdown. */
+  readonly template?: ((arg: unknown) => ChildSpecImpl) | undefined
+  readonly templateShutdown?: ShutdownMillis | undefined
+  readonly maxChildren?: number | undefined
+}
+
+type SupervisorNext = Next<Core, unknown>
+
+/** The state of a running supervisor. @internal */
+export class Core {
+  readonly children: Array<ChildRecord>
+  readonly byProcess = new Map<ProcessState, ChildRecord>()
+  /** Processes that were children: a late exit message from one is stale, not an order to stop. */
+  readonly former = new WeakSet<ProcessState>()
+  nextId: number
+  generation = 0
+  constructor(
+    readonly config: Config,
+    readonly self: ProcessState,
+    readonly scope: Scope.Scope,
+    readonly subject: SubjectImpl<Request>,
+    readonly policy: PolicyStep
+  ) {
+    this.children = config.children.slice()
+    this.nextId = this.children.length
+  }
+
+  get continue(): SupervisorNext {
+    return new Continue(this, Option.none())
+  }
+
+  // -- starting and stopping one child ---------------------------------------------------------------------
+
+  /** Starts one child in a scope of its own; links it to the supervisor (a child must be linked to be supervised). */
+  startChild(child: ChildRecord): Effect.Effect<Started<unknown>, StartError> {
+    // What the child's start requires was required of the supervisor's start (`R`): its fiber has it.
+    const start = child.spec.start as Effect.Effect<Started<unknown>, StartError>
+    return Effect.flatMap(Scope.fork(this.scope), (scope) =>
+      start.pipe(
+        Scope.provide(scope),
+        Effect.catchDefect((defect) => Effect.fail(new InitFailed({ reason: defect }))),
+        Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)),
+        Effect.tap((started) => Effect.sync(() => this.started(child, scope, started)))
+      ))
+  }
+
+  private started(child: ChildRecord, scope: Scope.Closeable, started: Started<unknown>): void {
+    const process = stateOf(started.pid)
+    child.process = process
+    child.scope = scope
+    child.pending = 0
+    child.starts++
+    this.byProcess.set(process, child)
+    if (!link(this.self, process)) {
+      // It ended before it could be linked: its exit is as good as a linked exit.
+      const exit: ExitMessage = { pid: process.pid, reason: process.reason ?? Reason.Abnormal({ reason: "noproc" }) }
+      this.self.mailbox.deliver(EXIT_TAG, exit)
+    }
+  }
+
+  /** The child ended (or was stopped): forget its process and release its scope. */
+  forget(child: ChildRecord): Effect.Effect<void> {
+    const process = child.process
+    const scope = child.scope
+    if (process !== undefined) {
+      this.byProcess.delete(process)
+      this.former.add(process)
+    }
+    child.process = undefined
+    child.scope = undefined
+    return scope === undefined ? Effect.void : Scope.close(scope, Exit.void)
+  }
+
+  /**
+   * Erlang's shutdown of a child: unlink it first, so that the supervisor does not receive the exit it causes (and
+   * drop one already queued), then `Shutdown`, kill after its shutdown time, and wait for its end.
+   */
+  stopChild(child: ChildRecord): Effect.Effect<void> {
+    child.pending = 0
+    const process = child.process
+    if (process === undefined) return this.forget(child)
+    unlink(this.self, process)
+    if (this.self.mailbox.length > 0) {
+      this.self.mailbox.removeWhere((envelope) =>
+        envelope.tag === EXIT_TAG && (envelope.value as ExitMessage).pid === process.pid
+      )
+    }
+    return Effect.andThen(shutdownProcess(this.self, process, shutdown, child.shutdownMillis), this.forget(child))
+  }
+
+  remove(child: ChildRecord): void {
+    child.removed = true
+    const index = this.children.indexOf(child)
+    if (index >= 0) this.children.splice(index, 1)
+  }
+
+  /** Stops every child: a static supervisor in reverse start order, a factory supervisor all at once. */
+  stopAll(): Effect.Effect<void> {
+    const running = this.children.slice().reverse()
+    for (const child of running) child.pending = 0
+    return Effect.forEach(running, (child) => this.stopChild(child), {
+      discard: true,
+      concurrency: this.config.kind === "factory" ? "unbounded" : 1
+    })
+  }
+
+  /** Stops `children` one after the other, in the order given. */
+  stopInOrder(children: ReadonlyArray<ChildRecord>): Effect.Effect<void> {
+    return Effect.forEach(children, (child) => this.stopChild(child), { discard: true })
+  }
+
+  // -- init ---------------------------------------------------------------------------------------------------
+
+  /** Starts the children in order; on the first failure stops those started, in reverse, and fails. */
+  init(): Effect.Effect<void, ChildFailedToStart> {
+    const startFrom = (index: number): Effect.Effect<void, ChildFailedToStart> => {
+      if (index >= this.children.length) return Effect.void
+      const child = this.children[index]
+      return Effect.matchEffect(this.startChild(child), {
+        onFailure: (error) =>
+          Effect.andThen(
+            this.stopInOrder(this.children.slice(0, index).reverse()),
+            Effect.fail(new ChildFailedToStart({ id: child.id, error }))
+          ),
+        onSuccess: () => startFrom(index + 1)
+      })
+    }
+    return Effect.suspend(() => startFrom(0))
+  }
+
+  // -- exits and restarts ---------------------------------------------------------------------------------
+
+  onExit(exit: ExitMessage): Effect.Effect<SupervisorNext> {
+    const child = this.byProcess.get(stateOf(exit.pid))
+    if (child === undefined) {
+      // A former child's late exit (it died while being started or stopped) is stale. Otherwise a non-Normal exit
+      // from the parent, the scope's owner or another linked process is the order to stop.
+      const stale = this.former.has(stateOf(exit.pid))
+      if (stale || exit.reason._tag === "Normal") return Effect.succeed(this.continue)
+      return Effect.succeed(new Stop(exit.reason))
+    }
+    return Effect.andThen(this.forget(child), this.childExited(child, exit.reason))
+  }
+
+  childExited(child: ChildRecord, reason: ExitReason): Effect.Effect<SupervisorNext> {
+    if (restarts(child.spec.restart, reason)) return this.restartEvent(child, reason)
+    if (forgottenWhenEnded(child.spec.restart, this.config.kind)) this.remove(child)
+    if (child.spec.significant && this.autoShutdownDue()) return Effect.succeed(new Stop(shutdown))
+    return Effect.succeed(this.continue)
+  }
+
+  /** A significant child ended for good (Erlang's auto_shutdown). */
+  autoShutdownDue(): boolean {
+    switch (this.config.autoShutdown) {
+      case "Never":
+        return false
+      case "AnySignificant":
+        return true
+      case "AllSignificant":
+        return !this.children.some((child) =>
+          child.spec.significant && (child.process !== undefined || child.pending !== 0)
+        )
+    }
+  }
+
+  /** One restart, counted by the policy: give up (stop everything, exit Shutdown), restart now, or later. */
+  restartEvent(child: ChildRecord, reason: ExitReason): Effect.Effect<SupervisorNext> {
+    return withSelf((_, fiber) =>
+      Effect.flatMap(this.policy(clockOf(fiber).currentTimeMillisUnsafe(), reason), (delay) => {
+        if (delay === undefined) return Effect.succeed<SupervisorNext>(new Stop(shutdown))
+        if (delay === 0) return this.restart(child)
+        const generation = ++this.generation
+        child.pending = generation
+        return Effect.as(sendAfter(this.subject, delay, { _tag: "RestartDue", child, generation }), this.continue)
+      })
+    )
+  }
+
+  /** The children a strategy restarts when `child` exited. */
+  private affected(child: ChildRecord): Array<ChildRecord> {
+    switch (this.config.strategy) {
+      case "OneForOne":
+        return [child]
+      case "OneForAll":
+        return this.children.slice()
+      case "RestForOne":
+        return this.children.slice(this.children.indexOf(child))
+    }
+  }
+
+  /** Restarts `child` and, by strategy, its siblings. A failed start is one more restart event. */
+  restart(child: ChildRecord): Effect.Effect<SupervisorNext> {
+    return Effect.suspend(() => {
+      if (child.removed) return Effect.succeed(this.continue)
+      child.pending = 0
+      const toRestart = this.affected(child)
+      const stopSiblings = Effect.forEach(
+        toRestart.filter((other) => other !== child).reverse(),
+        (other) =>
+          Effect.andThen(
+            this.stopChild(other),
+            Effect.sync(() => {
+              // Erlang deletes temporary children its strategy stops; the others start again below.
+              if (other.spec.restart === "Temporary") this.remove(other)
+            })
+          ),
+        { discard: true }
+      )
+      const startFrom = (index: number): Effect.Effect<SupervisorNext> => {
+        if (index >= toRestart.length) return Effect.succeed(this.continue)
+        const next = toRestart[index]
+        if (next.removed || next.process !== undefined) return startFrom(index + 1)
+        return Effect.matchEffect(this.startChild(next), {
+          onFailure: (error) => this.restartEvent(next, Reason.Abnormal({ reason: error })),
+          onSuccess: () => startFrom(index + 1)
+        })
+      }
+      return Effect.andThen(stopSiblings, Effect.suspend(() => startFrom(0)))
+    })
+  }
+
+  // -- requests -------------------------------------------------------------------------------------------
+
+  info(child: ChildRecord): Supervision.ChildInfo {
+    return {
+      id: child.id,
+      pid: child.process === undefined ? Option.none() : Option.some(child.process.pid),
+      restart: child.spec.restart,
+      type: child.spec.type,
+      restarts: Math.max(0, child.starts - 1)
+    }
+  }
+
+  find(key: number | Pid): ChildRecord | undefined {
+    return typeof key === "number" ?
+      this.children.find((child) => child.id === key) :
+      this.children.find((child) => child.process !== undefined && child.process.pid === key)
+  }
+
+  reply<A>(replyTo: SubjectImpl<A>, value: A): SupervisorNext {
+    const target = replyTo.resolve()
+    if (target !== undefined) target.mailbox.deliver(replyTo.tag, value)
+    return this.continue
+  }
+
+  onRequest(request: Request): Effect.Effect<SupervisorNext> {
+    return (requests[request._tag] as (core: Core, request: Request) => Effect.Effect<SupervisorNext>)(this, request)
+  }
+}
+
+type RequestOf<Tag extends Request["_tag"]> = Extract<Request, { readonly _tag: Tag }>
+
+const replied = (core: Core, replyTo: SubjectImpl<any>, value: unknown) => Effect.sync(() => core.reply(replyTo, value))
+
+/** What a supervisor does with each request. */
+const requests: {
+  readonly [Tag in Request["_tag"]]: (core: Core, request: RequestOf<Tag>) => Effect.Effect<SupervisorNext>
+} = {
+  WhichChildren: (core, { replyTo }) => replied(core, replyTo, core.children.map((child) => core.info(child))),
+
+  CountChildren: (core, { replyTo }) => {
+    let active = 0
+    let workers = 0
+    for (const child of core.children) {
+      if (child.process !== undefined) active++
+      if (child.spec.type === "worker") workers++
+    }
+    const count: Supervision.ChildCount = {
+      specs: core.children.length,
+      active,
+      workers,
+      supervisors: core.children.length - workers
+    }
+    return replied(core, replyTo, count)
+  },
+
+  TerminateChild: (core, { child: key, replyTo }) => {
+    const child = core.find(key)
+    if (child === undefined) {
+      return replied(core, replyTo, { ok: false, error: new ChildNotFound({ child: String(key) }) })
+    }
+    return Effect.andThen(
+      core.stopChild(child),
+      Effect.sync(() => {
+        if (forgottenWhenEnded(child.spec.restart, core.config.kind)) core.remove(child)
+        return core.reply(replyTo, { ok: true, value: undefined })
+      })
+    )
+  },
+
+  RestartChild: (core, { id, replyTo }) => {
+    const child = core.find(id)
+    if (child === undefined) {
+      return replied(core, replyTo, { ok: false, error: new ChildNotFound({ child: String(id) }) })
+    }
+    if (child.process !== undefined) {
+      return replied(core, replyTo, { ok: false, error: new ChildRunning({ id: child.id }) })
+    }
+    return Effect.matchEffect(core.startChild(child), {
+      onFailure: (error) => replied(core, replyTo, { ok: false, error }),
+      onSuccess: (started) => replied(core, replyTo, { ok: true, value: started.pid })
+    })
+  },
+
+  StartChild: (core, { arg, replyTo }) => {
+    const max = core.config.maxChildren ?? Infinity
+    if (core.children.length >= max) return replied(core, replyTo, { ok: false, error: new MaxChildren({ max }) })
+    let spec: ChildSpecImpl
+    try {
+      spec = core.config.template!(arg)
+    } catch (defect) {
+      return replied(core, replyTo, { ok: false, error: new InitFailed({ reason: defect }) })
+    }
+    const child = new ChildRecord(core.nextId++, spec, core.config.templateShutdown!, arg)
+    core.children.push(child)
+    return Effect.matchEffect(core.startChild(child), {
+      onFailure: (error) => {
+        core.remove(child)
+        return replied(core, replyTo, { ok: false, error })
+      },
+      onSuccess: (started) => replied(core, replyTo, { ok: true, value: started })
+    })
+  },
+
+  RestartDue: (core, { child, generation }) =>
+    child.pending === generation ? core.restart(child) : Effect.succeed(core.continue)
+}

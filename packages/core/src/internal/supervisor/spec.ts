@@ -1,0 +1,130 @@
+/**
+ * Child specifications (Erlang's child spec): how a supervisor starts, restarts and stops one child, and the checks
+ * a supervisor's `start` runs on them, each naming the field that is wrong.
+ *
+ * @internal
+ */
+import type * as Effect from "effect/Effect"
+import type { Started } from "../../Actor.js"
+import type { StartError } from "../../Errors.js"
+import { InvalidSpecification } from "../../Errors.js"
+import type * as Process from "../../Process.js"
+import type * as StaticSupervisor from "../../StaticSupervisor.js"
+import type * as Supervision from "../../Supervision.js"
+import { Immutable } from "../builder.js"
+import { DEFAULT_SHUTDOWN } from "../process.js"
+import { decodeTimeout } from "../timer.js"
+
+/** @internal */
+export const ChildSpecificationTypeId: unique symbol = Symbol.for("@effect-otp/core/Supervision/ChildSpecification")
+
+const variance = { _D: (_: never) => _, _R: (_: never) => _ }
+
+/** The fields of a child specification. @internal */
+export interface ChildSpecFields {
+  readonly start: Effect.Effect<Started<any>, StartError, unknown>
+  readonly type: Supervision.ChildType
+  readonly restart: Supervision.Restart
+  readonly significant: boolean
+  readonly shutdown: Supervision.Shutdown
+}
+
+/** @internal */
+export class ChildSpecImpl extends Immutable<ChildSpecFields> implements Supervision.ChildSpecification<any, any> {
+  readonly [ChildSpecificationTypeId] = variance
+  declare readonly start: ChildSpecFields["start"]
+  declare readonly type: Supervision.ChildType
+  declare readonly restart: Supervision.Restart
+  declare readonly significant: boolean
+  declare readonly shutdown: Supervision.Shutdown
+}
+
+/** @internal */
+export const isChildSpec = (u: unknown): u is ChildSpecImpl =>
+  typeof u === "object" && u !== null && ChildSpecificationTypeId in u
+
+/** A worker: permanent, 5 seconds to shut down. @internal */
+export const worker = (start: ChildSpecFields["start"]): ChildSpecImpl =>
+  new ChildSpecImpl({ start, type: "worker", restart: "Permanent", significant: false, shutdown: DEFAULT_SHUTDOWN })
+
+/** A supervisor: permanent, as long as it needs to shut down (its own children stop first). @internal */
+export const supervisor = (start: ChildSpecFields["start"]): ChildSpecImpl =>
+  new ChildSpecImpl({ start, type: "supervisor", restart: "Permanent", significant: false, shutdown: "Infinity" })
+
+/**
+ * Whether a child that exited with `reason` is restarted: `Permanent` always, `Transient` unless it exits `Normal`
+ * or `Shutdown`, `Temporary` never.
+ * @internal
+ */
+export const restarts = (restart: Supervision.Restart, reason: Process.ExitReason): boolean =>
+  restart === "Permanent" || (restart === "Transient" && reason._tag !== "Normal" && reason._tag !== "Shutdown")
+
+/**
+ * Whether a child that ended for good is forgotten (it leaves `whichChildren`): a temporary child, or any child of a
+ * factory supervisor; a static supervisor keeps the others' specifications, to be restarted with `restartChild`.
+ * @internal
+ */
+export const forgottenWhenEnded = (restart: Supervision.Restart, kind: "static" | "factory"): boolean =>
+  restart === "Temporary" || kind === "factory"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A decoded shutdown: milliseconds, `Infinity`, or -1 for `BrutalKill` (as `shutdownProcess` takes it). @internal */
+export type ShutdownMillis = number
+
+const BRUTAL_KILL = -1
+
+const restartTypes: ReadonlyArray<Supervision.Restart> = ["Permanent", "Transient", "Temporary"]
+
+/** Checks a restart type. @internal */
+export const validateRestart = (restart: Supervision.Restart, field: string): InvalidSpecification | undefined =>
+  restartTypes.includes(restart) ?
+    undefined :
+    new InvalidSpecification({ field, detail: `${String(restart)} is not Permanent, Transient or Temporary` })
+
+/** Decodes a shutdown time, or says what is wrong with it. @internal */
+export const validateShutdown = (
+  input: Supervision.Shutdown,
+  field: string
+): ShutdownMillis | InvalidSpecification => {
+  if (input === "BrutalKill") return BRUTAL_KILL
+  if (input === "Infinity") return Infinity
+  try {
+    return decodeTimeout(input, field)
+  } catch (error) {
+    return new InvalidSpecification({
+      field,
+      detail: `${String(input)} is not "BrutalKill", "Infinity" or a non-negative duration (${
+        (error as Error).message
+      })`
+    })
+  }
+}
+
+/** Checks a child specification; returns its decoded shutdown, or what is wrong with it. @internal */
+export const validateChild = (
+  spec: Supervision.ChildSpecification<unknown, unknown>,
+  where: string,
+  autoShutdown: StaticSupervisor.AutoShutdown
+): ShutdownMillis | InvalidSpecification => {
+  if (!isChildSpec(spec)) {
+    return new InvalidSpecification({ field: where, detail: "not a child specification (use Supervision.worker)" })
+  }
+  const restart = validateRestart(spec.restart, `${where}.restart`)
+  if (restart !== undefined) return restart
+  if (spec.significant && spec.restart === "Permanent") {
+    return new InvalidSpecification({
+      field: `${where}.significant`,
+      detail: "a Permanent child cannot be significant (Erlang's bad_combination); make it Transient or Temporary"
+    })
+  }
+  if (spec.significant && autoShutdown === "Never") {
+    return new InvalidSpecification({
+      field: `${where}.significant`,
+      detail: "significant children need autoShutdown AnySignificant or AllSignificant, not Never"
+    })
+  }
+  return validateShutdown(spec.shutdown, `${where}.shutdown`)
+}
