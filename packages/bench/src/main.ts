@@ -30,9 +30,18 @@ const { values } = parseArgs({
     case: { type: "string", multiple: true },
     runs: { type: "string" },
     rounds: { type: "string" },
-    "no-erlang": { type: "boolean", default: false }
+    "no-erlang": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false }
   }
 })
+
+if (values.help) {
+  console.log(
+    "npm run bench -- [--quick] [--case NAME]... [--runs N] [--rounds N] [--json FILE] [--no-erlang]\n" +
+      `cases: ${Object.keys(cases).join(", ")}`
+  )
+  process.exit(0)
+}
 
 const mode = values.quick ? "quick" : "full"
 const runs = values.runs === undefined ? (values.quick ? 3 : 5) : Number(values.runs)
