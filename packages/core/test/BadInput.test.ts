@@ -171,6 +171,12 @@ describe("other invalid arguments are defects naming the argument", () => {
       mentions(yield* defectOf(Process.whereis(name)), "Name.make", "prefix")
       mentions(yield* defectOf(Subject.send(Subject.named(name), { _tag: "Add", n: 1 })), "Name.make", "prefix")
       mentions(yield* defectOf(Actor.start(counterBuilder(0).pipe(Actor.named(name)))), "Name.make", "prefix")
+      const selector = Selector.make<CounterMsg>().pipe(Selector.select(Subject.named(name)))
+      mentions(yield* defectOf(Selector.receive(selector, 0)), "Name.make", "prefix")
+      // Reading the pid of a supervisor handle is no effect: nobody is there, nothing throws.
+      const handle = StaticSupervisor.getByName(Name.make<StaticSupervisor.Message>(42 as unknown as string))
+      assert.isUndefined(handle.pid)
+      mentions(yield* defectOf(StaticSupervisor.whichChildren(handle)), "Name.make", "prefix")
       // The failed register left the caller unnamed: a valid name registers.
       const valid = Name.make<CounterMsg>("valid")
       yield* Process.register(self, valid)
@@ -181,6 +187,38 @@ describe("other invalid arguments are defects naming the argument", () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Supervisor specifications: InitFailed(InvalidSpecification) naming the field
 // ---------------------------------------------------------------------------------------------------------------
+
+describe("settings given nothing (from untyped code)", () => {
+  const nothing = undefined as never
+
+  it.effect("keep their defaults: an actor still handles messages, a child is still Permanent", () =>
+    Effect.gen(function*() {
+      const noHandler = nothing as (count: number, message: CounterMsg) => Effect.Effect<Actor.Next<number, CounterMsg>>
+      const actor = yield* Actor.start(counterBuilder(5).pipe(Actor.onMessage(noHandler)))
+      assert.strictEqual(yield* getCount(actor.data), 5)
+      const child = Supervision.worker(counter()).pipe(Supervision.restart(nothing), Supervision.shutdown(nothing))
+      assert.strictEqual(child.restart, "Permanent")
+      assert.strictEqual(child.shutdown, "5 seconds")
+      const sup = yield* StaticSupervisor.new("OneForOne").pipe(
+        StaticSupervisor.restartTolerance(nothing),
+        StaticSupervisor.autoShutdown(nothing),
+        StaticSupervisor.add(child),
+        StaticSupervisor.start
+      )
+      assert.strictEqual((yield* StaticSupervisor.countChildren(sup.data)).active, 1)
+    }))
+
+  it.effect("a tolerance that is not an object fails the start naming restartTolerance", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.restartTolerance(null as never),
+          StaticSupervisor.start
+        )
+      )
+      invalidSpecification(error, "restartTolerance")
+    }))
+})
 
 describe("restart tolerance", () => {
   for (const period of [-1, NaN, 0]) {

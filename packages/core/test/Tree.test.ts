@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Effect, Equal, Option } from "effect"
 import { Actor, FactorySupervisor, Name, Process, StaticSupervisor, Supervision } from "../src/index.js"
 import { waitUntil } from "./fixtures.js"
 import { checkNoProcessLeft } from "./utils.js"
@@ -75,5 +75,21 @@ describe("StaticSupervisor.named", () => {
         StaticSupervisor.start(StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.named(name)))
       )
       assert.strictEqual(taken._tag, "InitFailed")
+    }))
+
+  it.effect("handles are Equal when they reach the same supervisor: the same start, or the same name", () =>
+    Effect.gen(function*() {
+      const name = Name.make<StaticSupervisor.Message>("equal")
+      const first = yield* Effect.scoped(StaticSupervisor.start(
+        StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.named(name)
+        )
+      ))
+      const second = yield* StaticSupervisor.start(StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.named(name)))
+      // Two starts under one name are two supervisors; a handle is equal to itself, and by name to another by name.
+      assert.isFalse(Equal.equals(first.data, second.data))
+      assert.isTrue(Equal.equals(second.data, second.data))
+      assert.isTrue(Equal.equals(StaticSupervisor.getByName(name), StaticSupervisor.getByName(name)))
+      assert.isFalse(Equal.equals(StaticSupervisor.getByName(name), second.data))
     }))
 })

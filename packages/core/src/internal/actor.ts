@@ -14,6 +14,7 @@ import type { ExitReason } from "../Process.js"
 import type { Selector } from "../Selector.js"
 import { Immutable } from "./builder.js"
 import { ExitReason as Reason, normal } from "./exitReason.js"
+import { globalValue } from "./global.js"
 import { Loop } from "./loop.js"
 import type { NameImpl } from "./name.js"
 import { checked, registerUnsafe } from "./name.js"
@@ -30,8 +31,14 @@ export const DEFAULT_INIT_MILLIS = 1_000
 /** @internal */
 export const SelfSubjectTypeId: unique symbol = Symbol.for("@effect-otp/core/Actor/SelfSubject")
 
-/** Marks "the actor's own subject" as the data a builder returns until `returning` says otherwise. @internal */
-export const SELF_SUBJECT: Actor.SelfSubject = { [SelfSubjectTypeId]: SelfSubjectTypeId }
+/**
+ * Marks "the actor's own subject" as the data a builder returns until `returning` says otherwise (one object for every
+ * loaded copy of the library). @internal
+ */
+export const SELF_SUBJECT: Actor.SelfSubject = globalValue(
+  "selfSubject",
+  () => ({ [SelfSubjectTypeId]: SelfSubjectTypeId })
+)
 
 /** @internal */
 export const BuilderTypeId: unique symbol = Symbol.for("@effect-otp/core/Actor/Builder")

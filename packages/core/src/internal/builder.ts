@@ -13,8 +13,16 @@ export abstract class Immutable<Fields extends object> extends Pipeable.Class {
     super()
     Object.assign(this, fields)
   }
-  /** A copy with `fields` replaced. */
+  /**
+   * A copy with `fields` replaced. A field given as `undefined` keeps its value: a setting called with nothing (from
+   * untyped code) leaves the default in place, as it always did.
+   */
   with(fields: Partial<Fields>): this {
-    return Object.assign(Object.create(Object.getPrototypeOf(this)), this, fields)
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(this)), this)
+    for (const key in fields) {
+      const value = fields[key]
+      if (value !== undefined) copy[key] = value
+    }
+    return copy
   }
 }

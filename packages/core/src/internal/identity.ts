@@ -21,15 +21,23 @@ export abstract class Identity implements Inspectable.Inspectable {
   }
 }
 
+/** @internal */
+export const KeyedKind: unique symbol = Symbol.for("@effect-otp/core/Keyed/kind")
+
 /**
- * An identity equal (`Equal`) to another of the same class with the same `key`: a name, a monitor. (Effect compares
- * other objects field by field, which would make two monitors of the same processes equal.)
+ * An identity equal (`Equal`) to another of the same kind with the same `key`: a name, a monitor. (Effect compares
+ * other objects field by field, which would make two monitors of the same processes equal.) Kind and key, not the
+ * class: a name or a monitor made by another loaded copy of the library, which shares this one's names and counters,
+ * is the same identity.
  * @internal
  */
 export abstract class Keyed extends Identity implements Equal.Equal {
-  abstract readonly key: string | number;
+  abstract readonly key: string | number
+  /** What kind of identity this is (`"Name"`, `"Monitor"`): only identities of one kind compare. */
+  abstract get [KeyedKind](): string
   [Equal.symbol](that: unknown): boolean {
-    return that instanceof Keyed && that.constructor === this.constructor && that.key === this.key
+    return typeof that === "object" && that !== null && KeyedKind in that &&
+      (that as Keyed)[KeyedKind] === this[KeyedKind] && (that as Keyed).key === this.key
   }
   [Hash.symbol](): number {
     return typeof this.key === "number" ? Hash.number(this.key) : Hash.string(this.key)

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "../Errors.js"
 import type * as Name from "../Name.js"
 import { counters, globalValue } from "./global.js"
-import { Keyed } from "./identity.js"
+import { Keyed, KeyedKind } from "./identity.js"
 import type { ProcessState } from "./process.js"
 
 /** @internal */
@@ -29,6 +29,9 @@ export class NameImpl<A> extends Keyed implements Name.Name<A> {
   }
   toString() {
     return this.key
+  }
+  get [KeyedKind](): string {
+    return "Name"
   }
   toJSON() {
     return { _id: "Name", key: this.key }

@@ -8,7 +8,7 @@ import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import type * as Process from "../Process.js"
 import { counters } from "./global.js"
-import { Identity, Keyed } from "./identity.js"
+import { Identity, Keyed, KeyedKind } from "./identity.js"
 import type { ProcessState } from "./process.js"
 
 /** @internal */
@@ -60,6 +60,9 @@ export class MonitorImpl extends Keyed implements Process.Monitor {
   }
   get key(): number {
     return this.id
+  }
+  get [KeyedKind](): string {
+    return "Monitor"
   }
   toString() {
     return `#Ref<monitor.${this.id}>`

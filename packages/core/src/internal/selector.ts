@@ -15,7 +15,7 @@ import type { ProcessState } from "./process.js"
 import { DOWN_TAG, EXIT_TAG, withSelf } from "./process.js"
 import { neverTimesOut, receiveMatching } from "./receive.js"
 import type { SubjectImpl } from "./subject.js"
-import { describeMillis, Tag } from "./subject.js"
+import { describeMillis, NamedSubject, Tag } from "./subject.js"
 import { decodeTimeout } from "./timer.js"
 
 /** @internal */
@@ -32,7 +32,9 @@ export class SelectorImpl<A> extends Pipeable.Class implements Selector.Selector
     readonly subjects: ReadonlyMap<unknown, Handler>,
     readonly exits: Handler | undefined,
     readonly monitors: Handler | undefined,
-    readonly specific: ReadonlyMap<MonitorImpl, Handler>
+    readonly specific: ReadonlyMap<MonitorImpl, Handler>,
+    /** Why receiving must die: it selects a subject whose `Name` was made from an invalid prefix. */
+    readonly invalid: Error | undefined = undefined
   ) {
     super()
   }
@@ -73,26 +75,32 @@ export const selectMap = <A, B>(
   subject: SubjectImpl<B>,
   f: (b: B) => A
 ): SelectorImpl<A> =>
-  new SelectorImpl<A>(withEntry(self.subjects, subject.tag, f), self.exits, self.monitors, self.specific)
+  new SelectorImpl<A>(
+    withEntry(self.subjects, subject.tag, f),
+    self.exits,
+    self.monitors,
+    self.specific,
+    self.invalid ?? (subject instanceof NamedSubject ? subject.name.invalid : undefined)
+  )
 
 /** @internal */
 export const selectTrappedExits = <A>(self: SelectorImpl<A>, f: Handler): SelectorImpl<A> =>
-  new SelectorImpl<A>(self.subjects, f, self.monitors, self.specific)
+  new SelectorImpl<A>(self.subjects, f, self.monitors, self.specific, self.invalid)
 
 /** @internal */
 export const selectMonitors = <A>(self: SelectorImpl<A>, f: Handler): SelectorImpl<A> =>
-  new SelectorImpl<A>(self.subjects, self.exits, f, self.specific)
+  new SelectorImpl<A>(self.subjects, self.exits, f, self.specific, self.invalid)
 
 /** @internal */
 export const selectSpecificMonitor = <A>(self: SelectorImpl<A>, monitor: MonitorImpl, f: Handler): SelectorImpl<A> =>
-  new SelectorImpl<A>(self.subjects, self.exits, self.monitors, withEntry(self.specific, monitor, f))
+  new SelectorImpl<A>(self.subjects, self.exits, self.monitors, withEntry(self.specific, monitor, f), self.invalid)
 
 /** @internal */
 export const deselect = <A>(self: SelectorImpl<A>, subject: { readonly tag: unknown }): SelectorImpl<A> => {
   if (!self.subjects.has(subject.tag)) return self
   const copy = new Map(self.subjects)
   copy.delete(subject.tag)
-  return new SelectorImpl<A>(copy, self.exits, self.monitors, self.specific)
+  return new SelectorImpl<A>(copy, self.exits, self.monitors, self.specific, self.invalid)
 }
 
 /** @internal */
@@ -101,7 +109,13 @@ export const merge = <A>(self: SelectorImpl<A>, that: SelectorImpl<A>): Selector
   for (const [tag, handler] of that.subjects) subjects.set(tag, handler)
   const specific = new Map(self.specific)
   for (const [ref, handler] of that.specific) specific.set(ref, handler)
-  return new SelectorImpl<A>(subjects, that.exits ?? self.exits, that.monitors ?? self.monitors, specific)
+  return new SelectorImpl<A>(
+    subjects,
+    that.exits ?? self.exits,
+    that.monitors ?? self.monitors,
+    specific,
+    self.invalid ?? that.invalid
+  )
 }
 
 const compose = (handler: Handler | undefined, f: Handler): Handler | undefined =>
@@ -113,7 +127,7 @@ export const map = <A, B>(self: SelectorImpl<A>, f: (a: A) => B): SelectorImpl<B
   for (const [tag, handler] of self.subjects) subjects.set(tag, compose(handler, f)!)
   const specific = new Map<MonitorImpl, Handler>()
   for (const [ref, handler] of self.specific) specific.set(ref, compose(handler, f)!)
-  return new SelectorImpl<B>(subjects, compose(self.exits, f), compose(self.monitors, f), specific)
+  return new SelectorImpl<B>(subjects, compose(self.exits, f), compose(self.monitors, f), specific, self.invalid)
 }
 
 /** @internal */
@@ -139,6 +153,7 @@ const receiveWith = <A, E>(
   onTimeout: () => Effect.Effect<A, E>
 ): Effect.Effect<A, E> =>
   withSelf((process) => {
+    if (self.invalid !== undefined) return Effect.die(self.invalid)
     if (self.checkedFor !== process) {
       // Receiving from a subject owned by another process is a defect, through a selector as through receive.
       for (const tag of self.subjects.keys()) {

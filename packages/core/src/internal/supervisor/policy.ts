@@ -18,6 +18,12 @@ export const DEFAULT_TOLERANCE: Supervision.Tolerance = { intensity: 2, period: 
 
 /** Checks a restart tolerance; returns the period in milliseconds, or what is wrong. @internal */
 export const validateTolerance = (tolerance: Supervision.Tolerance): number | InvalidSpecification => {
+  if (typeof tolerance !== "object" || tolerance === null) {
+    return new InvalidSpecification({
+      field: "restartTolerance",
+      detail: `${String(tolerance)} is not a tolerance ({ intensity, period })`
+    })
+  }
   const { intensity, period } = tolerance
   if (typeof intensity !== "number" || !Number.isInteger(intensity) || intensity < 0) {
     return new InvalidSpecification({

@@ -21,6 +21,7 @@ import * as actor from "../actor.js"
 import { Identity } from "../identity.js"
 import type { NameImpl } from "../name.js"
 import { stateOf } from "../pid.js"
+import type { ProcessState } from "../process.js"
 import { withSelf } from "../process.js"
 import * as selector from "../selector.js"
 import type { SubjectImpl } from "../subject.js"
@@ -51,13 +52,23 @@ export class SupervisorHandle extends Identity
     super()
   }
   get pid(): Pid {
-    return (this.started ?? this.subject.resolve()?.pid)!
+    return (this.started ?? this.current()?.pid)!
   }
+  /** The supervisor behind the handle's name now: none while nobody holds it, nor when the name is invalid. */
+  private current(): ProcessState | undefined {
+    try {
+      return this.subject.resolve()
+    } catch {
+      return undefined
+    }
+  }
+  /** The same supervisor: started once (the same pid), or reached by the same name. */
   [Equal.symbol](that: unknown): boolean {
-    return that instanceof SupervisorHandle && Equal.equals(that.subject, this.subject)
+    return that instanceof SupervisorHandle && Equal.equals(that.subject, this.subject) &&
+      Equal.equals(that.started, this.started)
   }
   [Hash.symbol](): number {
-    return Hash.hash(this.subject)
+    return Hash.combine(Hash.hash(this.subject))(Hash.hash(this.started))
   }
   toString() {
     return this.started === undefined ? `Supervisor(${this.subject.toString()})` : `Supervisor(${this.started})`
