@@ -9,8 +9,9 @@ import * as Effect from "effect/Effect"
 import type * as Subject from "../Subject.js"
 import { counters } from "./global.js"
 import { Identity } from "./identity.js"
+import { checked } from "./name.js"
 import type { SubjectImpl } from "./subject.js"
-import { OwnedSubject, unsafeSend } from "./subject.js"
+import { NamedSubject, OwnedSubject, unsafeSend } from "./subject.js"
 import { clockOf, schedule } from "./timer.js"
 
 /** @internal */
@@ -36,9 +37,8 @@ export class TimerImpl extends Identity implements Subject.Timer {
 /** @internal */
 export const sendAfter = <A>(subject: SubjectImpl<A>, millis: number, message: A): Effect.Effect<TimerImpl> =>
   Effect.withFiber((fiber) => {
-    // Resolved once now, so that a subject that cannot be resolved (a name made from a bad prefix) is a defect here,
-    // not a throw when the timer fires.
-    subject.resolve()
+    // A name made from an invalid prefix is a defect here, not a throw when the timer fires.
+    if (subject instanceof NamedSubject) checked(subject.name)
     const clock = clockOf(fiber)
     const timer = new TimerImpl(clock.currentTimeMillisUnsafe() + millis)
     if (millis === 0) {
