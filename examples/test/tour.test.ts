@@ -4,16 +4,22 @@ import type { Scope } from "effect"
 import { Effect } from "effect"
 import { actor, layers, processes, supervisor, tasks } from "../tour.js"
 
-/** Runs a tour section in its own scope and returns what it printed. */
-const printed = (section: Effect.Effect<void, unknown, Scope.Scope>) =>
+/** A line of Effect's default logger: `[12:00:00.000] ERROR (#12): ...`. */
+const isLogLine = (line: string) => /^\[\d\d:\d\d:\d\d\.\d{3}\] [A-Z]+ /.test(line)
+
+/** Runs a tour section in its own scope and returns what it printed, and separately what it logged. */
+const run = (section: Effect.Effect<void, unknown, Scope.Scope>) =>
   Effect.gen(function*() {
     const lines: Array<string> = []
     const spy = vi.spyOn(console, "log").mockImplementation((...args: Array<unknown>) => {
       lines.push(args.map(String).join(" "))
     })
     yield* Effect.scoped(section).pipe(Effect.ensuring(Effect.sync(() => spy.mockRestore())))
-    return lines
+    return { printed: lines.filter((line) => !isLogLine(line)), logged: lines.filter(isLogLine) }
   })
+
+const printed = (section: Effect.Effect<void, unknown, Scope.Scope>) =>
+  Effect.map(run(section), (output) => output.printed)
 
 afterEach(async () => {
   const left = await Effect.runPromise(Process.list)
@@ -39,7 +45,16 @@ describe("the README tour (examples/tour.ts)", () => {
 
   it.live("supervisor: the crashed counter is restarted under its name, with a fresh state", () =>
     Effect.gen(function*() {
-      expect(yield* printed(supervisor)).toEqual(["after the crash: count 0, restarts 1"])
+      const output = yield* run(supervisor)
+      expect(output.printed).toEqual(["after the crash: count 0, restarts 1"])
+      // The crash is reported as Erlang's logger would: the actor's crash report, the supervisor's, the restart.
+      expect(output.logged).toEqual([
+        expect.stringMatching(/ ERROR .*: actor counter\$\d+ terminating: Abnormal\(Error: asked to crash\)/),
+        expect.stringMatching(
+          / ERROR .*: child counter\$\d+ \(<0\.\d+>\) terminated: Abnormal\(Error: asked to crash\)/
+        ),
+        expect.stringMatching(/ INFO .*: child counter\$\d+ restarted as <0\.\d+>/)
+      ])
     }))
 
   it.live("tasks: a result, a typed failure as a result, and a stream", () =>

@@ -318,6 +318,23 @@ export const named: {
     impl(self).with({ name: name as NameImpl<M> })
 )
 
+/**
+ * Lets the actor's crash report show its state, as `format` presents it (Erlang's `format_status`): the state
+ * itself (`Actor.reportState((state) => state)`), or a part of it without secrets. Without it a crash report shows
+ * the actor's name, pid, reason and last message, but not the state.
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const reportState: {
+  <S>(format: (state: S) => unknown): <M, D, E, R>(self: Builder<S, M, D, E, R>) => Builder<S, M, D, E, R>
+  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, format: (state: S) => unknown): Builder<S, M, D, E, R>
+} = dual(
+  2,
+  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, format: (state: S) => unknown): Builder<S, M, D, E, R> =>
+    impl(self).with({ reportState: format })
+)
+
 export {
   /**
    * The process crashed or was killed while initialising; `reason` is its exit reason.
@@ -470,7 +487,7 @@ export const toLayer = <I, S, M, D, E, R>(
     Effect.sync(() => {
       const name: NameImpl<M> = impl(builder).name ?? makeName<M>(tag.key)
       return {
-        child: worker(internal.start(impl(builder).with({ name }))),
+        child: worker(internal.start(impl(builder).with({ name }))).with({ label: tag.key }),
         context: Context.make(tag, Subject.named(name))
       }
     })

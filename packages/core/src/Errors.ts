@@ -134,13 +134,21 @@ export class InitTimeout extends Data.TaggedError("InitTimeout")<{ readonly time
  */
 export class InitFailed extends Data.TaggedError("InitFailed")<{ readonly reason: unknown }> {
   override get message() {
-    const reason = this.reason as { readonly message?: unknown } | undefined
-    const text = typeof reason === "object" && reason !== null && typeof reason.message === "string" ?
-      reason.message :
-      String(this.reason)
-    return `initialisation failed: ${text}`
+    return `initialisation failed: ${reasonText(this.reason)}`
   }
 }
+
+/** What a failed initialisation's reason says: its message (an error's), or the value. */
+const reasonText = (reason: unknown): string => {
+  const error = reason as { readonly message?: unknown } | undefined
+  return typeof error === "object" && error !== null && typeof error.message === "string" ?
+    error.message :
+    String(reason)
+}
+
+/** Why a child failed to start, without repeating "initialisation failed" at each level of a tree. */
+const startErrorText = (error: StartError): string =>
+  error._tag === "InitFailed" ? reasonText(error.reason) : error.message
 
 /**
  * The process crashed or was killed while initialising; `reason` is its exit reason.
@@ -151,6 +159,28 @@ export class InitFailed extends Data.TaggedError("InitFailed")<{ readonly reason
 export class InitExited extends Data.TaggedError("InitExited")<{ readonly reason: ExitReason }> {
   override get message() {
     return `the process exited while initialising: ${describe(this.reason)}`
+  }
+}
+
+/**
+ * Code outside any process (the main program, a test) that became a process was ended by an exit signal: a linked
+ * process crashed (or a root supervisor gave up and exited `Shutdown`), or it was sent `Process.exit`/`kill`. Its
+ * fiber is interrupted where it was, and this defect is added to the interruption when the `Scope` it spawned in
+ * closes, so the program fails with the reason instead of ending as if interrupted: `runPromise` rejects with this
+ * error, `NodeRuntime.runMain` prints it and exits with code 1. `from` says who sent the signal (with its name, if it
+ * had one).
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class ExitSignal extends Data.TaggedError("ExitSignal")<{
+  readonly pid: Pid
+  readonly from: string | undefined
+  readonly reason: ExitReason
+}> {
+  override get message() {
+    const from = this.from === undefined ? "" : ` from ${this.from}`
+    return `${this.pid.toString()} was ended by an exit signal${from}: ${describe(this.reason)}`
   }
 }
 
@@ -199,18 +229,21 @@ export class InvalidSpecification extends Data.TaggedError("InvalidSpecification
 }
 
 /**
- * A child failed to start while its supervisor started; `id` says which, `error` why. The supervisor's `start`
- * fails with `InitFailed` whose `reason` is this error.
+ * A child failed to start while its supervisor started; `id` (its position) and `child` (its label, registered
+ * name or position: what reports call it) say which, `error` why. The supervisor's `start` fails with `InitFailed`
+ * whose `reason` is this error. A nested tree's message names each level once: `initialisation failed: child
+ * app/Bank failed to start: child app/Accounts failed to start: ...`.
  *
  * @since 1.0.0
  * @category errors
  */
 export class ChildFailedToStart extends Data.TaggedError("ChildFailedToStart")<{
   readonly id: number
+  readonly child: string
   readonly error: StartError
 }> {
   override get message() {
-    return `child ${this.id} failed to start: ${this.error.message}`
+    return `child ${this.child} failed to start: ${startErrorText(this.error)}`
   }
 }
 

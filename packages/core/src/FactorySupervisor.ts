@@ -274,7 +274,8 @@ export const start = <A, D, R>(
  */
 export const supervised = <A, D, R>(
   builder: Builder<A, D, R>
-): Supervision.ChildSpecification<FactorySupervisor<A, D>, R> => supervisorSpec(start(builder))
+): Supervision.ChildSpecification<FactorySupervisor<A, D>, R> =>
+  supervisorSpec(start(builder)).with({ label: impl(builder).name?.key })
 
 /**
  * The factory supervisor registered under `name`, resolved at each request: it keeps working after the supervisor
@@ -365,7 +366,7 @@ export const toLayer = <I, A, D, R>(
     Effect.sync(() => {
       const name: NameImpl<Message<A, D>> = impl(builder).name ?? makeName(tag.key)
       return {
-        child: supervised(impl(builder).with({ name })),
+        child: supervisorSpec(start(impl(builder).with({ name }))).with({ label: tag.key }),
         context: Context.make(tag, getByName(name))
       }
     })

@@ -156,6 +156,11 @@ export {
    * @since 1.0.0
    * @category errors
    */
+  ExitSignal,
+  /**
+   * @since 1.0.0
+   * @category errors
+   */
   NameTaken,
   /**
    * @since 1.0.0

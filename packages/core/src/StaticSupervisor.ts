@@ -280,7 +280,7 @@ export const start = <R>(builder: Builder<R>): Effect.Effect<Started<Supervisor>
  * @category running
  */
 export const supervised = <R>(builder: Builder<R>): Supervision.ChildSpecification<Supervisor, R> =>
-  supervisorSpec(start(builder))
+  supervisorSpec(start(builder)).with({ label: impl(builder).name?.key })
 
 /**
  * Erlang's `which_children`: every child, in start order, with its id, pid (when running), restart type and kind.

@@ -139,6 +139,8 @@ export interface ChildSpecification<out D, out R = never> extends Pipeable {
   readonly restart: Restart
   readonly significant: boolean
   readonly shutdown: Shutdown
+  /** What reports and start errors call the child (`label`); none by default. */
+  readonly label: string | undefined
 }
 
 /**
@@ -196,7 +198,9 @@ export interface Setting<in V> {
   <D, R>(self: ChildSpecification<D, R>, value: V): ChildSpecification<D, R>
 }
 
-const setting = <K extends "restart" | "significant" | "shutdown">(field: K): Setting<internal.ChildSpecImpl[K]> =>
+const setting = <K extends "restart" | "significant" | "shutdown" | "label">(
+  field: K
+): Setting<internal.ChildSpecImpl[K]> =>
   dual(
     2,
     (self: ChildSpecification<unknown, unknown>, value: internal.ChildSpecImpl[K]) =>
@@ -251,6 +255,16 @@ export const significant: Setting<boolean> = setting("significant")
  * @category combinators
  */
 export const shutdown: Setting<Shutdown> = setting("shutdown")
+
+/**
+ * Names the child in the supervisor's reports and start errors (Erlang's child id, as a string): `child accounts
+ * failed to start`, `child accounts terminated`. `Actor.toLayer` and `FactorySupervisor.toLayer` label their child
+ * with their tag's key. An unlabelled child is called by the name its process registered, else by its position.
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const label: Setting<string> = setting("label")
 
 /**
  * Transforms the data the child's start returns.

@@ -107,6 +107,8 @@ export interface ActorFields {
    * ignores its parent's `Normal` exit (the rule API.md states for supervisors).
    */
   readonly stopsOnParentNormal: boolean
+  /** What the crash report shows of the state: nothing unless the user allows it (Erlang's `format_status`). */
+  readonly reportState: ((state: any) => unknown) | undefined
 }
 
 const variance = {
@@ -128,6 +130,7 @@ export class ActorBuilder extends Immutable<ActorFields> implements Actor.Builde
   declare readonly shutdownMillis: number
   declare readonly invalid: Error | undefined
   declare readonly stopsOnParentNormal: boolean
+  declare readonly reportState: ActorFields["reportState"]
 }
 
 /** Until `onMessage` is given, every message is kept and the state is unchanged. */
@@ -144,7 +147,8 @@ export const make = (init: InitSpec, initMillis: number, invalid?: Error): Actor
     name: undefined,
     shutdownMillis: DEFAULT_SHUTDOWN_MILLIS,
     invalid,
-    stopsOnParentNormal: true
+    stopsOnParentNormal: true,
+    reportState: undefined
   })
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
 import { endWith, EXIT_TAG, processOf } from "./process.js"
 import { Receiver } from "./receive.js"
+import { causeOfReason, describeReason, describeValue, isCrash, report } from "./report.js"
 import type { SelectorImpl } from "./selector.js"
 import type { SubjectImpl } from "./subject.js"
 import { OwnedSubject, Tag, unsafeSend } from "./subject.js"
@@ -91,6 +92,9 @@ export class Loop extends Receiver<unknown, never> {
   readonly handler: ActorBuilder["handler"]
   readonly terminate: ActorBuilder["terminate"]
   readonly stopsOnParentNormal: boolean
+  readonly reportState: ActorBuilder["reportState"]
+  /** The last message the actor took, for its crash report (as gen_server's "Last message in"). */
+  last: unknown = undefined
   constructor(
     self: ProcessState,
     readonly parent: ProcessState,
@@ -106,6 +110,7 @@ export class Loop extends Receiver<unknown, never> {
     this.handler = builder.handler
     this.terminate = builder.terminate
     this.stopsOnParentNormal = builder.stopsOnParentNormal
+    this.reportState = builder.reportState
   }
 
   /**
@@ -158,7 +163,11 @@ export class Loop extends Receiver<unknown, never> {
       this.system(message.request)
       return undefined
     }
-    if (message instanceof ExitSignal) return this.exit(message.exit)
+    if (message instanceof ExitSignal) {
+      this.last = message.exit
+      return this.exit(message.exit)
+    }
+    this.last = message
     const handled = this.handler(this.state, message)
     if (this.trace === untraced && Exit.isExit(handled) && Exit.isSuccess(handled)) {
       return this.next(handled.value as Next<unknown, unknown>)
@@ -202,7 +211,9 @@ export class Loop extends Receiver<unknown, never> {
     // keeps a restore frame on the stack for the actor's whole life.
     return Effect.withFiber<void, unknown, unknown>((fiber) => {
       const current = fiber.getRef(References.CurrentLogAnnotations)
-      const annotations = name === undefined ? { ...current, pid } : { ...current, pid, actor: name }
+      // An unnamed actor does not keep the `actor` annotation of the actor that spawned it.
+      const { actor: _, ...inherited } = current
+      const annotations = name === undefined ? { ...inherited, pid } : { ...inherited, pid, actor: name }
       fiber.setContext(Context.add(fiber.context, References.CurrentLogAnnotations, annotations))
       const attributes: Record<string, unknown> = name === undefined ?
         { "otp.pid": pid } :
@@ -227,6 +238,33 @@ export class Loop extends Receiver<unknown, never> {
     const end = Effect.sync(() => endWith(this.self, reason))
     if (terminate === undefined) return end
     return Effect.andThen(Effect.catchCause(terminate(this.state, reason), (cause) => Effect.logError(cause)), end)
+  }
+
+  /**
+   * The actor's crash report (gen_server's "terminating" error report), when it ends with a reason other than
+   * `Normal` or `Shutdown` by its own doing: a handler that failed or died, a stop it asked for, an exit signal it
+   * trapped. Not when a signal ends it from outside (a kill, a link it does not trap): Erlang reports none either.
+   * It runs on the actor's fiber, whose annotations already name it.
+   */
+  crashReport(reason: ExitReason, signalled: boolean): Effect.Effect<void> | undefined {
+    if (signalled || !isCrash(reason)) return undefined
+    const format = this.reportState
+    return report(
+      "Error",
+      () => `actor ${this.self.name?.key ?? this.self.pid.toString()} terminating: ${describeReason(reason)}`,
+      () => {
+        const fields: Record<string, unknown> = { reason: describeReason(reason), last_message: this.last }
+        if (format !== undefined) {
+          try {
+            fields.state = format(this.state)
+          } catch (error) {
+            fields.state = `reportState failed: ${describeValue(error)}`
+          }
+        }
+        return fields
+      },
+      causeOfReason(reason)
+    )
   }
 
   system(request: SystemRequest): void {

@@ -22,7 +22,7 @@ import { counters, globalValue } from "./global.js"
 import { Mailbox } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import { names } from "./name.js"
-import { MonitorImpl, PidImpl } from "./pid.js"
+import { MonitorImpl, PidImpl, stateOf } from "./pid.js"
 import { runQueued, wake } from "./scheduler.js"
 import type { Group } from "./spawn.js"
 import { clockOf, schedule } from "./timer.js"
@@ -108,6 +108,14 @@ export class ProcessState extends Mailbox {
   shutdownMillis = DEFAULT_SHUTDOWN_MILLIS
   /** The behaviour running in the process (an actor's loop), for the module-level effects that run it. */
   behaviour: unknown = undefined
+  /**
+   * An implicit process ended by an exit signal: who sent it (their name and pid), and whether the `ExitSignal`
+   * defect was raised already (in the first scope it spawned in that closes).
+   */
+  signalledBy: string | undefined = undefined
+  raised = false
+  /** The scopes an implicit process spawned in, each holding the finalizer that raises its `ExitSignal`. */
+  raisesIn: WeakSet<Scope.Scope> | undefined = undefined
 
   constructor(implicit: boolean, startedAt: number) {
     super()
@@ -369,6 +377,10 @@ export const exitSignal = (target: ProcessState, from: Pid, reason: ExitReason):
     const message: ExitMessage = { pid: from, reason }
     target.mailbox.deliver(EXIT_TAG, message)
   } else if (reason._tag !== "Normal") {
+    if (target.implicit) {
+      const sender = stateOf(from)
+      target.signalledBy = sender.name === undefined ? from.toString() : `${sender.name.key} ${from.toString()}`
+    }
     terminate(target, reason)
   }
 }

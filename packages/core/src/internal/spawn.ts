@@ -21,6 +21,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
+import { ExitSignal } from "../Errors.js"
+import type { ExitReason } from "../Process.js"
 import { shutdown } from "./exitReason.js"
 import { List } from "./list.js"
 import type { ProcessState } from "./process.js"
@@ -36,6 +38,7 @@ import {
   signalLinks,
   unlink
 } from "./process.js"
+import { describeReason, report } from "./report.js"
 import { runQueued, wake } from "./scheduler.js"
 import { clockOf } from "./timer.js"
 
@@ -66,8 +69,38 @@ export const spawn = <A, E, R>(
     child.spawner = parent
     if (options.shutdownMillis !== undefined) child.shutdownMillis = options.shutdownMillis
     launch(parentFiber.context, child, body)
+    if (parent.implicit) return Effect.as(Effect.andThen(raiseOnClose(parent, scope), join(scope, child)), child)
     return Effect.as(join(scope, child), child)
   })
+
+// ---------------------------------------------------------------------------------------------------------------
+// Code outside any process, ended by an exit signal
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Code outside any process (the main program) that spawns into a scope leaves there, once, the finalizer that makes
+ * its death by an exit signal a failure. Such a signal (a linked crash, a root supervisor that gave up) can only
+ * interrupt the fiber where it is, and an interruption alone looks like a program stopped on purpose: `runMain`
+ * would exit as if it had been. When the scope closes, this adds `ExitSignal`, with the reason, to the fiber's end.
+ */
+const raiseOnClose = (self: ProcessState, scope: Scope.Scope): Effect.Effect<void> => {
+  const scopes = self.raisesIn ??= new WeakSet()
+  if (scopes.has(scope)) return Effect.void
+  scopes.add(scope)
+  return Scope.addFinalizer(scope, Effect.suspend(() => raise(self)))
+}
+
+const raise = (self: ProcessState): Effect.Effect<void> => {
+  const reason = self.pendingReason
+  if (self.raised || reason === undefined || reason._tag === "Normal") return Effect.void
+  self.raised = true
+  const error = new ExitSignal({ pid: self.pid, from: self.signalledBy, reason })
+  // Said here: an interrupted program's own error reporting (`runMain`'s) does not run any more.
+  return Effect.andThen(
+    report("Error", () => error.message, () => ({ pid: self.pid.toString(), reason: describeReason(reason) })),
+    Effect.die(error)
+  )
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Groups: the processes spawned into one scope
@@ -218,13 +251,31 @@ const startBody: Effect.Effect<unknown, unknown> = Effect.withFiber((fiber) => {
 const endProcess = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, unknown> =>
   Effect.withFiber((fiber) => {
     const child = ownProcess(fiber)
-    signalLinks(child, reasonFor(child, exit))
-    return Effect.matchCauseEffect(Scope.close(child.own!, exit), {
-      onFailure: (cleanup) =>
-        ended(child, Exit.failCause(Cause.combine((exit as Exit.Failure<unknown, unknown>).cause, cleanup))),
-      onSuccess: () => ended(child, exit)
-    })
+    const reason = reasonFor(child, exit)
+    // A behaviour (an actor) reports its own crash first, as gen_server logs before it exits.
+    const crashReport = (child.behaviour as Behaviour | undefined)?.crashReport?.(reason, Exit.hasInterrupts(exit))
+    if (crashReport !== undefined) {
+      return Effect.andThen(
+        crashReport,
+        Effect.suspend(() => closeProcess(child, exit, reason))
+      )
+    }
+    return closeProcess(child, exit, reason)
   })
+
+/** What a behaviour running in a process may do when the process ends: report a crash. */
+interface Behaviour {
+  readonly crashReport?: (reason: ExitReason, signalled: boolean) => Effect.Effect<void> | undefined
+}
+
+const closeProcess = (child: ProcessState, exit: Exit.Exit<unknown, unknown>, reason: ExitReason) => {
+  signalLinks(child, reason)
+  return Effect.matchCauseEffect(Scope.close(child.own!, exit), {
+    onFailure: (cleanup) =>
+      ended(child, Exit.failCause(Cause.combine((exit as Exit.Failure<unknown, unknown>).cause, cleanup))),
+    onSuccess: () => ended(child, exit)
+  })
+}
 
 /** The process has fully ended: it is reported dead, and leaves the group of the scope it was spawned in. */
 const ended = (child: ProcessState, exit: Exit.Exit<unknown, unknown>): Exit.Exit<unknown, unknown> => {

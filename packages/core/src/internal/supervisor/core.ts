@@ -8,6 +8,7 @@
  *
  * @internal
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
@@ -25,6 +26,7 @@ import { ExitReason as Reason, shutdown } from "../exitReason.js"
 import { stateOf } from "../pid.js"
 import type { ProcessState } from "../process.js"
 import { EXIT_TAG, link, shutdownProcess, unlink, withSelf } from "../process.js"
+import { describeReason, describeValue, processLabel, report } from "../report.js"
 import { sendAfter } from "../sendAfter.js"
 import type { SubjectImpl } from "../subject.js"
 import { clockOf } from "../timer.js"
@@ -60,6 +62,8 @@ export class ChildRecord {
   /** How many times it started; its restart count is one less. */
   starts = 0
   removed = false
+  /** The name its process registered, kept for the reports made after it ended. */
+  name: string | undefined = undefined
   constructor(
     readonly id: number,
     readonly spec: ChildSpecImpl,
@@ -72,6 +76,9 @@ export class ChildRecord {
 export interface Config {
   readonly kind: "static" | "factory"
   readonly strategy: StaticSupervisor.Strategy
+  /** The restart tolerance, for the report of a supervisor that gives up (`schedule` applies it). */
+  readonly intensity: number
+  readonly periodMillis: number
   readonly schedule: Schedule.Schedule<unknown, ExitReason>
   readonly autoShutdown: StaticSupervisor.AutoShutdown
   readonly children: ReadonlyArray<ChildRecord>
@@ -91,6 +98,8 @@ export class Core {
   readonly former = new WeakSet<ProcessState>()
   nextId: number
   generation = 0
+  /** When the restarts of the tolerance's last period happened, for the report of a supervisor that gives up. */
+  recentRestarts: Array<number> = []
   constructor(
     readonly config: Config,
     readonly self: ProcessState,
@@ -127,6 +136,7 @@ export class Core {
     child.scope = scope
     child.pending = 0
     child.starts++
+    child.name = process.name?.key
     this.byProcess.set(process, child)
     if (!link(this.self, process)) {
       // It ended before it could be linked: its exit is as good as a linked exit.
@@ -197,7 +207,7 @@ export class Core {
         onFailure: (error) =>
           Effect.andThen(
             this.stopInOrder(this.children.slice(0, index).reverse()),
-            Effect.fail(new ChildFailedToStart({ id: child.id, error }))
+            Effect.fail(new ChildFailedToStart({ id: child.id, child: this.childLabel(child), error }))
           ),
         onSuccess: () => startFrom(index + 1)
       })
@@ -216,7 +226,10 @@ export class Core {
       if (stale || exit.reason._tag === "Normal") return Effect.succeed(this.continue)
       return Effect.succeed(new Stop(exit.reason))
     }
-    return Effect.andThen(this.forget(child), this.childExited(child, exit.reason))
+    return Effect.andThen(
+      this.forget(child),
+      Effect.andThen(this.reportExit(child, exit.pid, exit.reason), this.childExited(child, exit.reason))
+    )
   }
 
   childExited(child: ChildRecord, reason: ExitReason): Effect.Effect<SupervisorNext> {
@@ -242,15 +255,24 @@ export class Core {
 
   /** One restart, counted by the policy: give up (stop everything, exit Shutdown), restart now, or later. */
   restartEvent(child: ChildRecord, reason: ExitReason): Effect.Effect<SupervisorNext> {
-    return withSelf((_, fiber) =>
-      Effect.flatMap(this.policy(clockOf(fiber).currentTimeMillisUnsafe(), reason), (delay) => {
-        if (delay === undefined) return Effect.succeed<SupervisorNext>(new Stop(shutdown))
+    return withSelf((_, fiber) => {
+      const now = clockOf(fiber).currentTimeMillisUnsafe()
+      this.countRestart(now)
+      return Effect.flatMap(this.policy(now, reason), (delay) => {
+        if (delay === undefined) return Effect.as(this.reportGiveUp(child, reason), new Stop(shutdown))
         if (delay === 0) return this.restart(child)
         const generation = ++this.generation
         child.pending = generation
         return Effect.as(sendAfter(this.subject, delay, { _tag: "RestartDue", child, generation }), this.continue)
       })
-    )
+    })
+  }
+
+  private countRestart(now: number): void {
+    const threshold = now - this.config.periodMillis
+    const kept = this.recentRestarts.filter((at) => at >= threshold)
+    kept.push(now)
+    this.recentRestarts = kept
   }
 
   /** The children a strategy restarts when `child` exited. */
@@ -288,12 +310,92 @@ export class Core {
         const next = toRestart[index]
         if (next.removed || next.process !== undefined) return startFrom(index + 1)
         return Effect.matchEffect(this.startChild(next), {
-          onFailure: (error) => this.restartEvent(next, Reason.Abnormal({ reason: error })),
-          onSuccess: () => startFrom(index + 1)
+          onFailure: (error) =>
+            Effect.andThen(
+              this.reportRestartFailed(next, error),
+              this.restartEvent(next, Reason.Abnormal({ reason: error }))
+            ),
+          onSuccess: () => Effect.andThen(this.reportRestarted(next), startFrom(index + 1))
         })
       }
       return Effect.andThen(stopSiblings, Effect.suspend(() => startFrom(0)))
     })
+  }
+
+  // -- reports (Erlang's supervisor reports) --------------------------------------------------------------
+
+  /**
+   * What reports call a child: its label, else the name its process registered, else (a factory child) its argument
+   * when that is a string, else its id.
+   */
+  childLabel(child: ChildRecord): string {
+    return child.spec.label ?? child.name ?? (typeof child.arg === "string" ? child.arg : String(child.id))
+  }
+
+  private fields(child: ChildRecord): Record<string, unknown> {
+    return {
+      supervisor: processLabel(this.self),
+      child: this.childLabel(child),
+      child_id: child.id,
+      restart_type: child.spec.restart,
+      restarts: Math.max(0, child.starts - 1)
+    }
+  }
+
+  /**
+   * A child exited: reported as an error unless the exit was expected, as Erlang's `child_terminated` (a permanent
+   * child's every exit; a transient or temporary child's unless it is `Normal` or `Shutdown`). The reason is given in
+   * one line: an actor's own crash report, just before, carries its stack.
+   */
+  reportExit(child: ChildRecord, pid: Pid, reason: ExitReason): Effect.Effect<void> {
+    if (child.spec.restart !== "Permanent" && (reason._tag === "Normal" || reason._tag === "Shutdown")) {
+      return Effect.void
+    }
+    return report(
+      "Error",
+      () => `child ${this.childLabel(child)} (${pid}) terminated: ${describeReason(reason)}`,
+      () => ({ ...this.fields(child), child_pid: pid.toString(), reason: describeReason(reason) })
+    )
+  }
+
+  private reportRestarted(child: ChildRecord): Effect.Effect<void> {
+    return report(
+      "Info",
+      () => `child ${this.childLabel(child)} restarted as ${child.process?.pid}`,
+      () => ({ ...this.fields(child), child_pid: String(child.process?.pid) })
+    )
+  }
+
+  private reportRestartFailed(child: ChildRecord, error: StartError): Effect.Effect<void> {
+    return report(
+      "Error",
+      () => `child ${this.childLabel(child)} failed to restart: ${describeValue(error)}`,
+      () => ({ ...this.fields(child), error: describeValue(error) })
+    )
+  }
+
+  /** The supervisor gives up (Erlang's `reached_max_restart_intensity`): said with the window's figures. */
+  private reportGiveUp(child: ChildRecord, reason: ExitReason): Effect.Effect<void> {
+    const { intensity, periodMillis } = this.config
+    const inWindow = this.recentRestarts.length
+    const period = Duration.format(Duration.millis(periodMillis))
+    const why = inWindow > intensity ?
+      `reached its restart intensity: ${inWindow} restarts within ${period}, more than the ${intensity} allowed` :
+      `its restart schedule ended after ${inWindow} restarts within ${period}`
+    return report(
+      "Error",
+      () =>
+        `supervisor ${processLabel(this.self)} gave up: ${why}; the last was child ${this.childLabel(child)} (${
+          describeReason(reason)
+        }). It stops its children and exits Shutdown`,
+      () => ({
+        ...this.fields(child),
+        reason: describeReason(reason),
+        intensity,
+        period_ms: periodMillis,
+        restarts_in_period: inWindow
+      })
+    )
   }
 
   // -- requests -------------------------------------------------------------------------------------------

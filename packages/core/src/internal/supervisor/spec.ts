@@ -27,6 +27,8 @@ export interface ChildSpecFields {
   readonly restart: Supervision.Restart
   readonly significant: boolean
   readonly shutdown: Supervision.Shutdown
+  /** What reports and start errors call the child (`Supervision.label`, a layer's tag); its position when none. */
+  readonly label: string | undefined
 }
 
 /** @internal */
@@ -37,6 +39,7 @@ export class ChildSpecImpl extends Immutable<ChildSpecFields> implements Supervi
   declare readonly restart: Supervision.Restart
   declare readonly significant: boolean
   declare readonly shutdown: Supervision.Shutdown
+  declare readonly label: string | undefined
 }
 
 /** @internal */
@@ -45,11 +48,25 @@ export const isChildSpec = (u: unknown): u is ChildSpecImpl =>
 
 /** A worker: permanent, 5 seconds to shut down. @internal */
 export const worker = (start: ChildSpecFields["start"]): ChildSpecImpl =>
-  new ChildSpecImpl({ start, type: "worker", restart: "Permanent", significant: false, shutdown: DEFAULT_SHUTDOWN })
+  new ChildSpecImpl({
+    start,
+    type: "worker",
+    restart: "Permanent",
+    significant: false,
+    shutdown: DEFAULT_SHUTDOWN,
+    label: undefined
+  })
 
 /** A supervisor: permanent, as long as it needs to shut down (its own children stop first). @internal */
 export const supervisor = (start: ChildSpecFields["start"]): ChildSpecImpl =>
-  new ChildSpecImpl({ start, type: "supervisor", restart: "Permanent", significant: false, shutdown: "Infinity" })
+  new ChildSpecImpl({
+    start,
+    type: "supervisor",
+    restart: "Permanent",
+    significant: false,
+    shutdown: "Infinity",
+    label: undefined
+  })
 
 /**
  * Whether a child that exited with `reason` is restarted: `Permanent` always, `Transient` unless it exits `Normal`
@@ -111,6 +128,9 @@ export const validateChild = (
 ): ShutdownMillis | InvalidSpecification => {
   if (!isChildSpec(spec)) {
     return new InvalidSpecification({ field: where, detail: "not a child specification (use Supervision.worker)" })
+  }
+  if (spec.label !== undefined && typeof spec.label !== "string") {
+    return new InvalidSpecification({ field: `${where}.label`, detail: `${String(spec.label)} is not a string` })
   }
   const restart = validateRestart(spec.restart, `${where}.restart`)
   if (restart !== undefined) return restart

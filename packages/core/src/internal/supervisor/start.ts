@@ -141,6 +141,8 @@ export const configureStatic = (builder: StaticFields): Config | InvalidSpecific
   return {
     kind: "static",
     strategy: builder.strategy,
+    intensity: builder.tolerance.intensity,
+    periodMillis: period,
     schedule: restartPolicy(builder.tolerance.intensity, period, builder.schedule),
     autoShutdown: builder.autoShutdown,
     children
@@ -177,6 +179,8 @@ export const configureFactory = (builder: FactoryFields): Config | InvalidSpecif
   return {
     kind: "factory",
     strategy: "OneForOne",
+    intensity: builder.tolerance.intensity,
+    periodMillis: period,
     schedule: restartPolicy(builder.tolerance.intensity, period, builder.schedule),
     autoShutdown: "Never",
     children: [],
@@ -186,7 +190,8 @@ export const configureFactory = (builder: FactoryFields): Config | InvalidSpecif
         type: builder.type,
         restart: builder.restart,
         significant: false,
-        shutdown: builder.shutdown
+        shutdown: builder.shutdown,
+        label: undefined
       }),
     templateShutdown: shutdown,
     maxChildren: max

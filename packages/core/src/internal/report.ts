@@ -1,0 +1,78 @@
+/**
+ * Reports: what Erlang's logger prints for supervisors (child terminated, restarted, failed to restart, gave up)
+ * and for gen_servers (the crash report), written through Effect's `Logger`. Each report is one log entry at
+ * Erlang's level, whose message a person reads and whose annotations a program filters on; a crash's `Cause` goes
+ * with it, so that the logger prints its stack. Turning reports off or down is ordinary Effect logging
+ * configuration (`Logger.layer`, `References.MinimumLogLevel`).
+ *
+ * A report is cheap when its level is filtered out: its message and annotations are only made when it is logged.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
+import type { ExitReason } from "../Process.js"
+import type { ProcessState } from "./process.js"
+
+/** Logs a report at `level` unless the minimum log level filters it out. @internal */
+export const report = (
+  level: LogLevel.Severity,
+  message: () => string,
+  annotations: () => Record<string, unknown>,
+  cause?: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    if (LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), level)) return Effect.void
+    const log = cause === undefined ?
+      Effect.logWithLevel(level)(message()) :
+      Effect.logWithLevel(level)(message(), cause)
+    return Effect.annotateLogs(log, annotations())
+  })
+
+/** How a process is named in a report: its registered name and pid, or its pid. @internal */
+export const processLabel = (process: ProcessState): string =>
+  process.name === undefined ? process.pid.toString() : `${process.name.key} ${process.pid.toString()}`
+
+/** A value in one line: an error's name and message, a string as is, anything else as JSON when it can be. */
+export const describeValue = (value: unknown): string => {
+  if (value instanceof Error) {
+    const tag = (value as { readonly _tag?: unknown })._tag
+    const name = typeof tag === "string" ? tag : value.name
+    return value.message === "" ? name : `${name}: ${value.message}`
+  }
+  if (typeof value === "string") return value
+  if (Cause.isCause(value)) return describeCause(value)
+  try {
+    const json = JSON.stringify(value)
+    if (json !== undefined) return json
+  } catch {
+    // A value JSON cannot show (a cycle, a bigint): `String` shows it.
+  }
+  return String(value)
+}
+
+const describeCause = (cause: Cause.Cause<unknown>): string => {
+  const reason = cause.reasons[0]
+  if (reason === undefined) return "empty cause"
+  switch (reason._tag) {
+    case "Fail":
+      return describeValue(reason.error)
+    case "Die":
+      return describeValue(reason.defect)
+    case "Interrupt":
+      return "interrupted"
+  }
+}
+
+/** An exit reason in one line: `Normal`, `Shutdown`, `Killed`, or `Abnormal(what went wrong)`. @internal */
+export const describeReason = (reason: ExitReason): string =>
+  reason._tag === "Abnormal" ? `Abnormal(${describeValue(reason.reason)})` : reason._tag
+
+/** The `Cause` an exit reason carries (a process that failed or died), for the logger to print with its stack. */
+export const causeOfReason = (reason: ExitReason): Cause.Cause<unknown> | undefined =>
+  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ? reason.reason : undefined
+
+/** Whether a process that ends with `reason` crashed, as gen_server decides what to report (not normal, not shutdown). */
+export const isCrash = (reason: ExitReason): boolean => reason._tag === "Abnormal" || reason._tag === "Killed"
