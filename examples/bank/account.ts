@@ -147,15 +147,22 @@ export class Accounts extends Context.Service<
 >()("bank/Accounts") {}
 
 /**
+ * How many account restarts the accounts' supervisor tolerates: generous, since the demo kills an account every
+ * 200 ms and an account restart is cheap (one store read). Only a crash storm (`POST /crash-storm`) exceeds it.
+ */
+export const ACCOUNTS_TOLERANCE = { intensity: 100, period: "1 second" } as const
+
+/**
  * The accounts' factory supervisor as a child layer, registered under `name`. Children are `Transient`: a killed
- * account is restarted, one that stops normally is not. The tolerance is generous: the demo kills an account every
- * 200 ms, and an account restart is cheap (one store read).
+ * account is restarted, one that stops normally is not. When more accounts crash than `ACCOUNTS_TOLERANCE` allows,
+ * it gives up, and the bank supervisor (`RestForOne`) restarts it and the directory, which starts every account
+ * again from the store.
  */
 export const AccountsLive = (name: Name.Name<FactorySupervisor.Message<string, Subject.Subject<AccountMsg>>>) =>
   FactorySupervisor.toLayer(
     Accounts,
     FactorySupervisor.workerChild((id: string) => Actor.start(account(id))).pipe(
-      FactorySupervisor.restartTolerance({ intensity: 100, period: "1 second" }),
+      FactorySupervisor.restartTolerance(ACCOUNTS_TOLERANCE),
       FactorySupervisor.named(name)
     )
   )

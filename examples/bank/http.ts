@@ -8,6 +8,8 @@
  * | `POST /accounts/:id/deposit` `{ amount }`           | 200 `{ id, balance }`                                |
  * | `POST /transfer` `{ from, to, amount }`             | 200 `{ from, to }`, 409 `InsufficientFunds`          |
  * | `POST /crash/:id`                                   | 200 `{ id, killed }`: kills the account's actor      |
+ * | `POST /crash-storm`                                 | 200 `{ killed }`: more kills than the accounts'      |
+ * |                                                     | supervisor tolerates: it gives up and is restarted   |
  * | `GET /tree`                                         | 200 the live supervision tree                        |
  *
  * Every request first takes a token from the rate limiter (per `x-client-id` header, else per remote address):
@@ -16,7 +18,8 @@
  * not answer in time. Deposits and transfers are idempotent under the `idempotency-key` header: send the same key
  * again after a 5xx or a lost connection, and the operation is applied once.
  */
-import { Process, Registry } from "@effect-otp/core"
+import type { Supervision } from "@effect-otp/core"
+import { FactorySupervisor, Process, Registry } from "@effect-otp/core"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Data, Effect, Layer, Option, Schema, SchemaIssue } from "effect"
 import type { HttpServerError } from "effect/http"
@@ -154,6 +157,30 @@ const crash = Effect.gen(function*() {
   return json({ id, killed: String(entries[0].pid) })
 })
 
+/**
+ * A crash storm: kills the account actors, round after round (each round once they are back), until more have
+ * crashed than the accounts' supervisor tolerates. It gives up (its report says so), and the bank supervisor
+ * restarts it and the directory, which starts every account again from the store.
+ */
+const crashStorm = Effect.gen(function*() {
+  const accounts = yield* Account.Accounts
+  let killed = 0
+  for (let round = 0; killed <= Account.ACCOUNTS_TOLERANCE.intensity && round < 1_000; round++) {
+    const children = yield* FactorySupervisor.whichChildren(accounts).pipe(
+      Effect.orElseSucceed((): ReadonlyArray<Supervision.ChildInfo> => [])
+    )
+    for (const child of children) {
+      if (Option.isSome(child.pid) && killed <= Account.ACCOUNTS_TOLERANCE.intensity) {
+        yield* Process.kill(child.pid.value)
+        killed++
+      }
+    }
+    // The supervisor restarts them from its mailbox: let it, then kill them again.
+    yield* Effect.sleep("1 millis")
+  }
+  return json({ killed })
+})
+
 const supervisionTree = Effect.gen(function*() {
   const root = yield* tree.pipe(Effect.mapError(() => new AccountUnavailable({ id: "inspector" })))
   return json({ restarts: restartsIn(root), tree: root })
@@ -169,6 +196,7 @@ export const router = HttpRouter.addAll([
   HttpRouter.route("POST", "/accounts/:id/deposit", respond(deposit), { uninterruptible: true }),
   HttpRouter.route("POST", "/transfer", respond(transfer), { uninterruptible: true }),
   HttpRouter.route("POST", "/crash/:id", respond(crash)),
+  HttpRouter.route("POST", "/crash-storm", respond(crashStorm)),
   HttpRouter.route("GET", "/tree", respond(supervisionTree))
 ])
 

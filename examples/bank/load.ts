@@ -3,7 +3,8 @@
  *
  * `clients` concurrent HTTP clients (plain `fetch`) make random deposits and transfers among `accounts` accounts
  * for `duration`, while a chaos client kills a random account actor every `crashEvery` through `POST /crash/:id`
- * and a noisy client sends bursts of reads to meet the rate limiter.
+ * (and, halfway, sets off a crash storm, `POST /crash-storm`, that makes the accounts' supervisor give up and be
+ * restarted) and a noisy client sends bursts of reads to meet the rate limiter.
  * Each operation has its own idempotency key and is sent until its answer is definitive: 200 (applied) or 409
  * (refused: insufficient funds). A 429 waits for the time the limiter said; a 503, a 504 or a broken connection is
  * retried after 10 ms with the same key, which the bank applies at most once.
@@ -52,6 +53,8 @@ export interface LoadReport {
   readonly unexpected: number
   /** Account actors killed through /crash. */
   readonly crashes: number
+  /** Account actors killed by the crash storm, more than the accounts' supervisor tolerates. */
+  readonly stormKills: number
   /** Restarts reported by GET /tree, all supervisors included. */
   readonly restarts: number
   /** Account actors under the accounts' factory supervisor at the end. */
@@ -101,6 +104,7 @@ class Run {
   unresolved = 0
   unexpected = 0
   crashes = 0
+  stormKills = 0
   noisy = 0
   noisyLimited = 0
   /** The sum of acknowledged deposits. */
@@ -191,12 +195,25 @@ const noisy = (run: Run, baseUrl: string, ids: ReadonlyArray<string>, size: numb
     }
   })
 
-/** Kills a random account actor every `every`, until `stopAt`. */
-const chaos = (run: Run, baseUrl: string, ids: ReadonlyArray<string>, every: Duration.Input, stopAt: number) =>
+/** Kills a random account actor every `every`, until `stopAt`; at `stormAt`, sets off one crash storm. */
+const chaos = (
+  run: Run,
+  baseUrl: string,
+  ids: ReadonlyArray<string>,
+  every: Duration.Input,
+  stormAt: number,
+  stopAt: number
+) =>
   Effect.gen(function*() {
     const crashes: Array<Fiber.Fiber<void>> = []
+    let stormed = false
     while ((yield* Clock.currentTimeMillis) < stopAt) {
       yield* Effect.sleep(every)
+      if (!stormed && (yield* Clock.currentTimeMillis) >= stormAt) {
+        stormed = true
+        const storm = yield* request(`${baseUrl}/crash-storm`, { method: "POST", client: "chaos" })
+        if (storm.status === 200) run.stormKills += storm.body.killed
+      }
       const id = yield* pick(ids)
       // Not awaited: the pace stays one kill per `every` however long the server takes to answer.
       const crash = Effect.map(request(`${baseUrl}/crash/${id}`, { method: "POST", client: "chaos" }), (answer) => {
@@ -231,7 +248,7 @@ export const runLoad = (options: LoadOptions) =>
       })
     yield* Effect.all([
       Effect.forEach(Array.from({ length: options.clients }, (_, n) => n), client, { concurrency: "unbounded" }),
-      chaos(run, baseUrl, ids, options.crashEvery, stopAt),
+      chaos(run, baseUrl, ids, options.crashEvery, started + Duration.toMillis(options.duration) / 2, stopAt),
       noisy(run, baseUrl, ids, options.noisyBurst, stopAt)
     ], { concurrency: "unbounded", discard: true })
     const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
@@ -258,6 +275,7 @@ export const runLoad = (options: LoadOptions) =>
       unresolved: run.unresolved,
       unexpected: run.unexpected,
       crashes: run.crashes,
+      stormKills: run.stormKills,
       restarts: restartsIn(root),
       accountsInTree: findNode(root, "accounts")?.children?.length ?? 0,
       tree: root,
@@ -283,6 +301,7 @@ export const formatReport = (report: LoadReport): ReadonlyArray<string> => [
   `retries:     ${report.retried} after 503/504 (same idempotency key), ${report.rateLimited} after 429 (rate limited)`,
   `limiter:     ${report.noisyLimited} of ${report.noisy} reads of a noisy client (bursts of reads at once) answered 429`,
   `crashes:     ${report.crashes} account actors killed, ${report.restarts} restarts in /tree, ${report.accountsInTree} accounts under the factory supervisor`,
+  `storm:       ${report.stormKills} account actors killed at once: the accounts' supervisor gave up and was restarted`,
   `store:       ${report.storedTotal} in the file, ${report.expectedTotal} acknowledged, ${report.pending} transfers pending, ${report.unresolved} operations unresolved`,
   `lost: ${report.lost}`
 ]

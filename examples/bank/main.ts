@@ -13,7 +13,7 @@
  */
 import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import type { PlatformError, Schema } from "effect"
-import { Console, Data, Deferred, Duration, Effect, Layer } from "effect"
+import { Console, Data, Deferred, Duration, Effect, Layer, Logger } from "effect"
 import { HttpServer } from "effect/http"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -130,7 +130,9 @@ const parseCli = () => {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   NodeRuntime.runMain(
     runBank(cli()).pipe(
-      Effect.flatMap((report) => isClean(report) ? Effect.void : Effect.fail(new LostMoney({ report })))
+      Effect.flatMap((report) => isClean(report) ? Effect.void : Effect.fail(new LostMoney({ report }))),
+      // One line per log entry (the crash and supervisor reports included), its annotations as key=value.
+      Effect.provide(Logger.layer([Logger.consoleLogFmt]))
     )
   )
 }

@@ -1,10 +1,11 @@
 import { Actor, Process, Subject } from "@effect-otp/core"
 import { afterEach, assert, describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Logger } from "effect"
 import { TestClock } from "effect/testing"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
+import { ACCOUNTS_TOLERANCE } from "../bank/account.js"
 import type { TreeNode } from "../bank/inspector.js"
 import type { Decision, LimiterMsg } from "../bank/limiter.js"
 import { limiter } from "../bank/limiter.js"
@@ -46,6 +47,11 @@ describe("the bank (end to end, over HTTP)", () => {
   // Real time on purpose: a short load against the real server on a free port, accounts killed every 50 ms.
   it.live("loses no acknowledged money while account actors crash and restart", () =>
     Effect.gen(function*() {
+      // What the bank logs, its supervisor and crash reports included.
+      const logged: Array<{ readonly level: string; readonly message: string }> = []
+      const capture = Logger.make(({ logLevel, message }) => {
+        logged.push({ level: logLevel, message: (Array.isArray(message) ? message : [message]).map(String).join(" ") })
+      })
       const report = yield* runBank({
         port: 0,
         dataDir: yield* dataDir,
@@ -56,7 +62,7 @@ describe("the bank (end to end, over HTTP)", () => {
         crashEvery: "50 millis",
         // A tight limit, so that both the clients and the noisy client meet 429s even on a slow machine.
         limit: { rate: 20, burst: 10 }
-      })
+      }).pipe(Effect.provide(Logger.layer([capture])))
       expect(report.lost).toBe(0)
       expect(report.unresolved).toBe(0)
       expect(report.unexpected).toBe(0)
@@ -66,6 +72,23 @@ describe("the bank (end to end, over HTTP)", () => {
       expect(report.crashes).toBeGreaterThan(0)
       expect(report.restarts).toBeGreaterThan(0)
       expect(report.noisyLimited + report.rateLimited).toBeGreaterThan(0)
+      expect(report.stormKills).toBeGreaterThan(ACCOUNTS_TOLERANCE.intensity)
+
+      // Each kill is reported by the accounts' supervisor, then the restart; the storm makes it give up, and the bank
+      // supervisor reports that child's exit and restarts it.
+      const said = (level: string, pattern: RegExp) =>
+        logged.some((entry) => entry.level === level && pattern.test(entry.message))
+      expect(said("Error", /^child acct-\d\d \(<0\.\d+>\) terminated: Killed$/)).toBe(true)
+      expect(said("Info", /^child acct-\d\d restarted as <0\.\d+>$/)).toBe(true)
+      expect(
+        said(
+          "Error",
+          /^supervisor bank\/accounts\$\d+ <0\.\d+> gave up: reached its restart intensity: 101 restarts within 1s/
+        )
+      )
+        .toBe(true)
+      expect(said("Error", /^child bank\/Accounts \(<0\.\d+>\) terminated: Shutdown$/)).toBe(true)
+      expect(said("Info", /^child bank\/Accounts restarted as <0\.\d+>$/)).toBe(true)
 
       const accounts = find(report.tree, "accounts")
       expect(accounts?.type).toBe("supervisor")
