@@ -1,7 +1,7 @@
 /**
  * The README counter: an actor that owns a number, served by `send` (fire and forget) and `call` (request-reply).
  *
- * Run with `npx tsx examples/counter.ts`.
+ * Run with `npm run example -- examples/counter.ts`.
  */
 import { Actor, Subject, System } from "@effect-otp/core"
 import { Console, Effect } from "effect"

@@ -2,7 +2,7 @@
  * A periodic actor built on `Subject.sendAfter`: it sends itself a tick every interval and counts them. Timers read
  * Effect's Clock, so a test drives the ticks with `TestClock` (see packages/core/test/Examples.test.ts).
  *
- * Run with `npx tsx examples/periodic.ts`; it prints five ticks, 200 ms apart.
+ * Run with `npm run example -- examples/periodic.ts`; it prints five ticks, 200 ms apart.
  */
 import { Actor, Selector, Subject } from "@effect-otp/core"
 import type { Duration } from "effect"

@@ -1,7 +1,7 @@
 /**
  * Two processes play ping-pong through typed subjects, then the scope closes and shuts both down.
  *
- * Run with `npx tsx examples/ping-pong.ts`.
+ * Run with `npm run example -- examples/ping-pong.ts`.
  */
 import { Process, Subject } from "@effect-otp/core"
 import { Console, Effect } from "effect"

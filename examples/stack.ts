@@ -1,7 +1,7 @@
 /**
  * The stack actor from Gleam OTP's documentation: push names onto a stack, pop them back in reverse order.
  *
- * Run with `npx tsx examples/stack.ts`; it prints Robert, Mike, Joe, then "empty".
+ * Run with `npm run example -- examples/stack.ts`; it prints Robert, Mike, Joe, then "empty".
  */
 import { Actor, Subject } from "@effect-otp/core"
 import { Console, Effect, Option } from "effect"

@@ -4,7 +4,7 @@
  * supervisors restart them: the services stay valid (they are named subjects), only the crashed state is lost.
  * Closing the scope stops the tree in reverse start order.
  *
- * Run with `npx tsx examples/supervision-tree.ts`.
+ * Run with `npm run example -- examples/supervision-tree.ts`.
  */
 import { Actor, StaticSupervisor, Subject } from "@effect-otp/core"
 import { Console, Context, Effect, Schedule } from "effect"

@@ -2,7 +2,7 @@
  * Fan-out with tasks: 1,000 items mapped through `Task.asyncStream`, each in its own process, at most 16 at a
  * time. A few items are slow and time out (their tasks are killed and the items skipped), the rest are summed.
  *
- * Run with `npx tsx examples/task-fanout.ts`.
+ * Run with `npm run example -- examples/task-fanout.ts`.
  */
 import { Process, Task } from "@effect-otp/core"
 import { Console, Effect, Ref, Stream } from "effect"

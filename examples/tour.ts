@@ -2,7 +2,7 @@
  * The five-minute tour of the README, as one file that the typecheck compiles: processes, an actor, a supervisor,
  * tasks, and a supervision tree declared as Layers. Each section is an Effect that needs nothing but a `Scope`.
  *
- * Run with `npx tsx examples/tour.ts`.
+ * Run with `npm run example -- examples/tour.ts`.
  */
 import { Actor, Name, Process, Selector, StaticSupervisor, Subject, Supervision, Task } from "@effect-otp/core"
 import type { Scope } from "effect"

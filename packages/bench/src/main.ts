@@ -316,13 +316,15 @@ if (!values["no-erlang"] && machine.erlang === undefined) {
   notes.push("erl was not found: the Erlang column is empty.")
 }
 const started = performance.now()
-// One bundle serves every Node run: the runner, the cases, the library and the substrate, compiled together.
+// One bundle serves every Node run: the runner, the cases, the library and the substrate, compiled together. The
+// "@effect-otp/source" condition bundles the library from its sources (as the workspace runs it), not from a build.
 buildSync({
   entryPoints: [runCaseSource],
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node22",
+  conditions: ["@effect-otp/source"],
   external: ["effect"],
   outfile: runCase,
   logLevel: "error"

@@ -3,7 +3,8 @@
  * their figures as one JSON line prefixed with `BENCH_JSON `. `main.ts` starts it in a fresh Node process per
  * case and implementation:
  *
- *   node --expose-gc --import tsx packages/bench/src/run-case.ts <case> <impl> <size> [--runs R] [--warmup SIZE]
+ *   node --expose-gc --conditions=@effect-otp/source --import tsx packages/bench/src/run-case.ts \
+ *     <case> <impl> <size> [--runs R] [--warmup SIZE]
  *
  * `impl` is `ours`, `substrate` (the case's first substrate) or `substrate:<key>`; a size is `N` or `NxM`.
  * Handy on its own, e.g. under `node --cpu-prof`.
