@@ -8,7 +8,7 @@
  *   so that systemd or Kubernetes restarts it. Not an exit 0, nor the 130 of an interruption.
  *
  * ```sh
- * npx tsx examples/gives-up.ts; echo "exit code $?"
+ * npm run example -- examples/gives-up.ts; echo "exit code $?"
  * ```
  */
 import { Actor, Name, StaticSupervisor, Subject } from "@effect-otp/core"

@@ -75,7 +75,7 @@ const SUPERVISED = `import * as Actor from "@effect-otp/core/Actor"
 import * as StaticSupervisor from "@effect-otp/core/StaticSupervisor"
 import type * as Subject from "@effect-otp/core/Subject"
 import { send } from "@effect-otp/core/Subject"
-import { Context, Effect, Schedule } from "effect"
+import { Context, Effect, Logger, Schedule } from "effect"
 
 type Msg =
   | { readonly _tag: "Add"; readonly n: number }
@@ -110,7 +110,8 @@ const program = Effect.gen(function*() {
   console.log(\`after the restart: \${yield* get(subject)}\`) // the same name, a fresh state
 })
 
-Effect.runPromise(program.pipe(Effect.provide(AppLive), Effect.scoped)).then(
+// The crash and the restart are reported through Effect's Logger: one line each here (logfmt).
+Effect.runPromise(program.pipe(Effect.provide(AppLive), Effect.scoped, Effect.provide(Logger.layer([Logger.consoleLogFmt])))).then(
   () => console.log("the tree stopped with its scope"),
   (error) => {
     console.error(error)
@@ -216,10 +217,23 @@ describe("the packed @effect-otp/core in a fresh project outside the workspace",
   it("a supervisor restarts a crashed actor, built from Layers and the per-module entry points, under tsx", () => {
     const result = bin("tsx", ["supervised.ts"])
     ok(result, "tsx supervised.ts")
-    assert.strictEqual(
-      result.stdout,
-      "before the crash: 5\nafter the restart: 0\nthe tree stopped with its scope\n"
+    const lines = result.stdout.trimEnd().split("\n")
+    const logged = lines.filter((line) => line.startsWith("timestamp="))
+    assert.deepStrictEqual(
+      lines.filter((line) => !line.startsWith("timestamp=")),
+      ["before the crash: 5", "after the restart: 0", "the tree stopped with its scope"]
     )
+    // The packaged library reports the crash (the actor's crash report, its supervisor's) and the restart.
+    assert.lengthOf(logged, 3)
+    assert.match(
+      logged[0]!,
+      /level=ERROR .*message="actor consumer\/Counter\$\d+ terminating: Abnormal\(Error: asked to crash\)"/
+    )
+    assert.match(
+      logged[1]!,
+      /level=ERROR .*message="child consumer\/Counter \(<0\.\d+>\) terminated: Abnormal\(Error: asked to crash\)"/
+    )
+    assert.match(logged[2]!, /level=INFO .*message="child consumer\/Counter restarted as <0\.\d+>"/)
   }, 5 * MINUTES)
 
   it("sending a string to an actor of numbers does not compile", () => {
