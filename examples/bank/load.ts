@@ -211,8 +211,13 @@ const chaos = (
       yield* Effect.sleep(every)
       if (!stormed && (yield* Clock.currentTimeMillis) >= stormAt) {
         stormed = true
-        const storm = yield* request(`${baseUrl}/crash-storm`, { method: "POST", client: "chaos" })
-        if (storm.status === 200) run.stormKills += storm.body.killed
+        // A client of its own (the chaos client's rate may be at its limit), sent again while rate limited.
+        for (let attempt = 0; attempt < 100; attempt++) {
+          const storm = yield* request(`${baseUrl}/crash-storm`, { method: "POST", client: "storm" })
+          if (storm.status === 200) run.stormKills += storm.body.killed
+          if (storm.status !== 429) break
+          yield* Effect.sleep(Duration.millis(storm.body?.retryAfterMillis ?? 10))
+        }
       }
       const id = yield* pick(ids)
       // Not awaited: the pace stays one kill per `every` however long the server takes to answer.

@@ -40,10 +40,14 @@ let app = ""
 let tarball = ""
 let fromReadme = { packages: [] as ReadonlyArray<string>, program: "" }
 
-/** A clean environment for the npm and node children: no npm_* variables of the `npm test` that runs us. */
-const env = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== "INIT_CWD" && key !== "NODE_OPTIONS")
-)
+/**
+ * The environment of the npm and node children: without what `npm run` sets about this workspace (its prefix, its
+ * package, its script, its allowed install scripts), so that the child npm works on the consumer project; the
+ * user's own npm settings (registry, proxy, cache, certificates, userconfig) are kept.
+ */
+const WORKSPACE_VARIABLES =
+  /^(npm_package_|npm_lifecycle_|npm_command$|npm_execpath$|npm_node_execpath$|npm_config_(local_prefix|prefix|global_prefix|allow_scripts|init_module)$|INIT_CWD$|NODE_OPTIONS$)/i
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !WORKSPACE_VARIABLES.test(key)))
 
 const run = (command: string, args: ReadonlyArray<string>, cwd: string): SpawnSyncReturns<string> =>
   spawnSync(command, args, { cwd, env, encoding: "utf8", timeout: 5 * MINUTES, maxBuffer: 64 * 1024 * 1024 })

@@ -10,6 +10,7 @@
  * Handy on its own, e.g. under `node --cpu-prof`.
  */
 import * as Effect from "effect/Effect"
+import * as References from "effect/References"
 import { parseArgs } from "node:util"
 import type { Figures } from "./cases.js"
 import { cases, formatSize, implementation, parseSize } from "./cases.js"
@@ -30,11 +31,18 @@ const size = parseSize(sizeText)
 const warmup = values.warmup === undefined ? benchCase.warmup(size) : parseSize(values.warmup)
 const runs = Number(values.runs)
 
+/**
+ * Logging off, as on the Erlang side (`logger:set_primary_config(level, none)` in bench.erl): the restart case would
+ * otherwise time the console writing each crash and restart report. What the reports cost when their level is
+ * filtered out (a level check each) is part of the figures.
+ */
+const quiet = <A, E>(effect: Effect.Effect<A, E>) => Effect.provideService(effect, References.MinimumLogLevel, "None")
+
 const main = async () => {
   if (typeof globalThis.gc !== "function") console.error("run-case: no global.gc (start node with --expose-gc)")
-  await Effect.runPromise(run(warmup))
+  await Effect.runPromise(quiet(run(warmup)))
   const results: Array<Figures> = []
-  for (let i = 0; i < runs; i++) results.push(await Effect.runPromise(run(size)))
+  for (let i = 0; i < runs; i++) results.push(await Effect.runPromise(quiet(run(size))))
   const report = { case: caseName, impl, size: formatSize(size), warmup: formatSize(warmup), runs: results }
   process.stdout.write(`BENCH_JSON ${JSON.stringify(report)}\n`)
 }

@@ -7,12 +7,13 @@
  */
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
+import { describeReason, describeValue } from "./internal/report.js"
 import type { ExitReason, Pid } from "./Process.js"
 
 /** An exit reason in a message: its tag, and an abnormal reason's cause or value. */
 const describe = (reason: ExitReason): string =>
   reason._tag === "Abnormal" ?
-    `Abnormal(${Cause.isCause(reason.reason) ? Cause.pretty(reason.reason) : String(reason.reason)})` :
+    `Abnormal(${Cause.isCause(reason.reason) ? Cause.pretty(reason.reason) : describeValue(reason.reason)})` :
     reason._tag
 
 /**
@@ -180,7 +181,7 @@ export class ExitSignal extends Data.TaggedError("ExitSignal")<{
 }> {
   override get message() {
     const from = this.from === undefined ? "" : ` from ${this.from}`
-    return `${this.pid.toString()} was ended by an exit signal${from}: ${describe(this.reason)}`
+    return `${this.pid.toString()} was ended by an exit signal${from}: ${describeReason(this.reason)}`
   }
 }
 

@@ -4,8 +4,8 @@
  * signal failing with the reason instead of looking interrupted.
  */
 import { assert, describe, it } from "@effect/vitest"
-import type { Scope } from "effect"
-import { Cause, Context, Effect, Exit, Fiber, Layer, Logger, Option, References } from "effect"
+import { Cause, Context, Effect, Exit, Fiber, Layer, Logger, Option, References, Scope } from "effect"
+import { TestClock } from "effect/testing"
 import {
   Actor,
   FactorySupervisor,
@@ -265,11 +265,16 @@ describe("supervisor and crash reports", () => {
 
   it.effect("reports are filtered and turned off with Effect's own logging configuration", () =>
     Effect.gen(function*() {
+      let formatted = 0
       const crashOnce = (entries: ReadonlyArray<Entry>) =>
         Effect.gen(function*() {
           const name = Name.make<Command>("w")
+          const builder = commanded("w", name).pipe(Actor.reportState((state) => {
+            formatted++
+            return state
+          }))
           yield* StaticSupervisor.new("OneForOne").pipe(
-            StaticSupervisor.add(Supervision.worker(Actor.start(commanded("w", name)))),
+            StaticSupervisor.add(Supervision.worker(Actor.start(builder))),
             StaticSupervisor.start
           )
           yield* Subject.send(Subject.named(name), "Crash")
@@ -277,6 +282,7 @@ describe("supervisor and crash reports", () => {
           return entries.map((entry) => entry.level)
         }).pipe(Effect.scoped)
       assert.deepStrictEqual(yield* capturing(crashOnce), ["Error", "Error", "Info"])
+      assert.strictEqual(formatted, 1)
       // Errors only: the restart (Info) is filtered out by the minimum log level.
       assert.deepStrictEqual(
         yield* capturing(crashOnce).pipe(Effect.provideService(References.MinimumLogLevel, "Warn")),
@@ -287,7 +293,83 @@ describe("supervisor and crash reports", () => {
         yield* capturing(crashOnce).pipe(Effect.provideService(References.MinimumLogLevel, "None")),
         []
       )
+      // A report filtered out is not even made: the state was not formatted again.
+      assert.strictEqual(formatted, 2)
     }))
+
+  it.effect("each report says its kind in `otp_report`, for a logger to keep or drop the library's reports", () =>
+    capturing((entries) =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const name = Name.make<Command>("k")
+        const sup = yield* StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.restartTolerance({ intensity: 1, period: "5 seconds" }),
+          StaticSupervisor.add(Supervision.worker(Actor.start(commanded("k", name)))),
+          StaticSupervisor.start
+        )
+        yield* Subject.send(Subject.named(name), "Crash")
+        yield* settle
+        yield* Subject.send(Subject.named(name), "Crash")
+        yield* exitOf(sup.pid)
+        assert.deepStrictEqual(entries.map((entry) => entry.annotations.otp_report), [
+          "crash_report",
+          "child_terminated",
+          "progress",
+          "crash_report",
+          "child_terminated",
+          "shutdown"
+        ])
+      })
+    ).pipe(Effect.scoped))
+
+  it.effect("a child that does not stop with Shutdown when its supervisor stops it is reported (shutdown_error)", () =>
+    capturing((entries) =>
+      Effect.gen(function*() {
+        // It traps exits (onTerminate) and takes 10 seconds to stop; it is given 1.
+        const stubborn = Actor.new(0).pipe(Actor.onTerminate(() => Effect.sleep("10 seconds")))
+        const sup = yield* StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.add(
+            Supervision.worker(Actor.start(stubborn)).pipe(Supervision.shutdown("1 second"), Supervision.label("slow"))
+          ),
+          StaticSupervisor.add(Supervision.worker(Actor.start(Actor.new(0))).pipe(Supervision.label("quick"))),
+          StaticSupervisor.start
+        )
+        const [slow] = yield* StaticSupervisor.whichChildren(sup.data)
+        const stopping = yield* Effect.forkChild(StaticSupervisor.terminateChild(sup.data, 0))
+        yield* settle
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(stopping)
+        yield* StaticSupervisor.terminateChild(sup.data, 1)
+        // The slow one was killed after its shutdown time; the quick one stopped with Shutdown and is not reported.
+        assert.deepStrictEqual(entries.map((entry) => [entry.level, entry.annotations.otp_report, entry.message]), [
+          [
+            "Error",
+            "shutdown_error",
+            `child slow (${Option.getOrThrow(slow.pid)}) ended with Killed when stopped, not Shutdown`
+          ]
+        ])
+      })
+    ).pipe(Effect.scoped))
+
+  const throwing = Logger.make(() => {
+    throw new Error("the log disk is full")
+  })
+
+  it.effect("a logger that throws loses the report, not the process: the crash is still handled and restarted", () =>
+    Effect.gen(function*() {
+      const name = Name.make<Command>("t")
+      const sup = yield* StaticSupervisor.new("OneForOne").pipe(
+        StaticSupervisor.add(Supervision.worker(Actor.start(commanded("t", name)))),
+        StaticSupervisor.start
+      )
+      const first = yield* whereis(name)
+      yield* Subject.send(Subject.named(name), "Crash")
+      yield* settle
+      assert.isFalse(yield* Process.isAlive(first))
+      const second = yield* whereis(name)
+      assert.notStrictEqual(second.toString(), first.toString())
+      assert.strictEqual((yield* StaticSupervisor.whichChildren(sup.data))[0].restarts, 1)
+    }).pipe(Effect.provideService(Logger.CurrentLoggers, new Set([throwing])), Effect.scoped))
 })
 
 describe("start errors name their children", () => {
@@ -402,6 +484,40 @@ describe("a main program ended by an exit signal fails with the reason", () => {
       // The supervisor that gave up is the one the ExitSignal names; the program's end is logged last.
       assert.strictEqual(error?.from, entries[gaveUp].annotations.supervisor)
       assert.strictEqual(entries[entries.length - 1].message, error?.message)
+    }))
+
+  it.effect("a scope closed by another fiber does not fail that fiber, and a long-lived scope keeps one finalizer", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      // Many short-lived root fibers (say, request handlers) spawn into one long-lived scope: it keeps one finalizer
+      // for them, not one per fiber.
+      for (let i = 0; i < 100; i++) {
+        yield* Effect.promise(() => Effect.runPromise(Process.spawnUnlinked(Effect.void).pipe(Scope.provide(scope))))
+      }
+      const state = scope.state
+      assert.isAtMost(state._tag === "Open" ? state.finalizers?.size ?? 0 : 0, 3)
+      // One of them is ended by a linked crash. The scope is closed later, by someone else, who is not failed by it.
+      const exit = yield* runAsMain(Effect.gen(function*() {
+        yield* Process.spawn(Effect.die(new Error("boom"))).pipe(Scope.provide(scope))
+        return yield* Effect.never
+      }))
+      assert.isTrue(Exit.isFailure(exit))
+      assert.isTrue(Exit.isSuccess(yield* Effect.exit(Scope.close(scope, Exit.void))))
+    }))
+
+  it.effect("an ExitSignal caught inside the program is raised again by the next scope it closes", () =>
+    Effect.gen(function*() {
+      const exit = yield* runAsMain(Effect.gen(function*() {
+        yield* Process.spawn(Effect.void) // the outer scope, where the program spawned too
+        yield* Effect.scoped(Effect.andThen(Process.spawn(Effect.die(new Error("boom"))), Effect.never)).pipe(
+          Effect.catchCause(() => Effect.void)
+        )
+      }))
+      assert.isTrue(Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause))
+      assert.strictEqual(
+        Exit.isFailure(exit) ? (Cause.squash(exit.cause) as Process.ExitSignal)._tag : "",
+        "ExitSignal"
+      )
     }))
 
   it.effect("a program stopped on purpose stays an interruption", () =>

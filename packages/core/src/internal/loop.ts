@@ -145,6 +145,8 @@ export class Loop extends Receiver<unknown, never> {
   /** Takes a handler's answer: `undefined` to go on with the next message, or the effect that stops the actor. */
   next(next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> | undefined {
     if (next._tag === "Stop") return this.stop(next.reason)
+    // Handled: an idle actor does not keep its last message alive.
+    this.last = undefined
     this.state = next.state
     if (next.selector._tag === "Some") {
       this.user = next.selector.value as SelectorImpl<unknown>
@@ -250,6 +252,7 @@ export class Loop extends Receiver<unknown, never> {
     if (signalled || !isCrash(reason)) return undefined
     const format = this.reportState
     return report(
+      "crash_report",
       "Error",
       () => `actor ${this.self.name?.key ?? this.self.pid.toString()} terminating: ${describeReason(reason)}`,
       () => {

@@ -108,14 +108,6 @@ export class ProcessState extends Mailbox {
   shutdownMillis = DEFAULT_SHUTDOWN_MILLIS
   /** The behaviour running in the process (an actor's loop), for the module-level effects that run it. */
   behaviour: unknown = undefined
-  /**
-   * An implicit process ended by an exit signal: who sent it (their name and pid), and whether the `ExitSignal`
-   * defect was raised already (in the first scope it spawned in that closes).
-   */
-  signalledBy: string | undefined = undefined
-  raised = false
-  /** The scopes an implicit process spawned in, each holding the finalizer that raises its `ExitSignal`. */
-  raisesIn: WeakSet<Scope.Scope> | undefined = undefined
 
   constructor(implicit: boolean, startedAt: number) {
     super()
@@ -197,6 +189,29 @@ export const processOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessState | 
 // ---------------------------------------------------------------------------------------------------------------
 // The current process
 // ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * What an implicit process ended by an exit signal keeps for its `ExitSignal` (see `spawn.ts`): who sent the signal
+ * (name and pid), and whether its end was logged already. Kept beside the process, not in it: few processes need it.
+ * @internal
+ */
+export interface ImplicitEnd {
+  signalledBy: string | undefined
+  logged: boolean
+}
+
+/** @internal */
+export const implicitEnds = new WeakMap<ProcessState, ImplicitEnd>()
+
+/** @internal */
+export const implicitEndOf = (self: ProcessState): ImplicitEnd => {
+  let end = implicitEnds.get(self)
+  if (end === undefined) {
+    end = { signalledBy: undefined, logged: false }
+    implicitEnds.set(self, end)
+  }
+  return end
+}
 
 /**
  * Runs `f` with the process the current fiber belongs to. Code outside any process is made a process on first
@@ -379,7 +394,9 @@ export const exitSignal = (target: ProcessState, from: Pid, reason: ExitReason):
   } else if (reason._tag !== "Normal") {
     if (target.implicit) {
       const sender = stateOf(from)
-      target.signalledBy = sender.name === undefined ? from.toString() : `${sender.name.key} ${from.toString()}`
+      implicitEndOf(target).signalledBy = sender.name === undefined ?
+        from.toString() :
+        `${sender.name.key} ${from.toString()}`
     }
     terminate(target, reason)
   }

@@ -11,13 +11,33 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as References from "effect/References"
 import type { ExitReason } from "../Process.js"
 import type { ProcessState } from "./process.js"
 
-/** Logs a report at `level` unless the minimum log level filters it out. @internal */
+/**
+ * The kinds of report, as Erlang names them, in each entry's `otp_report` annotation: a logger can keep or drop the
+ * library's reports by it (Erlang marks them with the `[otp, sasl]` domain).
+ * @internal
+ */
+export type ReportKind =
+  | "child_terminated"
+  | "progress"
+  | "start_error"
+  | "shutdown"
+  | "shutdown_error"
+  | "crash_report"
+  | "exit_signal"
+
+/**
+ * Logs a report at `level` unless the minimum log level filters it out or there is no logger. A report never fails:
+ * a logger (or a value shown) that throws loses the report, not the process that reports.
+ * @internal
+ */
 export const report = (
+  kind: ReportKind,
   level: LogLevel.Severity,
   message: () => string,
   annotations: () => Record<string, unknown>,
@@ -25,10 +45,18 @@ export const report = (
 ): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     if (LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), level)) return Effect.void
-    const log = cause === undefined ?
-      Effect.logWithLevel(level)(message()) :
-      Effect.logWithLevel(level)(message(), cause)
-    return Effect.annotateLogs(log, annotations())
+    if (fiber.getRef(Logger.CurrentLoggers).size === 0) return Effect.void
+    let log: Effect.Effect<void>
+    try {
+      const text = message()
+      log = Effect.annotateLogs(
+        cause === undefined ? Effect.logWithLevel(level)(text) : Effect.logWithLevel(level)(text, cause),
+        { otp_report: kind, ...annotations() }
+      )
+    } catch {
+      return Effect.void
+    }
+    return Effect.catchCause(log, () => Effect.void)
   })
 
 /** How a process is named in a report: its registered name and pid, or its pid. @internal */

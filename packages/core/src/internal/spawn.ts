@@ -30,7 +30,9 @@ import {
   CurrentProcess,
   DEAD,
   exited,
+  implicitEndOf,
   link,
+  processOf,
   ProcessState as Process,
   reasonFor,
   selfOf,
@@ -38,7 +40,7 @@ import {
   signalLinks,
   unlink
 } from "./process.js"
-import { describeReason, report } from "./report.js"
+import { causeOfReason, describeReason, report } from "./report.js"
 import { runQueued, wake } from "./scheduler.js"
 import { clockOf } from "./timer.js"
 
@@ -69,7 +71,9 @@ export const spawn = <A, E, R>(
     child.spawner = parent
     if (options.shutdownMillis !== undefined) child.shutdownMillis = options.shutdownMillis
     launch(parentFiber.context, child, body)
-    if (parent.implicit) return Effect.as(Effect.andThen(raiseOnClose(parent, scope), join(scope, child)), child)
+    if (parent.implicit && !raisingScopes.has(scope)) {
+      return Effect.as(Effect.andThen(raiseOnClose(scope), join(scope, child)), child)
+    }
     return Effect.as(join(scope, child), child)
   })
 
@@ -77,30 +81,49 @@ export const spawn = <A, E, R>(
 // Code outside any process, ended by an exit signal
 // ---------------------------------------------------------------------------------------------------------------
 
+/** The scopes code outside any process spawned in, each holding the finalizer below (once). */
+const raisingScopes = new WeakSet<Scope.Scope>()
+
 /**
- * Code outside any process (the main program) that spawns into a scope leaves there, once, the finalizer that makes
- * its death by an exit signal a failure. Such a signal (a linked crash, a root supervisor that gave up) can only
- * interrupt the fiber where it is, and an interruption alone looks like a program stopped on purpose: `runMain`
- * would exit as if it had been. When the scope closes, this adds `ExitSignal`, with the reason, to the fiber's end.
+ * Code outside any process (the main program) that spawns into a scope leaves there, once per scope, the finalizer
+ * that makes its death by an exit signal a failure. Such a signal (a linked crash, a root supervisor that gave up)
+ * can only interrupt the fiber where it is, and an interruption alone looks like a program stopped on purpose:
+ * `runMain` would exit as if it had been. When the killed fiber itself closes the scope (`Effect.scoped`,
+ * `Layer.launch`, `Effect.provide(layer)` as it unwinds), `ExitSignal`, with the reason, is added to its end. A scope
+ * closed by another fiber is left alone: that fiber was not ended by the signal.
  */
-const raiseOnClose = (self: ProcessState, scope: Scope.Scope): Effect.Effect<void> => {
-  const scopes = self.raisesIn ??= new WeakSet()
-  if (scopes.has(scope)) return Effect.void
-  scopes.add(scope)
-  return Scope.addFinalizer(scope, Effect.suspend(() => raise(self)))
+const raiseOnClose = (scope: Scope.Scope): Effect.Effect<void> => {
+  raisingScopes.add(scope)
+  return Scope.addFinalizerExit(scope, (exit) => Effect.withFiber((fiber) => raise(fiber, exit)))
 }
 
-const raise = (self: ProcessState): Effect.Effect<void> => {
+const raise = (fiber: Fiber.Fiber<unknown, unknown>, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+  const self = processOf(fiber)
+  if (self === undefined || !self.implicit || self.fiber !== fiber) return Effect.void
   const reason = self.pendingReason
-  if (self.raised || reason === undefined || reason._tag === "Normal") return Effect.void
-  self.raised = true
-  const error = new ExitSignal({ pid: self.pid, from: self.signalledBy, reason })
+  if (reason === undefined || reason._tag === "Normal") return Effect.void
+  // Raised once per end: an inner scope's ExitSignal already on its way out is not added again (but one that the
+  // program caught and dropped is).
+  if (Exit.isFailure(exit) && exit.cause.reasons.some((r) => isExitSignalOf(r, self))) return Effect.void
+  const end = implicitEndOf(self)
+  const error = new ExitSignal({ pid: self.pid, from: end.signalledBy, reason })
+  if (end.logged) return Effect.die(error)
+  end.logged = true
   // Said here: an interrupted program's own error reporting (`runMain`'s) does not run any more.
   return Effect.andThen(
-    report("Error", () => error.message, () => ({ pid: self.pid.toString(), reason: describeReason(reason) })),
+    report(
+      "exit_signal",
+      "Error",
+      () => error.message,
+      () => ({ pid: self.pid.toString(), reason: describeReason(reason) }),
+      causeOfReason(reason)
+    ),
     Effect.die(error)
   )
 }
+
+const isExitSignalOf = (reason: Cause.Reason<unknown>, self: ProcessState): boolean =>
+  reason._tag === "Die" && reason.defect instanceof ExitSignal && reason.defect.pid === self.pid
 
 // ---------------------------------------------------------------------------------------------------------------
 // Groups: the processes spawned into one scope
@@ -253,7 +276,9 @@ const endProcess = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, u
     const child = ownProcess(fiber)
     const reason = reasonFor(child, exit)
     // A behaviour (an actor) reports its own crash first, as gen_server logs before it exits.
-    const crashReport = (child.behaviour as Behaviour | undefined)?.crashReport?.(reason, Exit.hasInterrupts(exit))
+    // Ended by a signal (a kill, an untrapped link): its fiber was interrupted for the reason the signal set.
+    const signalled = child.pendingReason !== undefined && Exit.hasInterrupts(exit)
+    const crashReport = (child.behaviour as Behaviour | undefined)?.crashReport?.(reason, signalled)
     if (crashReport !== undefined) {
       return Effect.andThen(
         crashReport,

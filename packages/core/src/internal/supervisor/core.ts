@@ -99,7 +99,7 @@ export class Core {
   nextId: number
   generation = 0
   /** When the restarts of the tolerance's last period happened, for the report of a supervisor that gives up. */
-  recentRestarts: Array<number> = []
+  readonly recentRestarts: Array<number> = []
   constructor(
     readonly config: Config,
     readonly self: ProcessState,
@@ -172,7 +172,13 @@ export class Core {
         envelope.tag === EXIT_TAG && (envelope.value as ExitMessage).pid === process.pid
       )
     }
-    return Effect.andThen(shutdownProcess(this.self, process, shutdown, child.shutdownMillis), this.forget(child))
+    return Effect.andThen(
+      Effect.flatMap(
+        shutdownProcess(this.self, process, shutdown, child.shutdownMillis),
+        (reason) => this.reportShutdown(child, process.pid, reason)
+      ),
+      this.forget(child)
+    )
   }
 
   remove(child: ChildRecord): void {
@@ -270,9 +276,11 @@ export class Core {
 
   private countRestart(now: number): void {
     const threshold = now - this.config.periodMillis
-    const kept = this.recentRestarts.filter((at) => at >= threshold)
-    kept.push(now)
-    this.recentRestarts = kept
+    const recent = this.recentRestarts
+    let stale = 0
+    while (stale < recent.length && recent[stale] < threshold) stale++
+    if (stale > 0) recent.splice(0, stale)
+    recent.push(now)
   }
 
   /** The children a strategy restarts when `child` exited. */
@@ -352,14 +360,36 @@ export class Core {
       return Effect.void
     }
     return report(
+      "child_terminated",
       "Error",
       () => `child ${this.childLabel(child)} (${pid}) terminated: ${describeReason(reason)}`,
       () => ({ ...this.fields(child), child_pid: pid.toString(), reason: describeReason(reason) })
     )
   }
 
+  /**
+   * A child stopped by its supervisor that did not end with `Shutdown` (killed after its shutdown time, or ended
+   * otherwise meanwhile): Erlang's `shutdown_error`. A brutal kill is expected to end in `Killed`, and a transient or
+   * temporary child may end `Normal`.
+   */
+  private reportShutdown(child: ChildRecord, pid: Pid, reason: ExitReason): Effect.Effect<void> {
+    if (
+      reason._tag === "Shutdown" || (reason._tag === "Killed" && child.shutdownMillis < 0) ||
+      (reason._tag === "Normal" && child.spec.restart !== "Permanent")
+    ) {
+      return Effect.void
+    }
+    return report(
+      "shutdown_error",
+      "Error",
+      () => `child ${this.childLabel(child)} (${pid}) ended with ${describeReason(reason)} when stopped, not Shutdown`,
+      () => ({ ...this.fields(child), child_pid: pid.toString(), reason: describeReason(reason) })
+    )
+  }
+
   private reportRestarted(child: ChildRecord): Effect.Effect<void> {
     return report(
+      "progress",
       "Info",
       () => `child ${this.childLabel(child)} restarted as ${child.process?.pid}`,
       () => ({ ...this.fields(child), child_pid: String(child.process?.pid) })
@@ -368,6 +398,7 @@ export class Core {
 
   private reportRestartFailed(child: ChildRecord, error: StartError): Effect.Effect<void> {
     return report(
+      "start_error",
       "Error",
       () => `child ${this.childLabel(child)} failed to restart: ${describeValue(error)}`,
       () => ({ ...this.fields(child), error: describeValue(error) })
@@ -383,6 +414,7 @@ export class Core {
       `reached its restart intensity: ${inWindow} restarts within ${period}, more than the ${intensity} allowed` :
       `its restart schedule ended after ${inWindow} restarts within ${period}`
     return report(
+      "shutdown",
       "Error",
       () =>
         `supervisor ${processLabel(this.self)} gave up: ${why}; the last was child ${this.childLabel(child)} (${
