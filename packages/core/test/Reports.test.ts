@@ -128,6 +128,25 @@ describe("supervisor and crash reports", () => {
       })
     ).pipe(Effect.scoped))
 
+  it.effect("a plain process that dies of a defect is reported; one that fails with a typed error exits with it, unreported", () =>
+    capturing((entries) =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const failed = yield* Process.spawn(Effect.fail("a typed reason"))
+        yield* exitOf(failed)
+        const killed = yield* Process.spawn(Effect.never)
+        yield* Process.kill(killed)
+        yield* exitOf(killed)
+        assert.deepStrictEqual(entries, [])
+        const died = yield* Process.spawn(Effect.die(new TypeError("undefined is not a function")))
+        yield* exitOf(died)
+        assert.deepStrictEqual(entries.map((entry) => [entry.level, entry.annotations.otp_report, entry.message]), [
+          ["Error", "crash_report", `process ${died} crashed: Abnormal(TypeError: undefined is not a function)`]
+        ])
+        assert.instanceOf(Cause.squash(entries[0].cause), TypeError)
+      })
+    ).pipe(Effect.scoped))
+
   it.effect("expected exits are not reported: a transient child's Normal or Shutdown; a permanent child's every exit is", () =>
     capturing((entries) =>
       Effect.gen(function*() {

@@ -40,7 +40,7 @@ import {
   signalLinks,
   unlink
 } from "./process.js"
-import { causeOfReason, describeReason, report } from "./report.js"
+import { causeOfReason, describeReason, processLabel, report } from "./report.js"
 import { runQueued, wake } from "./scheduler.js"
 import { clockOf } from "./timer.js"
 
@@ -278,7 +278,12 @@ const endProcess = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, u
     // A behaviour (an actor) reports its own crash first, as gen_server logs before it exits.
     // Ended by a signal (a kill, an untrapped link): its fiber was interrupted for the reason the signal set.
     const signalled = child.pendingReason !== undefined && Exit.hasInterrupts(exit)
-    const crashReport = (child.behaviour as Behaviour | undefined)?.crashReport?.(reason, signalled)
+    const behaviour = child.behaviour as Behaviour | undefined
+    const crashReport = behaviour?.crashReport !== undefined ?
+      behaviour.crashReport(reason, signalled) :
+      !signalled && Exit.isFailure(exit) && Cause.hasDies(exit.cause) ?
+      processCrash(child, reason, exit.cause) :
+      undefined
     if (crashReport !== undefined) {
       return Effect.andThen(
         crashReport,
@@ -287,6 +292,20 @@ const endProcess = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, u
     }
     return closeProcess(child, exit, reason)
   })
+
+/**
+ * A process that is no behaviour (a plain `spawn`, a task, an actor still initialising) and dies of a defect: Erlang
+ * logs "Error in process ... with exit value" for a process that ends by an error (not for one that exits with a
+ * reason, as a typed failure does here).
+ */
+const processCrash = (child: ProcessState, reason: ExitReason, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  report(
+    "crash_report",
+    "Error",
+    () => `process ${processLabel(child)} crashed: ${describeReason(reason)}`,
+    () => ({ pid: child.pid.toString(), reason: describeReason(reason) }),
+    cause
+  )
 
 /** What a behaviour running in a process may do when the process ends: report a crash. */
 interface Behaviour {
