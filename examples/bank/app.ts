@@ -2,8 +2,7 @@
  * The application: its supervision tree declared as Layers, with the HTTP server on top.
  *
  * ```text
- * root supervisor (OneForOne)
- * ├── inspector                    reports the live tree (GET /tree)
+ * root supervisor (OneForOne)     registered as bank/root: GET /tree walks the tree from it
  * ├── limiter                      token buckets per client
  * └── bank supervisor (RestForOne)
  *     ├── store                    owns the JSON file
@@ -13,7 +12,7 @@
  *
  * The bank is `RestForOne` because what comes later depends on what came before: if the store restarts, the
  * account actors must reload from it; if the accounts' supervisor restarts (too many crashes at once), the
- * directory must start the accounts again. The limiter and the inspector depend on nothing: `OneForOne` above.
+ * directory must start the accounts again. The limiter depends on nothing: `OneForOne` above.
  *
  * Layers build in order and are released in reverse: the registry, the tree (children in start order), then the
  * HTTP server; on shutdown the server stops first, then the tree in reverse start order, each top-level process
@@ -28,12 +27,11 @@ import { AccountRegistry, AccountsLive } from "./account.js"
 import type { DirectoryMsg } from "./directory.js"
 import { Directory, directory } from "./directory.js"
 import { HttpLive } from "./http.js"
-import type { InspectorMsg } from "./inspector.js"
-import { InspectorLive } from "./inspector.js"
 import type { LimiterConfig, LimiterMsg } from "./limiter.js"
 import { Limiter, limiter } from "./limiter.js"
 import type { StoreMsg } from "./store.js"
 import { Store, store } from "./store.js"
+import { TreeRoot } from "./tree.js"
 
 /** How to run the bank. */
 export interface AppOptions {
@@ -47,32 +45,31 @@ export interface AppOptions {
 
 /** The supervision tree, as a Layer providing its services (stable named subjects, the factory's handle). */
 export const TreeLive = (options: AppOptions) => {
-  // Fresh names per tree, so two trees (two tests, say) never collide; the inspector labels the tree with them.
+  // Fresh names per tree, so two trees (two tests, say) never collide.
   const names = {
-    inspector: Name.make<InspectorMsg>("bank/inspector"),
+    root: Name.make<StaticSupervisor.Message>("bank/root"),
+    bank: Name.make<StaticSupervisor.Message>("bank/bank"),
     limiter: Name.make<LimiterMsg>("bank/limiter"),
     store: Name.make<StoreMsg>("bank/store"),
     accounts: Name.make<FactorySupervisor.Message<string, Subject.Subject<AccountMsg>>>("bank/accounts"),
     directory: Name.make<DirectoryMsg>("bank/directory")
   }
   const BankLive = StaticSupervisor.layer(
-    StaticSupervisor.new("RestForOne").pipe(StaticSupervisor.restartTolerance({ intensity: 5, period: "10 seconds" })),
+    StaticSupervisor.new("RestForOne").pipe(
+      StaticSupervisor.restartTolerance({ intensity: 5, period: "10 seconds" }),
+      StaticSupervisor.named(names.bank)
+    ),
     Actor.toLayer(Store, store(options.dataFile).pipe(Actor.named(names.store))),
     AccountsLive(names.accounts),
     Actor.toLayer(Directory, directory.pipe(Actor.named(names.directory)))
   )
-  return StaticSupervisor.layer(
-    StaticSupervisor.new("OneForOne"),
-    InspectorLive(names.inspector, [
-      [names.inspector, "inspector"],
-      [names.limiter, "limiter"],
-      [names.store, "store"],
-      [names.accounts, "accounts"],
-      [names.directory, "directory"]
-    ]),
+  const RootLive = StaticSupervisor.layer(
+    // Registered under a name, so that the tree can be walked from outside (`Supervision.tree(name)`).
+    StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.named(names.root)),
     Actor.toLayer(Limiter, limiter(options.limit).pipe(Actor.named(names.limiter))),
     BankLive
   )
+  return Layer.merge(RootLive, Layer.succeed(TreeRoot, names.root))
 }
 
 /** Says when the whole tree has stopped: released after the tree, since it is built before it. */

@@ -30,8 +30,8 @@ import type { AccountTimeout, InsufficientFunds, UnknownAccount } from "./accoun
 import * as Account from "./account.js"
 import { AccountRegistry, AccountUnavailable } from "./account.js"
 import * as Directory from "./directory.js"
-import { restartsIn, tree } from "./inspector.js"
 import { acquireToken } from "./limiter.js"
+import { restartsIn, tree } from "./tree.js"
 
 /** The request is malformed (bad JSON, a bad amount, a bad id). */
 export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{ readonly message: string }> {}
@@ -182,7 +182,7 @@ const crashStorm = Effect.gen(function*() {
 })
 
 const supervisionTree = Effect.gen(function*() {
-  const root = yield* tree.pipe(Effect.mapError(() => new AccountUnavailable({ id: "inspector" })))
+  const root = yield* tree.pipe(Effect.mapError(() => new AccountUnavailable({ id: "supervision tree" })))
   return json({ restarts: restartsIn(root), tree: root })
 })
 

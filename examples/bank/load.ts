@@ -15,9 +15,9 @@
  * and the total equals the starting total plus the acknowledged deposits, since transfers conserve money.
  */
 import { Clock, Duration, Effect, Fiber, Random } from "effect"
-import type { TreeNode } from "./inspector.js"
-import { restartsIn } from "./inspector.js"
 import { readStoreFile } from "./store.js"
+import type { TreeNode } from "./tree.js"
+import { restartsIn } from "./tree.js"
 
 /** What to run. */
 export interface LoadOptions {
@@ -282,7 +282,7 @@ export const runLoad = (options: LoadOptions) =>
       crashes: run.crashes,
       stormKills: run.stormKills,
       restarts: restartsIn(root),
-      accountsInTree: findNode(root, "accounts")?.children?.length ?? 0,
+      accountsInTree: findNode(root, "bank/Accounts")?.children?.length ?? 0,
       tree: root,
       expectedTotal: startTotal + run.deposited,
       storedTotal: ids.reduce((sum, id) => sum + (after.accounts[id]?.balance ?? 0), 0),

@@ -6,10 +6,10 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { ACCOUNTS_TOLERANCE } from "../bank/account.js"
-import type { TreeNode } from "../bank/inspector.js"
 import type { Decision, LimiterMsg } from "../bank/limiter.js"
 import { limiter } from "../bank/limiter.js"
 import { runBank } from "../bank/main.js"
+import type { TreeNode } from "../bank/tree.js"
 
 afterEach(async () => {
   const left = await Effect.runPromise(Process.list)
@@ -90,10 +90,15 @@ describe("the bank (end to end, over HTTP)", () => {
       expect(said("Error", /^child bank\/Accounts \(<0\.\d+>\) terminated: Shutdown$/)).toBe(true)
       expect(said("Info", /^child bank\/Accounts restarted as <0\.\d+>$/)).toBe(true)
 
-      const accounts = find(report.tree, "accounts")
+      const accounts = find(report.tree, "bank/Accounts")
       expect(accounts?.type).toBe("supervisor")
       expect(accounts?.children?.length).toBe(20)
-      expect(accounts?.children?.every((child) => child.label.startsWith("account acct-"))).toBe(true)
-      for (const label of ["inspector", "limiter", "store", "directory"]) expect(find(report.tree, label)).toBeDefined()
+      expect(accounts?.children?.every((child) => /^acct-\d\d$/.test(child.label))).toBe(true)
+      expect(accounts?.children?.every((child) => child.status === "running")).toBe(true)
+      // The tree is walked from the root's name; labels come from the layers' tags and the supervisors' names.
+      expect(report.tree.label).toBe("bank/root")
+      for (const label of ["bank/Limiter", "bank/bank", "bank/Store", "bank/Directory"]) {
+        expect(find(report.tree, label)).toBeDefined()
+      }
     }), 30_000)
 })

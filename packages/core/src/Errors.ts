@@ -249,6 +249,22 @@ export class ChildFailedToStart extends Data.TaggedError("ChildFailedToStart")<{
 }
 
 /**
+ * `Supervision.tree` was given a live process that is not a supervisor: it fails at once instead of waiting for an
+ * answer that will not come. `kind` says what runs there (`actor` or `process`).
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class NotASupervisor extends Data.TaggedError("NotASupervisor")<{
+  readonly pid: string
+  readonly kind: string
+}> {
+  override get message() {
+    return `${this.pid} is not a supervisor (it runs ${this.kind === "actor" ? "an actor" : "a plain process"})`
+  }
+}
+
+/**
  * A supervisor has no child with that id (or pid): it never had one, or it was temporary and has ended.
  *
  * @since 1.0.0

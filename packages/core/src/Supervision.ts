@@ -39,18 +39,28 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as Layer from "effect/Layer"
-import type { Option } from "effect/Option"
+import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { Started } from "./Actor.js"
 import type { CallError, StartError } from "./Errors.js"
+import { NoProcess, NotASupervisor } from "./Errors.js"
+import type * as FactorySupervisor from "./FactorySupervisor.js"
+import type { NameImpl } from "./internal/name.js"
+import { checked, isName, whereis } from "./internal/name.js"
+import { isPid, stateOf } from "./internal/pid.js"
+import type { ProcessState } from "./internal/process.js"
+import { supervisorKinds } from "./internal/process.js"
 import * as layers from "./internal/supervisor/layer.js"
 import * as policy from "./internal/supervisor/policy.js"
 import * as internal from "./internal/supervisor/spec.js"
+import type { SupervisorHandle } from "./internal/supervisor/start.js"
 import { handleOf, request } from "./internal/supervisor/start.js"
 import { decodeTimeout } from "./internal/timer.js"
+import type { Name } from "./Name.js"
 import type { Pid } from "./Process.js"
+import type * as StaticSupervisor from "./StaticSupervisor.js"
 
 export {
   /**
@@ -82,7 +92,14 @@ export {
    * @since 1.0.0
    * @category errors
    */
-  InvalidSpecification
+  InvalidSpecification,
+  /**
+   * `Supervision.tree` was given a process that is not a supervisor.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  NotASupervisor
 } from "./Errors.js"
 
 /**
@@ -153,7 +170,7 @@ export interface ChildSpecification<out D, out R = never> extends Pipeable {
  */
 export interface ChildInfo {
   readonly id: number
-  readonly pid: Option<Pid>
+  readonly pid: Option.Option<Pid>
   readonly restart: Restart
   readonly type: ChildType
   /** How many times the supervisor started this child again (restarts by strategy and `restartChild`). */
@@ -360,38 +377,115 @@ export const childLayer: <ROut, E, RIn>(
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * A supervisor and its children, as `tree` reports them: supervisor children carry their own subtree.
+ * A child as `Supervision.tree` shows it: `whichChildren`'s fields, plus what a person watching the system wants to
+ * see: its label (`Supervision.label`, a layer's tag), the name its process registered, whether it is running,
+ * waiting for a restart or stopped for good, and its mailbox length; for a supervisor child, its own children.
+ *
+ * @since 1.0.0
+ * @category introspection
+ */
+export interface TreeNode extends ChildInfo {
+  readonly label: Option.Option<string>
+  readonly name: Option.Option<string>
+  readonly status: "running" | "restarting" | "stopped"
+  readonly messageQueueLength: number
+  /** A supervisor child's children (none when it did not answer in time, or is not running). */
+  readonly children?: ReadonlyArray<TreeNode>
+}
+
+/**
+ * The live supervision tree under one supervisor: the root's pid, registered name, kind and mailbox, and its
+ * children, recursively.
  *
  * @since 1.0.0
  * @category introspection
  */
 export interface Tree {
   readonly pid: Pid
-  readonly children: ReadonlyArray<ChildInfo & { readonly children?: ReadonlyArray<Tree["children"][number]> }>
+  readonly name: Option.Option<string>
+  readonly kind: "static" | "factory"
+  readonly messageQueueLength: number
+  readonly children: ReadonlyArray<TreeNode>
 }
 
 /**
- * The live supervision tree under the supervisor running as `pid` (static or factory): its children with pids,
- * restart types and restart counts, and, for children that are supervisors, their own children, recursively.
- * A supervisor child that does not answer within `timeout` (5 seconds by default) is reported without children.
+ * What `Supervision.tree` starts from: a supervisor's pid, its handle (`StaticSupervisor.start`'s data, the service
+ * of `FactorySupervisor.toLayer`), or the name it is registered under (`StaticSupervisor.named`, which is how a tree
+ * built with `StaticSupervisor.layer` is reached from outside).
  *
  * @since 1.0.0
  * @category introspection
  */
-export const tree = (pid: Pid, timeout: Duration.Input = "5 seconds"): Effect.Effect<Tree, CallError> =>
-  Effect.suspend(() => {
+export type TreeRoot =
+  | Pid
+  | StaticSupervisor.Supervisor
+  | FactorySupervisor.FactorySupervisor<any, any>
+  | Name<StaticSupervisor.Message>
+  | Name<FactorySupervisor.Message<any, any>>
+
+/**
+ * The live supervision tree under a supervisor (static or factory), given by pid, handle or name: its children with
+ * pids, labels, registered names, status, restart types, restart counts and mailbox lengths, and, for children that
+ * are supervisors, their own children, recursively. It fails at once with `NoProcess` when nobody is there (a dead
+ * pid, a free name) and with `NotASupervisor` when the process runs something else. A supervisor child that does
+ * not answer within `timeout` (5 seconds by default) is shown without children.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Name, StaticSupervisor, Supervision } from "@effect-otp/core"
+ *
+ * const root = Name.make<StaticSupervisor.Message>("app/root")
+ * // StaticSupervisor.layer(StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.named(root)), ...children)
+ * const show = Effect.map(Supervision.tree(root), (tree) => tree.children.map((child) => child.label))
+ * ```
+ *
+ * @since 1.0.0
+ * @category introspection
+ */
+export const tree = (
+  root: TreeRoot,
+  timeout: Duration.Input = "5 seconds"
+): Effect.Effect<Tree, CallError | NotASupervisor> =>
+  Effect.suspend((): Effect.Effect<Tree, CallError | NotASupervisor> => {
     const millis = decodeTimeout(timeout, "Supervision.tree timeout")
-    const children = (of: Pid): Effect.Effect<Tree["children"], CallError> =>
-      Effect.flatMap(
-        request<ReadonlyArray<ChildInfo>>(handleOf(of), (replyTo) => ({ _tag: "WhichChildren", replyTo }), millis),
-        (infos) =>
-          Effect.forEach(infos, (info) =>
-            info.type === "supervisor" && info.pid._tag === "Some" ?
-              Effect.map(
-                Effect.result(children(info.pid.value)),
-                (nested) => nested._tag === "Success" ? { ...info, children: nested.success } : info
-              ) :
-              Effect.succeed(info))
+    const target = resolveRoot(root)
+    if (target === undefined || !target.alive) {
+      return Effect.fail(new NoProcess({ target: isName(root) ? root.key : String(rootPid(root)) }))
+    }
+    const kind = supervisorKinds.get(target)
+    if (kind === undefined) {
+      return Effect.fail(
+        new NotASupervisor({ pid: target.pid.toString(), kind: target.behaviour === undefined ? "process" : "actor" })
       )
-    return Effect.map(children(pid), (list) => ({ pid, children: list }))
+    }
+    const children = (of: Pid): Effect.Effect<ReadonlyArray<TreeNode>, CallError> =>
+      Effect.flatMap(
+        request<ReadonlyArray<TreeNode>>(handleOf(of), (replyTo) => ({ _tag: "DescribeChildren", replyTo }), millis),
+        (nodes) =>
+          Effect.forEach(nodes, (node) =>
+            node.type === "supervisor" && node.pid._tag === "Some" ?
+              Effect.map(
+                Effect.result(children(node.pid.value)),
+                (nested) => nested._tag === "Success" ? { ...node, children: nested.success } : node
+              ) :
+              Effect.succeed(node))
+      )
+    return Effect.map(children(target.pid), (list): Tree => ({
+      pid: target.pid,
+      name: Option.fromUndefinedOr(target.name?.key),
+      kind,
+      messageQueueLength: target.mailbox.length,
+      children: list
+    }))
   })
+
+const rootPid = (root: TreeRoot): Pid | undefined => isPid(root) ? root : (root as SupervisorHandle).pid
+
+/** The supervisor process `root` designates now, if any. */
+const resolveRoot = (root: TreeRoot): ProcessState | undefined => {
+  if (isName(root)) return whereis(checked(root as NameImpl<any>))
+  if (isPid(root)) return stateOf(root)
+  const pid = (root as SupervisorHandle).pid
+  return pid === undefined ? undefined : stateOf(pid)
+}

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Equal, Exit, Fiber, Option, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { Process, Selector, Subject } from "../src/index.js"
+import { Actor, Process, Selector, StaticSupervisor, Subject, System } from "../src/index.js"
 import { downs, failureOf, idle, spawnWithSubject, trapped } from "./fixtures.js"
 import { checkNoProcessLeft } from "./utils.js"
 
@@ -535,4 +535,38 @@ describe("Process", () => {
         assert.notInclude(got, 2)
       }))
   })
+})
+
+describe("Process.info", () => {
+  it.effect("what runs in a process, its mailbox, links, monitors and counts; none once it has ended", () =>
+    Effect.gen(function*() {
+      const self = yield* Process.self
+      const actor = yield* Actor.start(
+        Actor.new(0).pipe(Actor.onMessage((n: number, k: number) => Effect.succeed(Actor.continue(n + k))))
+      )
+      yield* System.suspend(actor.pid)
+      yield* Subject.send(actor.data, 1)
+      yield* Subject.send(actor.data, 2)
+      const monitor = yield* Process.monitor(actor.pid)
+      const info = Option.getOrThrow(yield* Process.info(actor.pid))
+      assert.strictEqual(info.kind, "actor")
+      assert.isFalse(info.implicit)
+      assert.strictEqual(info.messageQueueLength, 2)
+      assert.deepStrictEqual(info.links.map(String), [String(self)])
+      assert.deepStrictEqual(info.monitoredBy.map(String), [String(self)])
+      assert.isTrue(info.memoryEstimate > (Option.getOrThrow(yield* Process.info(self))).messageQueueLength)
+      yield* System.resume(actor.pid)
+      yield* Process.demonitor(monitor)
+
+      const sup = yield* StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.start)
+      assert.strictEqual(Option.getOrThrow(yield* Process.info(sup.pid)).kind, "supervisor")
+      assert.isTrue(Option.getOrThrow(yield* Process.info(sup.pid)).trapExit)
+      const plain = yield* Process.spawnUnlinked(idle)
+      assert.strictEqual(Option.getOrThrow(yield* Process.info(plain)).kind, "process")
+      assert.isTrue(Option.getOrThrow(yield* Process.info(self)).implicit)
+
+      yield* Process.kill(plain)
+      yield* Process.awaitExit(plain)
+      assert.isTrue(Option.isNone(yield* Process.info(plain)))
+    }).pipe(Effect.scoped))
 })

@@ -1,7 +1,17 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Equal, Option } from "effect"
-import { Actor, FactorySupervisor, Name, Process, StaticSupervisor, Supervision } from "../src/index.js"
-import { waitUntil } from "./fixtures.js"
+import { Context, Effect, Equal, Layer, Option, Schedule } from "effect"
+import { TestClock } from "effect/testing"
+import {
+  Actor,
+  FactorySupervisor,
+  Name,
+  Process,
+  StaticSupervisor,
+  Subject,
+  Supervision,
+  System
+} from "../src/index.js"
+import { settle, waitUntil } from "./fixtures.js"
 import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
@@ -39,6 +49,67 @@ describe("Supervision.tree", () => {
       assert.isTrue(Option.isSome(after.children[0].pid))
       assert.strictEqual(after.children[1].restarts, 0)
     }))
+
+  it.effect("by name, by handle and by pid; each node with its label, name, status and mailbox", () =>
+    Effect.gen(function*() {
+      class Counter extends Context.Service<Counter, Subject.Subject<number>>()("app/Counter") {}
+      const rootName = Name.make<StaticSupervisor.Message>("app/root")
+      const counterName = Name.make<number>("counter")
+      const AppLive = StaticSupervisor.layer(
+        StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.named(rootName),
+          // A restart waits 1 second: meanwhile the child is shown "restarting".
+          StaticSupervisor.restartSchedule(Schedule.spaced("1 second"))
+        ),
+        Actor.toLayer(Counter, Actor.new(0).pipe(Actor.named(counterName)))
+      )
+      yield* Layer.build(AppLive)
+      // A tree built from Layers is reached by its root's name: no pid needs to be fished out of it.
+      const tree = yield* Supervision.tree(rootName)
+      assert.strictEqual(tree.kind, "static")
+      assert.deepStrictEqual(tree.name, Option.some(rootName.key))
+      const [counter] = tree.children
+      assert.deepStrictEqual(counter.label, Option.some("app/Counter"))
+      assert.deepStrictEqual(counter.name, Option.some(counterName.key))
+      assert.strictEqual(counter.status, "running")
+      assert.strictEqual(counter.messageQueueLength, 0)
+      // The same tree by pid, and by the handle of a supervisor started directly.
+      assert.deepStrictEqual((yield* Supervision.tree(tree.pid)).children.map((c) => c.label), [counter.label])
+      const started = yield* StaticSupervisor.new("OneForOne").pipe(
+        StaticSupervisor.add(worker.pipe(Supervision.label("w"))),
+        StaticSupervisor.start
+      )
+      assert.deepStrictEqual((yield* Supervision.tree(started.data)).children[0].label, Option.some("w"))
+
+      // Suspended, the counter keeps its messages queued: the tree shows them.
+      const counterPid = Option.getOrThrow(counter.pid)
+      yield* System.suspend(counterPid)
+      yield* Subject.send(Subject.named(counterName), 1)
+      yield* Subject.send(Subject.named(counterName), 2)
+      assert.strictEqual((yield* Supervision.tree(rootName)).children[0].messageQueueLength, 2)
+      // Killed, it waits for its restart.
+      yield* Process.kill(counterPid)
+      yield* settle
+      const restarting = (yield* Supervision.tree(rootName)).children[0]
+      assert.strictEqual(restarting.status, "restarting")
+      assert.isTrue(Option.isNone(restarting.pid))
+      yield* TestClock.adjust("1 second")
+      const restarted = (yield* Supervision.tree(rootName)).children[0]
+      assert.strictEqual(restarted.status, "running")
+      assert.strictEqual(restarted.restarts, 1)
+    }).pipe(Effect.scoped))
+
+  it.effect("a process that is not a supervisor fails at once with NotASupervisor; a free name with NoProcess", () =>
+    Effect.gen(function*() {
+      const actor = yield* Actor.start(Actor.new(0))
+      const error = yield* Effect.flip(Supervision.tree(actor.pid))
+      assert.strictEqual(error._tag, "NotASupervisor")
+      assert.strictEqual(error.message, `${actor.pid} is not a supervisor (it runs an actor)`)
+      const plain = yield* Process.spawn(Effect.never)
+      assert.strictEqual((yield* Effect.flip(Supervision.tree(plain)))._tag, "NotASupervisor")
+      const free = yield* Effect.flip(Supervision.tree(Name.make<StaticSupervisor.Message>("nobody")))
+      assert.strictEqual(free._tag, "NoProcess")
+    }).pipe(Effect.scoped))
 
   it.effect("a dead supervisor gives NoProcess", () =>
     Effect.gen(function*() {

@@ -203,6 +203,9 @@ export interface ImplicitEnd {
 /** @internal */
 export const implicitEnds = new WeakMap<ProcessState, ImplicitEnd>()
 
+/** The processes that run a supervisor, and which kind (for `Supervision.tree` and `Process.info`). @internal */
+export const supervisorKinds = new WeakMap<ProcessState, "static" | "factory">()
+
 /** @internal */
 export const implicitEndOf = (self: ProcessState): ImplicitEnd => {
   let end = implicitEnds.get(self)

@@ -41,6 +41,7 @@ export type Reply<A> = { readonly ok: true; readonly value: A } | { readonly ok:
 export type Request =
   | { readonly _tag: "WhichChildren"; readonly replyTo: SubjectImpl<ReadonlyArray<Supervision.ChildInfo>> }
   | { readonly _tag: "CountChildren"; readonly replyTo: SubjectImpl<Supervision.ChildCount> }
+  | { readonly _tag: "DescribeChildren"; readonly replyTo: SubjectImpl<ReadonlyArray<Supervision.TreeNode>> }
   | { readonly _tag: "TerminateChild"; readonly child: number | Pid; readonly replyTo: SubjectImpl<Reply<void>> }
   | { readonly _tag: "RestartChild"; readonly id: number; readonly replyTo: SubjectImpl<Reply<Pid>> }
   // The data of a factory child is typed by the supervisor's template (`FactorySupervisor<A, D>`): the core, which
@@ -442,6 +443,19 @@ export class Core {
     }
   }
 
+  /** A child as `Supervision.tree` shows it: its info, label, registered name, status and mailbox. */
+  describe(child: ChildRecord): Supervision.TreeNode {
+    const process = child.process
+    return {
+      ...this.info(child),
+      // A factory child is labelled by its argument when that is a string (an account id, say).
+      label: Option.fromUndefinedOr(child.spec.label ?? (typeof child.arg === "string" ? child.arg : undefined)),
+      name: Option.fromUndefinedOr(process?.name?.key ?? (process === undefined ? undefined : child.name)),
+      status: process !== undefined ? "running" : child.pending !== 0 ? "restarting" : "stopped",
+      messageQueueLength: process?.mailbox.length ?? 0
+    }
+  }
+
   find(key: number | Pid): ChildRecord | undefined {
     return typeof key === "number" ?
       this.children.find((child) => child.id === key) :
@@ -468,6 +482,8 @@ const requests: {
   readonly [Tag in Request["_tag"]]: (core: Core, request: RequestOf<Tag>) => Effect.Effect<SupervisorNext>
 } = {
   WhichChildren: (core, { replyTo }) => replied(core, replyTo, core.children.map((child) => core.info(child))),
+
+  DescribeChildren: (core, { replyTo }) => replied(core, replyTo, core.children.map((child) => core.describe(child))),
 
   CountChildren: (core, { replyTo }) => {
     let active = 0

@@ -22,7 +22,7 @@ import { Identity } from "../identity.js"
 import type { NameImpl } from "../name.js"
 import { stateOf } from "../pid.js"
 import type { ProcessState } from "../process.js"
-import { withSelf } from "../process.js"
+import { supervisorKinds, withSelf } from "../process.js"
 import * as selector from "../selector.js"
 import type { SubjectImpl } from "../subject.js"
 import { call, OwnedSubject, Tag } from "../subject.js"
@@ -218,6 +218,7 @@ export const start = (
       Effect.flatMap(Effect.zip(Effect.service(Scope.Scope), startPolicy(config.schedule)), ([scope, policy]) => {
         const core = new Core(config, process, scope, self, policy)
         process.trapExit = true
+        supervisorKinds.set(process, config.kind)
         const receives = selector.make<Request | ChildExit>().pipe(
           (s) => selector.selectMap(s, self, (request: Request) => request),
           (s) =>
