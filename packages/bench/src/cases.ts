@@ -8,9 +8,20 @@
  * `performance.now()` pair; setup (starting actors, filling mailboxes) is outside it. The smoke test imports these
  * functions and runs them at tiny sizes, so the benchmark cannot rot.
  */
-import { Actor, Name, Registry, Selector, StaticSupervisor, Subject, Supervision, System } from "@effect-otp/core"
+import {
+  Actor,
+  Metrics,
+  Name,
+  Registry,
+  Selector,
+  StaticSupervisor,
+  Subject,
+  Supervision,
+  System
+} from "@effect-otp/core"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as EffectMetric from "effect/Metric"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import type { CounterMsg } from "../../core/test/actors.js"
@@ -140,6 +151,29 @@ const requestReplyOurs: Run = ({ n }) =>
     const elapsed = now() - start
     return { usPerCall: (elapsed * 1000) / n }
   }))
+
+/**
+ * Request-reply to a named counter with the library's metrics in a given state: on (a fresh registry), off (never
+ * turned on in this process: the hot paths check one flag), or off here while on elsewhere in the program (the flag
+ * is up, so each process and call reads the switch from its context).
+ */
+const requestReplyMetrics = (mode: "on" | "off" | "offHere"): Run => ({ n }) => {
+  const run = scoped(Effect.gen(function*() {
+    const { data: server } = yield* Actor.start(counter.pipe(Actor.named(Name.make<CounterMessage>("bench/counter"))))
+    const start = startClock()
+    for (let i = 0; i < n; i++) yield* Actor.call(server, get)
+    const elapsed = now() - start
+    return { usPerCall: (elapsed * 1000) / n }
+  }))
+  switch (mode) {
+    case "on":
+      return Metrics.enable(run).pipe(Effect.provideService(EffectMetric.MetricRegistry, new Map()))
+    case "off":
+      return run
+    case "offHere":
+      return Effect.andThen(Metrics.enable(Effect.void), Metrics.enable(run, false))
+  }
+}
 
 interface LeanGet {
   readonly replyTo: LeanMailbox<number>
@@ -552,6 +586,20 @@ export const cases: Readonly<Record<string, BenchCase>> = {
       queue: { label: "Queue + Deferred", run: requestReplyQueue }
     },
     erlang: true
+  },
+  "metrics": {
+    description: "request-reply to a named counter with the library's metrics on (`Metrics.layer`), against the " +
+      "same with them off (the substrate columns): ours / substrate is the cost of the metrics",
+    unit: "µs/call",
+    metrics: [{ key: "usPerCall", label: "call round trip, metrics on", unit: "µs/call" }],
+    sizes: { full: [size(1_000_000)], quick: [size(50_000)], smoke: size(100) },
+    warmup: tenth(5_000, 100_000),
+    ours: requestReplyMetrics("on"),
+    substrates: {
+      off: { label: "metrics off", run: requestReplyMetrics("off") },
+      offHere: { label: "metrics off here, on elsewhere", run: requestReplyMetrics("offHere") }
+    },
+    erlang: false
   },
   "one-way": {
     description: "`Actor.send`s to a counter actor, then one call to sync (Erlang: `gen_server:cast`, then a call)",

@@ -88,3 +88,10 @@ export * as Registry from "./Registry.js"
  * @since 1.0.0
  */
 export * as Errors from "./Errors.js"
+
+/**
+ * The library's metrics (messages, mailboxes, call latency, restarts, processes, crashes), off by default.
+ *
+ * @since 1.0.0
+ */
+export * as Metrics from "./Metrics.js"

@@ -14,6 +14,7 @@ import type { ExitMessage, ExitReason } from "../Process.js"
 import type { Statistics, Status } from "../System.js"
 import type { ActorBuilder } from "./actor.js"
 import type { Envelope, Handler } from "./mailbox.js"
+import { actorMetrics, enabledIn, updaterOf } from "./metrics.js"
 import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
 import { endWith, EXIT_TAG, processOf } from "./process.js"
@@ -95,6 +96,8 @@ export class Loop extends Receiver<unknown, never> {
   readonly reportState: ActorBuilder["reportState"]
   /** The last message the actor took, for its crash report (as gen_server's "Last message in"). */
   last: unknown = undefined
+  /** Its metrics, when they are on (see `metrics.ts`). */
+  metrics: LoopMetrics | undefined = undefined
   constructor(
     self: ProcessState,
     readonly parent: ProcessState,
@@ -161,6 +164,7 @@ export class Loop extends Receiver<unknown, never> {
    * or the effect that handles it and goes on.
    */
   handle(message: unknown): Effect.Effect<void, unknown, unknown> | undefined {
+    if (this.metrics !== undefined) this.metrics.handled()
     if (message instanceof SystemMessage) {
       this.system(message.request)
       return undefined
@@ -189,7 +193,10 @@ export class Loop extends Receiver<unknown, never> {
     for (let i = 0; i < BATCH; i++) {
       // A process with a pending exit signal takes no more messages (a handler may also have ended its own process).
       if (!self.alive) return parked
-      if (mailbox.length === 0) return parked
+      if (mailbox.length === 0) {
+        if (this.metrics !== undefined) this.metrics.mailbox(0)
+        return parked
+      }
       const found = this.take()
       if (found === undefined) return parked
       self.messagesIn++
@@ -202,6 +209,7 @@ export class Loop extends Receiver<unknown, never> {
       const effect = this.handle(message)
       if (effect !== undefined) return effect
     }
+    if (this.metrics !== undefined) this.metrics.mailbox(mailbox.length)
     return yieldThenStep
   }
 
@@ -221,6 +229,7 @@ export class Loop extends Receiver<unknown, never> {
         { "otp.pid": pid } :
         { "otp.pid": pid, "otp.name": name }
       this.trace = traceMessages(fiber, name ?? pid, attributes)
+      if (enabledIn(fiber)) this.metrics = new LoopMetrics(fiber.context, name)
       return step
     })
   }
@@ -312,6 +321,24 @@ export class Loop extends Receiver<unknown, never> {
         })
         break
     }
+  }
+}
+
+/** An actor's metrics: messages handled, and (named actors) its mailbox length when it parks or after a batch. */
+class LoopMetrics {
+  readonly handled: () => void
+  readonly setMailbox: ((length: number) => void) | undefined
+  lastMailbox = -1
+  constructor(context: Context.Context<never>, name: string | undefined) {
+    const metrics = actorMetrics(name)
+    const count = updaterOf(metrics.handled, context)
+    this.handled = () => count(1)
+    this.setMailbox = name === undefined ? undefined : updaterOf(metrics.mailbox, context)
+  }
+  mailbox(length: number): void {
+    if (this.setMailbox === undefined || length === this.lastMailbox) return
+    this.lastMailbox = length
+    this.setMailbox(length)
   }
 }
 

@@ -25,6 +25,7 @@ import { ExitSignal } from "../Errors.js"
 import type { ExitReason } from "../Process.js"
 import { shutdown } from "./exitReason.js"
 import { List } from "./list.js"
+import { countEnd, countProcesses, enabledIn } from "./metrics.js"
 import type { ProcessState } from "./process.js"
 import {
   CurrentProcess,
@@ -71,6 +72,7 @@ export const spawn = <A, E, R>(
     child.spawner = parent
     if (options.shutdownMillis !== undefined) child.shutdownMillis = options.shutdownMillis
     launch(parentFiber.context, child, body)
+    if (enabledIn(parentFiber)) countProcesses(parentFiber.context)
     if (parent.implicit && !raisingScopes.has(scope)) {
       return Effect.as(Effect.andThen(raiseOnClose(scope), join(scope, child)), child)
     }
@@ -284,13 +286,11 @@ const endProcess = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, u
       !signalled && Exit.isFailure(exit) && Cause.hasDies(exit.cause) ?
       processCrash(child, reason, exit.cause) :
       undefined
+    const metrics = enabledIn(fiber) ? fiber.context : undefined
     if (crashReport !== undefined) {
-      return Effect.andThen(
-        crashReport,
-        Effect.suspend(() => closeProcess(child, exit, reason))
-      )
+      return Effect.andThen(crashReport, Effect.suspend(() => closeProcess(child, exit, reason, metrics)))
     }
-    return closeProcess(child, exit, reason)
+    return closeProcess(child, exit, reason, metrics)
   })
 
 /**
@@ -312,13 +312,28 @@ interface Behaviour {
   readonly crashReport?: (reason: ExitReason, signalled: boolean) => Effect.Effect<void> | undefined
 }
 
-const closeProcess = (child: ProcessState, exit: Exit.Exit<unknown, unknown>, reason: ExitReason) => {
+const closeProcess = (
+  child: ProcessState,
+  exit: Exit.Exit<unknown, unknown>,
+  reason: ExitReason,
+  metrics: Context.Context<never> | undefined
+) => {
   signalLinks(child, reason)
   return Effect.matchCauseEffect(Scope.close(child.own!, exit), {
     onFailure: (cleanup) =>
-      ended(child, Exit.failCause(Cause.combine((exit as Exit.Failure<unknown, unknown>).cause, cleanup))),
-    onSuccess: () => ended(child, exit)
+      counted(
+        ended(child, Exit.failCause(Cause.combine((exit as Exit.Failure<unknown, unknown>).cause, cleanup))),
+        reason,
+        metrics
+      ),
+    onSuccess: () => counted(ended(child, exit), reason, metrics)
   })
+}
+
+/** Counts a process's end in the metrics, when they are on; returns `result`. */
+const counted = <A>(result: A, reason: ExitReason, metrics: Context.Context<never> | undefined): A => {
+  if (metrics !== undefined) countEnd(reason, metrics)
+  return result
 }
 
 /** The process has fully ended: it is reported dead, and leaves the group of the scope it was spawned in. */

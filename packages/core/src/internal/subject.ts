@@ -17,6 +17,8 @@ import type * as Subject from "../Subject.js"
 import { counters } from "./global.js"
 import { Identity } from "./identity.js"
 import type { Envelope, Handler, Matcher } from "./mailbox.js"
+import type { CallTimer } from "./metrics.js"
+import { callTimer, switches } from "./metrics.js"
 import type { NameImpl } from "./name.js"
 import { checked, whereis } from "./name.js"
 import type { MonitorEntry, ProcessState } from "./process.js"
@@ -195,6 +197,8 @@ class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements Su
   readonly [SubjectTypeId]: { readonly _A: (_: R) => R } = variance
   readonly id = ++counters.tag
   live = true
+  /** Times the call for the call-duration histogram, when metrics are on in the caller. */
+  latency: CallTimer | undefined = undefined
   constructor(self: ProcessState, readonly target: ProcessState, readonly millis: number) {
     super(self)
   }
@@ -230,6 +234,7 @@ class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements Su
   /** The call ended (reply, callee down, timeout, interruption): no more replies, no more monitor. */
   override ended(): void {
     this.live = false
+    if (this.latency !== undefined) this.latency.stop()
     // Not `unmonitor`: the set stays for the next call to the same process (a call is the hot path).
     this.target.monitoredBy?.delete(this)
   }
@@ -265,6 +270,7 @@ export const call = <A, R>(
     if (target === undefined) return resume(Effect.fail(new NoProcess({ target: subject.toString() })))
     if (target === self) return resume(Effect.fail(new CallingSelf({ target: subject.toString() })))
     const pending = new PendingCall<R>(self, target, millis)
+    if (switches.everEnabled) pending.latency = callTimer(Fiber.getCurrent()!, target)
     // Nothing queued before this call can be its reply: its receive starts after the current tail.
     pending.scanned = self.mailbox.tail
     const message = make(pending)

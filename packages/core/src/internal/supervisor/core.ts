@@ -11,6 +11,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
@@ -23,6 +24,7 @@ import type * as StaticSupervisor from "../../StaticSupervisor.js"
 import type * as Supervision from "../../Supervision.js"
 import { Continue, Stop } from "../actor.js"
 import { ExitReason as Reason, shutdown } from "../exitReason.js"
+import { enabledIn, restarts as restartsMetric } from "../metrics.js"
 import { stateOf } from "../pid.js"
 import type { ProcessState } from "../process.js"
 import { EXIT_TAG, link, shutdownProcess, unlink, withSelf } from "../process.js"
@@ -264,7 +266,7 @@ export class Core {
   restartEvent(child: ChildRecord, reason: ExitReason): Effect.Effect<SupervisorNext> {
     return withSelf((_, fiber) => {
       const now = clockOf(fiber).currentTimeMillisUnsafe()
-      this.countRestart(now)
+      this.countInWindow(now)
       return Effect.flatMap(this.policy(now, reason), (delay) => {
         if (delay === undefined) return Effect.as(this.reportGiveUp(child, reason), new Stop(shutdown))
         if (delay === 0) return this.restart(child)
@@ -275,7 +277,7 @@ export class Core {
     })
   }
 
-  private countRestart(now: number): void {
+  private countInWindow(now: number): void {
     const threshold = now - this.config.periodMillis
     const recent = this.recentRestarts
     let stale = 0
@@ -389,6 +391,21 @@ export class Core {
   }
 
   private reportRestarted(child: ChildRecord): Effect.Effect<void> {
+    return Effect.andThen(this.countRestartMetric(child), this.restartReport(child))
+  }
+
+  /** The restart in the metrics, when they are on: by supervisor (its name) and child (its label). */
+  private countRestartMetric(child: ChildRecord): Effect.Effect<void> {
+    return Effect.withFiber((fiber) => {
+      if (enabledIn(fiber)) {
+        const attributes = { supervisor: this.self.name?.key ?? "unnamed", child: this.childLabel(child) }
+        Metric.withAttributes(restartsMetric, attributes).updateUnsafe(1, fiber.context)
+      }
+      return Effect.void
+    })
+  }
+
+  private restartReport(child: ChildRecord): Effect.Effect<void> {
     return report(
       "progress",
       "Info",
