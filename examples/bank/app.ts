@@ -29,6 +29,7 @@ import { Directory, directory } from "./directory.js"
 import { HttpLive } from "./http.js"
 import type { LimiterConfig, LimiterMsg } from "./limiter.js"
 import { Limiter, limiter } from "./limiter.js"
+import { MetricsLive } from "./metrics.js"
 import type { StoreMsg } from "./store.js"
 import { Store, store } from "./store.js"
 import { TreeRoot } from "./tree.js"
@@ -82,5 +83,7 @@ const TreeStoppedLog = Layer.effectDiscard(Effect.addFinalizer(() => Effect.log(
 export const AppLive = (options: AppOptions) =>
   HttpLive(options.port).pipe(
     Layer.provide(TreeLive(options)),
+    // The library's metrics on for the whole tree, exported to Prometheus through OpenTelemetry (GET /metrics).
+    Layer.provideMerge(MetricsLive),
     Layer.provide(Layer.mergeAll(AccountRegistry.layer, NodeFileSystem.layer, TreeStoppedLog))
   )

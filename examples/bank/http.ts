@@ -11,6 +11,7 @@
  * | `POST /crash-storm`                                 | 200 `{ killed }`: more kills than the accounts'      |
  * |                                                     | supervisor tolerates: it gives up and is restarted   |
  * | `GET /tree`                                         | 200 the live supervision tree                        |
+ * | `GET /metrics`                                      | 200 the metrics, Prometheus text format              |
  *
  * Every request first takes a token from the rate limiter (per `x-client-id` header, else per remote address):
  * 429 `RateLimited` with `Retry-After` when there is none. Errors are JSON `{ error, message, ... }`: 400 for a bad
@@ -31,6 +32,7 @@ import * as Account from "./account.js"
 import { AccountRegistry, AccountUnavailable } from "./account.js"
 import * as Directory from "./directory.js"
 import { acquireToken } from "./limiter.js"
+import { scrape } from "./metrics.js"
 import { restartsIn, tree } from "./tree.js"
 
 /** The request is malformed (bad JSON, a bad amount, a bad id). */
@@ -197,7 +199,8 @@ export const router = HttpRouter.addAll([
   HttpRouter.route("POST", "/transfer", respond(transfer), { uninterruptible: true }),
   HttpRouter.route("POST", "/crash/:id", respond(crash)),
   HttpRouter.route("POST", "/crash-storm", respond(crashStorm)),
-  HttpRouter.route("GET", "/tree", respond(supervisionTree))
+  HttpRouter.route("GET", "/tree", respond(supervisionTree)),
+  HttpRouter.route("GET", "/metrics", scrape)
 ])
 
 /** `routes` (the router, built) behind the rate limiter; unknown routes are 404s. */

@@ -60,6 +60,8 @@ export interface LoadReport {
   /** Account actors under the accounts' factory supervisor at the end. */
   readonly accountsInTree: number
   readonly tree: TreeNode
+  /** `GET /metrics` at the end of the load: Prometheus' text format. */
+  readonly metrics: string
   /** The starting total plus the acknowledged deposits; and the total the file holds. */
   readonly expectedTotal: number
   readonly storedTotal: number
@@ -263,6 +265,7 @@ export const runLoad = (options: LoadOptions) =>
       return yield* Effect.die(new Error(`GET /tree: ${tree.status} ${JSON.stringify(tree.body)}`))
     }
     const root: TreeNode = tree.body.tree
+    const metrics = yield* Effect.promise(() => fetch(`${baseUrl}/metrics`).then((response) => response.text()))
     const after = yield* readStoreFile(options.dataFile)
     let lost = 0
     for (const id of ids) lost += Math.abs((after.accounts[id]?.balance ?? 0) - (run.expected.get(id) ?? 0))
@@ -284,6 +287,7 @@ export const runLoad = (options: LoadOptions) =>
       restarts: restartsIn(root),
       accountsInTree: findNode(root, "bank/Accounts")?.children?.length ?? 0,
       tree: root,
+      metrics,
       expectedTotal: startTotal + run.deposited,
       storedTotal: ids.reduce((sum, id) => sum + (after.accounts[id]?.balance ?? 0), 0),
       pending: Object.keys(after.pending).length,

@@ -66,7 +66,7 @@ export const runBank = (options: BankOptions) =>
       yield* Console.log(`bank:  ${baseUrl}  (store: ${dataFile})`)
       yield* Console.log(`try:   curl -X POST ${baseUrl}/accounts/alice`)
       yield* Console.log(`       curl -X POST ${baseUrl}/accounts/alice/deposit -d '{"amount":100}'`)
-      yield* Console.log(`       curl ${baseUrl}/accounts/alice ; curl ${baseUrl}/tree`)
+      yield* Console.log(`       curl ${baseUrl}/accounts/alice ; curl ${baseUrl}/tree ; curl ${baseUrl}/metrics`)
       yield* Console.log(
         `load:  ${Duration.format(Duration.fromInputUnsafe(options.duration))} of deposits and transfers...`
       )

@@ -74,6 +74,18 @@ describe("the bank (end to end, over HTTP)", () => {
       expect(report.noisyLimited + report.rateLimited).toBeGreaterThan(0)
       expect(report.stormKills).toBeGreaterThan(ACCOUNTS_TOLERANCE.intensity)
 
+      // GET /metrics (Prometheus text, through OpenTelemetry): the library's counters moved with the load.
+      const sample = (pattern: RegExp) =>
+        report.metrics.split("\n").filter((line) => pattern.test(line)).reduce(
+          (sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)),
+          0
+        )
+      expect(sample(/^otp_actor_messages_handled_total\{.*actor="bank\/store\$\d+"/)).toBeGreaterThan(0)
+      expect(sample(/^otp_process_crashes_total\{.*reason="Killed"/)).toBeGreaterThanOrEqual(report.crashes)
+      expect(sample(/^otp_supervisor_restarts_total\{.*supervisor="bank\/accounts\$\d+"/)).toBeGreaterThan(0)
+      expect(sample(/^otp_call_duration_seconds_count\{/)).toBeGreaterThan(0)
+      expect(sample(/^otp_processes\{/)).toBeGreaterThan(20)
+
       // Each kill is reported by the accounts' supervisor, then the restart; the storm makes it give up, and the bank
       // supervisor reports that child's exit and restarts it.
       const said = (level: string, pattern: RegExp) =>
