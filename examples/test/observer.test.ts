@@ -10,7 +10,7 @@
  */
 import { Process } from "@effect-otp/core"
 import { afterEach, assert, describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Logger, Schedule } from "effect"
+import { Context, Effect, Exit, Layer, Logger, Schedule, Scope } from "effect"
 import { HttpServer } from "effect/http"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -39,17 +39,18 @@ afterEach(async () => {
   expect(left.map(String), "processes left alive after the test").toEqual([])
 })
 
-/** The bank on a free port with a fresh store, stopped with the test's scope; its base URL. */
-const bank = Effect.gen(function*() {
-  const dir = yield* Effect.acquireRelease(
-    Effect.promise(() => fs.promises.mkdtemp(path.join(os.tmpdir(), "effect-otp-observer-test-"))),
-    (dir) => Effect.promise(() => fs.promises.rm(dir, { recursive: true, force: true }))
-  )
-  const context = yield* Layer.build(
-    AppLive({ port: 0, dataFile: path.join(dir, "accounts.json"), limit: { rate: 1_000, burst: 1_000 } })
-  )
-  return urlOf(Context.get(context, HttpServer.HttpServer))
-})
+/** The bank on `port` (0: a free one) with a fresh store, stopped when the scope closes; its base URL. */
+const bank = (port = 0) =>
+  Effect.gen(function*() {
+    const dir = yield* Effect.acquireRelease(
+      Effect.promise(() => fs.promises.mkdtemp(path.join(os.tmpdir(), "effect-otp-observer-test-"))),
+      (dir) => Effect.promise(() => fs.promises.rm(dir, { recursive: true, force: true }))
+    )
+    const context = yield* Layer.build(
+      AppLive({ port, dataFile: path.join(dir, "accounts.json"), limit: { rate: 1_000, burst: 1_000 } })
+    )
+    return urlOf(Context.get(context, HttpServer.HttpServer))
+  })
 
 const post = (url: string, body?: unknown) =>
   Effect.promise(() =>
@@ -66,7 +67,7 @@ describe.skipIf(!hasChromium)("the observer in Chromium, on the bank", () => {
     "shows the tree; a kill from the page is seen as a restart (+1) through the live updates",
     () =>
       Effect.gen(function*() {
-        const base = yield* bank
+        const base = yield* bank()
         for (const id of ACCOUNTS) assert.strictEqual(yield* post(`${base}/accounts/${id}`), 201)
         // A little traffic, so that the table has rates to show.
         yield* Effect.forkScoped(Effect.repeat(
@@ -108,6 +109,31 @@ describe.skipIf(!hasChromium)("the observer in Chromium, on the bank", () => {
         assert.strictEqual(seen.before, 0)
         assert.notStrictEqual(seen.after, seen.pid)
         assert.deepStrictEqual(seen.errors, [])
+      }).pipe(Effect.provide(Logger.layer([]))),
+    60_000
+  )
+
+  it.live(
+    "says when the connection is lost, and reconnects by itself when the server is back",
+    () =>
+      Effect.gen(function*() {
+        const first = yield* Scope.make()
+        const base = yield* bank().pipe(Scope.provide(first))
+        const chrome = yield* browser
+        const page = yield* Effect.promise(async () => {
+          const page = await chrome.newPage({ viewport: { width: 1280, height: 800 } })
+          await page.goto(`${base}${OBSERVER_PATH}`)
+          await page.locator(`[data-testid="connection"][data-state="live"]`).waitFor()
+          return page
+        })
+        yield* Scope.close(first, Exit.void)
+        yield* Effect.promise(() => page.locator(`[data-testid="connection"][data-state="lost"]`).waitFor())
+        // The bank again, on the same port: the page follows it without a reload.
+        yield* bank(Number(new URL(base).port))
+        yield* Effect.promise(async () => {
+          await page.locator(`[data-testid="connection"][data-state="live"]`).waitFor({ timeout: 10_000 })
+          await page.locator(`[data-testid="tree-node"][data-label="bank/Accounts"]`).waitFor()
+        })
       }).pipe(Effect.provide(Logger.layer([]))),
     60_000
   )
