@@ -51,7 +51,7 @@ import type * as Supervision from "@effect-otp/core/Supervision"
 import type * as Duration from "effect/Duration"
 import type { HttpRouter, HttpServerError } from "effect/http"
 import type * as Layer from "effect/Layer"
-import * as options_ from "./internal/options.js"
+import * as settings from "./internal/options.js"
 import * as reports from "./internal/reports.js"
 import * as routes from "./internal/routes.js"
 import * as server from "./internal/server.js"
@@ -133,7 +133,7 @@ export interface ServeOptions extends Options {
  * @since 1.0.0
  * @category options
  */
-export const defaultPrefix: string = options_.DEFAULT_PREFIX
+export const defaultPrefix: string = settings.DEFAULT_PREFIX
 
 /**
  * The standalone server's port when the options say none.
@@ -141,7 +141,7 @@ export const defaultPrefix: string = options_.DEFAULT_PREFIX
  * @since 1.0.0
  * @category options
  */
-export const defaultPort: number = options_.DEFAULT_PORT
+export const defaultPort: number = settings.DEFAULT_PORT
 
 // ---------------------------------------------------------------------------------------------------------------
 // What the API answers (JSON)
@@ -329,7 +329,7 @@ export interface ProcessDetails extends ProcessSummary {
  * @category layers
  */
 export const layer = (options?: Options): Layer.Layer<never, never, HttpRouter.HttpRouter | reports.Reports> =>
-  routes.layer(() => options_.decodeSettings("Observer.layer", options))
+  routes.layer(() => settings.decodeSettings("Observer.layer", options))
 
 /**
  * A fresh log of recent reports (the `Reports` service), and its logger added to the loggers already provided: it
