@@ -14,12 +14,13 @@
  * account actors must reload from it; if the accounts' supervisor restarts (too many crashes at once), the
  * directory must start the accounts again. The limiter depends on nothing: `OneForOne` above.
  *
- * Layers build in order and are released in reverse: the registry, the tree (children in start order), then the
- * HTTP server; on shutdown the server stops first, then the tree in reverse start order, each top-level process
+ * Layers build in order and are released in reverse: the registry and the observer's report log, the tree
+ * (children in start order), then the HTTP server (with the observer's routes); on shutdown the server stops first, then the tree in reverse start order, each top-level process
  * saying so.
  */
 import type { FactorySupervisor, Subject } from "@effect-otp/core"
 import { Actor, Name, StaticSupervisor } from "@effect-otp/core"
+import { Observer } from "@effect-otp/observer"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import type { AccountMsg } from "./account.js"
@@ -85,5 +86,6 @@ export const AppLive = (options: AppOptions) =>
     Layer.provide(TreeLive(options)),
     // The library's metrics on for the whole tree, exported to Prometheus through OpenTelemetry (GET /metrics).
     Layer.provideMerge(MetricsLive),
-    Layer.provide(Layer.mergeAll(AccountRegistry.layer, NodeFileSystem.layer, TreeStoppedLog))
+    // The observer's report log goes below the tree, so that the tree's processes log into it too.
+    Layer.provide(Layer.mergeAll(AccountRegistry.layer, NodeFileSystem.layer, TreeStoppedLog, Observer.layerReports))
   )

@@ -12,8 +12,11 @@
  * |                                                     | supervisor tolerates: it gives up and is restarted   |
  * | `GET /tree`                                         | 200 the live supervision tree                        |
  * | `GET /metrics`                                      | 200 the metrics, Prometheus text format              |
+ * | `GET /observer`                                     | the observer (`@effect-otp/observer`): the live tree, |
+ * |                                                     | the process table, details, a kill button            |
  *
- * Every request first takes a token from the rate limiter (per `x-client-id` header, else per remote address):
+ * Every request but the observer's first takes a token from the rate limiter (per `x-client-id` header, else per
+ * remote address):
  * 429 `RateLimited` with `Retry-After` when there is none. Errors are JSON `{ error, message, ... }`: 400 for a bad
  * request, 404 unknown account, 409 conflicts, 503 an account being restarted for too long, 504 an account that did
  * not answer in time. Deposits and transfers are idempotent under the `idempotency-key` header: send the same key
@@ -21,6 +24,7 @@
  */
 import type { Supervision } from "@effect-otp/core"
 import { FactorySupervisor, Process, Registry } from "@effect-otp/core"
+import { Observer } from "@effect-otp/observer"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Data, Effect, Layer, Option, Schema, SchemaIssue } from "effect"
 import type { HttpServerError } from "effect/http"
@@ -33,7 +37,7 @@ import { AccountRegistry, AccountUnavailable } from "./account.js"
 import * as Directory from "./directory.js"
 import { acquireToken } from "./limiter.js"
 import { scrape } from "./metrics.js"
-import { restartsIn, tree } from "./tree.js"
+import { restartsIn, tree, TreeRoot } from "./tree.js"
 
 /** The request is malformed (bad JSON, a bad amount, a bad id). */
 export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{ readonly message: string }> {}
@@ -192,16 +196,23 @@ const supervisionTree = Effect.gen(function*() {
  * The routes, as a Layer that registers them with the router. Deposits and transfers are uninterruptible: a client
  * hanging up does not cut a transfer in two.
  */
-export const router = HttpRouter.addAll([
-  HttpRouter.route("POST", "/accounts/:id", respond(openAccount)),
-  HttpRouter.route("GET", "/accounts/:id", respond(getAccount)),
-  HttpRouter.route("POST", "/accounts/:id/deposit", respond(deposit), { uninterruptible: true }),
-  HttpRouter.route("POST", "/transfer", respond(transfer), { uninterruptible: true }),
-  HttpRouter.route("POST", "/crash/:id", respond(crash)),
-  HttpRouter.route("POST", "/crash-storm", respond(crashStorm)),
-  HttpRouter.route("GET", "/tree", respond(supervisionTree)),
-  HttpRouter.route("GET", "/metrics", scrape)
-])
+export const router = Layer.merge(
+  HttpRouter.addAll([
+    HttpRouter.route("POST", "/accounts/:id", respond(openAccount)),
+    HttpRouter.route("GET", "/accounts/:id", respond(getAccount)),
+    HttpRouter.route("POST", "/accounts/:id/deposit", respond(deposit), { uninterruptible: true }),
+    HttpRouter.route("POST", "/transfer", respond(transfer), { uninterruptible: true }),
+    HttpRouter.route("POST", "/crash/:id", respond(crash)),
+    HttpRouter.route("POST", "/crash-storm", respond(crashStorm)),
+    HttpRouter.route("GET", "/tree", respond(supervisionTree)),
+    HttpRouter.route("GET", "/metrics", scrape)
+  ]),
+  // The observer, under /observer, showing the tree from its root's name. Killing is allowed: this is a demo.
+  Layer.unwrap(TreeRoot.useSync((root) => Observer.layer({ roots: [root], allowKill: true })))
+)
+
+/** Where the observer is mounted: its page, its API, its event stream. */
+export const OBSERVER_PATH = Observer.defaultPrefix
 
 /** `routes` (the router, built) behind the rate limiter; unknown routes are 404s. */
 export const app = <R>(
@@ -209,6 +220,9 @@ export const app = <R>(
 ) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
+    // The observer is for whoever runs the bank, not a client: it does not spend tokens, and works while the
+    // limiter restarts.
+    if (request.url.startsWith(OBSERVER_PATH)) return yield* routes
     const client = request.headers["x-client-id"] ?? Option.getOrElse(request.remoteAddress, () => "unknown")
     const decision = yield* acquireToken(client)
     if (decision._tag === "Limited") {

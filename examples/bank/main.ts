@@ -20,7 +20,7 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { parseArgs } from "node:util"
 import { AppLive } from "./app.js"
-import { urlOf } from "./http.js"
+import { OBSERVER_PATH, urlOf } from "./http.js"
 import type { LimiterConfig } from "./limiter.js"
 import type { LoadReport } from "./load.js"
 import { formatReport, isClean, runLoad } from "./load.js"
@@ -64,6 +64,7 @@ export const runBank = (options: BankOptions) =>
     const LoadLive = Layer.effectDiscard(Effect.gen(function*() {
       const baseUrl = urlOf(yield* HttpServer.HttpServer)
       yield* Console.log(`bank:  ${baseUrl}  (store: ${dataFile})`)
+      yield* Console.log(`observer: ${baseUrl}${OBSERVER_PATH}  (the live tree and processes; bound to 127.0.0.1 only)`)
       yield* Console.log(`try:   curl -X POST ${baseUrl}/accounts/alice`)
       yield* Console.log(`       curl -X POST ${baseUrl}/accounts/alice/deposit -d '{"amount":100}'`)
       yield* Console.log(`       curl ${baseUrl}/accounts/alice ; curl ${baseUrl}/tree ; curl ${baseUrl}/metrics`)

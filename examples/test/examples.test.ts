@@ -1,7 +1,10 @@
 import { Actor, Process, Subject } from "@effect-otp/core"
+import type { Observer } from "@effect-otp/observer"
 import { afterEach, assert, describe, expect, it } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Context, Effect, Layer, Logger, Option } from "effect"
+import { HttpServer } from "effect/http"
 import { TestClock } from "effect/testing"
+import { AppLive as ObserverAppLive } from "../observer.js"
 import { startPeriodic, ticksSoFar } from "../periodic.js"
 import { pop, startStack } from "../stack.js"
 
@@ -33,4 +36,20 @@ describe("examples", () => {
       yield* TestClock.adjust("3 minutes")
       assert.strictEqual(yield* ticksSoFar(periodic.data), 5)
     }).pipe(Effect.scoped))
+
+  it.live("the observer, mounted next to the application's route, shows its tree and the counter's messages", () =>
+    Effect.gen(function*() {
+      const server = Context.get(yield* Layer.build(ObserverAppLive(0)), HttpServer.HttpServer)
+      const base = HttpServer.formatAddress(server.address)
+      const added = yield* Effect.promise(() => fetch(`${base}/add`, { method: "POST" }).then((r) => r.text()))
+      assert.strictEqual(added, "added")
+      const snapshot: Observer.Snapshot = yield* Effect.promise(() =>
+        fetch(`${base}/observer/api/snapshot`).then((r) => r.json() as Promise<Observer.Snapshot>)
+      )
+      const [tree] = snapshot.trees
+      assert.strictEqual(tree.label, "example/root")
+      const [counter] = tree.children
+      assert.strictEqual(counter.label, "example/Counter")
+      assert.strictEqual(snapshot.processes.find((row) => row.pid === counter.pid)?.messagesIn, 1)
+    }).pipe(Effect.provide(Logger.layer([])))) // HttpRouter.serve logs each request; not here
 })

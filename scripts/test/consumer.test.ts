@@ -4,7 +4,8 @@
  * workspace uses. The install command and the first program are taken from the README's "Install" section, so the
  * README cannot drift from what works. Then: the first program compiled by plain `tsc` (NodeNext) and run by
  * `node`; a supervised actor run by `tsx`; a misuse that must fail to typecheck; and the package's shape (no tests
- * inside, internals closed).
+ * inside, internals closed). Last, `@effect-otp/observer` is packed and installed the same way, and serves its page
+ * (read from the installed package's `static/`) from its build.
  */
 import type { SpawnSyncReturns } from "node:child_process"
 import { spawnSync } from "node:child_process"
@@ -281,5 +282,58 @@ await import("@effect-otp/core/internal/process").then(() => console.log("import
       `file://${installed}/dist/index.js`,
       "ERR_PACKAGE_PATH_NOT_EXPORTED"
     ])
+  }, 5 * MINUTES)
+
+  // Last: it adds @effect-otp/observer (packed like the core) and the Node platform to the same project.
+  it("the packed @effect-otp/observer serves its page from its build and its static files", () => {
+    ok(
+      run("npm", ["pack", "--pack-destination", tmp, "--no-audit", "--no-fund"], path.join(root, "packages/observer")),
+      "npm pack (observer)"
+    )
+    const observer = fs.readdirSync(tmp).find((file) => file.startsWith("effect-otp-observer-"))
+    assert.isDefined(observer)
+    ok(
+      run("npm", [
+        "install",
+        path.join(tmp, observer!),
+        `@effect/platform-node@${pinned("@effect/platform-node")}`,
+        "--prefer-offline",
+        "--no-audit",
+        "--no-fund"
+      ], app),
+      "npm install (observer)"
+    )
+    write(
+      "observer.mjs",
+      `import { Observer } from "@effect-otp/observer"
+import { Effect, Exit, Layer, Logger, Scope } from "effect"
+
+const lines = []
+const capture = Logger.make(({ message }) => lines.push([message].flat().join(" ")))
+const scope = Effect.runSync(Scope.make())
+await Effect.runPromise(Layer.buildWithScope(Observer.serve({ port: 0 }).pipe(Layer.provide(Observer.layerReports)), scope).pipe(Effect.provide(Logger.layer([capture]))))
+console.log(lines[0].replace(/:\\d+\\//, ":PORT/"))
+const base = lines[0].split(" ")[1]
+for (const file of ["", "/observer.css", "/observer.js", "/api/snapshot"]) {
+  const response = await fetch(base + file)
+  console.log(file || "/", response.status, response.headers.get("content-type"), (await response.text()).length > 0)
+}
+await Effect.runPromise(Scope.close(scope, Exit.void))
+`
+    )
+    const result = run(process.execPath, ["observer.mjs"], app)
+    ok(result, "node observer.mjs")
+    assert.deepStrictEqual(result.stdout.trim().split("\n"), [
+      "observer: http://127.0.0.1:PORT/observer (bound to 127.0.0.1 only)",
+      "/ 200 text/html; charset=utf-8 true",
+      "/observer.css 200 text/css; charset=utf-8 true",
+      "/observer.js 200 text/javascript; charset=utf-8 true",
+      "/api/snapshot 200 application/json true"
+    ])
+    const installed = path.join(app, "node_modules/@effect-otp/observer")
+    assert.sameMembers(
+      fs.readdirSync(installed).filter((file) => file !== "CHANGELOG.md"),
+      ["dist", "src", "static", "package.json", "README.md", "LICENSE"]
+    )
   }, 5 * MINUTES)
 })
