@@ -80,9 +80,9 @@ describe("the bank (end to end, over HTTP)", () => {
           (sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)),
           0
         )
-      expect(sample(/^otp_actor_messages_handled_total\{.*actor="bank\/store\$\d+"/)).toBeGreaterThan(0)
+      expect(sample(/^otp_actor_messages_handled_total\{.*actor="bank\/store"/)).toBeGreaterThan(0)
       expect(sample(/^otp_process_crashes_total\{.*reason="Killed"/)).toBeGreaterThanOrEqual(report.crashes)
-      expect(sample(/^otp_supervisor_restarts_total\{.*supervisor="bank\/accounts\$\d+"/)).toBeGreaterThan(0)
+      expect(sample(/^otp_supervisor_restarts_total\{.*supervisor="bank\/accounts"/)).toBeGreaterThan(0)
       expect(sample(/^otp_call_duration_seconds_count\{/)).toBeGreaterThan(0)
       expect(sample(/^otp_processes\{/)).toBeGreaterThan(20)
 

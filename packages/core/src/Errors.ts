@@ -257,7 +257,7 @@ export class ChildFailedToStart extends Data.TaggedError("ChildFailedToStart")<{
  */
 export class NotASupervisor extends Data.TaggedError("NotASupervisor")<{
   readonly pid: string
-  readonly kind: string
+  readonly kind: "actor" | "process"
 }> {
   override get message() {
     return `${this.pid} is not a supervisor (it runs ${this.kind === "actor" ? "an actor" : "a plain process"})`

@@ -6,13 +6,15 @@
  * | metric | type | attributes | what |
  * | --- | --- | --- | --- |
  * | `otp_actor_messages_handled` | counter | `actor` | messages an actor handled (system messages included) |
- * | `otp_actor_mailbox_length` | gauge | `actor` | a named actor's mailbox, when it parks or after a batch of 256 |
- * | `otp_call_duration_seconds` | histogram | `actor` (the callee) | `Subject.call`, request sent to reply taken; one call in `CallSampling` (8) per caller |
+ * | `otp_actor_mailbox_length` | gauge | `actor` | a named actor's mailbox, read when the metrics are |
+ * | `otp_call_duration_seconds` | histogram | `actor` (the callee) | `Subject.call`, request sent to reply taken; one call in `CallSampling` (8) across the program |
  * | `otp_supervisor_restarts` | counter | `supervisor`, `child` | children restarted by a supervisor's strategy |
  * | `otp_processes` | gauge | | live processes |
  * | `otp_process_crashes` | counter | `reason` (`Abnormal`, `Killed`) | ends other than Normal or Shutdown |
  *
- * Unnamed actors share the unlabelled series. Prometheus exporters add `_total` to counter names.
+ * Labels are names' prefixes (`Name.make("bank/store")` is `actor="bank/store"`), so that they stay the same from
+ * one run to the next; unnamed actors share the unlabelled series; every child of a factory supervisor is
+ * `child="child"` (a series per child would grow without end). Prometheus exporters add `_total` to counter names.
  *
  * @example
  * ```ts
@@ -33,6 +35,14 @@ import * as Layer from "effect/Layer"
 import type * as Metric from "effect/Metric"
 import * as internal from "./internal/metrics.js"
 
+/** Wakes the library's check, and registers the live-process gauge (read from the process table) in the registry. */
+const switchOn: Effect.Effect<Metric.Registration> = Effect.withFiber((fiber) =>
+  Effect.sync(() => {
+    internal.switches.everEnabled = true
+    return internal.registerProcesses(fiber.context)
+  })
+)
+
 /**
  * Whether the library records its metrics for what runs with it. Set it with `layer` or `enable`, which also wake
  * the library's check (until metrics are first turned on, the hot paths do not read this reference at all).
@@ -43,7 +53,8 @@ import * as internal from "./internal/metrics.js"
 export const Enabled = internal.Enabled
 
 /**
- * One call in how many each caller times for `otp_call_duration_seconds` (8 by default; 1 times every call). The
+ * One call in how many is timed for `otp_call_duration_seconds`, counted across the program (8 by default; 1 times
+ * every call; read when a sample is due, from the caller's context). The
  * histogram is a sample of the latencies: its count is not the number of calls (`otp_actor_messages_handled` counts
  * those). Reading the clock twice per call would cost about a tenth of a call on its own.
  *
@@ -60,9 +71,7 @@ export const CallSampling = internal.CallSampling
  */
 export const layer: Layer.Layer<never> = Layer.mergeAll(
   Layer.succeed(internal.Enabled)(true),
-  Layer.effectDiscard(Effect.sync(() => {
-    internal.switches.everEnabled = true
-  }))
+  Layer.effectDiscard(Effect.acquireRelease(switchOn, (registration) => Effect.sync(() => registration.remove())))
 )
 
 /**
@@ -72,10 +81,13 @@ export const layer: Layer.Layer<never> = Layer.mergeAll(
  * @category switches
  */
 export const enable = <A, E, R>(self: Effect.Effect<A, E, R>, enabled = true): Effect.Effect<A, E, R> =>
-  Effect.suspend((): Effect.Effect<A, E, R> => {
-    if (enabled) internal.switches.everEnabled = true
-    return Effect.provideService(self, internal.Enabled, enabled)
-  })
+  enabled ?
+    Effect.acquireUseRelease(
+      switchOn,
+      () => Effect.provideService(self, internal.Enabled, true),
+      (registration) => Effect.sync(() => registration.remove())
+    ) :
+    Effect.provideService(self, internal.Enabled, false)
 
 /**
  * Messages an actor handled (`otp_actor_messages_handled`, attribute `actor` for named actors).

@@ -451,7 +451,7 @@ export const tree = (
     const millis = decodeTimeout(timeout, "Supervision.tree timeout")
     const target = resolveRoot(root)
     if (target === undefined || !target.alive) {
-      return Effect.fail(new NoProcess({ target: isName(root) ? root.key : String(rootPid(root)) }))
+      return Effect.fail(new NoProcess({ target: isName(root) ? root.key : String(rootPid(root) ?? root) }))
     }
     const kind = supervisorKinds.get(target)
     if (kind === undefined) {
@@ -464,7 +464,9 @@ export const tree = (
         request<ReadonlyArray<TreeNode>>(handleOf(of), (replyTo) => ({ _tag: "DescribeChildren", replyTo }), millis),
         (nodes) =>
           Effect.forEach(nodes, (node) =>
-            node.type === "supervisor" && node.pid._tag === "Some" ?
+            // A child declared as a supervisor whose process is not one (a bridge, an actor) is shown without
+            // children: it would never answer, and the request would stay in its mailbox.
+            node.type === "supervisor" && node.pid._tag === "Some" && supervisorKinds.has(stateOf(node.pid.value)) ?
               Effect.map(
                 Effect.result(children(node.pid.value)),
                 (nested) => nested._tag === "Success" ? { ...node, children: nested.success } : node

@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { Actor, Metrics, Name, Process, StaticSupervisor, Subject, Supervision } from "../src/index.js"
+import { Actor, Metrics, Name, Process, StaticSupervisor, Subject, Supervision, System } from "../src/index.js"
 import { settle } from "./fixtures.js"
 import { checkNoProcessLeft } from "./utils.js"
 
@@ -67,15 +67,25 @@ describe("Metrics", () => {
         yield* TestClock.adjust("250 millis")
         yield* Fiber.await(slow)
 
-        const actor = { actor: name.key }
+        // Labelled with the name's prefix, the same from one run to the next.
+        const actor = { actor: "counter" }
         assert.strictEqual((yield* valueOf(Metrics.messagesHandled, actor)).count, 5)
         const calls = yield* valueOf(Metrics.callDuration, actor)
         assert.strictEqual(calls.count, 2)
         // Read from the caller's Clock: the slow call took 250 ms of the TestClock, the other none.
         assert.strictEqual(calls.max, 0.25)
         assert.strictEqual(calls.min, 0)
-        // It parked with an empty mailbox.
+        // The mailbox gauge is read from the mailbox: suspended, the counter keeps what it is sent.
         assert.strictEqual((yield* valueOf(Metrics.mailboxLength, actor)).value, 0)
+        yield* System.suspend(started.pid)
+        for (let i = 0; i < 3; i++) yield* Subject.send(started.data, { _tag: "Add", n: 1 })
+        assert.strictEqual((yield* valueOf(Metrics.mailboxLength, actor)).value, 3)
+        yield* System.resume(started.pid)
+        // Gone with the actor.
+        yield* Process.trapExits(true)
+        yield* Process.kill(started.pid)
+        yield* Process.awaitExit(started.pid)
+        assert.isFalse((yield* otpSeries).some((m) => m.id === "otp_actor_mailbox_length"))
       })).pipe(Effect.provideService(Metrics.CallSampling, 1))
     ).pipe(Effect.scoped))
 
@@ -85,8 +95,11 @@ describe("Metrics", () => {
       const started = yield* Actor.start(counter.pipe(Actor.named(name)))
       const get = (replyTo: Subject.Subject<number>): Msg => ({ _tag: "Get", replyTo })
       for (let i = 0; i < 24; i++) yield* Subject.call(started.data, get)
-      assert.strictEqual((yield* valueOf(Metrics.callDuration, { actor: name.key })).count, 3)
-      assert.strictEqual((yield* valueOf(Metrics.messagesHandled, { actor: name.key })).count, 24)
+      assert.strictEqual((yield* valueOf(Metrics.callDuration, { actor: "sampled" })).count, 3)
+      assert.strictEqual((yield* valueOf(Metrics.messagesHandled, { actor: "sampled" })).count, 24)
+      // Counted across the program, not per caller: 24 calls from 24 fresh contexts (spans) also time 3.
+      for (let i = 0; i < 24; i++) yield* Effect.withSpan(Subject.call(started.data, get), "call")
+      assert.strictEqual((yield* valueOf(Metrics.callDuration, { actor: "sampled" })).count, 6)
     }))).pipe(Effect.scoped))
 
   it.effect("on: restarts by supervisor and child, crashes by reason, live processes", () =>
@@ -109,11 +122,14 @@ describe("Metrics", () => {
         yield* settle
       }
       assert.strictEqual(
-        (yield* valueOf(Metrics.restarts, { supervisor: supName.key, child: "worker" })).count,
+        (yield* valueOf(Metrics.restarts, { supervisor: "sup", child: "worker" })).count,
         2
       )
       assert.strictEqual((yield* valueOf(Metrics.crashes, { reason: "Killed" })).count, 2)
       // Two ended, two started: as many live processes as before.
       assert.strictEqual((yield* Metric.value(Metrics.processes)).value, live)
+      // Read from the process table: code outside any process that came and went is not left counted.
+      for (let i = 0; i < 5; i++) yield* Effect.promise(() => Effect.runPromise(Process.self))
+      assert.strictEqual((yield* Metric.value(Metrics.processes)).value, (yield* Process.list).length)
     }))).pipe(Effect.scoped))
 })

@@ -111,6 +111,27 @@ describe("Supervision.tree", () => {
       assert.strictEqual(free._tag, "NoProcess")
     }).pipe(Effect.scoped))
 
+  it.effect("a child declared as a supervisor whose process is not one is shown without children, and not asked", () =>
+    Effect.gen(function*() {
+      const sup = yield* StaticSupervisor.new("OneForOne").pipe(
+        StaticSupervisor.add(Supervision.supervisor(Actor.start(Actor.new(0))).pipe(Supervision.label("bridge"))),
+        StaticSupervisor.start
+      )
+      const [bridge] = (yield* Supervision.tree(sup.data, "1 second")).children
+      assert.strictEqual(bridge.type, "supervisor")
+      assert.isUndefined(bridge.children)
+      // Nothing was sent to it: no request left in its mailbox (it would wait for the timeout, for ever queued).
+      assert.strictEqual(yield* Process.messageQueueLength(Option.getOrThrow(bridge.pid)), 0)
+    }).pipe(Effect.scoped))
+
+  it.effect("a handle whose name nobody holds gives NoProcess naming the supervisor", () =>
+    Effect.gen(function*() {
+      const name = Name.make<StaticSupervisor.Message>("gone")
+      const error = yield* Effect.flip(Supervision.tree(StaticSupervisor.getByName(name)))
+      assert.strictEqual(error._tag, "NoProcess")
+      assert.include(error.message, name.key)
+    }))
+
   it.effect("a dead supervisor gives NoProcess", () =>
     Effect.gen(function*() {
       yield* Process.trapExits(true)

@@ -109,6 +109,14 @@ export interface Options {
   readonly showState?: boolean | undefined
   /** The most rows of the process table per update (the busiest processes first): 2,000 by default. */
   readonly maxProcesses?: number | undefined
+  /**
+   * The host names the observer answers to (the `Host` header, port aside), besides this machine's own (`localhost`,
+   * `127.0.0.1`, `::1`). Anything else gets 403: a page on another site that points its own name at 127.0.0.1 (DNS
+   * rebinding) is same-origin with the observer for the browser, and could otherwise read it and press its buttons.
+   * A request that carries an `Origin` must come from one of these hosts too. Add your app's public name here if it
+   * serves the observer behind it.
+   */
+  readonly allowedHosts?: ReadonlyArray<string> | undefined
 }
 
 /**

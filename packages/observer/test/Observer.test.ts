@@ -231,6 +231,52 @@ describe("the kill endpoint (POST /observer/api/processes/:pid/kill)", () => {
     }).pipe(Effect.provide(Observer.layerReports)))
 })
 
+describe("who may ask (DNS rebinding)", () => {
+  it.effect("only requests addressed to this machine, or to allowedHosts, from no origin or an allowed one", () =>
+    Effect.gen(function*() {
+      const { root } = yield* makeTree
+      const observer = yield* observe({ roots: [root], allowKill: true })
+      const snapshot: Snapshot = (yield* observer.request("GET", "/observer/api/snapshot")).json
+      const pid = yield* pidOf(snapshot)
+      const kill = `/observer/api/processes/${path(String(pid))}/kill`
+      // A page of attacker.example whose name now points at 127.0.0.1: same origin for the browser, not for us.
+      const rebound = { host: "attacker.example:4780", origin: "http://attacker.example:4780", "x-observer": "kill" }
+      const refused = yield* observer.request("POST", kill, rebound)
+      assert.strictEqual(refused.status, 403)
+      assert.strictEqual(refused.json.error, "ForbiddenHost")
+      assert.isTrue(yield* Process.isAlive(pid))
+      assert.strictEqual(
+        (yield* observer.request("GET", "/observer/api/snapshot", { host: "attacker.example" })).status,
+        403
+      )
+      // Addressed to this machine, but sent by a page of another site: refused too.
+      const crossOrigin = yield* observer.request("POST", kill, { ...rebound, host: "127.0.0.1:4780" })
+      assert.strictEqual(crossOrigin.json.error, "ForbiddenOrigin")
+      for (const host of ["localhost:4780", "127.0.0.1", "[::1]:4780"]) {
+        assert.strictEqual((yield* observer.request("GET", "/observer/api/snapshot", { host })).status, 200, host)
+      }
+      // A name of the app's own, allowed explicitly.
+      const allowing = yield* observe({ roots: [root], allowedHosts: ["ops.example.com"] })
+      const own = yield* allowing.request("GET", "/observer/api/snapshot", {
+        host: "ops.example.com",
+        origin: "https://ops.example.com"
+      })
+      assert.strictEqual(own.status, 200)
+    }).pipe(Effect.provide(Observer.layerReports)))
+
+  it.effect("does not kill code outside any process (the main program, a request being served)", () =>
+    Effect.gen(function*() {
+      const observer = yield* observe({ allowKill: true })
+      const self = yield* Process.self
+      const refused = yield* observer.request("POST", `/observer/api/processes/${path(String(self))}/kill`, {
+        "x-observer": "kill"
+      })
+      assert.strictEqual(refused.status, 403)
+      assert.strictEqual(refused.json.error, "ImplicitProcess")
+      assert.isTrue(yield* Process.isAlive(self))
+    }).pipe(Effect.provide(Observer.layerReports)))
+})
+
 describe("the page", () => {
   it.effect("is served under the prefix, with its stylesheet and script, every URL relative to the prefix", () =>
     Effect.gen(function*() {

@@ -8,13 +8,14 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import type * as Metric from "effect/Metric"
 import * as References from "effect/References"
 import type { Next } from "../Actor.js"
 import type { ExitMessage, ExitReason } from "../Process.js"
 import type { Statistics, Status } from "../System.js"
 import type { ActorBuilder } from "./actor.js"
 import type { Envelope, Handler } from "./mailbox.js"
-import { actorMetrics, enabledIn, updaterOf } from "./metrics.js"
+import { actorMetrics, enabledIn, registerMailbox, updaterOf } from "./metrics.js"
 import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
 import { endWith, EXIT_TAG, processOf } from "./process.js"
@@ -193,10 +194,7 @@ export class Loop extends Receiver<unknown, never> {
     for (let i = 0; i < BATCH; i++) {
       // A process with a pending exit signal takes no more messages (a handler may also have ended its own process).
       if (!self.alive) return parked
-      if (mailbox.length === 0) {
-        if (this.metrics !== undefined) this.metrics.mailbox(0)
-        return parked
-      }
+      if (mailbox.length === 0) return parked
       const found = this.take()
       if (found === undefined) return parked
       self.messagesIn++
@@ -209,7 +207,6 @@ export class Loop extends Receiver<unknown, never> {
       const effect = this.handle(message)
       if (effect !== undefined) return effect
     }
-    if (this.metrics !== undefined) this.metrics.mailbox(mailbox.length)
     return yieldThenStep
   }
 
@@ -229,7 +226,7 @@ export class Loop extends Receiver<unknown, never> {
         { "otp.pid": pid } :
         { "otp.pid": pid, "otp.name": name }
       this.trace = traceMessages(fiber, name ?? pid, attributes)
-      if (enabledIn(fiber)) this.metrics = new LoopMetrics(fiber.context, name)
+      if (enabledIn(fiber)) this.metrics = new LoopMetrics(fiber.context, this.self)
       return step
     })
   }
@@ -257,6 +254,11 @@ export class Loop extends Receiver<unknown, never> {
    * trapped. Not when a signal ends it from outside (a kill, a link it does not trap): Erlang reports none either.
    * It runs on the actor's fiber, whose annotations already name it.
    */
+  /** The actor is ending: its mailbox gauge goes with it. */
+  released(): void {
+    this.metrics?.mailbox?.remove()
+  }
+
   crashReport(reason: ExitReason, signalled: boolean): Effect.Effect<void> | undefined {
     if (signalled || !isCrash(reason)) return undefined
     const format = this.reportState
@@ -324,21 +326,18 @@ export class Loop extends Receiver<unknown, never> {
   }
 }
 
-/** An actor's metrics: messages handled, and (named actors) its mailbox length when it parks or after a batch. */
+/**
+ * An actor's metrics, labelled with its name's prefix: messages handled (a counter updated per message), and, for a
+ * named actor, its mailbox length (a gauge read from the mailbox when the metrics are, given back when it ends).
+ */
 class LoopMetrics {
   readonly handled: () => void
-  readonly setMailbox: ((length: number) => void) | undefined
-  lastMailbox = -1
-  constructor(context: Context.Context<never>, name: string | undefined) {
-    const metrics = actorMetrics(name)
-    const count = updaterOf(metrics.handled, context)
+  readonly mailbox: Metric.Registration | undefined
+  constructor(context: Context.Context<never>, self: ProcessState) {
+    const name = self.name?.prefix
+    const count = updaterOf(actorMetrics(name).handled, context)
     this.handled = () => count(1)
-    this.setMailbox = name === undefined ? undefined : updaterOf(metrics.mailbox, context)
-  }
-  mailbox(length: number): void {
-    if (this.setMailbox === undefined || length === this.lastMailbox) return
-    this.lastMailbox = length
-    this.setMailbox(length)
+    this.mailbox = name === undefined ? undefined : registerMailbox(name, self.mailbox, context)
   }
 }
 

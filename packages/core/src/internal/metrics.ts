@@ -138,71 +138,61 @@ interface SeriesHooks {
 /** The Clock every fiber has unless one is provided: read with `performance.now()`, which it is based on. */
 const defaultClock = Context.get(Context.empty(), Clock.Clock)
 
-/**
- * What a caller needs to time its calls, made once per context it calls from (a fiber's context is one object for as
- * long as it runs in the same `provide`): whether metrics are on there, its Clock, and the histogram update of each
- * callee name.
- */
-class Caller {
-  readonly byTarget = new Map<string | undefined, (seconds: number) => void>()
-  readonly defaultClock: boolean
-  /** Calls until the next one timed. */
-  untilSample = 1
-  constructor(
-    readonly enabled: boolean,
-    readonly every: number,
-    readonly clock: Clock.Clock,
-    readonly context: Context.Context<never>
-  ) {
-    this.defaultClock = clock === defaultClock
-  }
-  now(): number {
-    return this.defaultClock ? performance.now() / 1e3 : this.clock.currentTimeMillisUnsafe() / 1e3
-  }
-  record(target: string | undefined): (seconds: number) => void {
-    let update = this.byTarget.get(target)
-    if (update === undefined) {
-      update = updaterOf(actorMetrics(target).calls, this.context)
-      this.byTarget.set(target, update)
-    }
-    return update
-  }
-}
+const secondsOf = (clock: Clock.Clock): number =>
+  clock === defaultClock ? performance.now() / 1e3 : clock.currentTimeMillisUnsafe() / 1e3
 
-const callers = new WeakMap<Context.Context<never>, Caller>()
+/** Calls until the next one is timed, counted across the program (not per caller, nor per context). */
+const sampling = globalValue("metricsCallSampling", () => ({ untilNext: 1 }))
 
 /** Times one call, for the call-duration histogram. @internal */
 export class CallTimer {
   readonly start: number
-  constructor(readonly caller: Caller, readonly record: (seconds: number) => void) {
-    this.start = caller.now()
+  constructor(
+    readonly clock: Clock.Clock,
+    readonly histogram: Metric.Metric<number, unknown>,
+    readonly context: Context.Context<never>
+  ) {
+    this.start = secondsOf(clock)
   }
   stop(): void {
-    this.record(this.caller.now() - this.start)
+    this.histogram.updateUnsafe(secondsOf(this.clock) - this.start, this.context)
   }
 }
 
 /**
- * A timer for a call made by the fiber to `target`, when metrics are on in the caller (labelled with the callee's
- * name, when it has one); read from the caller's `Clock`. @internal
+ * A timer for a call made by the fiber to `target`, for one call in `CallSampling` counted across the program, when
+ * metrics are on in the caller (labelled with the callee's name, when it has one); read from the caller's `Clock`.
+ * The calls not timed cost a decrement. @internal
  */
 export const callTimer = (fiber: Fiber.Fiber<unknown, unknown>, target: ProcessState): CallTimer | undefined => {
-  const context = fiber.context
-  let caller = callers.get(context)
-  if (caller === undefined) {
-    const every = Math.max(1, Math.floor(fiber.getRef(CallSampling)))
-    caller = new Caller(fiber.getRef(Enabled), every, fiber.getRef(Clock.Clock), context)
-    callers.set(context, caller)
-  }
-  if (!caller.enabled || --caller.untilSample > 0) return undefined
-  caller.untilSample = caller.every
-  return new CallTimer(caller, caller.record(target.name?.key))
+  if (--sampling.untilNext > 0) return undefined
+  sampling.untilNext = Math.max(1, Math.floor(fiber.getRef(CallSampling)))
+  if (!fiber.getRef(Enabled)) return undefined
+  return new CallTimer(fiber.getRef(Clock.Clock), actorMetrics(target.name?.prefix).calls, fiber.context)
 }
 
-/** The live-process gauge, set from the process table. @internal */
-export const countProcesses = (context: Context.Context<never>): void => {
-  processes.updateUnsafe(table.size, context)
-}
+/**
+ * A named actor's mailbox length, read when the metrics are (a pull gauge: nothing is written per message). Removed
+ * with `remove` when the actor ends. @internal
+ */
+export const registerMailbox = (
+  name: string,
+  mailbox: { readonly length: number },
+  context: Context.Context<never>
+): Metric.Registration =>
+  Metric.registerUnsafe(actorMetrics(name).mailbox as Metric.Metric<number, Metric.GaugeState<number>>, context, {
+    get: () => ({ value: mailbox.length }),
+    update: () => {},
+    modify: () => {}
+  })
+
+/** The live-process gauge, read from the process table when the metrics are. @internal */
+export const registerProcesses = (context: Context.Context<never>): Metric.Registration =>
+  Metric.registerUnsafe(processes as Metric.Metric<number, Metric.GaugeState<number>>, context, {
+    get: () => ({ value: table.size }),
+    update: () => {},
+    modify: () => {}
+  })
 
 const crashesByReason = {
   Abnormal: Metric.counter(crashes.id, { ...crashesOptions, attributes: { reason: "Abnormal" } }),
@@ -211,6 +201,5 @@ const crashesByReason = {
 
 /** A process ended: a crash (not Normal, not Shutdown) is counted by its reason's tag. @internal */
 export const countEnd = (reason: ExitReason, context: Context.Context<never>): void => {
-  countProcesses(context)
   if (reason._tag === "Abnormal" || reason._tag === "Killed") crashesByReason[reason._tag].updateUnsafe(1, context)
 }

@@ -25,7 +25,7 @@ import { ExitSignal } from "../Errors.js"
 import type { ExitReason } from "../Process.js"
 import { shutdown } from "./exitReason.js"
 import { List } from "./list.js"
-import { countEnd, countProcesses, enabledIn } from "./metrics.js"
+import { countEnd, enabledIn } from "./metrics.js"
 import type { ProcessState } from "./process.js"
 import {
   CurrentProcess,
@@ -72,7 +72,6 @@ export const spawn = <A, E, R>(
     child.spawner = parent
     if (options.shutdownMillis !== undefined) child.shutdownMillis = options.shutdownMillis
     launch(parentFiber.context, child, body)
-    if (enabledIn(parentFiber)) countProcesses(parentFiber.context)
     if (parent.implicit && !raisingScopes.has(scope)) {
       return Effect.as(Effect.andThen(raiseOnClose(scope), join(scope, child)), child)
     }
@@ -281,6 +280,7 @@ const endProcess = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, u
     // Ended by a signal (a kill, an untrapped link): its fiber was interrupted for the reason the signal set.
     const signalled = child.pendingReason !== undefined && Exit.hasInterrupts(exit)
     const behaviour = child.behaviour as Behaviour | undefined
+    behaviour?.released?.()
     const crashReport = behaviour?.crashReport !== undefined ?
       behaviour.crashReport(reason, signalled) :
       !signalled && Exit.isFailure(exit) && Cause.hasDies(exit.cause) ?
@@ -310,6 +310,8 @@ const processCrash = (child: ProcessState, reason: ExitReason, cause: Cause.Caus
 /** What a behaviour running in a process may do when the process ends: report a crash. */
 interface Behaviour {
   readonly crashReport?: (reason: ExitReason, signalled: boolean) => Effect.Effect<void> | undefined
+  /** The process is ending: give back what it registered (its metrics). */
+  readonly released?: () => void
 }
 
 const closeProcess = (

@@ -25,6 +25,8 @@ export interface Settings {
   readonly allowKill: boolean
   readonly showState: boolean
   readonly maxProcesses: number
+  /** The host names requests may be addressed to (lower case), loopback names included. */
+  readonly allowedHosts: ReadonlySet<string>
 }
 
 /** @internal */
@@ -109,7 +111,32 @@ const roots = (fn: string, value: unknown): ReadonlyArray<Supervision.TreeRoot> 
   return value
 }
 
-const KNOWN = new Set(["prefix", "roots", "interval", "timeout", "allowKill", "showState", "maxProcesses"])
+/** The names of this machine, which the observer always answers to. @internal */
+export const LOOPBACK_HOSTS: ReadonlyArray<string> = ["localhost", "127.0.0.1", "::1"]
+
+const hosts = (fn: string, value: unknown, extra: ReadonlyArray<string>): ReadonlySet<string> => {
+  if (value !== undefined && !Array.isArray(value)) {
+    return fail(fn, "allowedHosts", `${describe(value)} is not an array`)
+  }
+  const given = (value ?? []) as ReadonlyArray<unknown>
+  given.forEach((host, i) => {
+    if (typeof host !== "string" || host.trim() === "" || /[\s/]/.test(host)) {
+      fail(fn, `allowedHosts[${i}]`, `${describe(host)} is not a host name (no scheme, port or path)`)
+    }
+  })
+  return new Set([...LOOPBACK_HOSTS, ...extra, ...(given as ReadonlyArray<string>)].map((host) => host.toLowerCase()))
+}
+
+const KNOWN = new Set([
+  "prefix",
+  "roots",
+  "interval",
+  "timeout",
+  "allowKill",
+  "showState",
+  "maxProcesses",
+  "allowedHosts"
+])
 const KNOWN_SERVE = new Set([...KNOWN, "port", "host"])
 
 const unknownFields = (fn: string, options: Record<string, unknown>, known: ReadonlySet<string>) => {
@@ -119,7 +146,12 @@ const unknownFields = (fn: string, options: Record<string, unknown>, known: Read
 }
 
 /** Checks the options of the routes; throws `InvalidOption`. @internal */
-export const decodeSettings = (fn: string, options: Options | undefined, known: ReadonlySet<string> = KNOWN) => {
+export const decodeSettings = (
+  fn: string,
+  options: Options | undefined,
+  known: ReadonlySet<string> = KNOWN,
+  extraHosts: ReadonlyArray<string> = []
+) => {
   if (options === undefined) options = {}
   if (!isRecord(options)) return fail(fn, "options", `${describe(options)} is not an object`)
   unknownFields(fn, options as Record<string, unknown>, known)
@@ -130,17 +162,19 @@ export const decodeSettings = (fn: string, options: Options | undefined, known: 
     timeoutMillis: millis(fn, "timeout", options.timeout, DEFAULT_TIMEOUT, 1),
     allowKill: boolean(fn, "allowKill", options.allowKill, false),
     showState: boolean(fn, "showState", options.showState, false),
-    maxProcesses: integer(fn, "maxProcesses", options.maxProcesses, DEFAULT_MAX_PROCESSES, 1, 1_000_000)
+    maxProcesses: integer(fn, "maxProcesses", options.maxProcesses, DEFAULT_MAX_PROCESSES, 1, 1_000_000),
+    allowedHosts: hosts(fn, options.allowedHosts, extraHosts)
   } satisfies Settings
 }
 
 /** Checks the options of the standalone server; throws `InvalidOption`. @internal */
 export const decodeServeSettings = (fn: string, options: ServeOptions | undefined) => {
-  const settings = decodeSettings(fn, options, KNOWN_SERVE)
   const host = options?.host ?? DEFAULT_HOST
   if (typeof host !== "string" || host.trim() === "") {
     fail(fn, "host", `${describe(host)} is not a host name or address`)
   }
+  // The name it binds is one it answers to (a wildcard address is no name: list the names in allowedHosts).
+  const settings = decodeSettings(fn, options, KNOWN_SERVE, host === "0.0.0.0" || host === "::" ? [] : [host])
   return { ...settings, port: integer(fn, "port", options?.port, DEFAULT_PORT, 0, 65535), host }
 }
 

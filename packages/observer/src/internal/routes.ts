@@ -46,6 +46,22 @@ const errorJson = (status: number, error: string, message: string, extra: Record
 /** The pid shown as `<0.42>`, from a path segment `0.42` or `<0.42>`. */
 const pidKey = (segment: string) => `<${segment.replace(/^<|>$/g, "")}>`
 
+/** The host name of a `Host` header, lower case, without its port: `127.0.0.1:4780` and `[::1]:80` give the address. */
+const hostName = (header: string | undefined): string | undefined => {
+  if (header === undefined || header === "") return undefined
+  const match = /^\[([^\]]+)\](?::\d+)?$/.exec(header) ?? /^([^:]+)(?::\d+)?$/.exec(header)
+  return match?.[1]?.toLowerCase()
+}
+
+/** The host name of an `Origin` header (`http://localhost:4780`). */
+const originHost = (origin: string): string | undefined => {
+  try {
+    return new URL(origin).hostname.replace(/^\[|\]$/g, "").toLowerCase()
+  } catch {
+    return undefined
+  }
+}
+
 const findPid = (key: string) => Effect.map(Process.list, (pids) => pids.find((pid) => String(pid) === key))
 
 /** What the event stream reads of a request that came through Node's `http` server (`IncomingMessage`). */
@@ -181,10 +197,43 @@ export const make = (settings: Settings, reports: ReportLog, assets: Assets) => 
     const key = pidKey((yield* HttpRouter.params).pid ?? "")
     const pid = yield* findPid(key)
     if (pid === undefined) return errorJson(404, "NoProcess", `${key} is not alive`, { pid: key })
+    const info = yield* Process.info(pid)
+    if (Option.isSome(info) && info.value.implicit) {
+      return errorJson(
+        403,
+        "ImplicitProcess",
+        `${key} is code outside any process (the main program, a request being served): killing it would stop the ` +
+          "application, not show a supervisor at work"
+      )
+    }
     yield* Effect.logInfo(`observer: killing ${key}`)
     yield* Process.kill(pid)
     return json({ killed: key })
   })
+
+  /**
+   * Every route answers only requests addressed to an allowed host, from no origin or an allowed one: a page of
+   * another site whose name was pointed at this machine (DNS rebinding) gets 403, its kill header or not.
+   */
+  const guarded = <E, R>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      // A browser always sends `Host`; a request without one (HTTP/1.0, an in-process handler) names no other site.
+      const header = request.headers.host
+      const host = hostName(header)
+      if (header !== undefined && (host === undefined || !settings.allowedHosts.has(host))) {
+        return Effect.succeed(
+          errorJson(403, "ForbiddenHost", `the observer does not answer to the host ${String(request.headers.host)}`)
+        )
+      }
+      const origin = request.headers.origin
+      if (origin !== undefined && origin !== "null") {
+        const from = originHost(origin)
+        if (from === undefined || !settings.allowedHosts.has(from)) {
+          return Effect.succeed(errorJson(403, "ForbiddenOrigin", `requests from ${origin} are not allowed`))
+        }
+      }
+      return handler
+    })
 
   const file = (body: string, contentType: string) =>
     HttpServerResponse.text(body, { contentType, headers: { "cache-control": "no-cache" } })
@@ -200,13 +249,17 @@ export const make = (settings: Settings, reports: ReportLog, assets: Assets) => 
   const at = (path: string) => `${settings.prefix}${path}` as HttpRouter.PathInput
 
   return [
-    HttpRouter.route("GET", settings.prefix === "" ? "/" : at(""), page),
-    HttpRouter.route("GET", at("/observer.css"), file(assets.css, "text/css; charset=utf-8")),
-    HttpRouter.route("GET", at("/observer.js"), file(assets.js, "text/javascript; charset=utf-8")),
-    HttpRouter.route("GET", at("/api/snapshot"), Effect.map(look(undefined), ([, body]) => json(body))),
-    HttpRouter.route("GET", at("/api/events"), events),
-    HttpRouter.route("GET", at("/api/processes/:pid"), details),
-    HttpRouter.route("POST", at("/api/processes/:pid/kill"), kill)
+    HttpRouter.route("GET", settings.prefix === "" ? "/" : at(""), guarded(Effect.succeed(page))),
+    HttpRouter.route("GET", at("/observer.css"), guarded(Effect.succeed(file(assets.css, "text/css; charset=utf-8")))),
+    HttpRouter.route(
+      "GET",
+      at("/observer.js"),
+      guarded(Effect.succeed(file(assets.js, "text/javascript; charset=utf-8")))
+    ),
+    HttpRouter.route("GET", at("/api/snapshot"), guarded(Effect.map(look(undefined), ([, body]) => json(body)))),
+    HttpRouter.route("GET", at("/api/events"), guarded(events)),
+    HttpRouter.route("GET", at("/api/processes/:pid"), guarded(details)),
+    HttpRouter.route("POST", at("/api/processes/:pid/kill"), guarded(kill))
   ] as const
 }
 

@@ -398,11 +398,21 @@ export class Core {
   private countRestartMetric(child: ChildRecord): Effect.Effect<void> {
     return Effect.withFiber((fiber) => {
       if (enabledIn(fiber)) {
-        const attributes = { supervisor: this.self.name?.key ?? "unnamed", child: this.childLabel(child) }
+        const attributes = { supervisor: this.self.name?.prefix ?? "unnamed", child: this.metricLabel(child) }
         Metric.withAttributes(restartsMetric, attributes).updateUnsafe(1, fiber.context)
       }
       return Effect.void
     })
+  }
+
+  /**
+   * What the metrics call a child: its label, or its registered name's prefix, or its position; every child of a
+   * factory supervisor is `child` (one series per account, say, would grow without end).
+   */
+  private metricLabel(child: ChildRecord): string {
+    if (child.spec.label !== undefined) return child.spec.label
+    if (this.config.kind === "factory") return "child"
+    return child.process?.name?.prefix ?? String(child.id)
   }
 
   private restartReport(child: ChildRecord): Effect.Effect<void> {
