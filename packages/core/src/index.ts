@@ -95,3 +95,10 @@ export * as Errors from "./Errors.js"
  * @since 1.0.0
  */
 export * as Metrics from "./Metrics.js"
+
+/**
+ * A test kit for your own actors: settle, probes, waits for supervision, the leak check; all on TestClock.
+ *
+ * @since 1.0.0
+ */
+export * as Testing from "./Testing.js"

@@ -163,3 +163,12 @@ export const wake = <A>(task: (argument: A) => void, argument: A): void => {
 export const runQueued = (): void => {
   if (head < queue.length && !running && !macrotaskScheduled) run()
 }
+
+/**
+ * What the run queue holds and whether a run of it is deferred (to a microtask, or to a macrotask after the budget),
+ * for `Testing.settle`. @internal
+ */
+export const schedulerState = (): { readonly queued: number; readonly deferred: boolean } => ({
+  queued: (queue.length - head) / 2,
+  deferred: microtaskScheduled || macrotaskScheduled
+})

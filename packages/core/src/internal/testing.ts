@@ -1,0 +1,140 @@
+/**
+ * The test kit's machinery: settling (running what is runnable without moving the clock), advancing a TestClock
+ * step by step until something arrives, and listing what a test left behind.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { names } from "./name.js"
+import type { ProcessState } from "./process.js"
+import { liveProcesses, table } from "./process.js"
+import { schedulerState } from "./scheduler.js"
+import { tracking } from "./timer.js"
+
+/** One turn of the host's event loop: Effect's and the library's deferred resumptions run. No clock moves. */
+const eventLoopTurn: Effect.Effect<void> = Effect.callback<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
+/** The TestClock of the fiber, if its Clock is one (it can be adjusted). */
+const testClockOf = Effect.map(Clock.clockWith(Effect.succeed), (clock) => {
+  const adjust = (clock as { readonly adjust?: (duration: Duration.Input) => Effect.Effect<void> }).adjust
+  return typeof adjust === "function" ? (duration: Duration.Input) => adjust.call(clock, duration) : undefined
+})
+
+/** What each live process has taken and holds: a change between two turns means something ran. */
+const activity = (): Map<ProcessState, number> => {
+  const seen = new Map<ProcessState, number>()
+  for (const process of table.values()) seen.set(process, process.messagesIn * 1_000_003 + process.mailbox.length)
+  return seen
+}
+
+const changed = (before: Map<ProcessState, number>, after: Map<ProcessState, number>): Array<ProcessState> => {
+  const busy: Array<ProcessState> = []
+  for (const [process, value] of after) if (before.get(process) !== value) busy.push(process)
+  for (const process of before.keys()) if (!after.has(process)) busy.push(process)
+  return busy
+}
+
+/** @internal */
+export interface Unsettled {
+  readonly turns: number
+  readonly busy: ReadonlyArray<ProcessState>
+}
+
+/**
+ * Runs turns of the event loop (and, on a TestClock, the timers due now, `adjust(0)`) until two turns in a row
+ * change nothing: the run queue is empty with no run deferred, and no process took or was sent a message. Fails
+ * after `maxTurns` with the processes still busy. @internal
+ */
+export const settle = (maxTurns: number): Effect.Effect<void, Unsettled> =>
+  Effect.gen(function*() {
+    const adjust = yield* testClockOf
+    let quiet = 0
+    let before = activity()
+    let busy: Array<ProcessState> = []
+    for (let turn = 0; turn < maxTurns; turn++) {
+      yield* Effect.yieldNow
+      yield* eventLoopTurn
+      if (adjust !== undefined) yield* adjust(0)
+      const after = activity()
+      const scheduler = schedulerState()
+      busy = changed(before, after)
+      before = after
+      if (busy.length === 0 && scheduler.queued === 0 && !scheduler.deferred) {
+        if (++quiet >= 2) return
+      } else {
+        quiet = 0
+      }
+    }
+    return yield* Effect.fail<Unsettled>({ turns: maxTurns, busy })
+  })
+
+/**
+ * Advances the fiber's TestClock by `step` at a time, settling after each, until `done` holds or `millis` have
+ * passed; without a TestClock, settles once. Returns whether `done` held. @internal
+ */
+export const advanceUntil = (
+  millis: number,
+  step: number,
+  maxTurns: number,
+  done: () => boolean
+): Effect.Effect<boolean, Unsettled> =>
+  Effect.gen(function*() {
+    yield* settle(maxTurns)
+    if (done()) return true
+    const adjust = yield* testClockOf
+    if (adjust === undefined) return done()
+    let passed = 0
+    while (passed < millis) {
+      const next = Math.min(step, millis - passed)
+      yield* adjust(Duration.millis(next))
+      passed += next
+      yield* settle(maxTurns)
+      if (done()) return true
+    }
+    return false
+  })
+
+/** What a test left behind, each named with what it is. @internal */
+export interface LeftBehind {
+  readonly processes: ReadonlyArray<string>
+  readonly names: ReadonlyArray<string>
+  readonly timers: ReadonlyArray<string>
+}
+
+const describeProcess = (state: ProcessState): string => {
+  const details: Array<string> = []
+  if (state.name !== undefined) details.push(`registered as ${state.name.key}`)
+  if (state.implicit) details.push("code outside any process")
+  if (!state.alive) details.push("dying")
+  const spawner = state.spawner
+  if (spawner !== undefined) details.push(`spawned by ${spawner.pid.toString()}`)
+  const timers = state.timers?.size ?? 0
+  if (timers > 0) details.push(`${timers} pending sendAfter timer${timers === 1 ? "" : "s"}`)
+  return details.length === 0 ? state.pid.toString() : `${state.pid.toString()} (${details.join(", ")})`
+}
+
+/** The live processes but `except` (the caller's own), stale names, and the library's pending timers. @internal */
+export const leftBehind = (except: ReadonlySet<ProcessState>): LeftBehind => ({
+  processes: liveProcesses().filter((state) => !except.has(state)).map(describeProcess),
+  names: Array.from(
+    names,
+    ([key, owner]) =>
+      table.has(owner.pid.id) ? undefined : `${key} is still registered to ${owner.pid.toString()}, which has ended`
+  )
+    .filter((name): name is string => name !== undefined),
+  timers: Array.from(tracking.pending, (timer) =>
+    `${Duration.format(Duration.millis(timer.millis))} timer ` +
+    (timer.live ? "on the live clock" : `armed at TestClock t=${timer.armedAt} ms`) + ` (${firstFrame(timer.origin)})`)
+})
+
+/** Where a timer was armed: the first frame outside the library's timer module. */
+const firstFrame = (origin: Error): string => {
+  const frames = (origin.stack ?? "").split("\n").map((line) => line.trim()).filter((line) => line.startsWith("at "))
+  const outside = frames.find((frame) => !/[/\\]internal[/\\]timer\.[jt]s:/.test(frame))
+  return outside === undefined ? "armed by an unknown caller" : `armed ${outside}`
+}
