@@ -175,12 +175,11 @@ export const restartTolerance: {
  * import { Schedule } from "effect"
  * import { StaticSupervisor } from "@effect-otp/core"
  *
- * // 100 ms, 200 ms, 400 ms... up to 5 s, with jitter; back to 100 ms after a quiet minute.
- * const backoff = Schedule.exponential("100 millis").pipe(
- *   Schedule.jittered,
- *   Schedule.either(Schedule.spaced("5 seconds")),
- *   Schedule.resetAfter("1 minute")
- * )
+ * // 100 ms, 200 ms, 400 ms... with jitter, never more than 5 s apart (the shorter of the two delays).
+ * const backoff = Schedule.min([
+ *   Schedule.exponential("100 millis").pipe(Schedule.jittered),
+ *   Schedule.spaced("5 seconds")
+ * ])
  * const builder = StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.restartSchedule(backoff))
  * ```
  *
