@@ -4,6 +4,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Exit, Option, Schedule, Scope } from "effect"
 import { Actor, Name, Process, Registry, StaticSupervisor, Subject, Supervision, Testing } from "../src/index.js"
+import { withBudget } from "./fixtures.js"
 import { checkNoProcessLeft } from "./utils.js"
 
 checkNoProcessLeft()
@@ -28,6 +29,19 @@ describe("Testing.settle", () => {
       assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 1)
       assert.strictEqual(yield* now, 0)
       assert.strictEqual(yield* probe.expectMessage("0 millis"), 20)
+    }).pipe(Effect.scoped))
+
+  it.effect("waits for resumptions still deferred in the run queue, even those that change no mailbox", () =>
+    Effect.gen(function*() {
+      // Every wake deferred to a macrotask, a few at a time: 100 processes start over many turns of the event loop,
+      // and starting changes no mailbox nor message count; only the run queue says that work is left.
+      yield* withBudget(-1)
+      let started = 0
+      for (let i = 0; i < 100; i++) {
+        yield* Process.spawnUnlinked(Effect.andThen(Effect.sync(() => started++), Effect.never))
+      }
+      yield* Testing.settle()
+      assert.strictEqual(started, 100)
     }).pipe(Effect.scoped))
 
   it.effect("never hangs: two actors playing ping-pong for ever fail it with NotSettled, naming them", () =>
