@@ -39,9 +39,10 @@ import { killed } from "./internal/exitReason.js"
 import type { Matcher } from "./internal/mailbox.js"
 import { names } from "./internal/name.js"
 import { stateOf } from "./internal/pid.js"
-import { died, liveProcesses, terminate } from "./internal/process.js"
+import { died, liveProcesses, processOf, terminate } from "./internal/process.js"
 import { identity, receiveMatching } from "./internal/receive.js"
 import type { RegistryImpl } from "./internal/registry.js"
+import { openRegistries } from "./internal/registry.js"
 import type { SubjectImpl } from "./internal/subject.js"
 import type { Core } from "./internal/supervisor/core.js"
 import type { SupervisorHandle } from "./internal/supervisor/start.js"
@@ -135,9 +136,11 @@ export class ProcessesLeft extends Data.TaggedError("ProcessesLeft")<{
   readonly processes: ReadonlyArray<string>
   readonly names: ReadonlyArray<string>
   readonly timers: ReadonlyArray<string>
+  readonly registries: ReadonlyArray<string>
 }> {
   override get message() {
     const parts = [
+      this.registries.length > 0 ? `registries: ${this.registries.join("; ")}` : undefined,
       this.processes.length > 0 ? `processes: ${this.processes.join("; ")}` : undefined,
       this.names.length > 0 ? `names: ${this.names.join("; ")}` : undefined,
       this.timers.length > 0 ? `timers: ${this.timers.join("; ")}` : undefined
@@ -519,7 +522,7 @@ export const awaitRegistered = <K, V>(
 // ---------------------------------------------------------------------------------------------------------------
 
 const isClean = (left: internal.LeftBehind) =>
-  left.processes.length === 0 && left.names.length === 0 && left.timers.length === 0
+  left.processes.length === 0 && left.names.length === 0 && left.timers.length === 0 && left.registries.length === 0
 
 /** One turn of the host's event loop, for what is still being torn down. */
 const turn = Effect.callback<void>((resume) => {
@@ -529,7 +532,8 @@ const turn = Effect.callback<void>((resume) => {
 
 /**
  * Fails with `ProcessesLeft` when anything is left besides the calling code: a live (or dying) process, with its
- * registered name and its spawner; a name still registered to an ended process; a pending timer of the library
+ * registered name and its spawner; a name still registered to an ended process; a registry whose scope did not
+ * close (with its number of entries); a pending timer of the library
  * (receive or call timeout, `sendAfter`, shutdown deadline, restart delay), with its delay and where it was armed
  * (timers are tracked once `leakCheck` or `trackTimers` was called). It first lets what is being torn down finish
  * (a bounded number of event-loop turns; no clock moves). Run it after a test's scope has closed.
@@ -545,13 +549,18 @@ const turn = Effect.callback<void>((resume) => {
  * @since 1.0.0
  * @category leaks
  */
-export const checkNoProcessLeft: Effect.Effect<void, ProcessesLeft> = Effect.gen(function*() {
-  let left = internal.leftBehind(new Set())
-  for (let i = 0; i < 20 && !isClean(left); i++) {
-    yield* turn
-    left = internal.leftBehind(new Set())
-  }
-  if (!isClean(left)) return yield* Effect.fail(new ProcessesLeft(left))
+export const checkNoProcessLeft: Effect.Effect<void, ProcessesLeft> = Effect.withFiber((fiber) => {
+  // The calling code itself, if it became a process, is not left behind: it is still running.
+  const self = processOf(fiber)
+  const except = new Set(self === undefined ? [] : [self])
+  return Effect.gen(function*() {
+    let left = internal.leftBehind(except)
+    for (let i = 0; i < 20 && !isClean(left); i++) {
+      yield* turn
+      left = internal.leftBehind(except)
+    }
+    if (!isClean(left)) return yield* Effect.fail(new ProcessesLeft(left))
+  })
 })
 
 /**
@@ -582,6 +591,7 @@ const cleanUp = (): void => {
     if (!owner.alive) names.delete(key)
   }
   for (const timer of Array.from(tracking.pending)) timer.cancel()
+  for (const registry of Array.from(openRegistries)) registry.close()
 }
 
 /**

@@ -167,4 +167,15 @@ describe("Testing.checkNoProcessLeft", () => {
       yield* Scope.close(scope, Exit.void)
       yield* Testing.settle()
     }))
+
+  it.effect("names a registry whose scope did not close, with its entries", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const registry = yield* Registry.make<string, number>({ keys: "unique" }).pipe(Scope.provide(scope))
+      yield* Registry.register(registry, "me", 1)
+      const error = yield* Effect.flip(Testing.checkNoProcessLeft)
+      assert.deepStrictEqual(error.registries, [`${registry} still open (its scope did not close), 1 entry`])
+      assert.deepStrictEqual(error.processes, [], "the calling code is not counted")
+      yield* Scope.close(scope, Exit.void)
+    }))
 })

@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import { AlreadyRegistered } from "../Errors.js"
 import type { Pid } from "../Process.js"
 import type * as Registry from "../Registry.js"
-import { counters } from "./global.js"
+import { counters, globalValue } from "./global.js"
 import { Identity } from "./identity.js"
 import type { ProcessState } from "./process.js"
 import { withSelf } from "./process.js"
@@ -81,6 +81,7 @@ export class RegistryImpl<K, V> extends Identity implements Registry.Registry<K,
 
   close(): void {
     this.closed = true
+    openRegistries.delete(this)
     for (const [, list] of this.entries) {
       for (const entry of list) entry.process.exitHooks?.delete(entry.hook)
     }
@@ -115,8 +116,16 @@ export const make = <K, V>(keys: "unique" | "duplicate"): RegistryImpl<K, V> => 
   if (keys !== "unique" && keys !== "duplicate") {
     throw new TypeError(`Registry.make: keys must be "unique" or "duplicate", got ${String(keys)}`)
   }
-  return new RegistryImpl<K, V>(keys)
+  const registry = new RegistryImpl<K, V>(keys)
+  openRegistries.add(registry)
+  return registry
 }
+
+/** The registries whose scope has not closed yet, for the leak check (`Testing.checkNoProcessLeft`). @internal */
+export const openRegistries: Set<RegistryImpl<any, any>> = globalValue(
+  "openRegistries",
+  () => new Set<RegistryImpl<any, any>>()
+)
 
 /** @internal */
 export const register = <K, V>(

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import { names } from "./name.js"
 import type { ProcessState } from "./process.js"
 import { liveProcesses, table } from "./process.js"
+import { openRegistries } from "./registry.js"
 import { schedulerState } from "./scheduler.js"
 import { tracking } from "./timer.js"
 
@@ -104,6 +105,7 @@ export interface LeftBehind {
   readonly processes: ReadonlyArray<string>
   readonly names: ReadonlyArray<string>
   readonly timers: ReadonlyArray<string>
+  readonly registries: ReadonlyArray<string>
 }
 
 const describeProcess = (state: ProcessState): string => {
@@ -129,7 +131,12 @@ export const leftBehind = (except: ReadonlySet<ProcessState>): LeftBehind => ({
     .filter((name): name is string => name !== undefined),
   timers: Array.from(tracking.pending, (timer) =>
     `${Duration.format(Duration.millis(timer.millis))} timer ` +
-    (timer.live ? "on the live clock" : `armed at TestClock t=${timer.armedAt} ms`) + ` (${firstFrame(timer.origin)})`)
+    (timer.live ? "on the live clock" : `armed at TestClock t=${timer.armedAt} ms`) + ` (${firstFrame(timer.origin)})`),
+  registries: Array.from(openRegistries, (registry) => {
+    let entries = 0
+    for (const [, list] of registry.entries) entries += list.length
+    return `${registry.toString()} still open (its scope did not close), ${entries} entr${entries === 1 ? "y" : "ies"}`
+  })
 })
 
 /** Where a timer was armed: the first frame outside the library's timer module. */
