@@ -1,12 +1,11 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, References, Scope, Tracer } from "effect"
 import { TestClock } from "effect/testing"
-import { Actor, Name, Process, Selector, Subject, System } from "../src/index.js"
+import { Actor, Name, Process, Selector, Subject, System, Testing } from "../src/index.js"
 import type { CounterMsg } from "./fixtures.js"
 import { eventLoopTurn, failureOf, handleCounter, noExitMessage, trapped } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 

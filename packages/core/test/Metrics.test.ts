@@ -2,14 +2,13 @@
  * The library's metrics: off by default; on, each one moves with what it counts, labelled by actor name, supervisor
  * and child, or reason.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { Actor, Metrics, Name, Process, StaticSupervisor, Subject, Supervision, System } from "../src/index.js"
+import { Actor, Metrics, Name, Process, StaticSupervisor, Subject, Supervision, System, Testing } from "../src/index.js"
 import { settle } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 type Msg =
   | { readonly _tag: "Add"; readonly n: number }

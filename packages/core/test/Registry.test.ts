@@ -1,10 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Equal, Exit, Option, Ref, Scope } from "effect"
-import { Actor, FactorySupervisor, Process, Registry, Selector, Subject } from "../src/index.js"
+import { Actor, FactorySupervisor, Process, Registry, Selector, Subject, Testing } from "../src/index.js"
 import { downs, eventLoopTurn, idle } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 

@@ -3,7 +3,7 @@
  * crash reports, at Erlang's levels), start errors that name their children, and a main program ended by an exit
  * signal failing with the reason instead of looking interrupted.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Context, Effect, Exit, Fiber, Layer, Logger, Option, References, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import {
@@ -14,13 +14,13 @@ import {
   Selector,
   StaticSupervisor,
   Subject,
-  Supervision
+  Supervision,
+  Testing
 } from "../src/index.js"
 import type { Command } from "./fixtures.js"
 import { obey, settle } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 

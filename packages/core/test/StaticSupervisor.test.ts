@@ -1,8 +1,18 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import type { Duration } from "effect"
 import { Context, Effect, Exit, Fiber, Option, Ref, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { Actor, Name, Process, Selector, StaticSupervisor, Subject, Supervision, System } from "../src/index.js"
+import {
+  Actor,
+  Name,
+  Process,
+  Selector,
+  StaticSupervisor,
+  Subject,
+  Supervision,
+  System,
+  Testing
+} from "../src/index.js"
 import type { Command } from "./fixtures.js"
 import {
   childFailedToStart,
@@ -17,9 +27,8 @@ import {
   takeN,
   trapped
 } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import {
@@ -10,7 +10,8 @@ import {
   StaticSupervisor,
   Subject,
   Supervision,
-  System
+  System,
+  Testing
 } from "../src/index.js"
 import type { CounterMsg } from "./fixtures.js"
 import {
@@ -27,9 +28,8 @@ import {
   onlySelfLeft,
   trapped
 } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 

@@ -1,11 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Context, Data, Duration, Effect, Equal, Exit, Fiber, Option, Ref, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { Process, Selector, Subject, Task } from "../src/index.js"
+import { Process, Selector, Subject, Task, Testing } from "../src/index.js"
 import { downs, eventLoopTurn, noExitMessage, onlySelfLeft, othersAlive, poll, trapped, waitUntil } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Equal, Layer, Option, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import {
@@ -9,12 +9,12 @@ import {
   StaticSupervisor,
   Subject,
   Supervision,
-  System
+  System,
+  Testing
 } from "../src/index.js"
 import { settle, waitUntil } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const worker = Supervision.worker(Actor.start(Actor.new(0)))
 

@@ -1,13 +1,13 @@
-import { Actor, Name, Process, StaticSupervisor, Supervision } from "@effect-otp/core"
-import { assert, describe, it } from "@effect/vitest"
+import { Actor, Name, Process, StaticSupervisor, Supervision, Testing } from "@effect-otp/core"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Context, Effect, Exit, Layer, Logger, Option, Queue, Scope, Stream } from "effect"
 import { HttpRouter } from "effect/http"
 import { TestClock } from "effect/testing"
 import { Observer } from "../src/index.js"
 import type { NodeView, ProcessDetails, Snapshot, TreeView } from "../src/Observer.js"
-import { checkNoProcessLeft, Counter, getCount, getCountAfterRestart, makeTree, observe, settle } from "./fixtures.js"
+import { Counter, getCount, getCountAfterRestart, makeTree, observe, settle } from "./fixtures.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const labels = (nodes: ReadonlyArray<NodeView>) => nodes.map((node) => node.label)
 const findNode = (tree: TreeView, label: string) => tree.children.find((node) => node.label === label)!
