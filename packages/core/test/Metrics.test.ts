@@ -6,7 +6,6 @@ import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { Actor, Metrics, Name, Process, StaticSupervisor, Subject, Supervision, System, Testing } from "../src/index.js"
-import { settle } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -62,7 +61,7 @@ describe("Metrics", () => {
         const slow = yield* Effect.forkChild(
           Subject.call(started.data, (replyTo: Subject.Subject<number>): Msg => ({ _tag: "Slow", replyTo }))
         )
-        yield* settle
+        yield* Testing.settle()
         yield* TestClock.adjust("250 millis")
         yield* Fiber.await(slow)
 
@@ -118,7 +117,7 @@ describe("Metrics", () => {
       assert.isAtLeast(live, 2)
       for (let i = 0; i < 2; i++) {
         yield* Process.kill(Option.getOrThrow(yield* Process.whereis(workerName)))
-        yield* settle
+        yield* Testing.settle()
       }
       assert.strictEqual(
         (yield* valueOf(Metrics.restarts, { supervisor: "sup", child: "worker" })).count,

@@ -12,7 +12,7 @@ import {
   System,
   Testing
 } from "../src/index.js"
-import { settle, waitUntil } from "./fixtures.js"
+import { waitUntil } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -89,7 +89,7 @@ describe("Supervision.tree", () => {
       assert.strictEqual((yield* Supervision.tree(rootName)).children[0].messageQueueLength, 2)
       // Killed, it waits for its restart.
       yield* Process.kill(counterPid)
-      yield* settle
+      yield* Testing.settle()
       const restarting = (yield* Supervision.tree(rootName)).children[0]
       assert.strictEqual(restarting.status, "restarting")
       assert.isTrue(Option.isNone(restarting.pid))

@@ -6,8 +6,7 @@
 import { assert } from "@effect/vitest"
 import type { Fiber } from "effect"
 import { Cause, Effect, Option } from "effect"
-import { TestClock } from "effect/testing"
-import { Actor, Name, Process, Selector, Subject, Supervision } from "../src/index.js"
+import { Actor, Name, Process, Selector, Subject, Supervision, Testing } from "../src/index.js"
 import { budget } from "../src/internal/scheduler.js"
 import type { CounterMsg } from "./actors.js"
 import { handleCounter, restarting } from "./actors.js"
@@ -125,26 +124,21 @@ export const nothingMore = <A>(subject: Subject.Subject<A>) =>
     assert.isTrue(Option.isNone(received), `unexpected message ${JSON.stringify(received)}`)
   })
 
-/** Lets every process run until nothing moves (`TestClock.adjust(0)` yields to the macrotask queue). */
-export const settle = Effect.repeat(TestClock.adjust(0), { times: 5 })
-
 /**
- * Takes `n` messages with `receiveNow` (a receive with timeout 0), polling with `TestClock.adjust(0)` in between;
- * fewer if they do not come, so that a missing message fails the test's assertion instead of hanging it.
+ * Takes `n` messages with `receiveNow` (a receive with timeout 0) once everything has settled (`Testing.settle`: no
+ * time passes); fewer if they did not come, so that a missing message fails the test's assertion instead of hanging it.
  */
-export const takeN = <A>(receiveNow: Effect.Effect<A, unknown>, n: number): Effect.Effect<Array<A>> =>
+export const takeN = <A>(
+  receiveNow: Effect.Effect<A, unknown>,
+  n: number
+): Effect.Effect<Array<A>, Testing.NotSettled> =>
   Effect.gen(function*() {
+    yield* Testing.settle()
     const got: Array<A> = []
-    let idle = 0
-    while (got.length < n && idle < 100) {
+    while (got.length < n) {
       const next = yield* Effect.option(receiveNow)
-      if (Option.isSome(next)) {
-        got.push(next.value)
-        idle = 0
-      } else {
-        idle++
-        yield* TestClock.adjust(0)
-      }
+      if (Option.isNone(next)) break
+      got.push(next.value)
     }
     return got
   })
@@ -157,10 +151,10 @@ export const expectLog = (log: Subject.Subject<string>, expected: ReadonlyArray<
   )
 
 /** Nothing more arrives on `log`, even after everything settled. */
-export const expectQuiet = (log: Subject.Subject<string>) => Effect.andThen(settle, nothingMore(log))
+export const expectQuiet = (log: Subject.Subject<string>) => Effect.andThen(Testing.settle(), nothingMore(log))
 
 /** No exit signal is waiting for the test (trapping exits), even after everything settled. */
-export const expectNoExitMessage = Effect.andThen(settle, noExitMessage)
+export const expectNoExitMessage = Effect.andThen(Testing.settle(), noExitMessage)
 
 // ---------------------------------------------------------------------------------------------------------------
 // A counter actor (in `actors.ts`, shared with the bench)
