@@ -435,7 +435,7 @@ describe("Actor", () => {
           Actor.call(actor.data, (replyTo: Subject.Subject<number>): Message => ({ _tag: "Sleep", replyTo }), "1 hour")
         ))
         // the forked fiber starts in the dispatcher's next turn, scheduled before this one
-        yield* eventLoopTurn
+        yield* Testing.settle()
         assert.strictEqual((yield* System.statistics(actor.pid)).messagesIn, 3, "Add, the call's request, this request")
         yield* Process.exit(actor.pid, ExitReason.Normal())
         assert.strictEqual(yield* Subject.receive(log, "1 second"), "terminated Normal with 3")

@@ -13,7 +13,7 @@ import {
   System,
   Testing
 } from "../src/index.js"
-import { eventLoopTurn, noExitMessage, nothingMore, onlySelfLeft, poll, trapped } from "./fixtures.js"
+import { noExitMessage, nothingMore, onlySelfLeft, poll, trapped } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -535,7 +535,7 @@ describe("FactorySupervisor", () => {
         yield* Process.kill(sup.pid)
         const supExit = yield* Effect.forkChild(Process.awaitExit(sup.pid))
         const plainExit = yield* Effect.forkChild(Process.awaitExit(plain.pid))
-        for (let i = 0; i < 20; i++) yield* eventLoopTurn
+        yield* Testing.settle()
         // observe before the clock moves...
         const supDownAtOnce = yield* poll(supExit)
         const plainDownAtOnce = yield* poll(plainExit)

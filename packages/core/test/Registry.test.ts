@@ -1,7 +1,7 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Equal, Exit, Option, Ref, Scope } from "effect"
 import { Actor, FactorySupervisor, Process, Registry, Selector, Subject, Testing } from "../src/index.js"
-import { downs, eventLoopTurn, idle } from "./fixtures.js"
+import { downs, idle } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -163,9 +163,8 @@ describe("Registry", () => {
               k + 1)
             yield* Deferred.await(go)
           })))
-        while ((yield* Ref.get(registered)) < n) {
-          yield* eventLoopTurn
-        }
+        yield* Testing.settle()
+        assert.strictEqual(yield* Ref.get(registered), n)
         assert.strictEqual(yield* Registry.count(registry), n)
         assert.strictEqual((yield* Registry.keys(registry)).length, n)
         assert.strictEqual((yield* Registry.lookup(groups, "odd")).length, n / 2)

@@ -12,7 +12,6 @@ import {
   System,
   Testing
 } from "../src/index.js"
-import { waitUntil } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -157,7 +156,8 @@ describe("StaticSupervisor.named", () => {
       yield* Process.kill(first)
       yield* Process.awaitExit(first)
       // The parent restarts it: wait (without time) until the name is held again.
-      yield* waitUntil(Effect.map(Process.whereis(name), Option.isSome))
+      yield* Testing.settle()
+      assert.isTrue(Option.isSome(yield* Process.whereis(name)), "the name is held again")
       const count = yield* StaticSupervisor.countChildren(byName)
       assert.strictEqual(count.active, 1)
       assert.notStrictEqual(Option.getOrThrow(yield* Process.whereis(name)), first)

@@ -1,7 +1,7 @@
 /**
  * What the tests share: processes to spawn and to wait for, the mailbox selectors a test reads its exit signals and
  * Downs with, readers of a log subject, a counter actor, the children's commands of the supervisor tests, and
- * checks of the errors they expect. The leak check every test file runs is in `utils.ts`.
+ * checks of the errors they expect. The leak check every test file runs is the kit's: `afterEach(Testing.leakCheck())`.
  */
 import { assert } from "@effect/vitest"
 import type { Fiber } from "effect"
@@ -9,7 +9,7 @@ import { Cause, Effect, Option } from "effect"
 import { Actor, Name, Process, Selector, Subject, Supervision, Testing } from "../src/index.js"
 import { budget } from "../src/internal/scheduler.js"
 import type { CounterMsg } from "./actors.js"
-import { handleCounter, restarting } from "./actors.js"
+import { handleCounter } from "./actors.js"
 
 const { ExitReason } = Process
 
@@ -52,25 +52,14 @@ export const spawnWithSubject = <A, E, R>(
   })
 
 /**
- * One turn of the host's event loop (no time passes on any clock). Woken processes run from the library's run queue
- * (`internal/scheduler.ts`), which waits for a macrotask once message passing has held the event loop for its
- * budget; so a test that waits "without time" for something a process does polls with this rather than with
- * `Effect.yieldNow`, which only drains microtasks.
+ * One turn of the host's event loop (no time passes on any clock), for the tests about the event loop itself (a
+ * handler's batch yielding to a busy fiber, the chaos harness's own turns). A test that waits "without time" for
+ * what processes do uses `Testing.settle()` instead.
  */
 export const eventLoopTurn: Effect.Effect<void> = Effect.callback<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })
-
-/** Turns the event loop until `condition` holds; fails the test after `max` turns. */
-export const waitUntil = (condition: Effect.Effect<boolean>, max = 1_000) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < max; i++) {
-      if (yield* condition) return
-      yield* eventLoopTurn
-    }
-    assert.fail("condition not reached")
-  })
 
 /** The fiber's outcome if it is done, without waiting. */
 export const poll = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.sync(() => Option.fromUndefinedOr(fiber.pollUnsafe()))
@@ -161,7 +150,7 @@ export const expectNoExitMessage = Effect.andThen(Testing.settle(), noExitMessag
 // ---------------------------------------------------------------------------------------------------------------
 
 export type { CounterMsg } from "./actors.js"
-export { counter, counterBuilder, getCount, handleCounter, restarting } from "./actors.js"
+export { counter, counterBuilder, getCount, handleCounter } from "./actors.js"
 
 /**
  * A counter that logs `init <label>` when it starts and `stop <label> <reason>` when its onTerminate runs (so it
@@ -182,17 +171,6 @@ export const loggingCounter = (label: string, log: Subject.Subject<string>) =>
 // ---------------------------------------------------------------------------------------------------------------
 // Supervised children: told how to end, and called across their restarts
 // ---------------------------------------------------------------------------------------------------------------
-
-/**
- * Right after a crash, a call may fail with CalleeDown (it was queued behind the crash) or NoProcess (the name is
- * free until the restart registers it again): Erlang's semantics. Retries those, a bounded number of times, letting
- * the supervisor run in between.
- */
-export const afterRestart = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(
-    Effect.tapError(() => eventLoopTurn),
-    Effect.retry({ while: restarting, times: 1000 })
-  )
 
 /** What a test child does on a message: exit Normal, exit Shutdown, or crash (its handler fails: Abnormal). */
 export type Command = "Stop" | "Shutdown" | "Crash"
