@@ -1,4 +1,4 @@
-import { Actor, Process, Subject } from "@effect-otp/core"
+import { Actor, Subject, Testing } from "@effect-otp/core"
 import { afterEach, assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Logger } from "effect"
 import { TestClock } from "effect/testing"
@@ -11,10 +11,7 @@ import { limiter } from "../bank/limiter.js"
 import { runBank } from "../bank/main.js"
 import type { TreeNode } from "../bank/tree.js"
 
-afterEach(async () => {
-  const left = await Effect.runPromise(Process.list)
-  expect(left.map(String), "processes left alive after the test").toEqual([])
-})
+afterEach(Testing.leakCheck())
 
 /** A fresh data directory, removed when the test's scope closes. */
 const dataDir = Effect.acquireRelease(

@@ -1,6 +1,6 @@
-import { Actor, Process, Subject } from "@effect-otp/core"
+import { Actor, Subject, Testing } from "@effect-otp/core"
 import type { Observer } from "@effect-otp/observer"
-import { afterEach, assert, describe, expect, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Logger, Option } from "effect"
 import { HttpServer } from "effect/http"
 import { TestClock } from "effect/testing"
@@ -8,10 +8,7 @@ import { AppLive as ObserverAppLive } from "../observer.js"
 import { startPeriodic, ticksSoFar } from "../periodic.js"
 import { pop, startStack } from "../stack.js"
 
-afterEach(async () => {
-  const left = await Effect.runPromise(Process.list)
-  expect(left.map(String), "processes left alive after the test").toEqual([])
-})
+afterEach(Testing.leakCheck())
 
 describe("examples", () => {
   it.effect("the stack pops Robert, Mike, Joe, then nothing", () =>

@@ -8,8 +8,8 @@
  * Without Chromium (`/usr/bin/chromium`, or `CHROMIUM` in the environment) the test is skipped, saying how to get
  * it; `.ci/run` installs it, so CI always runs this test.
  */
-import { Process } from "@effect-otp/core"
-import { afterEach, assert, describe, expect, it } from "@effect/vitest"
+import { Testing } from "@effect-otp/core"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Logger, Schedule, Scope } from "effect"
 import { HttpServer } from "effect/http"
 import * as fs from "node:fs"
@@ -34,10 +34,7 @@ const SCREENSHOT = process.env.OBSERVER_SCREENSHOT === "update" || !fs.existsSyn
 const ACCOUNTS = ["alice", "bob", "carol", "dave", "erin", "frank"]
 const VICTIM = "carol"
 
-afterEach(async () => {
-  const left = await Effect.runPromise(Process.list)
-  expect(left.map(String), "processes left alive after the test").toEqual([])
-})
+afterEach(Testing.leakCheck())
 
 /** The bank on `port` (0: a free one) with a fresh store, stopped when the scope closes; its base URL. */
 const bank = (port = 0) =>

@@ -1,4 +1,4 @@
-import { Process } from "@effect-otp/core"
+import { Testing } from "@effect-otp/core"
 import { afterEach, describe, expect, it, vi } from "@effect/vitest"
 import type { Scope } from "effect"
 import { Effect } from "effect"
@@ -21,10 +21,7 @@ const run = (section: Effect.Effect<void, unknown, Scope.Scope>) =>
 const printed = (section: Effect.Effect<void, unknown, Scope.Scope>) =>
   Effect.map(run(section), (output) => output.printed)
 
-afterEach(async () => {
-  const left = await Effect.runPromise(Process.list)
-  expect(left.map(String), "processes left alive after the test").toEqual([])
-})
+afterEach(Testing.leakCheck())
 
 describe("the README tour (examples/tour.ts)", () => {
   it.live("processes: a message from a child, then its crash as a trapped exit", () =>

@@ -1,12 +1,11 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, References, Scope, Tracer } from "effect"
 import { TestClock } from "effect/testing"
-import { Actor, Name, Process, Selector, Subject, System } from "../src/index.js"
+import { Actor, Name, Process, Selector, Subject, System, Testing } from "../src/index.js"
 import type { CounterMsg } from "./fixtures.js"
 import { eventLoopTurn, failureOf, handleCounter, noExitMessage, trapped } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 
@@ -436,7 +435,7 @@ describe("Actor", () => {
           Actor.call(actor.data, (replyTo: Subject.Subject<number>): Message => ({ _tag: "Sleep", replyTo }), "1 hour")
         ))
         // the forked fiber starts in the dispatcher's next turn, scheduled before this one
-        yield* eventLoopTurn
+        yield* Testing.settle()
         assert.strictEqual((yield* System.statistics(actor.pid)).messagesIn, 3, "Add, the call's request, this request")
         yield* Process.exit(actor.pid, ExitReason.Normal())
         assert.strictEqual(yield* Subject.receive(log, "1 second"), "terminated Normal with 3")

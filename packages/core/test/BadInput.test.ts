@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import type { Duration } from "effect"
 import { Cause, Effect, Equal, Exit, Option, Result, Stream } from "effect"
 import {
@@ -12,7 +12,8 @@ import {
   Subject,
   Supervision,
   System,
-  Task
+  Task,
+  Testing
 } from "../src/index.js"
 import type { CounterMsg } from "./fixtures.js"
 import {
@@ -26,9 +27,8 @@ import {
   registerTakenName,
   spawnWithSubject
 } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers

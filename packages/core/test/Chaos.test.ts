@@ -5,15 +5,14 @@
  * only clock (advanced between epochs), and waiting is done by event-loop turns, never by real sleeps. The seed is
  * `CHAOS_SEED` when set; it is printed with the failures.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Process } from "../src/index.js"
+import { Process, Testing } from "../src/index.js"
 import * as Chaos from "./chaos/tree.js"
 import { eventLoopTurn, withBudget } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const seed = Number.isInteger(Number(process.env.CHAOS_SEED || "x")) ? Number(process.env.CHAOS_SEED) : 20_250_907
 

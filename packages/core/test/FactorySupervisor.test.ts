@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import {
@@ -10,12 +10,12 @@ import {
   StaticSupervisor,
   Subject,
   Supervision,
-  System
+  System,
+  Testing
 } from "../src/index.js"
-import { eventLoopTurn, noExitMessage, nothingMore, onlySelfLeft, poll, trapped } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { noExitMessage, nothingMore, onlySelfLeft, poll, trapped } from "./fixtures.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 
@@ -535,7 +535,7 @@ describe("FactorySupervisor", () => {
         yield* Process.kill(sup.pid)
         const supExit = yield* Effect.forkChild(Process.awaitExit(sup.pid))
         const plainExit = yield* Effect.forkChild(Process.awaitExit(plain.pid))
-        for (let i = 0; i < 20; i++) yield* eventLoopTurn
+        yield* Testing.settle()
         // observe before the clock moves...
         const supDownAtOnce = yield* poll(supExit)
         const plainDownAtOnce = yield* poll(plainExit)

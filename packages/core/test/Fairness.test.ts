@@ -1,10 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber } from "effect"
-import { Actor, Process, Subject } from "../src/index.js"
+import { Actor, Process, Subject, Testing } from "../src/index.js"
 import { withBudget } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 type Message =
   | { readonly _tag: "Add"; readonly from: number; readonly n: number }

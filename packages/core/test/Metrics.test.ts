@@ -2,14 +2,12 @@
  * The library's metrics: off by default; on, each one moves with what it counts, labelled by actor name, supervisor
  * and child, or reason.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { Actor, Metrics, Name, Process, StaticSupervisor, Subject, Supervision, System } from "../src/index.js"
-import { settle } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { Actor, Metrics, Name, Process, StaticSupervisor, Subject, Supervision, System, Testing } from "../src/index.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 type Msg =
   | { readonly _tag: "Add"; readonly n: number }
@@ -63,7 +61,7 @@ describe("Metrics", () => {
         const slow = yield* Effect.forkChild(
           Subject.call(started.data, (replyTo: Subject.Subject<number>): Msg => ({ _tag: "Slow", replyTo }))
         )
-        yield* settle
+        yield* Testing.settle()
         yield* TestClock.adjust("250 millis")
         yield* Fiber.await(slow)
 
@@ -119,7 +117,7 @@ describe("Metrics", () => {
       assert.isAtLeast(live, 2)
       for (let i = 0; i < 2; i++) {
         yield* Process.kill(Option.getOrThrow(yield* Process.whereis(workerName)))
-        yield* settle
+        yield* Testing.settle()
       }
       assert.strictEqual(
         (yield* valueOf(Metrics.restarts, { supervisor: "sup", child: "worker" })).count,

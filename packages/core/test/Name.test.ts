@@ -1,10 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect, Equal, Option } from "effect"
-import { Name, Process, Subject } from "../src/index.js"
+import { Name, Process, Subject, Testing } from "../src/index.js"
 import { idle, registerTakenName, spawnWithSubject } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const left = <A, E>(effect: Effect.Effect<A, E>) =>
   Effect.map(Effect.flip(effect), (error) => (error as { readonly _tag: string })._tag)

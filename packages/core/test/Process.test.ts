@@ -1,11 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Equal, Exit, Fiber, Option, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { Actor, Process, Selector, StaticSupervisor, Subject, System } from "../src/index.js"
+import { Actor, Process, Selector, StaticSupervisor, Subject, System, Testing } from "../src/index.js"
 import { downs, failureOf, idle, spawnWithSubject, trapped } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 

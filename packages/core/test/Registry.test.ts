@@ -1,10 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Equal, Exit, Option, Ref, Scope } from "effect"
-import { Actor, FactorySupervisor, Process, Registry, Selector, Subject } from "../src/index.js"
-import { downs, eventLoopTurn, idle } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { Actor, FactorySupervisor, Process, Registry, Selector, Subject, Testing } from "../src/index.js"
+import { downs, idle } from "./fixtures.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 
@@ -164,9 +163,8 @@ describe("Registry", () => {
               k + 1)
             yield* Deferred.await(go)
           })))
-        while ((yield* Ref.get(registered)) < n) {
-          yield* eventLoopTurn
-        }
+        yield* Testing.settle()
+        assert.strictEqual(yield* Ref.get(registered), n)
         assert.strictEqual(yield* Registry.count(registry), n)
         assert.strictEqual((yield* Registry.keys(registry)).length, n)
         assert.strictEqual((yield* Registry.lookup(groups, "odd")).length, n / 2)

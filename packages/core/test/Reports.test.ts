@@ -3,7 +3,7 @@
  * crash reports, at Erlang's levels), start errors that name their children, and a main program ended by an exit
  * signal failing with the reason instead of looking interrupted.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Context, Effect, Exit, Fiber, Layer, Logger, Option, References, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import {
@@ -14,13 +14,13 @@ import {
   Selector,
   StaticSupervisor,
   Subject,
-  Supervision
+  Supervision,
+  Testing
 } from "../src/index.js"
 import type { Command } from "./fixtures.js"
-import { obey, settle } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { obey } from "./fixtures.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 
@@ -78,7 +78,7 @@ describe("supervisor and crash reports", () => {
         )
         const first = yield* pidOf(name)
         yield* Subject.send(Subject.named(name), "Crash")
-        yield* settle
+        yield* Testing.settle()
         const second = yield* pidOf(name)
         assert.notStrictEqual(second, first)
 
@@ -164,11 +164,11 @@ describe("supervisor and crash reports", () => {
           StaticSupervisor.start
         )
         yield* Subject.send(Subject.named(transient), "Stop")
-        yield* settle
+        yield* Testing.settle()
         assert.deepStrictEqual(entries, [], "a transient child's Normal exit is no error")
         const pid = yield* pidOf(permanent)
         yield* Subject.send(Subject.named(permanent), "Shutdown")
-        yield* settle
+        yield* Testing.settle()
         // Erlang reports a permanent child's exit whatever the reason (it was not supposed to end), and restarts it;
         // the actor itself reports nothing: Shutdown is no crash.
         assert.deepStrictEqual(entries.map((entry) => [entry.level, entry.message]), [
@@ -188,7 +188,7 @@ describe("supervisor and crash reports", () => {
         )
         const pid = yield* whereis(name)
         yield* Process.kill(pid)
-        yield* settle
+        yield* Testing.settle()
         // Unlabelled, the child is called by the name its process registered.
         assert.deepStrictEqual(entries.map((entry) => [entry.level, entry.message]), [
           ["Error", `child ${name.key} (${pid}) terminated: Killed`],
@@ -205,7 +205,7 @@ describe("supervisor and crash reports", () => {
         )
         const alice = yield* FactorySupervisor.startChild(accounts.data, "alice")
         yield* Process.kill(alice.pid)
-        yield* settle
+        yield* Testing.settle()
         assert.deepStrictEqual(entries.map((entry) => [entry.level, entry.message]), [
           ["Error", `child alice (${alice.pid}) terminated: Killed`],
           [
@@ -229,7 +229,7 @@ describe("supervisor and crash reports", () => {
           StaticSupervisor.start
         )
         yield* Subject.send(Subject.named(name), "Crash")
-        yield* settle
+        yield* Testing.settle()
         yield* Subject.send(Subject.named(name), "Crash")
         assert.strictEqual((yield* exitOf(sup.pid))._tag, "Shutdown")
         const gaveUp = entries[entries.length - 1]
@@ -297,7 +297,7 @@ describe("supervisor and crash reports", () => {
             StaticSupervisor.start
           )
           yield* Subject.send(Subject.named(name), "Crash")
-          yield* settle
+          yield* Testing.settle()
           return entries.map((entry) => entry.level)
         }).pipe(Effect.scoped)
       assert.deepStrictEqual(yield* capturing(crashOnce), ["Error", "Error", "Info"])
@@ -327,7 +327,7 @@ describe("supervisor and crash reports", () => {
           StaticSupervisor.start
         )
         yield* Subject.send(Subject.named(name), "Crash")
-        yield* settle
+        yield* Testing.settle()
         yield* Subject.send(Subject.named(name), "Crash")
         yield* exitOf(sup.pid)
         assert.deepStrictEqual(entries.map((entry) => entry.annotations.otp_report), [
@@ -355,7 +355,7 @@ describe("supervisor and crash reports", () => {
         )
         const [slow] = yield* StaticSupervisor.whichChildren(sup.data)
         const stopping = yield* Effect.forkChild(StaticSupervisor.terminateChild(sup.data, 0))
-        yield* settle
+        yield* Testing.settle()
         yield* TestClock.adjust("1 second")
         yield* Fiber.join(stopping)
         yield* StaticSupervisor.terminateChild(sup.data, 1)
@@ -383,7 +383,7 @@ describe("supervisor and crash reports", () => {
       )
       const first = yield* whereis(name)
       yield* Subject.send(Subject.named(name), "Crash")
-      yield* settle
+      yield* Testing.settle()
       assert.isFalse(yield* Process.isAlive(first))
       const second = yield* whereis(name)
       assert.notStrictEqual(second.toString(), first.toString())

@@ -1,9 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect, Equal, Option } from "effect"
-import { Process, Selector, Subject } from "../src/index.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { Process, Selector, Subject, Testing } from "../src/index.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const none = <A, E>(effect: Effect.Effect<A, E>) => Effect.map(Effect.option(effect), Option.isNone)
 

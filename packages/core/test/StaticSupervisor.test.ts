@@ -1,8 +1,18 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import type { Duration } from "effect"
 import { Context, Effect, Exit, Fiber, Option, Ref, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { Actor, Name, Process, Selector, StaticSupervisor, Subject, Supervision, System } from "../src/index.js"
+import {
+  Actor,
+  Name,
+  Process,
+  Selector,
+  StaticSupervisor,
+  Subject,
+  Supervision,
+  System,
+  Testing
+} from "../src/index.js"
 import type { Command } from "./fixtures.js"
 import {
   childFailedToStart,
@@ -13,13 +23,11 @@ import {
   invalidSpecification,
   obey,
   othersAlive,
-  settle,
   takeN,
   trapped
 } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 
@@ -189,7 +197,7 @@ const crashLoop = (
   Effect.gen(function*() {
     for (let cycle = 0; cycle < cycles; cycle++) {
       yield* killChild(sup, 0)
-      yield* settle
+      yield* Testing.settle()
       yield* whileWaiting
       yield* TestClock.adjust(wait)
       yield* expectEvents(log, ["start 0"])
@@ -310,7 +318,7 @@ describe("StaticSupervisor", () => {
         yield* System.suspend(started.sup.pid)
         yield* Process.kill(pid0)
         yield* Process.kill(pid1)
-        yield* settle
+        yield* Testing.settle()
         yield* System.resume(started.sup.pid)
         return started
       })
@@ -677,7 +685,7 @@ describe("StaticSupervisor", () => {
         yield* Process.kill(sup.pid)
         const exits = yield* takeN(Selector.receive(trapped, 0), 1)
         assert.deepStrictEqual(exits.map((e) => e.reason), [ExitReason.Killed()])
-        yield* settle
+        yield* Testing.settle()
         assert.deepStrictEqual(yield* othersAlive, [])
       }))
 
@@ -884,9 +892,9 @@ describe("StaticSupervisor", () => {
       Effect.gen(function*() {
         const { log, scope, stubbornPid: pid } = yield* withStubborn("OneForOne", "2 seconds")
         const stopping = yield* closing(scope)
-        yield* settle
+        yield* Testing.settle()
         yield* TestClock.adjust("1999 millis")
-        yield* settle
+        yield* Testing.settle()
         assert.isTrue(yield* Process.isAlive(pid), "still alive before its shutdown time")
         assert.isUndefined(stopping.pollUnsafe(), "the supervisor waits for it")
         yield* expectQuiet(log) // child 0 is stopped only after child 1
@@ -924,7 +932,7 @@ describe("StaticSupervisor", () => {
           const stopping = yield* closing(scope)
           yield* expectLog(log, ["terminating 0"])
           yield* TestClock.adjust(shutdownMillis - 1)
-          yield* settle
+          yield* Testing.settle()
           assert.isTrue(yield* Process.isAlive(pid))
           yield* TestClock.adjust("1 millis")
           assert.strictEqual((yield* nextDown).reason._tag, "Killed")
@@ -947,7 +955,7 @@ describe("StaticSupervisor", () => {
         const stopping = yield* closing(scope)
         yield* expectLog(log, ["terminating 1"])
         yield* TestClock.adjust("59 minutes")
-        yield* settle
+        yield* Testing.settle()
         assert.isTrue(yield* Process.isAlive(pid))
         assert.isUndefined(stopping.pollUnsafe())
         yield* TestClock.adjust("1 minute")
@@ -961,9 +969,9 @@ describe("StaticSupervisor", () => {
       Effect.gen(function*() {
         const { log, scope, stubbornPid, sup } = yield* withStubborn("OneForAll", "3 seconds")
         yield* killChild(sup.data, 0)
-        yield* settle
+        yield* Testing.settle()
         yield* TestClock.adjust("2999 millis")
-        yield* settle
+        yield* Testing.settle()
         assert.isTrue(yield* Process.isAlive(stubbornPid))
         yield* expectQuiet(log)
         yield* TestClock.adjust("1 millis")
@@ -972,7 +980,7 @@ describe("StaticSupervisor", () => {
         assert.isTrue(yield* Process.isAlive(sup.pid))
         // the new stubborn child takes its 3 seconds again when the supervisor stops
         const stopping = yield* closing(scope)
-        yield* settle
+        yield* Testing.settle()
         yield* TestClock.adjust("3 seconds")
         yield* Fiber.join(stopping)
         yield* expectLog(log, ["stop 0"])
@@ -1089,7 +1097,7 @@ describe("StaticSupervisor", () => {
         )
         yield* expectLog(log, ["start 0", "start 1"])
         yield* killChild(sup.data, 0) // to be restarted in 1 s
-        yield* settle
+        yield* Testing.settle()
         yield* Subject.send(Subject.named(second), "Stop") // ended for good
         yield* expectLog(log, ["stop 1"])
         yield* expectNoExitMessage
@@ -1300,7 +1308,7 @@ describe("StaticSupervisor", () => {
         const { log, sup } = yield* startLogged(restartingAfter("1 second"), [0, 1])
         const [, other] = yield* pidsOf(sup.data)
         yield* killChild(sup.data, 0)
-        yield* settle
+        yield* Testing.settle()
         assert.deepStrictEqual(yield* pidsOf(sup.data), ["none", other])
         assert.strictEqual((yield* StaticSupervisor.countChildren(sup.data)).active, 1)
         yield* TestClock.adjust("999 millis")
@@ -1418,7 +1426,7 @@ describe("StaticSupervisor", () => {
           Effect.gen(function*() {
             const { log, sup } = yield* startLogged(restartingAfter("1 second"), [0, 1])
             yield* killChild(sup.data, 0)
-            yield* settle
+            yield* Testing.settle()
             return log
           })
         )
@@ -1432,7 +1440,7 @@ describe("StaticSupervisor", () => {
       Effect.gen(function*() {
         const { log, sup } = yield* startLogged(restartingAfter("1 second"), [0])
         yield* killChild(sup.data, 0)
-        yield* settle
+        yield* Testing.settle()
         yield* StaticSupervisor.terminateChild(sup.data, 0)
         yield* TestClock.adjust("5 seconds")
         yield* expectQuiet(log)

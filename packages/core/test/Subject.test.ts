@@ -1,11 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Equal, Exit, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { Name, Process, Subject } from "../src/index.js"
+import { Name, Process, Subject, Testing } from "../src/index.js"
 import { idle, spawnWithSubject } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 type Request = { readonly n: number; readonly replyTo: Subject.Subject<number> }
 

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import {
@@ -10,14 +10,13 @@ import {
   StaticSupervisor,
   Subject,
   Supervision,
-  System
+  System,
+  Testing
 } from "../src/index.js"
 import type { CounterMsg } from "./fixtures.js"
 import {
-  afterRestart,
   childFailedToStart,
   counterBuilder,
-  eventLoopTurn,
   getCount,
   handleCounter,
   lines,
@@ -27,9 +26,8 @@ import {
   onlySelfLeft,
   trapped
 } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 
@@ -75,12 +73,14 @@ describe("Supervisor layers", () => {
         yield* Subject.send(counter, { _tag: "Add", n: 3 })
         assert.strictEqual(yield* getCount(counter), 5)
         yield* Subject.send(counter, { _tag: "Crash" })
-        assert.strictEqual(yield* afterRestart(getCount(counter)), 0)
+        yield* Testing.settle()
+        assert.strictEqual(yield* getCount(counter), 0)
         yield* Subject.send(counter, { _tag: "Add", n: 1 })
         assert.strictEqual(yield* getCount(counter), 1)
         // and once more
         yield* Subject.send(counter, { _tag: "Crash" })
-        assert.strictEqual(yield* afterRestart(getCount(counter)), 0)
+        yield* Testing.settle()
+        assert.strictEqual(yield* getCount(counter), 0)
         return "done"
       })
       assert.strictEqual(yield* program.pipe(Effect.provide(AppLive), Effect.scoped), "done")
@@ -135,7 +135,8 @@ describe("Supervisor layers", () => {
 
           yield* Subject.send(b, { _tag: "Crash" })
           assert.deepStrictEqual(yield* lines(log, 2), ["stop B Abnormal", "init B"])
-          assert.strictEqual(yield* afterRestart(getCount(b)), 0)
+          yield* Testing.settle()
+          assert.strictEqual(yield* getCount(b), 0)
           assert.deepStrictEqual([yield* getCount(a), yield* getCount(c)], [1, 3])
           yield* nothingMore(log)
         }).pipe(Effect.provide(tree(log)), Effect.scoped)
@@ -155,14 +156,16 @@ describe("Supervisor layers", () => {
           for (let i = 0; i < 2; i++) {
             yield* Subject.send(b, { _tag: "Crash" })
             assert.deepStrictEqual(yield* lines(log, 2), ["stop B Abnormal", "init B"])
-            assert.strictEqual(yield* afterRestart(getCount(b)), 0)
+            yield* Testing.settle()
+            assert.strictEqual(yield* getCount(b), 0)
           }
           assert.strictEqual(yield* getCount(c), 3, "C was left alone so far")
           // the third is one too many: the inner supervisor stops C and exits Shutdown; the outer one restarts it
           yield* Subject.send(b, { _tag: "Crash" })
           assert.deepStrictEqual(yield* lines(log, 4), ["stop B Abnormal", "stop C Shutdown", "init B", "init C"])
-          assert.strictEqual(yield* afterRestart(getCount(b)), 0)
-          assert.strictEqual(yield* afterRestart(getCount(c)), 0, "C was restarted with the subtree")
+          yield* Testing.settle()
+          assert.strictEqual(yield* getCount(b), 0)
+          assert.strictEqual(yield* getCount(c), 0, "C was restarted with the subtree")
           assert.strictEqual(yield* getCount(a), 1, "A was not restarted")
           yield* Subject.send(b, { _tag: "Add", n: 5 })
           assert.strictEqual(yield* getCount(b), 5)
@@ -204,7 +207,8 @@ describe("Supervisor layers", () => {
           Actor.onMessage((state: null, message: DoublerMsg) =>
             Effect.gen(function*() {
               const counter = yield* Counter
-              const n = yield* afterRestart(getCount(counter))
+              // the test has seen the counter restarted before it asks again
+              const n = yield* getCount(counter)
               yield* Subject.send(message.replyTo, n * 2)
               return Actor.continue(state)
             }).pipe(Effect.orDie)
@@ -221,7 +225,8 @@ describe("Supervisor layers", () => {
         yield* Subject.send(counter, { _tag: "Add", n: 21 })
         assert.strictEqual(yield* double, 42)
         yield* Subject.send(counter, { _tag: "Crash" })
-        assert.strictEqual(yield* afterRestart(getCount(counter)), 0)
+        yield* Testing.settle()
+        assert.strictEqual(yield* getCount(counter), 0)
         yield* Subject.send(counter, { _tag: "Add", n: 4 })
         assert.strictEqual(yield* double, 8)
       }).pipe(Effect.provide(AppLive), Effect.scoped)
@@ -265,7 +270,8 @@ describe("Supervisor layers", () => {
         )
         assert.strictEqual(yield* greet, "hello! hello joe")
         yield* Subject.send(greeter, { _tag: "Crash" })
-        assert.strictEqual(yield* afterRestart(greet), "hello! hello joe")
+        yield* Testing.settle()
+        assert.strictEqual(yield* greet, "hello! hello joe")
       }).pipe(Effect.provide(AppLive), Effect.scoped)
       yield* onlySelfLeft
     }))
@@ -305,7 +311,8 @@ describe("Supervisor layers", () => {
           assert.deepStrictEqual(yield* Process.awaitExit(first), ExitReason.Killed())
           // its children went with it (with which reason: see FactorySupervisor.test.ts, "kill")
           yield* Process.awaitExit(alice.pid)
-          const bob = yield* afterRestart(FactorySupervisor.startChild(sessions, "bob"))
+          yield* Testing.settle()
+          const bob = yield* FactorySupervisor.startChild(sessions, "bob")
           assert.strictEqual(yield* userOf(bob.data), "bob")
           const second = Option.getOrThrow(yield* Process.whereis(name))
           assert.notStrictEqual(String(second), String(first))
@@ -335,16 +342,18 @@ describe("Supervisor layers", () => {
           for (let i = 0; i < 2; i++) {
             yield* Process.kill(pid)
             yield* Process.awaitExit(pid)
-            const children = yield* afterRestart(FactorySupervisor.whichChildren(sessions))
+            yield* Testing.settle()
+            const children = yield* FactorySupervisor.whichChildren(sessions)
             pid = Option.getOrThrow(children[0].pid)
           }
           yield* Process.kill(pid)
           // dave goes down with the factory supervisor
           assert.deepStrictEqual(yield* Process.awaitExit(kept.pid), ExitReason.Shutdown())
-          const erin = yield* afterRestart(FactorySupervisor.startChild(sessions, "erin"))
+          yield* Testing.settle()
+          const erin = yield* FactorySupervisor.startChild(sessions, "erin")
           assert.strictEqual(yield* userOf(erin.data), "erin")
           assert.strictEqual(
-            yield* afterRestart(FactorySupervisor.countChildren(sessions)).pipe(
+            yield* FactorySupervisor.countChildren(sessions).pipe(
               Effect.map((count) => count.specs)
             ),
             1
@@ -439,7 +448,7 @@ describe("Supervisor layers", () => {
       const app = yield* Effect.forkChild(Layer.launch(AppLive))
       const gate = yield* Subject.receive(gates, "1 second")
       const interrupting = yield* Effect.forkChild(Fiber.interrupt(app))
-      for (let i = 0; i < 10; i++) yield* eventLoopTurn
+      yield* Testing.settle()
       yield* Subject.send(gate, go)
       yield* Fiber.join(interrupting)
     })
@@ -467,7 +476,7 @@ describe("Supervisor layers", () => {
         const building = yield* Effect.forkChild(Effect.result(Effect.scoped(Layer.build(AppLive))))
         const gate = yield* Subject.receive(gates, "1 second")
         yield* Subject.send(failNow, "fail")
-        for (let i = 0; i < 10; i++) yield* eventLoopTurn
+        yield* Testing.settle()
         yield* Subject.send(gate, go)
         const result = yield* Fiber.join(building)
         assert.isTrue(result._tag === "Failure" && result.failure === "boom")
@@ -478,7 +487,7 @@ describe("Supervisor layers", () => {
     it.effect("the same, with a builder that does not trap exits: it must not be killed by the tree it stopped", () =>
       Effect.gen(function*() {
         yield* interruptWhileStarting
-        for (let i = 0; i < 10; i++) yield* eventLoopTurn
+        yield* Testing.settle()
         assert.isTrue(yield* Process.isAlive(yield* Process.self))
         yield* onlySelfLeft
       }))
@@ -501,7 +510,8 @@ describe("Supervisor layers", () => {
             const before = yield* addThenGet(10)
             // crashing B's counter restarts it in tree B: its state starts over; A's is untouched
             yield* Subject.send(counterB, { _tag: "Crash" })
-            return [before, yield* afterRestart(addThenGet(100))] as const
+            yield* Testing.settle()
+            return [before, yield* addThenGet(100)] as const
           }).pipe(Effect.provide(TreeB), Effect.scoped)
           return [a, b, yield* addThenGet(1)] as const
         }).pipe(Effect.provide(TreeA), Effect.scoped)

@@ -35,17 +35,16 @@
  * of scenarios, 1000 by default). The failure message shows the tree, the events with the process each one hit, and
  * what the model expected.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Option, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
-import { Actor, Process, Selector, StaticSupervisor, Subject, Supervision } from "../src/index.js"
+import { Actor, Process, Selector, StaticSupervisor, Subject, Supervision, Testing } from "../src/index.js"
 import type { Command } from "./fixtures.js"
 import { obey, othersAlive } from "./fixtures.js"
 import * as Model from "./model/supervisorModel.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 // ---------------------------------------------------------------------------------------------------------------
 // Instrumented children

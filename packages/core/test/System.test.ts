@@ -1,10 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect, Equal } from "effect"
 import { TestClock } from "effect/testing"
-import { Actor, Process, Subject, System } from "../src/index.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { Actor, Process, Subject, System, Testing } from "../src/index.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 type Message = { readonly _tag: "Append"; readonly text: string } | {
   readonly _tag: "Read"

@@ -1,11 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Context, Data, Duration, Effect, Equal, Exit, Fiber, Option, Ref, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { Process, Selector, Subject, Task } from "../src/index.js"
-import { downs, eventLoopTurn, noExitMessage, onlySelfLeft, othersAlive, poll, trapped, waitUntil } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
+import { Process, Selector, Subject, Task, Testing } from "../src/index.js"
+import { downs, noExitMessage, onlySelfLeft, othersAlive, poll, trapped } from "./fixtures.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const { ExitReason } = Process
 
@@ -196,7 +195,7 @@ describe("Task", () => {
         const second = yield* Effect.forkChild(Effect.result(Task.await(task, "5 seconds")))
         yield* TestClock.adjust("1 second")
         assert.deepStrictEqual(yield* Fiber.join(first), Result.succeed("shared"))
-        yield* eventLoopTurn
+        yield* Testing.settle()
         // the outcome is known: the second waiter must not sit until its timeout
         assert.isTrue(Option.isSome(yield* poll(second)), "the second await is still waiting")
         assert.deepStrictEqual(yield* Fiber.join(second), Result.succeed("shared"))
@@ -417,7 +416,8 @@ describe("Task", () => {
             )
             const running = yield* Effect.forkChild(Stream.runCollect(stream))
             // all the first `limit` tasks are running before the clock moves
-            yield* waitUntil(Effect.map(Ref.get(probe.live), (n) => n === limit))
+            yield* Testing.settle()
+            assert.strictEqual(yield* Ref.get(probe.live), limit)
             const results = yield* drive(running)
             const expected = items.map((i) => i * 2)
             if (ordered || maxConcurrency === 1) {

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Equal, Layer, Option, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import {
@@ -9,12 +9,11 @@ import {
   StaticSupervisor,
   Subject,
   Supervision,
-  System
+  System,
+  Testing
 } from "../src/index.js"
-import { settle, waitUntil } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const worker = Supervision.worker(Actor.start(Actor.new(0)))
 
@@ -89,7 +88,7 @@ describe("Supervision.tree", () => {
       assert.strictEqual((yield* Supervision.tree(rootName)).children[0].messageQueueLength, 2)
       // Killed, it waits for its restart.
       yield* Process.kill(counterPid)
-      yield* settle
+      yield* Testing.settle()
       const restarting = (yield* Supervision.tree(rootName)).children[0]
       assert.strictEqual(restarting.status, "restarting")
       assert.isTrue(Option.isNone(restarting.pid))
@@ -157,7 +156,8 @@ describe("StaticSupervisor.named", () => {
       yield* Process.kill(first)
       yield* Process.awaitExit(first)
       // The parent restarts it: wait (without time) until the name is held again.
-      yield* waitUntil(Effect.map(Process.whereis(name), Option.isSome))
+      yield* Testing.settle()
+      assert.isTrue(Option.isSome(yield* Process.whereis(name)), "the name is held again")
       const count = yield* StaticSupervisor.countChildren(byName)
       assert.strictEqual(count.active, 1)
       assert.notStrictEqual(Option.getOrThrow(yield* Process.whereis(name)), first)

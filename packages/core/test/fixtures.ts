@@ -1,16 +1,15 @@
 /**
  * What the tests share: processes to spawn and to wait for, the mailbox selectors a test reads its exit signals and
  * Downs with, readers of a log subject, a counter actor, the children's commands of the supervisor tests, and
- * checks of the errors they expect. The leak check every test file runs is in `utils.ts`.
+ * checks of the errors they expect. The leak check every test file runs is the kit's: `afterEach(Testing.leakCheck())`.
  */
 import { assert } from "@effect/vitest"
 import type { Fiber } from "effect"
 import { Cause, Effect, Option } from "effect"
-import { TestClock } from "effect/testing"
-import { Actor, Name, Process, Selector, Subject, Supervision } from "../src/index.js"
+import { Actor, Name, Process, Selector, Subject, Supervision, Testing } from "../src/index.js"
 import { budget } from "../src/internal/scheduler.js"
 import type { CounterMsg } from "./actors.js"
-import { handleCounter, restarting } from "./actors.js"
+import { handleCounter } from "./actors.js"
 
 const { ExitReason } = Process
 
@@ -53,25 +52,14 @@ export const spawnWithSubject = <A, E, R>(
   })
 
 /**
- * One turn of the host's event loop (no time passes on any clock). Woken processes run from the library's run queue
- * (`internal/scheduler.ts`), which waits for a macrotask once message passing has held the event loop for its
- * budget; so a test that waits "without time" for something a process does polls with this rather than with
- * `Effect.yieldNow`, which only drains microtasks.
+ * One turn of the host's event loop (no time passes on any clock), for the tests about the event loop itself (a
+ * handler's batch yielding to a busy fiber, the chaos harness's own turns). A test that waits "without time" for
+ * what processes do uses `Testing.settle()` instead.
  */
 export const eventLoopTurn: Effect.Effect<void> = Effect.callback<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })
-
-/** Turns the event loop until `condition` holds; fails the test after `max` turns. */
-export const waitUntil = (condition: Effect.Effect<boolean>, max = 1_000) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < max; i++) {
-      if (yield* condition) return
-      yield* eventLoopTurn
-    }
-    assert.fail("condition not reached")
-  })
 
 /** The fiber's outcome if it is done, without waiting. */
 export const poll = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.sync(() => Option.fromUndefinedOr(fiber.pollUnsafe()))
@@ -125,26 +113,21 @@ export const nothingMore = <A>(subject: Subject.Subject<A>) =>
     assert.isTrue(Option.isNone(received), `unexpected message ${JSON.stringify(received)}`)
   })
 
-/** Lets every process run until nothing moves (`TestClock.adjust(0)` yields to the macrotask queue). */
-export const settle = Effect.repeat(TestClock.adjust(0), { times: 5 })
-
 /**
- * Takes `n` messages with `receiveNow` (a receive with timeout 0), polling with `TestClock.adjust(0)` in between;
- * fewer if they do not come, so that a missing message fails the test's assertion instead of hanging it.
+ * Takes `n` messages with `receiveNow` (a receive with timeout 0) once everything has settled (`Testing.settle`: no
+ * time passes); fewer if they did not come, so that a missing message fails the test's assertion instead of hanging it.
  */
-export const takeN = <A>(receiveNow: Effect.Effect<A, unknown>, n: number): Effect.Effect<Array<A>> =>
+export const takeN = <A>(
+  receiveNow: Effect.Effect<A, unknown>,
+  n: number
+): Effect.Effect<Array<A>, Testing.NotSettled> =>
   Effect.gen(function*() {
+    yield* Testing.settle()
     const got: Array<A> = []
-    let idle = 0
-    while (got.length < n && idle < 100) {
+    while (got.length < n) {
       const next = yield* Effect.option(receiveNow)
-      if (Option.isSome(next)) {
-        got.push(next.value)
-        idle = 0
-      } else {
-        idle++
-        yield* TestClock.adjust(0)
-      }
+      if (Option.isNone(next)) break
+      got.push(next.value)
     }
     return got
   })
@@ -157,17 +140,17 @@ export const expectLog = (log: Subject.Subject<string>, expected: ReadonlyArray<
   )
 
 /** Nothing more arrives on `log`, even after everything settled. */
-export const expectQuiet = (log: Subject.Subject<string>) => Effect.andThen(settle, nothingMore(log))
+export const expectQuiet = (log: Subject.Subject<string>) => Effect.andThen(Testing.settle(), nothingMore(log))
 
 /** No exit signal is waiting for the test (trapping exits), even after everything settled. */
-export const expectNoExitMessage = Effect.andThen(settle, noExitMessage)
+export const expectNoExitMessage = Effect.andThen(Testing.settle(), noExitMessage)
 
 // ---------------------------------------------------------------------------------------------------------------
 // A counter actor (in `actors.ts`, shared with the bench)
 // ---------------------------------------------------------------------------------------------------------------
 
 export type { CounterMsg } from "./actors.js"
-export { counter, counterBuilder, getCount, handleCounter, restarting } from "./actors.js"
+export { counter, counterBuilder, getCount, handleCounter } from "./actors.js"
 
 /**
  * A counter that logs `init <label>` when it starts and `stop <label> <reason>` when its onTerminate runs (so it
@@ -188,17 +171,6 @@ export const loggingCounter = (label: string, log: Subject.Subject<string>) =>
 // ---------------------------------------------------------------------------------------------------------------
 // Supervised children: told how to end, and called across their restarts
 // ---------------------------------------------------------------------------------------------------------------
-
-/**
- * Right after a crash, a call may fail with CalleeDown (it was queued behind the crash) or NoProcess (the name is
- * free until the restart registers it again): Erlang's semantics. Retries those, a bounded number of times, letting
- * the supervisor run in between.
- */
-export const afterRestart = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(
-    Effect.tapError(() => eventLoopTurn),
-    Effect.retry({ while: restarting, times: 1000 })
-  )
 
 /** What a test child does on a message: exit Normal, exit Shutdown, or crash (its handler fails: Abnormal). */
 export type Command = "Stop" | "Shutdown" | "Crash"

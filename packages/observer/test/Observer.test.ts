@@ -1,13 +1,13 @@
-import { Actor, Name, Process, StaticSupervisor, Supervision } from "@effect-otp/core"
-import { assert, describe, it } from "@effect/vitest"
+import { Actor, Name, Process, StaticSupervisor, Supervision, Testing } from "@effect-otp/core"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Context, Effect, Exit, Layer, Logger, Option, Queue, Scope, Stream } from "effect"
 import { HttpRouter } from "effect/http"
 import { TestClock } from "effect/testing"
 import { Observer } from "../src/index.js"
 import type { NodeView, ProcessDetails, Snapshot, TreeView } from "../src/Observer.js"
-import { checkNoProcessLeft, Counter, getCount, getCountAfterRestart, makeTree, observe, settle } from "./fixtures.js"
+import { Counter, getCount, getCountAfterRestart, makeTree, observe } from "./fixtures.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const labels = (nodes: ReadonlyArray<NodeView>) => nodes.map((node) => node.label)
 const findNode = (tree: TreeView, label: string) => tree.children.find((node) => node.label === label)!
@@ -121,7 +121,7 @@ describe("the live updates (GET /observer/api/events)", () => {
       const subject = Context.get(context, Counter)
       for (let i = 0; i < 5; i++) yield* Actor.send(subject, { _tag: "Add", n: 1 })
       assert.strictEqual(yield* getCount.pipe(Effect.provide(context)), 5)
-      yield* settle
+      yield* Testing.settle()
       yield* TestClock.adjust("1 second")
       const second = yield* next
       assert.strictEqual(second.at - first.at, 1000)
@@ -130,7 +130,7 @@ describe("the live updates (GET /observer/api/events)", () => {
       // A restart: the counter's node has a new pid and one more restart.
       yield* Process.kill(yield* pidOf(second))
       yield* getCountAfterRestart.pipe(Effect.provide(context))
-      yield* settle
+      yield* Testing.settle()
       yield* TestClock.adjust("1 second")
       const third = yield* next
       assert.strictEqual(counterOf(third).restarts, 1)

@@ -1,26 +1,14 @@
 /**
  * What the observer's tests share: a small application tree (a root supervisor with an actor and a factory
- * supervisor), the observer's routes called in-process (no socket, so `TestClock` drives the event stream), and a
- * check that every test stops what it started.
+ * supervisor), the observer's routes called in-process (no socket, so `TestClock` drives the event stream). The
+ * leak check is the kit's: `afterEach(Testing.leakCheck())`.
  */
-import { Actor, FactorySupervisor, Name, Process, StaticSupervisor, Subject } from "@effect-otp/core"
-import { afterEach, expect } from "@effect/vitest"
+import { Actor, FactorySupervisor, Name, StaticSupervisor, Subject, Testing } from "@effect-otp/core"
 import { Context, Effect, Layer, Stream } from "effect"
 import { HttpRouter, HttpServerRequest } from "effect/http"
 import type { HttpServerResponse } from "effect/http"
-import { TestClock } from "effect/testing"
 import { Observer } from "../src/index.js"
 import type { Options } from "../src/Observer.js"
-
-/** Every test stops what it started: no process is left once its scope has closed. */
-export const checkNoProcessLeft = () =>
-  afterEach(async () => {
-    const left = await Effect.runPromise(Process.list)
-    expect(left.map(String), "processes left alive after the test").toEqual([])
-  })
-
-/** Lets every woken fiber run, so that a timer about to be armed is armed before the clock moves. */
-export const settle = Effect.repeat(TestClock.adjust(0), { times: 5 })
 
 export type CounterMsg =
   | { readonly _tag: "Add"; readonly n: number }
@@ -44,11 +32,8 @@ export const getCount = Counter.use((subject) =>
   Actor.call(subject, (replyTo: Subject.Subject<number>): CounterMsg => ({ _tag: "Get", replyTo }), "1 second")
 )
 
-/** The count once the counter has been restarted (after a kill): its supervisor runs, then the call. */
-export const getCountAfterRestart = getCount.pipe(
-  Effect.tapError(() => settle),
-  Effect.retry({ times: 20 })
-)
+/** The count once the counter has been restarted (after a kill): its supervisor runs (`Testing.settle`), then the call. */
+export const getCountAfterRestart = Effect.andThen(Testing.settle(), getCount)
 
 /**
  * The tree: `test/root` (OneForOne) over the counter actor (`test/Counter`) and a factory supervisor of jobs
