@@ -368,7 +368,8 @@ const childOf = (supervisor: Supervisor | FactorySupervisor<any, any>, id: numbe
 
 /**
  * Waits, within `timeout` of TestClock time, until the supervisor has restarted child `id` `times` more times
- * (1 by default) than when called, and the child is running. The restart count is read in the supervisor's own
+ * (1 by default) than when called, and the child is running. The count is taken when it is called: call it right
+ * after what makes the child end (a restart that already happened is not waited for again). The restart count is read in the supervisor's own
  * state, after each step of the clock: a backoff of 100 ms is seen at exactly 100 ms.
  *
  * @example

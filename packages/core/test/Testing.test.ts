@@ -1,13 +1,12 @@
 /**
  * The test kit itself: settling, probes on TestClock time, waits for supervision, and the leak check.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Exit, Option, Schedule, Scope } from "effect"
 import { Actor, Name, Process, Registry, StaticSupervisor, Subject, Supervision, Testing } from "../src/index.js"
 import { withBudget } from "./fixtures.js"
-import { checkNoProcessLeft } from "./utils.js"
 
-checkNoProcessLeft()
+afterEach(Testing.leakCheck())
 
 const now = Clock.currentTimeMillis
 
