@@ -525,11 +525,30 @@ export const awaitRegistered = <K, V>(
 const isClean = (left: internal.LeftBehind) =>
   left.processes.length === 0 && left.names.length === 0 && left.timers.length === 0 && left.registries.length === 0
 
-/** One turn of the host's event loop, for what is still being torn down. */
-const turn = Effect.callback<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
+const turn = internal.eventLoopTurn
+
+/**
+ * One turn of the host's event loop (a `setImmediate`), no clock moving: what the library deferred to a macrotask
+ * runs. For tests of the event loop itself, where nothing ever settles (a handler's batch yielding to a fiber that
+ * never stops); a test that waits for what processes do uses `settle`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Testing } from "@effect-otp/core"
+ *
+ * let ticks = 0
+ * const ticking = Effect.forever(Effect.andThen(Effect.sync(() => ticks++), Effect.yieldNow))
+ * const program = Effect.gen(function*() {
+ *   yield* Effect.forkChild(ticking)
+ *   while (ticks < 10) yield* Testing.eventLoopTurn
+ * })
+ * ```
+ *
+ * @since 1.0.0
+ * @category settling
+ */
+export const eventLoopTurn: Effect.Effect<void> = internal.eventLoopTurn
 
 /**
  * Fails with `ProcessesLeft` when anything is left besides the calling code: a live (or dying) process, with its

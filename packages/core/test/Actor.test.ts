@@ -3,7 +3,7 @@ import { Cause, Deferred, Effect, Exit, Fiber, Option, References, Scope, Tracer
 import { TestClock } from "effect/testing"
 import { Actor, Name, Process, Selector, Subject, System, Testing } from "../src/index.js"
 import type { CounterMsg } from "./fixtures.js"
-import { eventLoopTurn, failureOf, handleCounter, noExitMessage, trapped } from "./fixtures.js"
+import { failureOf, handleCounter, noExitMessage, trapped } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -198,7 +198,7 @@ describe("Actor", () => {
           )
         )
         yield* System.resume(actor.pid)
-        while (ticksAtLast < 0) yield* eventLoopTurn
+        while (ticksAtLast < 0) yield* Testing.eventLoopTurn
         // Handlers that answer at once are run in a plain loop; it yields after a batch, as Erlang preempts a
         // process after its reductions, so the ticking fiber got turns while the backlog was handled.
         assert.isAbove(ticksAtLast, 0)

@@ -10,7 +10,7 @@ import { Duration, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { Process, Testing } from "../src/index.js"
 import * as Chaos from "./chaos/tree.js"
-import { eventLoopTurn, withBudget } from "./fixtures.js"
+import { withBudget } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -36,7 +36,7 @@ const config: Chaos.ChaosConfig = {
 const hooks: Chaos.ChaosHooks = {
   runEpoch: (epoch) => Effect.succeed(epoch < EPOCHS),
   afterEpoch: TestClock.adjust(EPOCH),
-  turn: eventLoopTurn,
+  turn: Testing.eventLoopTurn,
   // Thousands of turns in a row without any progress: everything waits, for a clock that will not move.
   stalled: (idleTurns) => idleTurns >= 3000
 }

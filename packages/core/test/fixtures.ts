@@ -51,16 +51,6 @@ export const spawnWithSubject = <A, E, R>(
     return { pid, subject } as const
   })
 
-/**
- * One turn of the host's event loop (no time passes on any clock), for the tests about the event loop itself (a
- * handler's batch yielding to a busy fiber, the chaos harness's own turns). A test that waits "without time" for
- * what processes do uses `Testing.settle()` instead.
- */
-export const eventLoopTurn: Effect.Effect<void> = Effect.callback<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
-
 /** The fiber's outcome if it is done, without waiting. */
 export const poll = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.sync(() => Option.fromUndefinedOr(fiber.pollUnsafe()))
 

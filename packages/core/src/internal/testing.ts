@@ -14,8 +14,8 @@ import { openRegistries } from "./registry.js"
 import { schedulerState } from "./scheduler.js"
 import { tracking } from "./timer.js"
 
-/** One turn of the host's event loop: Effect's and the library's deferred resumptions run. No clock moves. */
-const eventLoopTurn: Effect.Effect<void> = Effect.callback<void>((resume) => {
+/** One turn of the host's event loop: Effect's and the library's deferred resumptions run. No clock moves. @internal */
+export const eventLoopTurn: Effect.Effect<void> = Effect.callback<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })
