@@ -417,11 +417,7 @@ export const info = (pid: Pid): Effect.Effect<Option.Option<ProcessInfo>> =>
   Effect.sync(() => {
     const state = stateOf(pid)
     if (!state.alive) return Option.none()
-    const kind = internal.supervisorKinds.has(state)
-      ? "supervisor"
-      : state.behaviour !== undefined
-      ? "actor"
-      : "process"
+    const kind = internal.processKind(state)
     const links = state.links === undefined ?
       [] :
       state.links instanceof internal.ProcessState ?

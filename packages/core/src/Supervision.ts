@@ -51,7 +51,7 @@ import type { NameImpl } from "./internal/name.js"
 import { checked, isName, whereis } from "./internal/name.js"
 import { isPid, stateOf } from "./internal/pid.js"
 import type { ProcessState } from "./internal/process.js"
-import { supervisorKinds } from "./internal/process.js"
+import { processKind, supervisorKinds } from "./internal/process.js"
 import * as layers from "./internal/supervisor/layer.js"
 import * as policy from "./internal/supervisor/policy.js"
 import * as internal from "./internal/supervisor/spec.js"
@@ -456,7 +456,7 @@ export const tree = (
     const kind = supervisorKinds.get(target)
     if (kind === undefined) {
       return Effect.fail(
-        new NotASupervisor({ pid: target.pid.toString(), kind: target.behaviour === undefined ? "process" : "actor" })
+        new NotASupervisor({ pid: target.pid.toString(), kind: processKind(target) as "actor" | "process" })
       )
     }
     const children = (of: Pid): Effect.Effect<ReadonlyArray<TreeNode>, CallError> =>

@@ -525,8 +525,6 @@ export const awaitRegistered = <K, V>(
 const isClean = (left: internal.LeftBehind) =>
   left.processes.length === 0 && left.names.length === 0 && left.timers.length === 0 && left.registries.length === 0
 
-const turn = internal.eventLoopTurn
-
 /**
  * One turn of the host's event loop (a `setImmediate`), no clock moving: what the library deferred to a macrotask
  * runs. For tests of the event loop itself, where nothing ever settles (a handler's batch yielding to a fiber that
@@ -576,7 +574,7 @@ export const checkNoProcessLeft: Effect.Effect<void, ProcessesLeft> = Effect.wit
   return Effect.gen(function*() {
     let left = internal.leftBehind(except)
     for (let i = 0; i < 20 && !isClean(left); i++) {
-      yield* turn
+      yield* internal.eventLoopTurn
       left = internal.leftBehind(except)
     }
     if (!isClean(left)) return yield* Effect.fail(new ProcessesLeft(left))

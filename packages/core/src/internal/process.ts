@@ -23,6 +23,7 @@ import { Mailbox } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
 import { names } from "./name.js"
 import { MonitorImpl, PidImpl, stateOf } from "./pid.js"
+import { processLabel } from "./report.js"
 import { runQueued, wake } from "./scheduler.js"
 import type { Group } from "./spawn.js"
 import { clockOf, schedule } from "./timer.js"
@@ -205,6 +206,10 @@ export const implicitEnds = new WeakMap<ProcessState, ImplicitEnd>()
 
 /** The processes that run a supervisor, and which kind (for `Supervision.tree` and `Process.info`). @internal */
 export const supervisorKinds = new WeakMap<ProcessState, "static" | "factory">()
+
+/** What runs in a process: a supervisor, an actor (any other behaviour), or a plain process. @internal */
+export const processKind = (state: ProcessState): "supervisor" | "actor" | "process" =>
+  supervisorKinds.has(state) ? "supervisor" : state.behaviour !== undefined ? "actor" : "process"
 
 /** @internal */
 export const implicitEndOf = (self: ProcessState): ImplicitEnd => {
@@ -395,12 +400,7 @@ export const exitSignal = (target: ProcessState, from: Pid, reason: ExitReason):
     const message: ExitMessage = { pid: from, reason }
     target.mailbox.deliver(EXIT_TAG, message)
   } else if (reason._tag !== "Normal") {
-    if (target.implicit) {
-      const sender = stateOf(from)
-      implicitEndOf(target).signalledBy = sender.name === undefined ?
-        from.toString() :
-        `${sender.name.key} ${from.toString()}`
-    }
+    if (target.implicit) implicitEndOf(target).signalledBy = processLabel(stateOf(from))
     terminate(target, reason)
   }
 }
