@@ -193,7 +193,7 @@ export const configureFactory = (builder: FactoryFields): Config | InvalidSpecif
         shutdown: builder.shutdown,
         label: undefined
       }),
-    templateShutdown: shutdown,
+    templateShutdown: () => shutdown,
     maxChildren: max
   }
 }

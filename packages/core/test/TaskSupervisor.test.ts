@@ -1,0 +1,541 @@
+/**
+ * TaskSupervisor against Elixir's Task.Supervisor. Each behaviour below was first run on Elixir 1.14 (OTP 25) by
+ * `test/elixir/task_supervisor.exs`, whose output is kept beside it (`task_supervisor.out`); the numbers in the test
+ * names ("Elixir 3b") are its scenarios.
+ */
+import { afterEach, assert, describe, it } from "@effect/vitest"
+import { Cause, Clock, Context, Data, Effect, Equal, Exit, Fiber, Layer, Option, Ref, Result, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import {
+  Name,
+  Process,
+  Selector,
+  StaticSupervisor,
+  Subject,
+  Supervision,
+  Task,
+  TaskSupervisor,
+  Testing
+} from "../src/index.js"
+import { downs, invalidSpecification, noExitMessage, poll, trapped } from "./fixtures.js"
+
+afterEach(Testing.leakCheck())
+
+const { ExitReason } = Process
+
+class NotFound extends Data.TaggedError("NotFound")<{ readonly id: number }> {}
+
+const boom = new Error("boom")
+
+/** The defects an Abnormal exit reason carries. */
+const defectsOf = (reason: Process.ExitReason): ReadonlyArray<unknown> =>
+  reason._tag === "Abnormal" && Cause.isCause(reason.reason) ?
+    reason.reason.reasons.filter(Cause.isDieReason).map((r) => r.defect) :
+    []
+
+/** The exit reason `TaskExited` carries, from a failed await. */
+const exitedWith = (error: unknown): Process.ExitReason => {
+  assert.instanceOf(error, Task.TaskExited)
+  return (error as Task.TaskExited).reason
+}
+
+/** The reason of a `Task.yield`/`Task.shutdown` outcome that is a crash (a defect holding `TaskExited`). */
+const crashOf = (outcome: Option.Option<Exit.Exit<unknown, unknown>>): Process.ExitReason => {
+  assert.isTrue(Option.isSome(outcome) && Exit.isFailure(outcome.value), "expected a crash")
+  const exit = (outcome as Option.Some<Exit.Failure<unknown, unknown>>).value
+  return exitedWith(exit.cause.reasons.filter(Cause.isDieReason).map((r) => r.defect)[0])
+}
+
+const isValue = <A>(outcome: Option.Option<Exit.Exit<A, unknown>>, value: A): boolean =>
+  Option.isSome(outcome) && Exit.isSuccess(outcome.value) && Equal.equals(outcome.value.value, value)
+
+/** A task body that traps exits, says so on `ready`, then runs `body`. */
+const trapping = <A, E>(ready: Subject.Subject<Process.Pid>, body: Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    yield* Process.trapExits(true)
+    yield* Subject.send(ready, yield* Process.self)
+    return yield* body
+  })
+
+/** A task body that says it runs on `ready`, then runs `body`. */
+const announced = <A, E>(ready: Subject.Subject<Process.Pid>, body: Effect.Effect<A, E>) =>
+  Effect.andThen(Effect.flatMap(Process.self, (pid) => Subject.send(ready, pid)), body)
+
+const started = (builder?: TaskSupervisor.Builder) => Effect.map(TaskSupervisor.start(builder), (s) => s.data)
+
+describe("TaskSupervisor", () => {
+  describe("async: linked to the caller", () => {
+    it.effect("gives the value; the task is a child of the supervisor, and leaves it when done", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const me = yield* Process.self
+        const ready = yield* Subject.make<Process.Pid>()
+        const task = yield* TaskSupervisor.async(sup, announced(ready, Effect.as(Effect.sleep("1 second"), 42)))
+        assert.isTrue(Equal.equals(yield* Subject.receive(ready, "1 second"), task.pid))
+        assert.isFalse(Equal.equals(task.pid, me))
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [task.pid])
+        const waiting = yield* Effect.forkChild(Task.await(task, "5 seconds"))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* Fiber.join(waiting), 42)
+        assert.deepStrictEqual(yield* Process.awaitExit(task.pid), ExitReason.Normal())
+        yield* Testing.settle()
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        assert.strictEqual(yield* Process.messageQueueLength(me), 0)
+      }))
+
+    it.effect("a typed failure is a result: await gives it, the task exits Normal, the caller is not signalled", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const sup = yield* started()
+        const task = yield* TaskSupervisor.async(sup, Effect.fail(new NotFound({ id: 7 })))
+        assert.deepStrictEqual(yield* Effect.flip(Task.await(task, "1 second")), new NotFound({ id: 7 }))
+        assert.deepStrictEqual(yield* Process.awaitExit(task.pid), ExitReason.Normal())
+        const message = yield* Effect.option(Selector.receive(trapped, 0))
+        assert.isTrue(Option.isNone(message) || message.value.reason._tag === "Normal")
+      }))
+
+    it.effect("a crash kills a caller that does not trap exits, with the task's reason (Elixir 9c, as Task.async)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const pids = yield* Subject.make<Process.Pid>()
+        const owner = yield* Process.spawnUnlinked(Effect.gen(function*() {
+          const task = yield* TaskSupervisor.async(sup, Effect.andThen(Effect.sleep("1 second"), Effect.die(boom)))
+          yield* Subject.send(pids, task.pid)
+          return yield* Task.awaitForever(task)
+        }))
+        const taskPid = yield* Subject.receive(pids, "1 second")
+        yield* TestClock.adjust("1 second")
+        const reason = yield* Process.awaitExit(owner)
+        assert.deepStrictEqual(defectsOf(reason), [boom])
+        assert.isTrue(Equal.equals(reason, yield* Process.awaitExit(taskPid)))
+        // the supervisor is not affected: a temporary child that crashed is forgotten
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+      }))
+
+    it.effect("a crash is TaskExited for await, and an ExitMessage for a caller that traps exits", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const sup = yield* started()
+        const task = yield* TaskSupervisor.async(sup, Effect.die(boom))
+        const reason = exitedWith(yield* Effect.flip(Task.await(task, "1 second")))
+        assert.deepStrictEqual(defectsOf(reason), [boom])
+        const message = yield* Selector.receive(trapped, "1 second")
+        assert.isTrue(Equal.equals(message.pid, task.pid))
+        assert.isTrue(Equal.equals(message.reason, reason))
+      }))
+
+    it.effect("the owner crashing takes its task with it (Elixir 7: the linked task ends with the owner's reason)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const pids = yield* Subject.make<Process.Pid>()
+        const owner = yield* Process.spawnUnlinked(Effect.gen(function*() {
+          const task = yield* TaskSupervisor.async(sup, Effect.never)
+          yield* Subject.send(pids, task.pid)
+          return yield* Effect.andThen(Effect.sleep("1 second"), Effect.die(boom))
+        }))
+        const taskPid = yield* Subject.receive(pids, "1 second")
+        yield* TestClock.adjust("1 second")
+        const ownerReason = yield* Process.awaitExit(owner)
+        assert.isTrue(Equal.equals(yield* Process.awaitExit(taskPid), ownerReason))
+        yield* Testing.settle()
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+      }))
+
+    it.effect("an owner that ends Normal leaves its task running to its end (Elixir 7b)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const pids = yield* Subject.make<Process.Pid>()
+        const done = yield* Subject.make<string>()
+        const owner = yield* Process.spawnUnlinked(Effect.flatMap(
+          TaskSupervisor.async(sup, Effect.andThen(Effect.sleep("1 second"), Subject.send(done, "done"))),
+          (task) => Subject.send(pids, task.pid)
+        ))
+        const taskPid = yield* Subject.receive(pids, "1 second")
+        assert.deepStrictEqual(yield* Process.awaitExit(owner), ExitReason.Normal())
+        assert.isTrue(yield* Process.isAlive(taskPid))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* Subject.receive(done, "1 second"), "done")
+        assert.deepStrictEqual(yield* Process.awaitExit(taskPid), ExitReason.Normal())
+      }))
+
+    it.effect("the supervisor stopping ends the task, and its Shutdown kills a caller that does not trap (Elixir 3c)", () =>
+      Effect.gen(function*() {
+        const results = yield* Subject.make<Process.Pid>()
+        const owner = yield* Process.spawnUnlinked(Effect.scoped(Effect.gen(function*() {
+          const sup = yield* TaskSupervisor.start()
+          const task = yield* TaskSupervisor.async(sup.data, Effect.never)
+          yield* Subject.send(results, sup.pid)
+          return yield* Task.awaitForever(task)
+        })))
+        const supPid = yield* Subject.receive(results, "1 second")
+        yield* Process.exit(supPid, ExitReason.Shutdown())
+        assert.deepStrictEqual(yield* Process.awaitExit(owner), ExitReason.Shutdown())
+      }))
+
+    it.effect("the supervisor stopping: a trapping caller gets ExitMessage(Shutdown), await TaskExited (Elixir 3d)", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const sup = yield* TaskSupervisor.start()
+        const task = yield* TaskSupervisor.async(sup.data, Effect.never)
+        yield* Process.unlink(sup.pid)
+        yield* Process.exit(sup.pid, ExitReason.Shutdown())
+        assert.deepStrictEqual(exitedWith(yield* Effect.flip(Task.await(task, "1 second"))), ExitReason.Shutdown())
+        const message = yield* Selector.receive(trapped, "1 second")
+        assert.isTrue(Equal.equals(message.pid, task.pid))
+        assert.deepStrictEqual(message.reason, ExitReason.Shutdown())
+        assert.deepStrictEqual(yield* Process.awaitExit(sup.pid), ExitReason.Shutdown())
+      }))
+  })
+
+  describe("asyncNolink: a crash is a result", () => {
+    it.effect("a crash is TaskExited for yield and await; no exit signal, the caller traps nothing (Elixir 1, 1b)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const crashing = yield* TaskSupervisor.asyncNolink(sup, Effect.die(boom))
+        assert.deepStrictEqual(defectsOf(crashOf(yield* Task.yield(crashing, "1 second"))), [boom])
+        const exiting = yield* TaskSupervisor.asyncNolink(sup, Effect.andThen(Effect.sleep("1 second"), Effect.die(boom)))
+        const waiting = yield* Effect.forkChild(Effect.flip(Task.await(exiting, "5 seconds")))
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(defectsOf(exitedWith(yield* Fiber.join(waiting))), [boom])
+        // the caller, which does not trap exits, is alive, and nothing is left in its mailbox
+        const me = yield* Process.self
+        assert.isTrue(yield* Process.isAlive(me))
+        assert.strictEqual(yield* Process.messageQueueLength(me), 0)
+      }))
+
+    it.effect("a typed failure stays a result (the task exits Normal); a value is a value", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const failing = yield* TaskSupervisor.asyncNolink(sup, Effect.fail(new NotFound({ id: 1 })))
+        assert.deepStrictEqual(yield* Effect.flip(Task.await(failing, "1 second")), new NotFound({ id: 1 }))
+        assert.deepStrictEqual(yield* Process.awaitExit(failing.pid), ExitReason.Normal())
+        const succeeding = yield* TaskSupervisor.asyncNolink(sup, Effect.succeed("ok"))
+        assert.strictEqual(yield* Task.await(succeeding, "1 second"), "ok")
+      }))
+
+    it.effect("a killed task is TaskExited(Killed) (Elixir 2)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const task = yield* TaskSupervisor.asyncNolink(sup, Effect.never)
+        yield* Process.kill(task.pid)
+        assert.deepStrictEqual(crashOf(yield* Task.yield(task, "1 second")), ExitReason.Killed())
+        yield* noExitMessage
+      }))
+
+    it.effect("the supervisor killed: TaskExited(Killed) (Elixir 3); stopped: TaskExited(Shutdown) (Elixir 3b)", () =>
+      Effect.gen(function*() {
+        for (const [end, expected] of [["kill", ExitReason.Killed()], ["stop", ExitReason.Shutdown()]] as const) {
+          const sup = yield* TaskSupervisor.start()
+          yield* Process.unlink(sup.pid)
+          const task = yield* TaskSupervisor.asyncNolink(sup.data, Effect.never)
+          yield* end === "kill" ? Process.kill(sup.pid) : Process.exit(sup.pid, ExitReason.Shutdown())
+          assert.deepStrictEqual(crashOf(yield* Task.yield(task, "1 second")), expected, end)
+        }
+        assert.isTrue(yield* Process.isAlive(yield* Process.self))
+      }))
+
+    it.effect("the owner's death does not end the task: it runs to its end, its result is dropped (Elixir 7)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const pids = yield* Subject.make<Process.Pid>()
+        const done = yield* Subject.make<string>()
+        const owner = yield* Process.spawnUnlinked(Effect.gen(function*() {
+          const task = yield* TaskSupervisor.asyncNolink(
+            sup,
+            Effect.andThen(Effect.sleep("1 second"), Effect.as(Subject.send(done, "done"), "result"))
+          )
+          yield* Subject.send(pids, task.pid)
+          return yield* Effect.die(boom)
+        }))
+        const taskPid = yield* Subject.receive(pids, "1 second")
+        assert.strictEqual((yield* Process.awaitExit(owner))._tag, "Abnormal")
+        assert.isTrue(yield* Process.isAlive(taskPid))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* Subject.receive(done, "1 second"), "done")
+        assert.deepStrictEqual(yield* Process.awaitExit(taskPid), ExitReason.Normal())
+      }))
+
+    it.effect("yield: None while it runs, then its value (Elixir 8)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const task = yield* TaskSupervisor.asyncNolink(sup, Effect.as(Effect.sleep("200 millis"), "done"))
+        const early = yield* Effect.forkChild(Task.yield(task, "10 millis"))
+        yield* TestClock.adjust("10 millis")
+        assert.isTrue(Option.isNone(yield* Fiber.join(early)))
+        const late = yield* Effect.forkChild(Task.yield(task, "1 second"))
+        yield* TestClock.adjust("190 millis")
+        assert.isTrue(isValue(yield* Fiber.join(late), "done"))
+      }))
+
+    it.effect("shutdown: None when it stopped it, its value when done first, its crash when it crashed first (Elixir 8)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const running = yield* TaskSupervisor.asyncNolink(sup, Effect.never)
+        assert.isTrue(Option.isNone(yield* Task.shutdown(running, "5 seconds")))
+        assert.deepStrictEqual(yield* Process.awaitExit(running.pid), ExitReason.Shutdown())
+        const early = yield* TaskSupervisor.asyncNolink(sup, Effect.succeed("early"))
+        yield* Process.awaitExit(early.pid)
+        assert.isTrue(isValue(yield* Task.shutdown(early, "5 seconds"), "early"))
+        const crashed = yield* TaskSupervisor.asyncNolink(sup, Effect.die(boom))
+        yield* Process.awaitExit(crashed.pid)
+        assert.deepStrictEqual(defectsOf(crashOf(yield* Task.shutdown(crashed, "BrutalKill"))), [boom])
+        yield* Testing.settle()
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
+      }))
+
+    it.effect("only the owner may await it (a defect elsewhere)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const task = yield* TaskSupervisor.asyncNolink(sup, Effect.never)
+        const other = yield* Process.spawnUnlinked(Task.await(task, "1 second"))
+        const reason = yield* Process.awaitExit(other)
+        assert.strictEqual(defectsOf(reason).length, 1)
+        yield* Task.shutdown(task, "BrutalKill")
+      }))
+  })
+
+  describe("startChild: fire-and-forget", () => {
+    it.effect("runs at once for nobody; not linked to the caller, whose services it gets", () =>
+      Effect.gen(function*() {
+        class Greeting extends Context.Service<Greeting, string>()("test/TaskSupervisor/Greeting") {}
+        const sup = yield* started()
+        const ran = yield* Subject.make<string>()
+        const pid = yield* TaskSupervisor.startChild(
+          sup,
+          Effect.andThen(Effect.flatMap(Effect.service(Greeting), (greeting) => Subject.send(ran, greeting)), Effect.die(boom))
+        ).pipe(Effect.provideService(Greeting, "hello"))
+        assert.strictEqual(yield* Subject.receive(ran, "1 second"), "hello")
+        assert.deepStrictEqual(defectsOf(yield* Process.awaitExit(pid)), [boom])
+        // no link: the caller (not trapping) lives on
+        assert.isTrue(yield* Process.isAlive(yield* Process.self))
+      }))
+
+    it.effect("Temporary (the default): crashes are not restarted and do not count, even at intensity 0 (Elixir 5)", () =>
+      Effect.gen(function*() {
+        const sup = yield* TaskSupervisor.start(
+          TaskSupervisor.make().pipe(TaskSupervisor.restartTolerance({ intensity: 0, period: "5 seconds" }))
+        )
+        const runs = yield* Subject.make<Process.Pid>()
+        for (let i = 0; i < 3; i++) {
+          const pid = yield* TaskSupervisor.startChild(sup.data, announced(runs, Effect.die(boom)))
+          yield* Process.awaitExit(pid)
+        }
+        yield* Testing.settle()
+        assert.isTrue(yield* Process.isAlive(sup.pid))
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup.data), [])
+        // each ran once
+        for (let i = 0; i < 3; i++) yield* Subject.receive(runs, "1 second")
+        assert.isTrue(Option.isNone(yield* Effect.option(Subject.receive(runs, 0))))
+      }))
+
+    it.effect("Transient: restarted after a failure (a crash or a typed failure), not after Normal (Elixir 5b)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started(TaskSupervisor.make().pipe(TaskSupervisor.restartTolerance({ intensity: 3, period: "5 seconds" })))
+        const runs = yield* Subject.make<Process.Pid>()
+        const count = yield* Ref.make(0)
+        const first = yield* TaskSupervisor.startChild(
+          sup,
+          announced(
+            runs,
+            Effect.flatMap(Ref.getAndUpdate(count, (n) => n + 1), (n) =>
+              n === 0 ? Effect.die(boom) : n === 1 ? Effect.fail(new NotFound({ id: n })) : Effect.void)
+          ),
+          { restart: "Transient" }
+        )
+        const pids = [
+          yield* Subject.receive(runs, "1 second"),
+          yield* Subject.receive(runs, "1 second"),
+          yield* Subject.receive(runs, "1 second")
+        ]
+        assert.isTrue(Equal.equals(pids[0], first))
+        assert.strictEqual(new Set(pids.map(String)).size, 3)
+        yield* Testing.settle()
+        assert.strictEqual(yield* Ref.get(count), 3)
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+      }))
+
+    it.effect("Transient past the tolerance: the supervisor gives up and exits Shutdown (Elixir 5c)", () =>
+      Effect.gen(function*() {
+        const sup = yield* TaskSupervisor.start(
+          TaskSupervisor.make().pipe(
+            TaskSupervisor.restartTolerance({ intensity: 0, period: "5 seconds" }),
+            TaskSupervisor.restartStrategy("Transient")
+          )
+        )
+        yield* Process.unlink(sup.pid)
+        yield* TaskSupervisor.startChild(sup.data, Effect.die(boom))
+        assert.deepStrictEqual(yield* Process.awaitExit(sup.pid), ExitReason.Shutdown())
+      }))
+
+    it.effect("Permanent: restarted after Normal too, until past the tolerance (Elixir 5d: 3 runs at intensity 2)", () =>
+      Effect.gen(function*() {
+        const sup = yield* TaskSupervisor.start()
+        yield* Process.unlink(sup.pid)
+        const runs = yield* Subject.make<Process.Pid>()
+        yield* TaskSupervisor.startChild(sup.data, announced(runs, Effect.void), { restart: "Permanent" })
+        assert.deepStrictEqual(yield* Process.awaitExit(sup.pid), ExitReason.Shutdown())
+        for (let i = 0; i < 3; i++) yield* Subject.receive(runs, "1 second")
+        assert.isTrue(Option.isNone(yield* Effect.option(Subject.receive(runs, 0))))
+      }))
+
+    it.effect("an invalid restart or shutdown option is a defect", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const restart = yield* Effect.exit(
+          TaskSupervisor.startChild(sup, Effect.void, { restart: "Sometimes" as Supervision.Restart })
+        )
+        assert.isTrue(Exit.isFailure(restart) && Cause.hasDies(restart.cause))
+        const shutdown = yield* Effect.exit(TaskSupervisor.async(sup, Effect.void, { shutdown: -1 }))
+        assert.isTrue(Exit.isFailure(shutdown) && Cause.hasDies(shutdown.cause))
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+      }))
+  })
+
+  describe("maxChildren, children, terminateChild", () => {
+    it.effect("a full supervisor: MaxChildren for startChild, async and asyncNolink; a freed slot is taken (Elixir 6)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started(TaskSupervisor.make().pipe(TaskSupervisor.maxChildren(1)))
+        const first = yield* TaskSupervisor.startChild(sup, Effect.never)
+        assert.deepStrictEqual(
+          yield* Effect.flip(TaskSupervisor.startChild(sup, Effect.void)),
+          new TaskSupervisor.MaxChildren({ max: 1 })
+        )
+        assert.instanceOf(yield* Effect.flip(TaskSupervisor.async(sup, Effect.void)), TaskSupervisor.MaxChildren)
+        assert.instanceOf(yield* Effect.flip(TaskSupervisor.asyncNolink(sup, Effect.void)), TaskSupervisor.MaxChildren)
+        yield* TaskSupervisor.terminateChild(sup, first)
+        const error = yield* Effect.flip(TaskSupervisor.terminateChild(sup, first))
+        assert.strictEqual(error._tag, "ChildNotFound")
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        const task = yield* TaskSupervisor.async(sup, Effect.succeed(1))
+        assert.strictEqual(yield* Task.await(task, "1 second"), 1)
+      }))
+
+    it.effect("children lists the running tasks in start order; terminateChild stops one with Shutdown (Elixir 10)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const a = yield* TaskSupervisor.startChild(sup, Effect.never)
+        const b = yield* TaskSupervisor.asyncNolink(sup, Effect.never)
+        const c = yield* TaskSupervisor.startChild(sup, Effect.sleep("1 second"))
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [a, b.pid, c])
+        yield* TestClock.adjust("1 second")
+        yield* Process.awaitExit(c)
+        yield* Testing.settle()
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [a, b.pid])
+        yield* TaskSupervisor.terminateChild(sup, b.pid)
+        assert.deepStrictEqual(crashOf(yield* Task.yield(b, 0)), ExitReason.Shutdown())
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [a])
+      }))
+
+    it.effect("a supervisor that is gone: CallError for each request (Elixir 12: the caller exits noproc)", () =>
+      Effect.gen(function*() {
+        const sup = yield* TaskSupervisor.start()
+        yield* Process.unlink(sup.pid)
+        yield* Process.kill(sup.pid)
+        yield* Process.awaitExit(sup.pid)
+        for (
+          const request of [
+            TaskSupervisor.async(sup.data, Effect.void),
+            TaskSupervisor.asyncNolink(sup.data, Effect.void),
+            TaskSupervisor.startChild(sup.data, Effect.void),
+            TaskSupervisor.children(sup.data)
+          ] as const
+        ) {
+          const error = yield* Effect.flip(request as Effect.Effect<unknown, { readonly _tag: string }>)
+          assert.include(["NoProcess", "CalleeDown"], error._tag)
+        }
+      }))
+  })
+
+  describe("the supervisor's shutdown", () => {
+    for (
+      const [label, options, millis] of [
+        ["the default 5 seconds", {}, 5000],
+        ["its own 300 ms", { shutdown: 300 }, 300],
+        ["BrutalKill: at once", { shutdown: "BrutalKill" }, 0]
+      ] as const
+    ) {
+      it.effect(`a task that traps exits gets Shutdown, and is killed after ${label} (Elixir 4)`, () =>
+        Effect.gen(function*() {
+          const sup = yield* TaskSupervisor.start()
+          yield* Process.unlink(sup.pid)
+          const ready = yield* Subject.make<Process.Pid>()
+          const got = yield* Subject.make<string>()
+          const task = yield* TaskSupervisor.asyncNolink(
+            sup.data,
+            trapping(ready, Effect.andThen(
+              Effect.flatMap(Selector.receiveForever(trapped), (exit) => Subject.send(got, exit.reason._tag)),
+              Effect.never
+            )),
+            options
+          )
+          yield* Subject.receive(ready, "1 second")
+          yield* Process.exit(sup.pid, ExitReason.Shutdown())
+          yield* Testing.settle()
+          if (millis > 0) {
+            assert.strictEqual(yield* Subject.receive(got, "1 second"), "Shutdown")
+            yield* TestClock.adjust(millis - 1)
+            assert.isTrue(yield* Process.isAlive(task.pid))
+            yield* TestClock.adjust(1)
+          }
+          assert.deepStrictEqual(crashOf(yield* Task.yield(task, "1 second")), ExitReason.Killed())
+          assert.deepStrictEqual(yield* Process.awaitExit(sup.pid), ExitReason.Shutdown())
+          assert.strictEqual(yield* Clock.currentTimeMillis, millis)
+        }))
+    }
+
+    it.effect("tasks are stopped together: two trapping tasks of 300 ms each take 300 ms (Elixir 4b)", () =>
+      Effect.gen(function*() {
+        const sup = yield* TaskSupervisor.start(TaskSupervisor.make().pipe(TaskSupervisor.timeout("300 millis")))
+        yield* Process.unlink(sup.pid)
+        const ready = yield* Subject.make<Process.Pid>()
+        const pids = [
+          yield* TaskSupervisor.startChild(sup.data, trapping(ready, Effect.never)),
+          yield* TaskSupervisor.startChild(sup.data, trapping(ready, Effect.never))
+        ]
+        for (const _ of pids) yield* Subject.receive(ready, "1 second")
+        yield* Process.exit(sup.pid, ExitReason.Shutdown())
+        yield* Testing.settle()
+        yield* TestClock.adjust("300 millis")
+        assert.deepStrictEqual(yield* Process.awaitExit(sup.pid), ExitReason.Shutdown())
+        assert.strictEqual(yield* Clock.currentTimeMillis, 300)
+        for (const pid of pids) assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Killed())
+      }))
+  })
+
+  describe("the owner's side of the start", () => {
+    it.effect("an owner interrupted while the supervisor is busy: the task, once spawned, never runs its effect", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const ready = yield* Subject.make<Process.Pid>()
+        // keep the supervisor busy: stopping a trapping task takes its 5 seconds
+        const slow = yield* TaskSupervisor.startChild(sup, trapping(ready, Effect.never))
+        yield* Subject.receive(ready, "1 second")
+        const stopping = yield* Effect.forkChild(TaskSupervisor.terminateChild(sup, slow))
+        yield* Testing.settle()
+        const ran = yield* Ref.make(false)
+        const asking = yield* Effect.forkChild(TaskSupervisor.async(sup, Ref.set(ran, true)))
+        yield* Testing.settle()
+        yield* Fiber.interrupt(asking)
+        yield* TestClock.adjust("5 seconds")
+        yield* Fiber.join(stopping)
+        yield* Testing.settle()
+        assert.isFalse(yield* Ref.get(ran))
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        yield* noExitMessage
+        assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
+      }))
+
+    it.effect("the owner monitors the task before it runs: a task that ends at once still reports to its owner", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const task = yield* TaskSupervisor.asyncNolink(sup, Effect.die(boom))
+        yield* Process.awaitExit(task.pid)
+        // its Down (with the real reason, not noproc) is there
+        assert.deepStrictEqual(defectsOf(exitedWith(yield* Effect.flip(Task.await(task, 0)))), [boom])
+        const monitor = yield* Process.monitor(task.pid)
+        const down = yield* Selector.receive(downs, "1 second")
+        assert.isTrue(Equal.equals(down.monitor, monitor))
+      }))
+  })
+})
