@@ -4,20 +4,11 @@
  * names ("Elixir 3b") are its scenarios.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { Cause, Clock, Context, Data, Effect, Equal, Exit, Fiber, Layer, Option, Ref, Result, Stream } from "effect"
+import { Cause, Clock, Context, Data, Effect, Equal, Exit, Fiber, Option, Ref, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import {
-  Name,
-  Process,
-  Selector,
-  StaticSupervisor,
-  Subject,
-  Supervision,
-  Task,
-  TaskSupervisor,
-  Testing
-} from "../src/index.js"
-import { downs, invalidSpecification, noExitMessage, poll, trapped } from "./fixtures.js"
+import type { Supervision } from "../src/index.js"
+import { Name, Process, Selector, StaticSupervisor, Subject, Task, TaskSupervisor, Testing } from "../src/index.js"
+import { downs, invalidSpecification, noExitMessage, trapped } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -193,7 +184,10 @@ describe("TaskSupervisor", () => {
         const sup = yield* started()
         const crashing = yield* TaskSupervisor.asyncNolink(sup, Effect.die(boom))
         assert.deepStrictEqual(defectsOf(crashOf(yield* Task.yield(crashing, "1 second"))), [boom])
-        const exiting = yield* TaskSupervisor.asyncNolink(sup, Effect.andThen(Effect.sleep("1 second"), Effect.die(boom)))
+        const exiting = yield* TaskSupervisor.asyncNolink(
+          sup,
+          Effect.andThen(Effect.sleep("1 second"), Effect.die(boom))
+        )
         const waiting = yield* Effect.forkChild(Effect.flip(Task.await(exiting, "5 seconds")))
         yield* TestClock.adjust("1 second")
         assert.deepStrictEqual(defectsOf(exitedWith(yield* Fiber.join(waiting))), [boom])
@@ -303,7 +297,10 @@ describe("TaskSupervisor", () => {
         const ran = yield* Subject.make<string>()
         const pid = yield* TaskSupervisor.startChild(
           sup,
-          Effect.andThen(Effect.flatMap(Effect.service(Greeting), (greeting) => Subject.send(ran, greeting)), Effect.die(boom))
+          Effect.andThen(
+            Effect.flatMap(Effect.service(Greeting), (greeting) => Subject.send(ran, greeting)),
+            Effect.die(boom)
+          )
         ).pipe(Effect.provideService(Greeting, "hello"))
         assert.strictEqual(yield* Subject.receive(ran, "1 second"), "hello")
         assert.deepStrictEqual(defectsOf(yield* Process.awaitExit(pid)), [boom])
@@ -331,15 +328,19 @@ describe("TaskSupervisor", () => {
 
     it.effect("Transient: restarted after a failure (a crash or a typed failure), not after Normal (Elixir 5b)", () =>
       Effect.gen(function*() {
-        const sup = yield* started(TaskSupervisor.make().pipe(TaskSupervisor.restartTolerance({ intensity: 3, period: "5 seconds" })))
+        const sup = yield* started(
+          TaskSupervisor.make().pipe(TaskSupervisor.restartTolerance({ intensity: 3, period: "5 seconds" }))
+        )
         const runs = yield* Subject.make<Process.Pid>()
         const count = yield* Ref.make(0)
         const first = yield* TaskSupervisor.startChild(
           sup,
           announced(
             runs,
-            Effect.flatMap(Ref.getAndUpdate(count, (n) => n + 1), (n) =>
-              n === 0 ? Effect.die(boom) : n === 1 ? Effect.fail(new NotFound({ id: n })) : Effect.void)
+            Effect.flatMap(
+              Ref.getAndUpdate(count, (n) => n + 1),
+              (n) => n === 0 ? Effect.die(boom) : n === 1 ? Effect.fail(new NotFound({ id: n })) : Effect.void
+            )
           ),
           { restart: "Transient" }
         )
@@ -463,10 +464,13 @@ describe("TaskSupervisor", () => {
           const got = yield* Subject.make<string>()
           const task = yield* TaskSupervisor.asyncNolink(
             sup.data,
-            trapping(ready, Effect.andThen(
-              Effect.flatMap(Selector.receiveForever(trapped), (exit) => Subject.send(got, exit.reason._tag)),
-              Effect.never
-            )),
+            trapping(
+              ready,
+              Effect.andThen(
+                Effect.flatMap(Selector.receiveForever(trapped), (exit) => Subject.send(got, exit.reason._tag)),
+                Effect.never
+              )
+            ),
             options
           )
           yield* Subject.receive(ready, "1 second")
@@ -536,6 +540,188 @@ describe("TaskSupervisor", () => {
         const monitor = yield* Process.monitor(task.pid)
         const down = yield* Selector.receive(downs, "1 second")
         assert.isTrue(Equal.equals(down.monitor, monitor))
+      }))
+  })
+
+  describe("asyncStream: tasks under the supervisor, linked to the caller", () => {
+    it.effect("maps the items in order, each in a task of the supervisor; none is left after", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const seen = yield* Ref.make<ReadonlyArray<number>>([])
+        const results = yield* Stream.runCollect(
+          TaskSupervisor.asyncStream(sup, [1, 2, 3, 4], (n) =>
+            Effect.gen(function*() {
+              const children = yield* TaskSupervisor.children(sup)
+              const self = yield* Process.self
+              yield* Ref.update(seen, (all) => [...all, children.some((pid) => Equal.equals(pid, self)) ? 1 : 0])
+              return n * n
+            }), { maxConcurrency: 2 })
+        )
+        assert.deepStrictEqual(results, [1, 4, 9, 16])
+        assert.deepStrictEqual(yield* Ref.get(seen), [1, 1, 1, 1])
+        yield* Testing.settle()
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+      }))
+
+    it.effect("a typed failure fails the stream; a crash kills a caller that does not trap (Elixir 9c)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const failing = TaskSupervisor.asyncStream(
+          sup,
+          [1, 2, 3],
+          (n) => n === 2 ? Effect.fail(new NotFound({ id: n })) : Effect.succeed(n)
+        )
+        assert.deepStrictEqual(yield* Effect.flip(Stream.runCollect(failing)), new NotFound({ id: 2 }))
+        const owner = yield* Process.spawnUnlinked(Stream.runCollect(
+          TaskSupervisor.asyncStream(sup, [1, 2, 3], (n) => n === 2 ? Effect.die(boom) : Effect.succeed(n))
+        ))
+        assert.deepStrictEqual(defectsOf(yield* Process.awaitExit(owner)), [boom])
+        yield* Testing.settle()
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+      }))
+
+    it.effect("a supervisor with fewer slots than the stream's concurrency fails it with MaxChildren", () =>
+      Effect.gen(function*() {
+        const sup = yield* started(TaskSupervisor.make().pipe(TaskSupervisor.maxChildren(2)))
+        const stream = TaskSupervisor.asyncStream(sup, [1, 2, 3], (n) => Effect.as(Effect.sleep("1 second"), n), {
+          maxConcurrency: 3
+        })
+        assert.instanceOf(yield* Effect.flip(Stream.runCollect(stream)), TaskSupervisor.MaxChildren)
+        yield* Testing.settle()
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+      }))
+  })
+
+  describe("asyncStreamNolink: one Result per item", () => {
+    it.effect("a crash and a killed late task are items, not signals (Elixir 9: [ok: 1, exit: :bad, exit: :timeout, ok: 4])", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const stream = TaskSupervisor.asyncStreamNolink(
+          sup,
+          [1, 2, 3, 4, 5],
+          (n) =>
+            n === 2 ?
+              Effect.die(boom) :
+              n === 3 ?
+              Effect.as(Effect.sleep("1 second"), n) :
+              n === 5 ?
+              Effect.fail(new NotFound({ id: n })) :
+              Effect.succeed(n),
+          { timeout: "100 millis", onTimeout: "killTask", maxConcurrency: 5 }
+        )
+        const collecting = yield* Effect.forkChild(Stream.runCollect(stream))
+        yield* Testing.settle()
+        yield* TestClock.adjust("100 millis")
+        const results = yield* Fiber.join(collecting)
+        assert.strictEqual(results.length, 5)
+        assert.deepStrictEqual(results[0], Result.succeed(1))
+        assert.isTrue(Result.isFailure(results[1]))
+        assert.deepStrictEqual(defectsOf(exitedWith(Result.isFailure(results[1]) ? results[1].failure : undefined)), [
+          boom
+        ])
+        assert.isTrue(Result.isFailure(results[2]) && results[2].failure instanceof Task.TaskTimeout)
+        assert.deepStrictEqual(results[3], Result.succeed(4))
+        assert.deepStrictEqual(results[4], Result.fail(new NotFound({ id: 5 })))
+        yield* noExitMessage
+        yield* Testing.settle()
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+      }))
+
+    it.effect("onTimeout \"exit\" (the default): a late task fails the stream with TaskTimeout (Elixir 9b)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const stream = TaskSupervisor.asyncStreamNolink(
+          sup,
+          [1, 2],
+          (n) => Effect.as(Effect.sleep(n * 100), n),
+          { timeout: "150 millis" }
+        )
+        const collecting = yield* Effect.forkChild(Effect.flip(Stream.runCollect(stream)))
+        yield* Testing.settle()
+        yield* TestClock.adjust("100 millis")
+        yield* TestClock.adjust("50 millis")
+        assert.instanceOf(yield* Fiber.join(collecting), Task.TaskTimeout)
+        yield* Testing.settle()
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+      }))
+
+    it.effect("a stream stopped early stops its running tasks (Elixir 9d)", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const stream = TaskSupervisor.asyncStreamNolink(
+          sup,
+          Array.from({ length: 10 }, (_, i) => i + 1),
+          (n) => Effect.as(Effect.sleep(n * 50), n),
+          { maxConcurrency: 5 }
+        )
+        const collecting = yield* Effect.forkChild(Stream.runCollect(Stream.take(stream, 2)))
+        yield* Testing.settle()
+        assert.strictEqual((yield* TaskSupervisor.children(sup)).length, 5)
+        yield* TestClock.adjust("50 millis")
+        yield* Testing.settle()
+        yield* TestClock.adjust("50 millis")
+        assert.deepStrictEqual(yield* Fiber.join(collecting), [Result.succeed(1), Result.succeed(2)])
+        yield* Testing.settle()
+        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
+      }))
+  })
+
+  describe("in a supervision tree", () => {
+    class Tasks extends Context.Service<Tasks, TaskSupervisor.TaskSupervisor>()("test/TaskSupervisor/Tasks") {}
+
+    it.effect("toLayer under StaticSupervisor.layer provides the handle to the program", () =>
+      Effect.gen(function*() {
+        const program = Effect.gen(function*() {
+          const tasks = yield* Tasks
+          const pid = yield* TaskSupervisor.startChild(tasks, Effect.never)
+          assert.deepStrictEqual(yield* TaskSupervisor.children(tasks), [pid])
+          return yield* Task.await(yield* TaskSupervisor.async(tasks, Effect.succeed(2)), "1 second")
+        })
+        const app = StaticSupervisor.layer(
+          StaticSupervisor.new("OneForOne"),
+          TaskSupervisor.toLayer(Tasks, TaskSupervisor.make())
+        )
+        assert.strictEqual(yield* Effect.provide(program, app), 2)
+      }))
+
+    it.effect("supervised: a child of a static supervisor, reached by name; getByName", () =>
+      Effect.gen(function*() {
+        const name = Name.make<TaskSupervisor.Message>("tasks")
+        yield* StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.add(TaskSupervisor.supervised(TaskSupervisor.make().pipe(TaskSupervisor.named(name)))),
+          StaticSupervisor.start
+        )
+        const tasks = TaskSupervisor.getByName(name)
+        const first = Option.getOrThrow(yield* Process.whereis(name))
+        assert.strictEqual(yield* Task.await(yield* TaskSupervisor.async(tasks, Effect.succeed("a")), "1 second"), "a")
+        // restarted by its parent: the name reaches the new one
+        yield* Process.kill(first)
+        yield* Testing.settle()
+        const second = Option.getOrThrow(yield* Process.whereis(name))
+        assert.isFalse(Equal.equals(first, second))
+        assert.strictEqual(yield* Task.await(yield* TaskSupervisor.async(tasks, Effect.succeed("b")), "1 second"), "b")
+      }))
+
+    it.effect("an invalid configuration fails start with InitFailed(InvalidSpecification) naming the field", () =>
+      Effect.gen(function*() {
+        for (
+          const [builder, field] of [
+            [TaskSupervisor.make().pipe(TaskSupervisor.maxChildren(0)), "maxChildren"],
+            [
+              TaskSupervisor.make().pipe(TaskSupervisor.restartStrategy("Always" as Supervision.Restart)),
+              "restartStrategy"
+            ],
+            [TaskSupervisor.make().pipe(TaskSupervisor.timeout(-5)), "timeout"],
+            [
+              TaskSupervisor.make().pipe(TaskSupervisor.restartTolerance({ intensity: -1, period: "1 second" })),
+              "restartTolerance.intensity"
+            ]
+          ] as const
+        ) {
+          const error = yield* Effect.flip(TaskSupervisor.start(builder))
+          invalidSpecification(error, field)
+        }
       }))
   })
 })

@@ -1,4 +1,9 @@
-# Scenarios of Task.Supervisor semantics, run on Elixir 1.14 / OTP 25.
+# The semantics of Elixir's Task.Supervisor that test/TaskSupervisor.test.ts checks, run on Elixir 1.14.0 (OTP 25):
+#
+#     elixir packages/core/test/elixir/task_supervisor.exs > packages/core/test/elixir/task_supervisor.out
+#
+# Each line of the output is one scenario, numbered as the tests name them ("Elixir 3b"). Timings are rounded to
+# 100 ms. The crash reports Elixir logs are switched off: only what the caller sees is printed.
 Logger.configure(level: :none)
 defmodule S do
   def sup(opts \\ []) do
@@ -12,7 +17,7 @@ defmodule S do
   end
   def in_proc(f) do
     parent = self()
-    {pid, ref} = spawn_monitor(fn -> send(parent, {:res, f.()}) end)
+    {_pid, ref} = spawn_monitor(fn -> send(parent, {:res, f.()}) end)
     receive do
       {:res, r} -> receive do {:DOWN, ^ref, _, _, reason} -> {:returned, r, :down, reason} end
       {:DOWN, ^ref, _, _, reason} -> {:died, reason}
@@ -188,7 +193,7 @@ db = receive do {:DOWN, ^rb, _, _, r} -> r end
 S.report("7 owner crashed: linked task reason, nolink task reason, messages", {da, db, S.flush()})
 
 # 7b. the owner ends normally: its linked async task keeps running (a normal exit signal is ignored)
-owner = spawn(fn ->
+_owner = spawn(fn ->
   a = Task.Supervisor.async(s8, fn -> Process.sleep(200); send(me, :linked_done) end)
   send(me, {:pid, a.pid})
 end)
