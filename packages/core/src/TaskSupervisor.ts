@@ -483,21 +483,27 @@ export const terminateChild: {
  */
 export interface AsyncStreamOptions extends TaskStreamOptions, AsyncOptions {}
 
-/** A stream of tasks under the supervisor, linked to the caller or not, each outcome made into an item by `collect`. */
-const supervisedStream = <A, E, B, F>(what: string, linked: boolean, collect: stream.Collect<A, E, B, F>) =>
-<I, R>(
-  self: TaskSupervisor,
-  items: Iterable<I>,
-  f: (item: I) => Effect.Effect<A, E, R>,
-  options: AsyncStreamOptions | undefined
-): Stream.Stream<B, F | MaxChildren | CallError, Exclude<R, Scope.Scope>> =>
-  stream.asyncStream(
-    what,
-    items,
-    (item: I) =>
-      internal.async(internal.impl(self), Effect.suspend(() => f(item)), { linked, shutdown: options?.shutdown }),
-    collect,
-    options
+/**
+ * A stream of tasks under the supervisor, linked to the caller or not, each outcome made into an item by `collect`;
+ * data-first when the supervisor comes first. (Typed by the declarations of the two streams below.)
+ */
+const supervisedStream = (what: string, linked: boolean, collect: stream.Collect<any, any, any, any>) =>
+  dual(
+    isDataFirst,
+    (
+      self: TaskSupervisor,
+      items: Iterable<unknown>,
+      f: (item: unknown) => Effect.Effect<unknown, unknown, unknown>,
+      options: AsyncStreamOptions | undefined
+    ) =>
+      stream.asyncStream(
+        what,
+        items,
+        (item) =>
+          internal.async(internal.impl(self), Effect.suspend(() => f(item)), { linked, shutdown: options?.shutdown }),
+        collect,
+        options
+      )
   )
 
 /**
@@ -522,15 +528,7 @@ export const asyncStream: {
     f: (item: I) => Effect.Effect<A, E, R>,
     options?: AsyncStreamOptions
   ): Stream.Stream<A, E | TaskTimeout | MaxChildren | CallError, Exclude<R, Scope.Scope>>
-} = dual(
-  isDataFirst,
-  <I, A, E, R>(
-    self: TaskSupervisor,
-    items: Iterable<I>,
-    f: (item: I) => Effect.Effect<A, E, R>,
-    options?: AsyncStreamOptions
-  ) => supervisedStream("TaskSupervisor.asyncStream", true, stream.collectLinked<A, E>)(self, items, f, options)
-)
+} = supervisedStream("TaskSupervisor.asyncStream", true, stream.collectLinked)
 
 /**
  * `asyncStream` with tasks that are not linked to the caller (Elixir's `Task.Supervisor.async_stream_nolink`): each
@@ -579,12 +577,4 @@ export const asyncStreamNolink: {
     TaskTimeout | MaxChildren | CallError,
     Exclude<R, Scope.Scope>
   >
-} = dual(
-  isDataFirst,
-  <I, A, E, R>(
-    self: TaskSupervisor,
-    items: Iterable<I>,
-    f: (item: I) => Effect.Effect<A, E, R>,
-    options?: AsyncStreamOptions
-  ) => supervisedStream("TaskSupervisor.asyncStreamNolink", false, stream.collectNolink<A, E>)(self, items, f, options)
-)
+} = supervisedStream("TaskSupervisor.asyncStreamNolink", false, stream.collectNolink)

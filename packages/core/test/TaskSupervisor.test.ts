@@ -52,6 +52,22 @@ const trapping = <A, E>(ready: Subject.Subject<Process.Pid>, body: Effect.Effect
 const announced = <A, E>(ready: Subject.Subject<Process.Pid>, body: Effect.Effect<A, E>) =>
   Effect.andThen(Effect.flatMap(Process.self, (pid) => Subject.send(ready, pid)), body)
 
+/** Once everything has settled, the supervisor has no task left. */
+const noTaskLeft = (sup: TaskSupervisor.TaskSupervisor) =>
+  Effect.gen(function*() {
+    yield* Testing.settle()
+    assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+  })
+
+/** A task that outlived its owner: still alive, then done after its 1 second, ending Normal. */
+const runsToItsEnd = (taskPid: Process.Pid, done: Subject.Subject<string>) =>
+  Effect.gen(function*() {
+    assert.isTrue(yield* Process.isAlive(taskPid))
+    yield* TestClock.adjust("1 second")
+    assert.strictEqual(yield* Subject.receive(done, "1 second"), "done")
+    assert.deepStrictEqual(yield* Process.awaitExit(taskPid), ExitReason.Normal())
+  })
+
 const started = (builder?: TaskSupervisor.Builder) => Effect.map(TaskSupervisor.start(builder), (s) => s.data)
 
 describe("TaskSupervisor", () => {
@@ -69,8 +85,7 @@ describe("TaskSupervisor", () => {
         yield* TestClock.adjust("1 second")
         assert.strictEqual(yield* Fiber.join(waiting), 42)
         assert.deepStrictEqual(yield* Process.awaitExit(task.pid), ExitReason.Normal())
-        yield* Testing.settle()
-        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        yield* noTaskLeft(sup)
         assert.strictEqual(yield* Process.messageQueueLength(me), 0)
       }))
 
@@ -128,8 +143,7 @@ describe("TaskSupervisor", () => {
         yield* TestClock.adjust("1 second")
         const ownerReason = yield* Process.awaitExit(owner)
         assert.isTrue(Equal.equals(yield* Process.awaitExit(taskPid), ownerReason))
-        yield* Testing.settle()
-        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        yield* noTaskLeft(sup)
       }))
 
     it.effect("an owner that ends Normal leaves its task running to its end (Elixir 7b)", () =>
@@ -143,10 +157,7 @@ describe("TaskSupervisor", () => {
         ))
         const taskPid = yield* Subject.receive(pids, "1 second")
         assert.deepStrictEqual(yield* Process.awaitExit(owner), ExitReason.Normal())
-        assert.isTrue(yield* Process.isAlive(taskPid))
-        yield* TestClock.adjust("1 second")
-        assert.strictEqual(yield* Subject.receive(done, "1 second"), "done")
-        assert.deepStrictEqual(yield* Process.awaitExit(taskPid), ExitReason.Normal())
+        yield* runsToItsEnd(taskPid, done)
       }))
 
     it.effect("the supervisor stopping ends the task, and its Shutdown kills a caller that does not trap (Elixir 3c)", () =>
@@ -243,10 +254,7 @@ describe("TaskSupervisor", () => {
         }))
         const taskPid = yield* Subject.receive(pids, "1 second")
         assert.strictEqual((yield* Process.awaitExit(owner))._tag, "Abnormal")
-        assert.isTrue(yield* Process.isAlive(taskPid))
-        yield* TestClock.adjust("1 second")
-        assert.strictEqual(yield* Subject.receive(done, "1 second"), "done")
-        assert.deepStrictEqual(yield* Process.awaitExit(taskPid), ExitReason.Normal())
+        yield* runsToItsEnd(taskPid, done)
       }))
 
     it.effect("yield: None while it runs, then its value (Elixir 8)", () =>
@@ -273,8 +281,7 @@ describe("TaskSupervisor", () => {
         const crashed = yield* TaskSupervisor.asyncNolink(sup, Effect.die(boom))
         yield* Process.awaitExit(crashed.pid)
         assert.deepStrictEqual(defectsOf(crashOf(yield* Task.shutdown(crashed, "BrutalKill"))), [boom])
-        yield* Testing.settle()
-        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        yield* noTaskLeft(sup)
         assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
       }))
 
@@ -559,8 +566,7 @@ describe("TaskSupervisor", () => {
         )
         assert.deepStrictEqual(results, [1, 4, 9, 16])
         assert.deepStrictEqual(yield* Ref.get(seen), [1, 1, 1, 1])
-        yield* Testing.settle()
-        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        yield* noTaskLeft(sup)
       }))
 
     it.effect("a typed failure fails the stream; a crash kills a caller that does not trap (Elixir 9c)", () =>
@@ -576,8 +582,7 @@ describe("TaskSupervisor", () => {
           TaskSupervisor.asyncStream(sup, [1, 2, 3], (n) => n === 2 ? Effect.die(boom) : Effect.succeed(n))
         ))
         assert.deepStrictEqual(defectsOf(yield* Process.awaitExit(owner)), [boom])
-        yield* Testing.settle()
-        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        yield* noTaskLeft(sup)
       }))
 
     it.effect("a supervisor with fewer slots than the stream's concurrency fails it with MaxChildren", () =>
@@ -587,8 +592,7 @@ describe("TaskSupervisor", () => {
           maxConcurrency: 3
         })
         assert.instanceOf(yield* Effect.flip(Stream.runCollect(stream)), TaskSupervisor.MaxChildren)
-        yield* Testing.settle()
-        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        yield* noTaskLeft(sup)
       }))
   })
 
@@ -623,8 +627,7 @@ describe("TaskSupervisor", () => {
         assert.deepStrictEqual(results[3], Result.succeed(4))
         assert.deepStrictEqual(results[4], Result.fail(new NotFound({ id: 5 })))
         yield* noExitMessage
-        yield* Testing.settle()
-        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        yield* noTaskLeft(sup)
       }))
 
     it.effect("onTimeout \"exit\" (the default): a late task fails the stream with TaskTimeout (Elixir 9b)", () =>
@@ -641,8 +644,7 @@ describe("TaskSupervisor", () => {
         yield* TestClock.adjust("100 millis")
         yield* TestClock.adjust("50 millis")
         assert.instanceOf(yield* Fiber.join(collecting), Task.TaskTimeout)
-        yield* Testing.settle()
-        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        yield* noTaskLeft(sup)
       }))
 
     it.effect("a stream stopped early stops its running tasks (Elixir 9d)", () =>
@@ -661,8 +663,7 @@ describe("TaskSupervisor", () => {
         yield* Testing.settle()
         yield* TestClock.adjust("50 millis")
         assert.deepStrictEqual(yield* Fiber.join(collecting), [Result.succeed(1), Result.succeed(2)])
-        yield* Testing.settle()
-        assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+        yield* noTaskLeft(sup)
         assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 0)
       }))
   })
