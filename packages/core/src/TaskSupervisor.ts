@@ -21,7 +21,8 @@
  * scope but in the supervisor: when the owner ends, an `asyncNolink` task goes on to its end (its result is lost), and
  * an `async` task goes on too unless the owner ended abnormally (the link then ends it). When the supervisor stops,
  * every task is stopped, and the owner of an `async` task that was still running gets its `Shutdown` through the
- * link, as in Elixir.
+ * link, as in Elixir. Its outcome waits in the owner's mailbox until the owner awaits, yields or shuts the task down
+ * (Elixir's reply and `:DOWN` messages do too): an owner that lives long should do one of them for every task.
  *
  * @example
  * ```ts

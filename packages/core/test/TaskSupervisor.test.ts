@@ -4,7 +4,7 @@
  * names ("Elixir 3b") are its scenarios.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { Cause, Clock, Context, Data, Effect, Equal, Exit, Fiber, Option, Ref, Result, Stream } from "effect"
+import { Cause, Clock, Context, Data, Effect, Equal, Exit, Fiber, Option, pipe, Ref, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import type { Supervision } from "../src/index.js"
 import { Name, Process, Selector, StaticSupervisor, Subject, Task, TaskSupervisor, Testing } from "../src/index.js"
@@ -158,6 +158,32 @@ describe("TaskSupervisor", () => {
         const taskPid = yield* Subject.receive(pids, "1 second")
         assert.deepStrictEqual(yield* Process.awaitExit(owner), ExitReason.Normal())
         yield* runsToItsEnd(taskPid, done)
+      }))
+
+    it.effect("Task.shutdown unlinks first: the caller, not trapping, is not signalled; the supervisor forgets it", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const task = yield* TaskSupervisor.async(sup, Effect.never)
+        assert.isTrue(Option.isNone(yield* Task.shutdown(task, "1 second")))
+        assert.deepStrictEqual(yield* Process.awaitExit(task.pid), ExitReason.Shutdown())
+        assert.isTrue(yield* Process.isAlive(yield* Process.self))
+        yield* noTaskLeft(sup)
+      }))
+
+    it.effect("data-last in pipe, and Task.awaitAll over tasks of both kinds", () =>
+      Effect.gen(function*() {
+        const sup = yield* started()
+        const tasks = [
+          yield* pipe(sup, TaskSupervisor.async(Effect.succeed<string | number>(1))),
+          yield* pipe(sup, TaskSupervisor.asyncNolink(Effect.fail("bad"))),
+          yield* pipe(sup, TaskSupervisor.asyncNolink(Effect.die(boom), { shutdown: "BrutalKill" }))
+        ]
+        const results = yield* Task.awaitAll(tasks, "1 second")
+        assert.deepStrictEqual(results.slice(0, 2), [Result.succeed(1), Result.fail("bad")])
+        assert.isTrue(Result.isFailure(results[2]) && results[2].failure instanceof Task.TaskExited)
+        const pid = yield* pipe(sup, TaskSupervisor.startChild(Effect.never))
+        yield* pipe(sup, TaskSupervisor.terminateChild(pid))
+        yield* noTaskLeft(sup)
       }))
 
     it.effect("the supervisor stopping ends the task, and its Shutdown kills a caller that does not trap (Elixir 3c)", () =>
