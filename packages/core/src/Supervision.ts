@@ -326,7 +326,7 @@ export interface BackoffOptions {
  *   waits for its own;
  * - a schedule that ends makes the supervisor give up, as its own `restartSchedule` ending or its intensity does:
  *   it stops its children and exits `Shutdown`, so the failure escalates (Akka's `BackoffSupervisor` stops itself
- *   after `maxNrOfRetries` the same way). `Schedule.recurs(n)` in the schedule is such a limit.
+ *   after `maxNrOfRetries` the same way). `Schedule.max([schedule, Schedule.recurs(n)])` is such a limit.
  *
  * While the child waits, the supervisor serves requests and restarts its other children; `whichChildren` shows the
  * child with no pid, `Supervision.tree` as `restarting`; `terminateChild` cancels the wait, `restartChild` starts it
@@ -395,8 +395,8 @@ export const mapData: {
  * Erlang's restart intensity as a `Schedule`: each step is one restart; it goes on (with no delay) while at most
  * `intensity` restarts happened within the last `period`, and ends when there are more. Every supervisor applies
  * its own (`restartTolerance`, 2 restarts in 5 seconds by default); use this one to combine the window with other
- * schedules, for example `Schedule.intersect(Supervision.intensityWindow({ intensity: 3, period: "1 minute" }),
- * Schedule.exponential("1 second"))`. The output is the number of restarts in the window.
+ * schedules, for example `Schedule.max([Supervision.intensityWindow({ intensity: 3, period: "1 minute" }),
+ * Schedule.exponential("1 second")])`. The output is the number of restarts in the window.
  *
  * An invalid tolerance (a negative or fractional intensity, a period that is not positive) is a defect.
  *
