@@ -4,7 +4,7 @@
  * signal failing with the reason instead of looking interrupted.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { Cause, Context, Effect, Exit, Fiber, Layer, Logger, Option, References, Scope } from "effect"
+import { Cause, Context, Effect, Exit, Fiber, Layer, Logger, Option, References, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import {
   Actor,
@@ -250,6 +250,33 @@ describe("supervisor and crash reports", () => {
           entries.filter((entry) => entry.message.startsWith("child flaky (")).length,
           2,
           "each crash reported once"
+        )
+      })
+    ).pipe(Effect.scoped))
+
+  it.effect("a supervisor whose child's backoff ended says which child's backoff it was", () =>
+    capturing((entries) =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const name = Name.make<Command>("retried")
+        const sup = yield* StaticSupervisor.new("OneForOne").pipe(
+          StaticSupervisor.restartTolerance({ intensity: 10, period: "5 seconds" }),
+          StaticSupervisor.add(
+            Supervision.worker(Actor.start(commanded("r", name))).pipe(
+              Supervision.label("retried"),
+              Supervision.backoff(Schedule.recurs(1))
+            )
+          ),
+          StaticSupervisor.start
+        )
+        yield* Subject.send(Subject.named(name), "Crash")
+        yield* Testing.settle()
+        yield* Subject.send(Subject.named(name), "Crash")
+        assert.strictEqual((yield* exitOf(sup.pid))._tag, "Shutdown")
+        assert.strictEqual(
+          entries[entries.length - 1].message,
+          `supervisor ${sup.pid} gave up: the backoff of child retried ended (2 restarts within 5s);` +
+            ` the last was child retried (Abnormal(r crashed)). It stops its children and exits Shutdown`
         )
       })
     ).pipe(Effect.scoped))
