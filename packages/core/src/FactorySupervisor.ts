@@ -219,7 +219,8 @@ export const named: {
 export const restartTolerance: Setting<Supervision.Tolerance> = setting("tolerance")
 
 /**
- * Spaces restarts with a `Schedule` (see `StaticSupervisor.restartSchedule`).
+ * Spaces restarts with a `Schedule` (see `StaticSupervisor.restartSchedule`): one schedule for all the children,
+ * stepped by each restart. `backoff` gives each child a schedule of its own instead.
  *
  * @since 1.0.0
  * @category combinators

@@ -15,6 +15,13 @@
  *   all its children and exits `Shutdown`, so its own supervisor sees it. This window is a `Schedule`
  *   (`intensityWindow`) and the supervisor's restart policy is a `Schedule` too, so a backoff (exponential, with
  *   jitter, capped) delays restarts while the intensity limit still applies.
+ * - Backoff, beyond Erlang, at two levels. The supervisor's `restartSchedule` has one state for all its children:
+ *   the nth restart waits the nth delay, whichever child it is (a child's first crash waits 400 ms because a sibling
+ *   crashed twice). A child's own `backoff` has one state per child, started over after a stable run: its restarts
+ *   wait its delays, and the supervisor's schedule is not stepped for it. Which applies when: a child with a
+ *   `backoff` waits for its own schedule only; the others wait for the supervisor's `restartSchedule`, or not at all
+ *   without one; with `OneForAll` and `RestForOne`, the group restart waits for the child that exited. Intensity
+ *   counts every restart either way, and any schedule that ends makes the supervisor give up.
  *
  * @example
  * ```ts
