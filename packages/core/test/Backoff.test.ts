@@ -2,8 +2,9 @@
  * Per-child backoff (`Supervision.backoff`, `FactorySupervisor.backoff`): each child waits the steps of its own
  * schedule before its restarts, whatever its siblings do, and its schedule starts over after a stable run (Akka's
  * `BackoffSupervisor`). Erlang has no restart delay at all; what Erlang does with a child waiting for a restart
- * (`which_children` shows it as `restarting`, `terminate_child` of it is `ok`) was checked on OTP 25 (see
- * `test/fixtures/erlang/restarting.escript`).
+ * (its `restarting` state, while a failed restart is retried) was checked on OTP 25 with `test/erlang/restarting.erl`:
+ * `which_children` shows no pid, `terminate_child` is `ok` and cancels the retry, `restart_child` answers
+ * `{error, restarting}` (here it starts the child at once).
  *
  * Every delay is asserted to the millisecond on the TestClock: not restarted 1 ms before, restarted at the time.
  */
@@ -286,7 +287,7 @@ describe("Supervision.backoff", () => {
   })
 
   describe("requests and shutdown while a child waits", () => {
-    it.effect("terminateChild cancels the wait and its timer; the child stays stopped", () =>
+    it.effect("terminateChild cancels the wait and its timer; the child stays stopped (as Erlang's terminate_child)", () =>
       Effect.gen(function*() {
         const { log, sup } = yield* startWith(tolerant(), [spaced(1000)])
         const before = tracking.pending.size
@@ -300,7 +301,7 @@ describe("Supervision.backoff", () => {
         assert.isTrue(Option.isNone(yield* pidOf(sup, 0)))
       }))
 
-    it.effect("restartChild starts a waiting child at once; the wait is cancelled and its backoff goes on", () =>
+    it.effect("restartChild starts a waiting child at once (Erlang: {error, restarting}); its backoff goes on", () =>
       Effect.gen(function*() {
         const { log, sup } = yield* startWith(tolerant(), [exponential(100)])
         yield* crashesWaiting(sup, 0, [100])
