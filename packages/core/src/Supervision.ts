@@ -329,8 +329,8 @@ export interface BackoffOptions {
  * - a child with a backoff waits for its own schedule **instead of** the supervisor's `restartSchedule`, which stays
  *   the default for the children without one (and is not stepped by this child's restarts);
  * - with `OneForAll` or `RestForOne`, the group restart waits for the backoff of the child that exited (the
- *   siblings stopped with it did not fail, and their schedules do not move); a child whose restart attempt fails
- *   waits for its own;
+ *   siblings run until then, are stopped and started again with it, and their own schedules do not move: they did
+ *   not fail); a child whose restart attempt fails waits for its own;
  * - a schedule that ends makes the supervisor give up, as its own `restartSchedule` ending or its intensity does:
  *   it stops its children and exits `Shutdown`, so the failure escalates (Akka's `BackoffSupervisor` stops itself
  *   after `maxNrOfRetries` the same way). `Schedule.max([schedule, Schedule.recurs(n)])` is such a limit.

@@ -34,7 +34,7 @@ const actor = (log: Subject.Subject<string>, id: string | number) =>
 
 const worker = (log: Subject.Subject<string>, id: number) => Supervision.worker(actor(log, id))
 
-/** Child `id`'s pid, when it runs. */
+/** Child `id`'s pid, when it runs (a factory supervisor answers the same `whichChildren` request). */
 const pidOf = (sup: StaticSupervisor.Supervisor | FactorySupervisor.FactorySupervisor<any, any>, id: number) =>
   Effect.map(
     StaticSupervisor.whichChildren(sup as StaticSupervisor.Supervisor),
@@ -261,10 +261,16 @@ describe("Supervision.backoff", () => {
   })
 
   describe("strategies: the group restart waits for the backoff of the child that exited", () => {
-    it.effect("OneForAll: child 0's exits wait 10, 20 ms; child 1's first exit waits its own first delay, 100 ms", () =>
+    it.effect("OneForAll: child 0's exits wait 10, 20, 40 ms; child 1's first exit waits its own first delay, 100 ms", () =>
       Effect.gen(function*() {
         const { log, sup } = yield* startWith(tolerant("OneForAll"), [exponential(10), exponential(100)])
-        yield* crashesWaiting(sup, 0, [10])
+        // While child 0 waits, child 1 runs (as with the supervisor's restartSchedule); then both start again.
+        const one = yield* pidOf(sup, 1)
+        yield* crash(sup, 0)
+        yield* TestClock.adjust("9 millis")
+        assert.deepStrictEqual(yield* pidOf(sup, 1), one)
+        yield* restartsAfter(sup, 0, 1)
+        assert.notDeepEqual(yield* pidOf(sup, 1), one)
         yield* expectLog(log, ["start 0", "start 1"])
         yield* crashesWaiting(sup, 0, [20])
         yield* expectLog(log, ["start 0", "start 1"])
