@@ -90,9 +90,8 @@ const startWith = (
     return { log, sup: sup.data, pid: sup.pid } as const
   })
 
-const exponential = (millis: number) => Schedule.exponential(Duration(millis))
-const spaced = (millis: number) => Schedule.spaced(Duration(millis))
-const Duration = (millis: number) => `${millis} millis` as const
+const exponential = (millis: number) => Schedule.exponential(millis)
+const spaced = (millis: number) => Schedule.spaced(millis)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tests
