@@ -5,7 +5,13 @@
  * default.
  *
  * Erlang has no bounded mailboxes (see docs/from-gleam-and-erlang.md); what these tests check is the contract of this
- * library, modelled on Effect's bounded queues and Akka's bounded mailboxes.
+ * library, modelled on Effect's bounded queues and Akka's bounded mailboxes. What Erlang does instead, checked on
+ * OTP 25 with a small module (100,000 messages to a process blocked in `receive`; `spawn_opt` with `max_heap_size`
+ * 10,000 words and 5,000 messages of 10-element lists; a sender that reads `message_queue_len` before each send):
+ * - its mailbox takes everything: `message_queue_len` is 100,000, as the unbounded default here;
+ * - `max_heap_size` kills the process (`killed`) when its queue is `on_heap`, and lets an `off_heap` queue grow (the
+ *   process stays alive with 5,000 messages): a cap on the process, not on its mailbox;
+ * - shedding by `message_queue_len` with a limit of 3 keeps messages 1, 2 and 3 of 10: what `DropNewest` does.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Metric, Option, Result } from "effect"
