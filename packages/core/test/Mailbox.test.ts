@@ -14,9 +14,10 @@
  * - shedding by `message_queue_len` with a limit of 3 keeps messages 1, 2 and 3 of 10: what `DropNewest` does.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Metric, Option, Result } from "effect"
+import { Effect, Exit, Fiber, Metric, Option } from "effect"
 import type { Process as P } from "../src/index.js"
 import { Actor, Errors, Metrics, Name, Process, Selector, Subject, System, Testing } from "../src/index.js"
+import { defectOf } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -45,24 +46,6 @@ const floodSuspended = (overflow: Subject.Overflow) =>
     yield* System.resume(started.pid)
     yield* Testing.settle()
     return { seen: yield* seenBy(started.pid), dropped: yield* droppedBy(started.pid), started }
-  })
-
-const failureOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const exit = yield* Effect.exit(effect)
-    if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
-    const error = Cause.findError(exit.cause)
-    if (Result.isFailure(error)) return assert.fail(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
-    return error.success
-  })
-
-const defectOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const exit = yield* Effect.exit(effect)
-    if (Exit.isSuccess(exit)) return assert.fail("expected a defect")
-    const defect = Cause.findDefect(exit.cause)
-    if (Result.isFailure(defect)) return assert.fail(`expected a defect, got ${Cause.pretty(exit.cause)}`)
-    return String((defect.success as Error).message)
   })
 
 describe("the default mailbox is unbounded, as in Erlang", () => {
@@ -102,7 +85,7 @@ describe("each overflow policy under a fast producer", () => {
       assert.strictEqual(dropped, 7)
       yield* System.suspend(started.pid)
       for (const n of range(11, 13)) yield* Subject.trySend(started.data, n)
-      const error = yield* failureOf(Subject.trySend(started.data, 14))
+      const error = yield* Effect.flip(Subject.trySend(started.data, 14))
       assert.instanceOf(error, Errors.MailboxFull)
       assert.strictEqual(error._tag, "MailboxFull")
       if (error._tag !== "MailboxFull") return
@@ -131,7 +114,7 @@ describe("each overflow policy under a fast producer", () => {
       // Three fit; the fourth send waits.
       assert.strictEqual(yield* Process.messageQueueLength(started.pid), 3)
       assert.isTrue(yield* Process.isAlive(producer))
-      const error = yield* failureOf(Subject.trySend(started.data, 99))
+      const error = yield* Effect.flip(Subject.trySend(started.data, 99))
       assert.strictEqual(error._tag, "MailboxFull")
       yield* System.resume(started.pid)
       yield* Testing.awaitExit(producer, "1 second")
@@ -326,7 +309,7 @@ describe("what counts", () => {
       yield* System.suspend(started.pid)
       const replies = yield* Subject.make<number>()
       yield* Subject.send(started.data, { replyTo: replies })
-      const error = yield* failureOf(Subject.call(started.data, (replyTo) => ({ replyTo }), 0))
+      const error = yield* Effect.flip(Subject.call(started.data, (replyTo) => ({ replyTo }), 0))
       assert.strictEqual(error._tag, "CallTimeout")
       assert.strictEqual(yield* droppedBy(started.pid), 1)
     }).pipe(Effect.scoped))

@@ -196,24 +196,27 @@ export const install = (
   return bound
 }
 
-const boundOf = (target: ProcessState, tag: unknown): Bound | undefined => target.bounds!.get(tag) as Bound | undefined
+/**
+ * Delivers a message that has room (a subject without a bound always has): `undefined` then; otherwise the subject's
+ * bound, full, for the caller's policy to decide.
+ */
+const fits = (target: ProcessState, tag: unknown, value: unknown): Bound | undefined => {
+  const bound = target.bounds!.get(tag) as Bound | undefined
+  if (bound === undefined) {
+    target.deliver(tag, value)
+    return undefined
+  }
+  if (bound.full) return bound
+  bound.put(value)
+  return undefined
+}
 
 /**
  * A send that does not wait, to a process with bounded subjects (a timer's, a call's request): returns its place in
  * the line when it waits for room under `BackPressure`. @internal
  */
-export const sendNow = (target: ProcessState, tag: unknown, value: unknown): Waiting | undefined => {
-  const bound = boundOf(target, tag)
-  if (bound === undefined) {
-    target.deliver(tag, value)
-    return undefined
-  }
-  if (!bound.full) {
-    bound.put(value)
-    return undefined
-  }
-  return bound.overflowed(value)
-}
+export const sendNow = (target: ProcessState, tag: unknown, value: unknown): Waiting | undefined =>
+  fits(target, tag, value)?.overflowed(value)
 
 /** `Subject.send` to a process with bounded subjects: waits for room under `BackPressure`. @internal */
 export const send = (
@@ -222,15 +225,8 @@ export const send = (
   value: unknown,
   sender: ProcessState | undefined
 ): Effect.Effect<void> => {
-  const bound = boundOf(target, tag)
-  if (bound === undefined) {
-    target.deliver(tag, value)
-    return Effect.void
-  }
-  if (!bound.full) {
-    bound.put(value)
-    return Effect.void
-  }
+  const bound = fits(target, tag, value)
+  if (bound === undefined) return Effect.void
   // A process never waits for room in its own mailbox: only it makes room there.
   if (bound.overflow !== "BackPressure" || sender === target) {
     bound.overflowed(value)
@@ -251,15 +247,8 @@ export const trySend = (
   value: unknown,
   label: () => string
 ): MailboxFull | undefined => {
-  const bound = boundOf(target, tag)
-  if (bound === undefined) {
-    target.deliver(tag, value)
-    return undefined
-  }
-  if (!bound.full) {
-    bound.put(value)
-    return undefined
-  }
+  const bound = fits(target, tag, value)
+  if (bound === undefined) return undefined
   if (bound.overflow === "Fail" || bound.overflow === "BackPressure") return bound.refused(label())
   bound.overflowed(value)
   return undefined
