@@ -15,6 +15,7 @@
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Metric, Option } from "effect"
+import { TestClock } from "effect/testing"
 import type { Process as P } from "../src/index.js"
 import { Actor, Errors, Metrics, Name, Process, Selector, Subject, System, Testing } from "../src/index.js"
 import { defectOf } from "./fixtures.js"
@@ -215,6 +216,16 @@ describe("back-pressure", () => {
       const own = yield* Subject.makeBounded<number>({ capacity: 1, overflow: "BackPressure" })
       yield* Subject.send(own, 1)
       yield* Subject.send(own, 2)
+      assert.strictEqual(yield* Subject.receive(own, 0), 1)
+      assert.strictEqual(yield* Subject.receive(own, 0), 2)
+    }))
+  it.effect("a timer's message to a full BackPressure subject waits in line; it is not lost", () =>
+    Effect.gen(function*() {
+      const own = yield* Subject.makeBounded<number>({ capacity: 1, overflow: "BackPressure" })
+      yield* Subject.send(own, 1)
+      yield* Subject.sendAfter(own, "10 millis", 2)
+      yield* TestClock.adjust("10 millis")
+      assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 1)
       assert.strictEqual(yield* Subject.receive(own, 0), 1)
       assert.strictEqual(yield* Subject.receive(own, 0), 2)
     }))
