@@ -23,6 +23,7 @@ type Msg =
   | { readonly _tag: "Hibernate"; readonly label: string }
   | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
   | { readonly _tag: "Slow"; readonly then: Msg }
+  | { readonly _tag: "GetAndHibernate"; readonly replyTo: Subject.Subject<number> }
 
 const note = (label: string): Msg => ({ _tag: "Note", label })
 const timedOut = note("timeout")
@@ -46,6 +47,8 @@ const handler = (probe: Subject.Subject<string>) => (count: number, message: Msg
       return Effect.as(Subject.send(probe, message.label), Actor.hibernate(next))
     case "Get":
       return Effect.as(Subject.send(message.replyTo, count), Actor.continue(count))
+    case "GetAndHibernate":
+      return Effect.as(Subject.send(message.replyTo, count), Actor.hibernate(Actor.continue(count)))
     case "Slow":
       // busy for a second, then continues with `then`
       return Effect.as(Effect.sleep("1 second"), next.pipe(Actor.withContinue(message.then)))
@@ -239,6 +242,20 @@ describe("Actor.hibernate", () => {
       yield* Actor.send(actor.data, note("woken"))
       assert.strictEqual(yield* probe.expectMessage("0 millis"), "woken")
       assert.strictEqual(yield* get(actor.data), 3)
+    }))
+
+  it.effect("replying and hibernating: the caller's entry is gone when the actor hibernates, idle", () =>
+    Effect.gen(function*() {
+      const probe = yield* Testing.makeProbe<string>()
+      const actor = yield* start(probe.subject)
+      yield* probe.expectMessage("0 millis")
+      const self = stateOf(actor.pid)
+      const call = (replyTo: Subject.Subject<number>): Msg => ({ _tag: "GetAndHibernate", replyTo })
+      assert.strictEqual(yield* Actor.call(actor.data, call, "1 second"), 1)
+      assert.isUndefined(self.monitoredBy)
+      // a message that does not ask to hibernate: the next call leaves its set, as usual
+      assert.strictEqual(yield* get(actor.data), 1)
+      assert.strictEqual((self.monitoredBy as Set<unknown> | undefined)?.size, 0)
     }))
 
   it.effect("a link set back to one link, from init too; idle timeout and hibernate together", () =>

@@ -137,6 +137,11 @@ export class Loop extends Receiver<unknown, never> {
   metrics: LoopMetrics | undefined = undefined
   /** The idle timeout of the next wait, when the last answer asked for one (`withIdleTimeout`). */
   idle: IdleTimeout<unknown> | undefined = undefined
+  /**
+   * Whether the last answer asked to hibernate: the actor hibernates each time it parks, until a handler answers
+   * otherwise (a gen_server hibernated stays so through system messages).
+   */
+  hibernating = false
   /** Whether `continuation` is to be handled before the next message (`withContinue`). */
   continuing = false
   continuation: unknown = undefined
@@ -221,16 +226,17 @@ export class Loop extends Receiver<unknown, never> {
   proceed(after: After<unknown>): Effect.Effect<never> | undefined {
     if (after === plain) {
       this.idle = undefined
+      this.hibernating = false
       return undefined
     }
     const idle = after.idleTimeout
     if (idle?.invalid !== undefined) return Effect.die(idle.invalid)
     this.idle = idle
+    this.hibernating = after.hibernate
     if (after.continuation._tag === "Some") {
       this.continuing = true
       this.continuation = after.continuation.value
     }
-    if (after.hibernate) this.hibernate()
     return undefined
   }
 
@@ -454,6 +460,9 @@ const currentLoop = (): Loop => processOf(Fiber.getCurrent()!)!.behaviour as Loo
 const receiveNext: Effect.Effect<unknown> = Effect.callback<unknown>((resume) => {
   const loop = currentLoop()
   loop.wait(resume, loop.waitMillis(), false)
+  // Parked, idle: `wait` ran the processes it woke first (a caller it replied to has taken its reply and dropped
+  // its entry from this actor's monitors), so what hibernation drops is what the actor keeps while idle.
+  if (loop.hibernating && loop.resume !== undefined) loop.hibernate()
 })
 
 const afterHandler = (next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {
