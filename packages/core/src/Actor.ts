@@ -469,16 +469,11 @@ export const withSelector: {
 )
 
 /**
- * Erlang's `{noreply, State, {continue, Message}}` and `{ok, State, {continue, Message}}` (Elixir's
- * `handle_continue`): once this handler (or the initialiser) returns, the actor handles `message` with its
- * `onMessage` handler before anything else: before the messages already queued, and before system messages, as a
- * gen_server runs `handle_continue` before its loop receives again. Work that must follow initialisation without
- * delaying `start` (loading what the state needs) goes there. The `Next` that handling `message` returns says how
- * the actor goes on, and may continue again. A `Stop` is left as it is.
- *
- * The message is of the actor's own type `M`, handled by the one handler: a continuation is a message the actor
- * sends itself ahead of the queue, so no second handler and no second type are needed. Anyone who can send the
- * actor `M` can send that message too, which a handler of a message meant for the actor alone should allow for.
+ * Erlang's `{noreply, State, {continue, Message}}` and `{ok, State, {continue, Message}}` (`handle_continue`): the
+ * actor handles `message` next, with its `onMessage` handler, before anything queued, system messages included (as
+ * gen_server runs `handle_continue` before its loop receives again); its `Next` says how the actor goes on. Work
+ * that follows initialisation without delaying `start` goes there. A `Stop` is left as it is. One handler and one
+ * message type: a continuation is a message the actor sends itself ahead of the queue (others may send it too).
  *
  * @example
  * ```ts
@@ -510,14 +505,10 @@ export const withContinue: {
 
 /**
  * Erlang's `{noreply, State, Timeout}` and `{ok, State, Timeout}`: if nothing the actor selects arrives within
- * `after` of this answer, it handles `message` (as a gen_server gets `handle_info(timeout, State)`). Any message it
- * handles cancels it, and the timeout applies to the next wait only: a handler asks again to arm it again.
- * `"0 millis"` handles `message` at once unless a message is already queued. Timers read Effect's `Clock`.
- *
- * As in Erlang, system messages do not cancel it but start the wait again, whole (`System.getState` after half the
- * time gives the actor its whole time again), and a suspended actor does not time out: once resumed, it waits its
- * whole time again. The same holds for an exit signal a trapping actor ignores. An invalid duration is a defect: the
- * actor dies with it (`start` fails with `InitExited` for an initialiser's).
+ * `after`, it handles `message` (gen_server's `handle_info(timeout, State)`). Any message it handles cancels it; it
+ * applies to the next wait only. `"0 millis"` handles `message` at once unless a message is queued. On `Clock`.
+ * As in Erlang, a system message (or an exit signal a trapping actor ignores) starts the wait again, whole, and a
+ * suspended actor does not time out (it waits its whole time again once resumed). An invalid duration is a defect.
  *
  * @example
  * ```ts
@@ -551,16 +542,11 @@ export const withIdleTimeout: {
 } = dual(3, internal.withIdleTimeout)
 
 /**
- * Erlang's `{noreply, State, hibernate}`: the actor, idle until its next message, drops what it keeps to go faster
- * and can rebuild: the containers its process record keeps for the next call, monitor, link or timer (empty ones
- * go, others are copied to their size), and what its loop keeps between messages. It wakes on its next message as
- * usual, and stays hibernated through system messages.
- *
- * Erlang's hibernation also discards the process's stack and compacts its private heap with a full collection. An
- * idle actor here has no stack of its own to discard (its fiber is parked in the loop's one frame), and a JavaScript
- * heap is shared and collected by V8 when it decides: hibernate cannot shrink the state itself. Hibernation also
- * costs no more than the copies when the actor wakes. `packages/bench` measures an idle actor's bytes with and
- * without it (the `hibernate` case).
+ * Erlang's `{noreply, State, hibernate}`: once idle (parked until its next message), the actor drops what it keeps
+ * to go faster and can rebuild: its loop's scan mark, the containers its process record keeps for the next call,
+ * link or timer (an actor called once is back to its size at start). It wakes on its next message as usual, and
+ * stays hibernated through system messages. Erlang also compacts the process's own heap; a JavaScript heap is
+ * shared and collected by V8, so the state itself is not compacted (see the bench's `hibernate` case).
  *
  * @since 1.0.0
  * @category next
