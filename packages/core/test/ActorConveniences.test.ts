@@ -73,6 +73,14 @@ const start = (
     Actor.start
   )
 
+/** The test actor with its probe, once it has handled the message its initialiser sent it. */
+const running = Effect.gen(function*() {
+  const probe = yield* Testing.makeProbe<string>()
+  const actor = yield* start(probe.subject)
+  yield* probe.expectMessage("0 millis")
+  return { actor, probe }
+})
+
 const get = (actor: Subject.Subject<Msg>) =>
   Actor.call(actor, (replyTo: Subject.Subject<number>): Msg => ({ _tag: "Get", replyTo }), "1 second")
 
@@ -90,9 +98,7 @@ describe("Actor.withContinue", () => {
 
   it.effect("from a handler: handled before the messages already queued, system messages included", () =>
     Effect.gen(function*() {
-      const probe = yield* Testing.makeProbe<string>()
-      const actor = yield* start(probe.subject)
-      yield* probe.expectMessage("0 millis")
+      const { actor, probe } = yield* running
       // Queued while the actor is busy with "Slow": a system message, then a message.
       yield* Actor.send(actor.data, { _tag: "Slow", then: note("continued") })
       yield* Testing.settle()
@@ -109,9 +115,7 @@ describe("Actor.withContinue", () => {
 
   it.effect("from a handler: handled before a message queued behind it", () =>
     Effect.gen(function*() {
-      const probe = yield* Testing.makeProbe<string>()
-      const actor = yield* start(probe.subject)
-      yield* probe.expectMessage("0 millis")
+      const { actor, probe } = yield* running
       yield* Actor.send(actor.data, { _tag: "Chain", labels: ["go", "c1"] })
       yield* Actor.send(actor.data, note("queued"))
       assert.deepStrictEqual(yield* probe.receiveN(3, "0 millis"), ["go", "c1", "queued"])
@@ -128,9 +132,7 @@ describe("Actor.withContinue", () => {
 describe("Actor.withIdleTimeout", () => {
   it.effect("the actor gets the message after exactly `after` without messages, once: a handler asks to re-arm it", () =>
     Effect.gen(function*() {
-      const probe = yield* Testing.makeProbe<string>()
-      const actor = yield* start(probe.subject)
-      yield* probe.expectMessage("0 millis")
+      const { actor, probe } = yield* running
       yield* Actor.send(actor.data, { _tag: "Arm", label: "armed", after: "1 second" })
       yield* probe.expectMessage("0 millis")
       yield* probe.expectNoMessage("999 millis")
@@ -141,9 +143,7 @@ describe("Actor.withIdleTimeout", () => {
 
   it.effect("a message cancels it; the next wait has a timeout only if that message's handler asks", () =>
     Effect.gen(function*() {
-      const probe = yield* Testing.makeProbe<string>()
-      const actor = yield* start(probe.subject)
-      yield* probe.expectMessage("0 millis")
+      const { actor, probe } = yield* running
       yield* Actor.send(actor.data, { _tag: "Arm", label: "armed", after: "1 second" })
       yield* probe.expectMessage("0 millis")
       yield* TestClock.adjust("600 millis")
@@ -164,9 +164,7 @@ describe("Actor.withIdleTimeout", () => {
   // after the last system message. Suspended at 11 ms for 200 ms: no timeout meanwhile; it fired 100 ms after resume.
   it.effect("a system message starts the wait again, whole; a suspended actor does not time out", () =>
     Effect.gen(function*() {
-      const probe = yield* Testing.makeProbe<string>()
-      const actor = yield* start(probe.subject)
-      yield* probe.expectMessage("0 millis")
+      const { actor, probe } = yield* running
       yield* Actor.send(actor.data, { _tag: "Arm", label: "armed", after: "100 millis" })
       yield* probe.expectMessage("0 millis")
       yield* probe.expectNoMessage("60 millis")
@@ -227,9 +225,7 @@ describe("Actor.withIdleTimeout", () => {
 describe("Actor.hibernate", () => {
   it.effect("keeps the state, drops what the process kept for its next call, and wakes on the next message", () =>
     Effect.gen(function*() {
-      const probe = yield* Testing.makeProbe<string>()
-      const actor = yield* start(probe.subject)
-      yield* probe.expectMessage("0 millis")
+      const { actor, probe } = yield* running
       // A call leaves the callee's set of monitors allocated, empty, for the next one.
       assert.strictEqual(yield* get(actor.data), 1)
       const self = stateOf(actor.pid)
@@ -246,9 +242,7 @@ describe("Actor.hibernate", () => {
 
   it.effect("replying and hibernating: the caller's entry is gone when the actor hibernates, idle", () =>
     Effect.gen(function*() {
-      const probe = yield* Testing.makeProbe<string>()
-      const actor = yield* start(probe.subject)
-      yield* probe.expectMessage("0 millis")
+      const { actor } = yield* running
       const self = stateOf(actor.pid)
       const call = (replyTo: Subject.Subject<number>): Msg => ({ _tag: "GetAndHibernate", replyTo })
       assert.strictEqual(yield* Actor.call(actor.data, call, "1 second"), 1)
