@@ -196,6 +196,19 @@ describe("Actor.withIdleTimeout", () => {
       assert.deepStrictEqual(yield* probe.receiveN(2, "0 millis"), ["armed", "timeout"])
     }))
 
+  it.effect("an actor that ends while its timeout is armed leaves no timer behind (the leak check)", () =>
+    Effect.gen(function*() {
+      yield* Process.trapExits(true)
+      const { actor, probe } = yield* running
+      yield* Actor.send(actor.data, { _tag: "Arm", label: "armed", after: "1 hour" })
+      yield* probe.expectMessage("0 millis")
+      yield* Process.kill(actor.pid)
+      const other = yield* running
+      yield* Actor.send(other.actor.data, { _tag: "Arm", label: "armed", after: "1 hour" })
+      yield* other.probe.expectMessage("0 millis")
+      // the second one ends with the test's scope
+    }))
+
   it.effect("from init: the first wait times out like any other", () =>
     Effect.gen(function*() {
       const probe = yield* Testing.makeProbe<string>()

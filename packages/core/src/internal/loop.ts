@@ -351,16 +351,23 @@ export class Loop extends Receiver<unknown, never> {
   }
 
   /**
+   * The actor is ending: its mailbox gauge goes with it, and so does the timer of an idle timeout it was waiting
+   * with (its receive registers no canceller, see `receiveNext`).
+   */
+  released(): void {
+    this.metrics?.mailbox?.remove()
+    if (this.timer !== undefined) {
+      this.timer.cancel()
+      this.timer = undefined
+    }
+  }
+
+  /**
    * The actor's crash report (gen_server's "terminating" error report), when it ends with a reason other than
    * `Normal` or `Shutdown` by its own doing: a handler that failed or died, a stop it asked for, an exit signal it
    * trapped. Not when a signal ends it from outside (a kill, a link it does not trap): Erlang reports none either.
    * It runs on the actor's fiber, whose annotations already name it.
    */
-  /** The actor is ending: its mailbox gauge goes with it. */
-  released(): void {
-    this.metrics?.mailbox?.remove()
-  }
-
   crashReport(reason: ExitReason, signalled: boolean): Effect.Effect<void> | undefined {
     if (signalled || !isCrash(reason)) return undefined
     const format = this.reportState
