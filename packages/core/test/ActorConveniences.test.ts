@@ -4,10 +4,9 @@
  * same scenarios; the traces it gave are quoted next to the tests that follow them.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import type { Duration } from "effect"
-import { Effect, Fiber, Option } from "effect"
+import { Duration, Effect, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { Actor, Process, Subject, System, Testing } from "../src/index.js"
+import { Actor, Process, Selector, Subject, System, Testing } from "../src/index.js"
 import { stateOf } from "../src/internal/pid.js"
 
 afterEach(Testing.leakCheck())
@@ -121,11 +120,29 @@ describe("Actor.withContinue", () => {
       assert.deepStrictEqual(yield* probe.receiveN(3, "0 millis"), ["go", "c1", "queued"])
     }))
 
-  it("leaves a Stop as it is, and keeps the selector and the state of a Continue", () => {
+  it("leaves a Stop as it is; the other modifiers keep it, and it keeps what they set", () => {
     assert.strictEqual(Actor.withContinue(Actor.stop(), note("x")), Actor.stop())
-    const next = Actor.continue<number, Msg>(1).pipe(Actor.withContinue(note("x")))
-    assert.strictEqual(next._tag === "Continue" && next.state, 1)
-    assert.deepStrictEqual(next._tag === "Continue" && next.continuation, Option.some(note("x")))
+    const selector = Selector.make<Msg>()
+    const next = Actor.continue<number, Msg>(1).pipe(
+      Actor.withContinue(note("x")),
+      Actor.withSelector(selector),
+      Actor.hibernate,
+      Actor.withIdleTimeout("1 second", timedOut)
+    )
+    assert.isTrue(next._tag === "Continue")
+    if (next._tag !== "Continue") return
+    assert.strictEqual(next.state, 1)
+    assert.deepStrictEqual(next.continuation, Option.some(note("x")))
+    assert.strictEqual(Option.getOrThrow(next.selector), selector)
+    assert.isTrue(next.hibernate)
+    assert.strictEqual(Duration.toMillis(Option.getOrThrow(next.idleTimeout).duration), 1000)
+    const initialised = Actor.initialised<number, Msg>(0).pipe(
+      Actor.withContinue(note("x")),
+      Actor.selecting(selector),
+      Actor.returning("data")
+    )
+    assert.deepStrictEqual(initialised.continuation, Option.some(note("x")))
+    assert.strictEqual(initialised.data, "data")
   })
 })
 
