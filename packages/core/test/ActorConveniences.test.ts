@@ -1,7 +1,8 @@
 /**
  * gen_server's conveniences on actors: `withContinue` (handle_continue), `withIdleTimeout` (the timeout of a
  * gen_server's return) and `hibernate`. What Erlang does was checked on `erl` (OTP 25) with a gen_server running the
- * same scenarios; the traces it gave are quoted next to the tests that follow them.
+ * same scenarios (`test/erlang/conveniences.erl`, with its trace); the traces are quoted next to the tests that
+ * follow them.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Option } from "effect"
