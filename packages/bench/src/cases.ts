@@ -27,6 +27,7 @@ import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import type { CounterMsg } from "../../core/test/actors.js"
 import { counterBuilder, handleCounter, restarting } from "../../core/test/actors.js"
+import { hibernateCase } from "./hibernate.js"
 import type { LeanKind, LeanMailbox } from "./substrate.js"
 import { leanMailbox } from "./substrate.js"
 
@@ -724,7 +725,8 @@ export const cases: Readonly<Record<string, BenchCase>> = {
       leanNoCanceller: { label: "fibers, lean mailboxes, no canceller", run: ringLean("noCanceller") }
     },
     erlang: true
-  }
+  },
+  hibernate: hibernateCase
 }
 
 /** The implementation an `impl` argument names: `ours`, `substrate` (the first one) or `substrate:<key>`. */

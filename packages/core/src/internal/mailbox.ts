@@ -235,6 +235,11 @@ export class Mailbox {
     return true
   }
 
+  /** Drops the array of waiters beyond the first when it is empty (a hibernating actor's, see `Loop.hibernate`). */
+  compact(): void {
+    if (this.rest !== undefined && this.rest.length === 0) this.rest = undefined
+  }
+
   clear(): void {
     this.head = this.tail = undefined
     this.length = 0
