@@ -20,6 +20,7 @@ export type OpenResult = "Opened" | "Exists" | "Unavailable"
 /** The directory's messages. */
 export type DirectoryMsg =
   | { readonly _tag: "Open"; readonly id: string; readonly replyTo: Subject.Subject<OpenResult> }
+  /** The continue of init: start the accounts' actors. */
   | { readonly _tag: "Activate" }
 
 /** The directory, as a service: its stable (named) subject. */
@@ -58,9 +59,10 @@ const openAccount = (id: string) =>
   }).pipe(Effect.catch(() => Effect.succeed("Unavailable" as const)))
 
 /** The directory actor; its state is the number of accounts it knows about. */
-export const directory = Actor.newWithInitialiser("1 second", (self: Subject.Subject<DirectoryMsg>) =>
-  // Activation comes as the first message, so that init returns at once and the tree goes on starting.
-  Effect.as(Subject.send(self, { _tag: "Activate" }), Actor.initialised<number, DirectoryMsg>(0))).pipe(
+export const directory = Actor.newWithInitialiser("1 second", (_: Subject.Subject<DirectoryMsg>) =>
+  // Activation is a continue (gen_server's handle_continue): init returns at once and the tree goes on starting,
+  // and the directory activates before it handles anything else, an `Open` sent meanwhile included.
+  Effect.succeed(Actor.initialised<number, DirectoryMsg>(0).pipe(Actor.withContinue({ _tag: "Activate" })))).pipe(
     Actor.onMessage((count: number, message: DirectoryMsg) => {
       switch (message._tag) {
         case "Activate":

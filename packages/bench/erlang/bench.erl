@@ -25,7 +25,8 @@ case_fun("spawn") -> fun spawn_idle/1;
 case_fun("restart") -> fun restart/1;
 case_fun("selective-receive") -> fun selective_receive/1;
 case_fun("fan-out") -> fun fan_out/1;
-case_fun("ring") -> fun ring/1.
+case_fun("ring") -> fun ring/1;
+case_fun("hibernate") -> fun hibernate/1.
 
 %% --- plumbing -------------------------------------------------------------------------------------------------
 
@@ -206,3 +207,19 @@ ring({N, M}) ->
     gen_server:cast(First, Hops),
     receive {ring_done, 0} -> ok end,
     [{usPerHop, us_per(now_ns() - T0, Hops)}].
+
+%% --- hibernate ------------------------------------------------------------------------------------------------
+
+%% N counters called once each (idle), then once more answering {reply, R, S, hibernate}: bytes per process.
+hibernate({N, _}) ->
+    garbage_collect(),
+    Before = erlang:memory(processes),
+    Pids = start_loop(N, []),
+    [0 = gen_server:call(Pid, get) || Pid <- Pids],
+    garbage_collect(),
+    Idle = erlang:memory(processes) - Before,
+    [0 = gen_server:call(Pid, get_and_hibernate) || Pid <- Pids],
+    garbage_collect(),
+    Hibernated = erlang:memory(processes) - Before,
+    N = length(Pids),
+    [{bytesIdle, Idle / N}, {bytesHibernated, Hibernated / N}, {hibernatedRatio, Hibernated / Idle}].

@@ -12,7 +12,9 @@ start_link_named() -> gen_server:start_link({local, bench_worker}, ?MODULE, 0, [
 
 init(Count) -> {ok, Count}.
 
-handle_call(get, _From, Count) -> {reply, Count, Count}.
+handle_call(get, _From, Count) -> {reply, Count, Count};
+%% The hibernate case: reply, then hibernate (a full-sweep collection, the stack dropped).
+handle_call(get_and_hibernate, _From, Count) -> {reply, Count, Count, hibernate}.
 
 handle_cast({add, N}, Count) -> {noreply, Count + N};
 handle_cast(crash, _Count) -> erlang:error(crash_requested_by_the_benchmark).

@@ -51,6 +51,7 @@ import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import type { StartError } from "./Errors.js"
 import * as internal from "./internal/actor.js"
+import { invalidBound } from "./internal/bound.js"
 import type { NameImpl } from "./internal/name.js"
 import { make as makeName } from "./internal/name.js"
 import { childLayer } from "./internal/supervisor/layer.js"
@@ -139,10 +140,34 @@ export interface Builder<in out S, out M, out D, out E = never, out R = never> e
  * @since 1.0.0
  * @category models
  */
-export interface Initialised<out S, out M, out D> extends Pipeable {
+export interface Initialised<out S, out M, out D> extends Pipeable, Proceeding<M> {
   readonly state: S
   readonly selector: Option.Option<Selector<M>>
   readonly data: D
+}
+
+/**
+ * What the actor does before it waits for its next message, as a handler's or an initialiser's answer asks: handle
+ * `continuation` first (`withContinue`), wait at most `idleTimeout` (`withIdleTimeout`), `hibernate`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Proceeding<out M> {
+  readonly continuation: Option.Option<M>
+  readonly idleTimeout: Option.Option<IdleTimeout<M>>
+  readonly hibernate: boolean
+}
+
+/**
+ * An idle timeout: the actor receives `message` when nothing it selects arrives within `duration`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface IdleTimeout<out M> {
+  readonly duration: Duration.Duration
+  readonly message: M
 }
 
 /**
@@ -159,7 +184,7 @@ export type Next<S, M> = Continue<S, M> | Stop
  * @since 1.0.0
  * @category models
  */
-export interface Continue<out S, out M> extends Pipeable {
+export interface Continue<out S, out M> extends Pipeable, Proceeding<M> {
   readonly _tag: "Continue"
   readonly state: S
   readonly selector: Option.Option<Selector<M>>
@@ -240,7 +265,12 @@ export const selecting: {
 } = dual(
   2,
   <S, M, D>(self: Initialised<S, M, D>, selector: Selector<M>): Initialised<S, M, D> =>
-    new internal.Initialised<S, M, D>(self.state, Option.some(selector), self.data)
+    new internal.Initialised<S, M, D>(
+      self.state,
+      Option.some(selector),
+      self.data,
+      (self as internal.Initialised<S, M, D>).after
+    )
 )
 
 /**
@@ -255,7 +285,7 @@ export const returning: {
 } = dual(
   2,
   <S, M, D, D2>(self: Initialised<S, M, D>, data: D2): Initialised<S, M, D2> =>
-    new internal.Initialised<S, M, D2>(self.state, self.selector, data)
+    new internal.Initialised<S, M, D2>(self.state, self.selector, data, (self as internal.Initialised<S, M, D>).after)
 )
 
 /**
@@ -333,6 +363,42 @@ export const reportState: {
   2,
   <S, M, D, E, R>(self: Builder<S, M, D, E, R>, format: (state: S) => unknown): Builder<S, M, D, E, R> =>
     impl(self).with({ reportState: format })
+)
+
+/**
+ * Bounds the actor's mailbox: at most `capacity` messages sent to its subject (the one `start` returns, or its name's)
+ * wait to be handled, and `overflow` says what a send does when that many wait (see `Subject.Overflow`): drop the
+ * newest, drop the oldest, refuse it to `trySend` (`"Fail"`), or make `send` wait for room (`"BackPressure"`).
+ * Without it the mailbox is unbounded, as in Erlang.
+ *
+ * System messages, exit signals, `Down`s and call replies never count and are never dropped or held back, nor are
+ * the messages of other subjects the actor selects (give those their own bound with `Subject.makeBounded`). Messages
+ * kept out are counted in `Process.info`'s `messagesDropped` and in the `otp_mailbox_messages_dropped` metric
+ * (labelled with the actor's name). A capacity that is not a positive integer makes `start` die naming the field.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Actor } from "@effect-otp/core"
+ *
+ * // A sink that keeps up to 1,000 pending events and sheds the oldest when it falls behind.
+ * const sink = Actor.new<ReadonlyArray<string>, string>([]).pipe(
+ *   Actor.onMessage((events, event) => Effect.succeed(Actor.continue([...events, event]))),
+ *   Actor.mailbox({ capacity: 1_000, overflow: "DropOldest" }),
+ *   Actor.start
+ * )
+ * ```
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const mailbox: {
+  (options: Subject.Bounded): <S, M, D, E, R>(self: Builder<S, M, D, E, R>) => Builder<S, M, D, E, R>
+  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, options: Subject.Bounded): Builder<S, M, D, E, R>
+} = dual(
+  2,
+  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, options: Subject.Bounded): Builder<S, M, D, E, R> =>
+    impl(self).with({ mailbox: options, invalid: invalidBound(options, "Actor.mailbox") })
 )
 
 export {
@@ -435,9 +501,106 @@ export const withSelector: {
   2,
   <S, M>(next: Next<S, M>, selector: Selector<M>): Next<S, M> =>
     next._tag === "Continue" ?
-      new internal.Continue<S, M>(next.state, Option.some(selector)) :
+      new internal.Continue<S, M>(next.state, Option.some(selector), (next as internal.Continue<S, M>).after) :
       next
 )
+
+/**
+ * Erlang's `{noreply, State, {continue, Message}}` and `{ok, State, {continue, Message}}` (`handle_continue`): the
+ * actor handles `message` next, with its `onMessage` handler, before anything queued, system messages included (as
+ * gen_server runs `handle_continue` before its loop receives again); its `Next` says how the actor goes on. Work
+ * that follows initialisation without delaying `start` goes there. A `Stop` is left as it is. One handler and one
+ * message type: a continuation is a message the actor sends itself ahead of the queue (others may send it too).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Actor, Subject } from "@effect-otp/core"
+ *
+ * type Msg = { readonly _tag: "Load" } | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<string> }
+ *
+ * const cache = Actor.newWithInitialiser("1 second", (_: Subject.Subject<Msg>) =>
+ *   // `start` returns at once; "Load" is handled before any "Get" sent meanwhile
+ *   Effect.succeed(Actor.initialised<string, Msg>("empty").pipe(Actor.withContinue({ _tag: "Load" })))
+ * ).pipe(
+ *   Actor.onMessage((state: string, message: Msg) =>
+ *     message._tag === "Load" ?
+ *       Effect.succeed(Actor.continue("loaded")) :
+ *       Effect.as(Subject.send(message.replyTo, state), Actor.continue(state))
+ *   )
+ * )
+ * ```
+ *
+ * @since 1.0.0
+ * @category next
+ */
+export const withContinue: {
+  <const M>(message: M): <X extends Next<any, any> | Initialised<any, any, any>>(self: X) => WithMessage<X, M>
+  <S, M>(self: Next<S, M>, message: M): Next<S, M>
+  <S, M, D>(self: Initialised<S, M, D>, message: M): Initialised<S, M, D>
+} = dual(2, internal.withContinue)
+
+/**
+ * Erlang's `{noreply, State, Timeout}` and `{ok, State, Timeout}`: if nothing the actor selects arrives within
+ * `after`, it handles `message` (gen_server's `handle_info(timeout, State)`). Any message it handles cancels it; it
+ * applies to the next wait only. `"0 millis"` handles `message` at once unless a message is queued. On `Clock`.
+ * As in Erlang, a system message (or an exit signal a trapping actor ignores) starts the wait again, whole, and a
+ * suspended actor does not time out (it waits its whole time again once resumed). An invalid duration is a defect.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Actor } from "@effect-otp/core"
+ *
+ * type Msg = { readonly _tag: "Touch" } | { readonly _tag: "Idle" }
+ *
+ * // a session that ends after 30 minutes without a touch
+ * const session = Actor.new(0).pipe(
+ *   Actor.onMessage((touches: number, message: Msg) =>
+ *     Effect.succeed(
+ *       message._tag === "Idle" ?
+ *         Actor.stop() :
+ *         Actor.continue<number, Msg>(touches + 1).pipe(Actor.withIdleTimeout("30 minutes", { _tag: "Idle" }))
+ *     )
+ *   )
+ * )
+ * ```
+ *
+ * @since 1.0.0
+ * @category next
+ */
+export const withIdleTimeout: {
+  <const M>(
+    after: Duration.Input,
+    message: M
+  ): <X extends Next<any, any> | Initialised<any, any, any>>(self: X) => WithMessage<X, M>
+  <S, M>(self: Next<S, M>, after: Duration.Input, message: M): Next<S, M>
+  <S, M, D>(self: Initialised<S, M, D>, after: Duration.Input, message: M): Initialised<S, M, D>
+} = dual(3, internal.withIdleTimeout)
+
+/**
+ * Erlang's `{noreply, State, hibernate}`: once idle (parked until its next message), the actor drops what it keeps
+ * to go faster and can rebuild: its loop's scan mark, the containers its process record keeps for the next call,
+ * link or timer (an actor called once is back to its size at start). It wakes on its next message as usual, and
+ * stays hibernated through system messages. Erlang also compacts the process's own heap; a JavaScript heap is
+ * shared and collected by V8, so the state itself is not compacted (see the bench's `hibernate` case).
+ *
+ * @since 1.0.0
+ * @category next
+ */
+export const hibernate = <X extends Next<any, any> | Initialised<any, any, any>>(self: X): X => internal.hibernate(self)
+
+/**
+ * What `withContinue` and `withIdleTimeout` return in a pipe: `X`, whose message type also includes the message
+ * given (`Actor.continue(state)` says `never`). Returned by a handler or an initialiser, it is checked there against
+ * the actor's message type.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type WithMessage<X, M> = X extends Initialised<infer S, infer M0, infer D> ? Initialised<S, M0 | M, D>
+  : X extends Continue<infer S, infer M0> ? Next<S, M0 | M>
+  : X
 
 /**
  * Sends a message to an actor (`Subject.send`).

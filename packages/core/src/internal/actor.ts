@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
@@ -12,10 +13,12 @@ import type * as Actor from "../Actor.js"
 import type { StartError } from "../Errors.js"
 import type { ExitReason } from "../Process.js"
 import type { Selector } from "../Selector.js"
+import type { BoundOptions } from "./bound.js"
+import { install } from "./bound.js"
 import { Immutable } from "./builder.js"
 import { ExitReason as Reason, normal } from "./exitReason.js"
 import { globalValue } from "./global.js"
-import { Loop } from "./loop.js"
+import { After, IdleTimeout, Loop, plain } from "./loop.js"
 import type { NameImpl } from "./name.js"
 import { checked, registerUnsafe } from "./name.js"
 import { DEFAULT_SHUTDOWN_MILLIS, withSelf } from "./process.js"
@@ -24,6 +27,7 @@ import type { Handshake } from "./start.js"
 import { start as startProcess } from "./start.js"
 import type { SubjectImpl } from "./subject.js"
 import { NamedSubject, OwnedSubject, Tag } from "./subject.js"
+import { decodeTimeout } from "./timer.js"
 
 /** The default init timeout of `Actor.new`. @internal */
 export const DEFAULT_INIT_MILLIS = 1_000
@@ -47,12 +51,28 @@ export const BuilderTypeId: unique symbol = Symbol.for("@effect-otp/core/Actor/B
 // What handlers and initialisers answer
 // ---------------------------------------------------------------------------------------------------------------
 
-/** @internal */
-export class Continue<S, M> implements Actor.Continue<S, M> {
-  readonly _tag = "Continue"
-  constructor(readonly state: S, readonly selector: Option.Option<Selector<M>>) {}
+/** What `Continue` and `Initialised` share: what the actor does before its next wait, and `pipe`. */
+abstract class Proceeding<M> {
+  abstract readonly after: After<M>
+  get continuation(): Option.Option<M> {
+    return this.after.continuation
+  }
+  get idleTimeout(): Option.Option<Actor.IdleTimeout<M>> {
+    return Option.fromUndefinedOr(this.after.idleTimeout)
+  }
+  get hibernate(): boolean {
+    return this.after.hibernate
+  }
   pipe() {
     return pipeArguments(this, arguments)
+  }
+}
+
+/** @internal */
+export class Continue<S, M> extends Proceeding<M> implements Actor.Continue<S, M> {
+  readonly _tag = "Continue"
+  constructor(readonly state: S, readonly selector: Option.Option<Selector<M>>, readonly after: After<M> = plain) {
+    super()
   }
 }
 
@@ -66,10 +86,14 @@ export class Stop implements Actor.Stop {
 }
 
 /** @internal */
-export class Initialised<S, M, D> implements Actor.Initialised<S, M, D> {
-  constructor(readonly state: S, readonly selector: Option.Option<Selector<M>>, readonly data: D) {}
-  pipe() {
-    return pipeArguments(this, arguments)
+export class Initialised<S, M, D> extends Proceeding<M> implements Actor.Initialised<S, M, D> {
+  constructor(
+    readonly state: S,
+    readonly selector: Option.Option<Selector<M>>,
+    readonly data: D,
+    readonly after: After<M> = plain
+  ) {
+    super()
   }
 }
 
@@ -109,6 +133,8 @@ export interface ActorFields {
   readonly stopsOnParentNormal: boolean
   /** What the crash report shows of the state: nothing unless the user allows it (Erlang's `format_status`). */
   readonly reportState: ((state: any) => unknown) | undefined
+  /** The bound of the actor's own subject (`Actor.mailbox`); unbounded without it. */
+  readonly mailbox?: BoundOptions | undefined
 }
 
 const variance = {
@@ -131,6 +157,7 @@ export class ActorBuilder extends Immutable<ActorFields> implements Actor.Builde
   declare readonly invalid: Error | undefined
   declare readonly stopsOnParentNormal: boolean
   declare readonly reportState: ActorFields["reportState"]
+  declare readonly mailbox: BoundOptions | undefined
 }
 
 /** Until `onMessage` is given, every message is kept and the state is unchanged. */
@@ -156,7 +183,7 @@ export const make = (init: InitSpec, initMillis: number, invalid?: Error): Actor
 // ---------------------------------------------------------------------------------------------------------------
 
 const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
-  withSelf((self) => {
+  withSelf((self, fiber) => {
     let subject: SubjectImpl<unknown>
     if (builder.name !== undefined) {
       // A named actor registers before init, so that init can already be reached through the name.
@@ -169,6 +196,7 @@ const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
     } else {
       subject = new OwnedSubject(self, new Tag(self))
     }
+    if (builder.mailbox !== undefined) install(self, fiber, subject.tag, builder.mailbox, builder.name?.prefix)
     const spec = builder.init
     const init: Effect.Effect<Actor.Initialised<unknown, unknown, unknown>, unknown, unknown> = spec._tag === "State"
       ? Effect.succeed(new Initialised(spec.state, Option.none(), SELF_SUBJECT))
@@ -181,6 +209,9 @@ const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
           ? initialised.selector.value as SelectorImpl<unknown>
           : undefined
         const loop = new Loop(self, handshake.parent, builder, initialised.state, user, subject.tag)
+        // An invalid idle timeout is a defect of the initialiser: `start` fails with `InitExited`.
+        const invalid = loop.proceed((initialised as Initialised<unknown, unknown, unknown>).after)
+        if (invalid !== undefined) return invalid
         handshake.ok(self, initialised.data === SELF_SUBJECT ? subject : initialised.data)
         return loop.run(builder.name?.key)
       }
@@ -199,3 +230,42 @@ export const start = (builder: ActorBuilder): Effect.Effect<Actor.Started<unknow
       builder.shutdownMillis
     ) as Effect.Effect<Actor.Started<unknown>, StartError, Scope.Scope>
   })
+
+// ---------------------------------------------------------------------------------------------------------------
+// What a Next or an Initialised asks for before the next wait (the modifiers of `Actor.ts`)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A `Next` or an `Initialised`. @internal */
+export type Proceeds = Actor.Next<any, any> | Actor.Initialised<any, any, any>
+
+/** The same answer with `after` changed by `f`; a `Stop` stays as it is. @internal */
+export const withAfter = <X extends Proceeds>(self: X, f: (after: After<any>) => After<any>): X => {
+  const proceeds: Proceeds = self
+  if (proceeds instanceof Initialised) {
+    return new Initialised(proceeds.state, proceeds.selector, proceeds.data, f(proceeds.after)) as Proceeds as X
+  }
+  if (proceeds instanceof Continue) {
+    return new Continue(proceeds.state, proceeds.selector, f(proceeds.after)) as Proceeds as X
+  }
+  return self
+}
+
+/** @internal */
+export const withContinue = <X extends Proceeds>(self: X, message: unknown): X =>
+  withAfter(self, (after) => new After(Option.some(message), after.idleTimeout, after.hibernate))
+
+/** @internal */
+export const withIdleTimeout = <X extends Proceeds>(self: X, timeout: Duration.Input, message: unknown): X => {
+  let idle: IdleTimeout<unknown>
+  try {
+    idle = new IdleTimeout(decodeTimeout(timeout, "Actor.withIdleTimeout"), message)
+  } catch (error) {
+    // A programmer mistake: the actor dies with it when it reads this answer (not a throw inside a handler).
+    idle = new IdleTimeout(0, message, error as Error)
+  }
+  return withAfter(self, (after) => new After(after.continuation, idle, after.hibernate))
+}
+
+/** @internal */
+export const hibernate = <X extends Proceeds>(self: X): X =>
+  withAfter(self, (after) => new After(after.continuation, after.idleTimeout, true))

@@ -5,20 +5,22 @@
  * @internal
  */
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as References from "effect/References"
-import type { Next } from "../Actor.js"
+import type { IdleTimeout as IdleTimeoutModel, Next } from "../Actor.js"
 import type { ExitMessage, ExitReason } from "../Process.js"
 import type { Statistics, Status } from "../System.js"
-import type { ActorBuilder } from "./actor.js"
+import type { ActorBuilder, Continue } from "./actor.js"
 import type { Envelope, Handler } from "./mailbox.js"
 import { actorMetrics, enabledIn, registerMailbox, updaterOf } from "./metrics.js"
 import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
-import { endWith, EXIT_TAG, processOf } from "./process.js"
+import { compact, endWith, EXIT_TAG, processOf } from "./process.js"
 import { Receiver } from "./receive.js"
 import { causeOfReason, describeReason, describeValue, isCrash, report } from "./report.js"
 import type { SelectorImpl } from "./selector.js"
@@ -76,6 +78,40 @@ const identity: Handler = (message) => message
 const toExit: Handler = (exit) => new ExitSignal(exit)
 
 // ---------------------------------------------------------------------------------------------------------------
+// What the loop does before its next wait
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * How an actor goes on after a handler or its initialiser, besides its state and selector (the third element of
+ * Erlang's `{noreply, State, _}` and `{ok, State, _}`): a message to handle before any other (`withContinue`), an
+ * idle timeout for the next wait (`withIdleTimeout`), and whether to hibernate (`hibernate`). One object is shared by
+ * every plain `Actor.continue(state)`, so the common answer allocates nothing more.
+ * @internal
+ */
+export class After<M> {
+  constructor(
+    readonly continuation: Option.Option<M>,
+    readonly idleTimeout: IdleTimeout<M> | undefined,
+    readonly hibernate: boolean
+  ) {}
+}
+
+/** @internal */
+export const plain: After<never> = new After(Option.none(), undefined, false)
+
+/** An idle timeout: `millis` decoded once; a duration that does not decode is a defect of the actor. @internal */
+export class IdleTimeout<M> implements IdleTimeoutModel<M> {
+  constructor(
+    readonly millis: number,
+    readonly message: M,
+    readonly invalid: Error | undefined = undefined
+  ) {}
+  get duration(): Duration.Duration {
+    return Duration.millis(this.millis)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // The loop
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -99,6 +135,16 @@ export class Loop extends Receiver<unknown, never> {
   last: unknown = undefined
   /** Its metrics, when they are on (see `metrics.ts`). */
   metrics: LoopMetrics | undefined = undefined
+  /** The idle timeout of the next wait, when the last answer asked for one (`withIdleTimeout`). */
+  idle: IdleTimeout<unknown> | undefined = undefined
+  /**
+   * Whether the last answer asked to hibernate: the actor hibernates each time it parks, until a handler answers
+   * otherwise (a gen_server hibernated stays so through system messages).
+   */
+  hibernating = false
+  /** Whether `continuation` is to be handled before the next message (`withContinue`). */
+  continuing = false
+  continuation: unknown = undefined
   constructor(
     self: ProcessState,
     readonly parent: ProcessState,
@@ -146,6 +192,19 @@ export class Loop extends Receiver<unknown, never> {
     return apply(handler, value)
   }
 
+  /**
+   * How long the next wait lasts before the idle timeout's message: for ever without one, and while suspended
+   * (a suspended gen_server waits for system messages only; it waits its whole timeout again once resumed).
+   */
+  waitMillis(): number {
+    return this.idle === undefined || this.suspended ? Infinity : this.idle.millis
+  }
+
+  /** The idle timeout passed: the actor handles its message, as gen_server's `handle_info(timeout, State)`. */
+  override timedOut(): Effect.Effect<unknown> {
+    return Exit.succeed(this.idle!.message)
+  }
+
   /** Takes a handler's answer: `undefined` to go on with the next message, or the effect that stops the actor. */
   next(next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> | undefined {
     if (next._tag === "Stop") return this.stop(next.reason)
@@ -156,7 +215,42 @@ export class Loop extends Receiver<unknown, never> {
       this.user = next.selector.value as SelectorImpl<unknown>
       this.scanned = undefined
     }
+    return this.proceed((next as Continue<unknown, unknown>).after)
+  }
+
+  /**
+   * Takes what a handler's (or the initialiser's) answer asks for before the next wait: the idle timeout of that
+   * wait (any earlier one is gone: it applies to one wait, as the timeout of a gen_server's return does), a message
+   * to handle before any other, hibernation. `undefined`, or the defect of an invalid timeout.
+   */
+  proceed(after: After<unknown>): Effect.Effect<never> | undefined {
+    if (after === plain) {
+      this.idle = undefined
+      this.hibernating = false
+      return undefined
+    }
+    const idle = after.idleTimeout
+    if (idle?.invalid !== undefined) return Effect.die(idle.invalid)
+    this.idle = idle
+    this.hibernating = after.hibernate
+    if (after.continuation._tag === "Some") {
+      this.continuing = true
+      this.continuation = after.continuation.value
+    }
     return undefined
+  }
+
+  /**
+   * Erlang's hibernation (`{noreply, State, hibernate}`) drops an idle process's stack and compacts its heap with a
+   * full garbage collection. A JavaScript heap is one for all, collected as V8 sees fit, and a parked actor's fiber
+   * holds no stack of the handler's: what an idle actor can drop is what the library keeps to go faster and can
+   * rebuild, the loop's scan mark and last message, and the process record's containers left empty or oversized
+   * by earlier calls, timers, links and waiters (see `compact` in `process.ts`).
+   */
+  hibernate(): void {
+    this.scanned = undefined
+    this.last = undefined
+    compact(this.self)
   }
 
   /**
@@ -194,15 +288,23 @@ export class Loop extends Receiver<unknown, never> {
     for (let i = 0; i < BATCH; i++) {
       // A process with a pending exit signal takes no more messages (a handler may also have ended its own process).
       if (!self.alive) return parked
-      if (mailbox.length === 0) return parked
-      const found = this.take()
-      if (found === undefined) return parked
-      self.messagesIn++
       let message: unknown
-      try {
-        message = mailbox.selected!(found.value)
-      } catch (defect) {
-        return Effect.die(defect)
+      if (this.continuing) {
+        // `withContinue`: handled before anything the mailbox holds, system messages included, as gen_server runs
+        // `handle_continue` before its loop receives again.
+        message = this.continuation
+        this.continuing = false
+        this.continuation = undefined
+      } else {
+        if (mailbox.length === 0) return parked
+        const found = this.take()
+        if (found === undefined) return parked
+        self.messagesIn++
+        try {
+          message = mailbox.selected!(found.value)
+        } catch (defect) {
+          return Effect.die(defect)
+        }
       }
       const effect = this.handle(message)
       if (effect !== undefined) return effect
@@ -249,16 +351,23 @@ export class Loop extends Receiver<unknown, never> {
   }
 
   /**
+   * The actor is ending: its mailbox gauge goes with it, and so does the timer of an idle timeout it was waiting
+   * with (its receive registers no canceller, see `receiveNext`).
+   */
+  released(): void {
+    this.metrics?.mailbox?.remove()
+    if (this.timer !== undefined) {
+      this.timer.cancel()
+      this.timer = undefined
+    }
+  }
+
+  /**
    * The actor's crash report (gen_server's "terminating" error report), when it ends with a reason other than
    * `Normal` or `Shutdown` by its own doing: a handler that failed or died, a stop it asked for, an exit signal it
    * trapped. Not when a signal ends it from outside (a kill, a link it does not trap): Erlang reports none either.
    * It runs on the actor's fiber, whose annotations already name it.
    */
-  /** The actor is ending: its mailbox gauge goes with it. */
-  released(): void {
-    this.metrics?.mailbox?.remove()
-  }
-
   crashReport(reason: ExitReason, signalled: boolean): Effect.Effect<void> | undefined {
     if (signalled || !isCrash(reason)) return undefined
     const format = this.reportState
@@ -356,7 +465,11 @@ const currentLoop = (): Loop => processOf(Fiber.getCurrent()!)!.behaviour as Loo
  * parked actor carries no finalizer frame for as long as it waits.
  */
 const receiveNext: Effect.Effect<unknown> = Effect.callback<unknown>((resume) => {
-  currentLoop().wait(resume, Infinity, false)
+  const loop = currentLoop()
+  loop.wait(resume, loop.waitMillis(), false)
+  // Parked, idle: `wait` ran the processes it woke first (a caller it replied to has taken its reply and dropped
+  // its entry from this actor's monitors), so what hibernation drops is what the actor keeps while idle.
+  if (loop.hibernating && loop.resume !== undefined) loop.hibernate()
 })
 
 const afterHandler = (next: Next<unknown, unknown>): Effect.Effect<void, unknown, unknown> => {

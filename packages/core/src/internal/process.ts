@@ -438,6 +438,32 @@ export const unlink = (self: ProcessState, other: ProcessState): void => {
   dropLink(other, self)
 }
 
+/**
+ * Drops what a process record keeps for reuse and can rebuild (an actor's hibernation): the containers of its
+ * links, monitors, exit waiters, exit hooks and timers stay allocated once made, empty or grown to their largest
+ * size, so that the next call or timer allocates nothing. Empty ones go; a single link goes back to being held as
+ * is; other sets are copied to their current size (a JavaScript `Set` does not shrink its table as it empties).
+ * @internal
+ */
+export const compact = (self: ProcessState): void => {
+  const links = self.links
+  if (links instanceof Set) {
+    self.links = links.size === 0 ? undefined : links.size === 1 ? links.values().next().value : new Set(links)
+  }
+  self.monitoredBy = compactSet(self.monitoredBy)
+  self.exitHooks = compactSet(self.exitHooks)
+  self.timers = compactSet(self.timers)
+  if (self.exitWaiters !== undefined) {
+    self.exitWaiters = self.exitWaiters.length === 0
+      ? undefined
+      : [...self.exitWaiters]
+  }
+  self.mailbox.compact()
+}
+
+const compactSet = <A>(set: Set<A> | undefined): Set<A> | undefined =>
+  set === undefined || set.size === 0 ? undefined : new Set(set)
+
 /** @internal */
 export const monitor = (owner: ProcessState, target: ProcessState, replyTag?: unknown): MonitorImpl => {
   const ref = new MonitorImpl(owner, target, replyTag)
