@@ -35,7 +35,7 @@ import { spawn } from "./spawn.js"
 import { matchTag, Tag } from "./subject.js"
 import type { Config } from "./supervisor/core.js"
 import type { ShutdownMillis } from "./supervisor/spec.js"
-import { ChildSpecImpl, validateRestart, validateShutdown } from "./supervisor/spec.js"
+import { validateRestart, validateShutdown } from "./supervisor/spec.js"
 import type { FactoryFields, SupervisorHandle } from "./supervisor/start.js"
 import { configureFactory, requestOrFail } from "./supervisor/start.js"
 import { replying, TaskImpl } from "./task.js"
@@ -149,22 +149,20 @@ export const configure = (fields: Fields): Config | InvalidSpecification => {
     shutdown: fields.shutdown,
     tolerance: fields.tolerance,
     schedule: undefined,
-    maxChildren: fields.maxChildren
+    maxChildren: fields.maxChildren,
+    backoff: undefined
   }
   const config = configureFactory(factory)
   if (config instanceof InvalidSpecification) return config
   const shutdownMillis = config.templateShutdown!(undefined)
   return {
     ...config,
+    // The factory's child specification, with the task's own restart type and shutdown when it has them.
     template: (arg) => {
       const task = arg as TaskStart
-      return new ChildSpecImpl({
-        start: startTask(task),
-        type: "worker",
+      return config.template!(task).with({
         restart: task.restart ?? fields.restart,
-        significant: false,
-        shutdown: task.shutdown ?? fields.shutdown,
-        label: undefined
+        shutdown: task.shutdown ?? fields.shutdown
       })
     },
     templateShutdown: (arg) => (arg as TaskStart).shutdownMillis ?? shutdownMillis
