@@ -149,13 +149,14 @@ export const owner = <A>(subject: Subject<A>): Effect.Effect<Option.Option<Pid>>
 /**
  * Sends a message. Never fails and never waits: a message to a dead owner is lost, as in Erlang; one to a free
  * name is dropped too (where Erlang raises `badarg` and Gleam panics). Use `trySend` to know whether it was delivered.
+ * The message is checked against the subject's type `A` (it never widens `A`).
  *
  * @since 1.0.0
  * @category sending
  */
 export const send: {
   <A>(message: A): (subject: Subject<A>) => Effect.Effect<void>
-  <A>(subject: Subject<A>, message: A): Effect.Effect<void>
+  <A>(subject: Subject<A>, message: NoInfer<A>): Effect.Effect<void>
 } = dual(2, <A>(subject: Subject<A>, message: A): Effect.Effect<void> => internal.send(impl(subject), message))
 
 /**
@@ -166,7 +167,7 @@ export const send: {
  */
 export const trySend: {
   <A>(message: A): (subject: Subject<A>) => Effect.Effect<void, NoProcess>
-  <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess>
+  <A>(subject: Subject<A>, message: NoInfer<A>): Effect.Effect<void, NoProcess>
 } = dual(
   2,
   <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess> => internal.trySend(impl(subject), message)
@@ -210,7 +211,7 @@ export const receiveForever = <A>(subject: Subject<A>): Effect.Effect<A> => inte
  */
 export const sendAfter: {
   <A>(delay: Duration.Input, message: A): (subject: Subject<A>) => Effect.Effect<Timer>
-  <A>(subject: Subject<A>, delay: Duration.Input, message: A): Effect.Effect<Timer>
+  <A>(subject: Subject<A>, delay: Duration.Input, message: NoInfer<A>): Effect.Effect<Timer>
 } = dual(
   3,
   <A>(subject: Subject<A>, delay: Duration.Input, message: A): Effect.Effect<Timer> =>
