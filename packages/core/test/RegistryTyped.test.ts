@@ -10,6 +10,7 @@ import { Effect, Equal, Option, pipe } from "effect"
 import { Actor, Name, Process, Registry, StaticSupervisor, Subject, Supervision, Testing } from "../src/index.js"
 import type { CounterMsg } from "./actors.js"
 import { counterBuilder, getCount, handleCounter } from "./actors.js"
+import { noExitMessage } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -129,8 +130,13 @@ describe("Actor.registered", () => {
       assert.strictEqual((yield* Effect.flip(Subject.trySend(counter.data, { _tag: "Add", n: 1 })))._tag, "NoProcess")
     }))
 
+  // Checked on Erlang (OTP 25, gen_server:start_link({via, global, Name}, ...)): the name is registered before
+  // init runs (global:whereis_name(Name) =:= self() in init); a second start returns
+  // {error, {already_started, Pid}} with the holder's pid and sends no exit signal to the caller; the name is free
+  // once the process has exited; a supervisor's restart registers the new process again.
   it.effect("a taken unique key fails start with InitFailed(AlreadyRegistered), and no exit signal", () =>
     Effect.gen(function*() {
+      yield* Process.trapExits(true)
       const counters = yield* Registry.make<string, void, CounterMsg>({ keys: "unique" })
       const first = yield* counterBuilder(0).pipe(Actor.registered(counters, "main"), Actor.start)
       const error = yield* Effect.flip(counterBuilder(0).pipe(Actor.registered(counters, "main"), Actor.start))
@@ -141,6 +147,8 @@ describe("Actor.registered", () => {
       // The registry still has the first one only, and it still answers.
       assert.deepStrictEqual(pidsOf(yield* Registry.lookup(counters, "main")), [String(first.pid)])
       assert.strictEqual(yield* getCount(Registry.via(counters, "main")), 0)
+      yield* Testing.settle()
+      yield* noExitMessage
     }))
 
   it.effect("under a supervisor the entry comes back with each restart, and via reaches the new incarnation", () =>
