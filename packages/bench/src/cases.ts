@@ -12,6 +12,7 @@ import {
   Actor,
   Metrics,
   Name,
+  Process,
   Registry,
   Selector,
   StaticSupervisor,
@@ -222,16 +223,30 @@ const requestReplyQueue: Run = ({ n }) =>
 // 2. one-way
 // ---------------------------------------------------------------------------------------------------------------
 
-const oneWayOurs: Run = ({ n }) =>
+/**
+ * Sends to the counter, then a call to sync. With `overflow`, its mailbox is bounded (capacity `BOUNDED_CAPACITY`):
+ * what it handled and what it dropped add up to what was sent.
+ */
+const oneWay = (overflow?: Subject.Overflow): Run => ({ n }) =>
   scoped(Effect.gen(function*() {
-    const { data: server } = yield* Actor.start(counter)
+    const builder = overflow === undefined ?
+      counter :
+      counter.pipe(Actor.mailbox({ capacity: BOUNDED_CAPACITY, overflow }))
+    const { data: server, pid } = yield* Actor.start(builder)
     const start = startClock()
     for (let i = 0; i < n; i++) yield* Actor.send(server, addOne)
     const total = yield* Actor.call(server, get, "10 minutes")
     const elapsed = now() - start
-    yield* check(total === n, `the counter got ${total} of ${n} messages`)
+    const info = yield* Process.info(pid)
+    const dropped = info._tag === "Some" ? info.value.messagesDropped : 0
+    yield* check(total + dropped === n, `the counter got ${total} of ${n} messages, and dropped ${dropped}`)
     return { msgsPerSec: n / (elapsed / 1000) }
   }))
+
+/** The bound of the counter in the bounded case. */
+const BOUNDED_CAPACITY = 1_000
+
+const oneWayOurs: Run = oneWay()
 
 type OneWayQueued = number | Deferred.Deferred<number>
 
@@ -615,6 +630,21 @@ export const cases: Readonly<Record<string, BenchCase>> = {
       leanEffect: { label: "lean mailbox + canceller, an Effect per send", run: oneWayLeanWith("canceller", true) }
     },
     erlang: true
+  },
+  bounded: {
+    description: "`Actor.send`s as fast as the sender can to a counter with a bounded mailbox (capacity " +
+      `${BOUNDED_CAPACITY}, \`Actor.mailbox\`), then one call to sync: back-pressure (ours), against the same into ` +
+      "the unbounded counter (the one-way case) and into a DropOldest one",
+    unit: "msg/s",
+    metrics: [{ key: "msgsPerSec", label: "sends, then a call, BackPressure", unit: "msg/s" }],
+    sizes: { full: [size(1_000_000)], quick: [size(100_000)], smoke: size(100) },
+    warmup: tenth(10_000, 100_000),
+    ours: oneWay("BackPressure"),
+    substrates: {
+      unbounded: { label: "unbounded (the default)", run: oneWayOurs },
+      dropOldest: { label: "DropOldest", run: oneWay("DropOldest") }
+    },
+    erlang: false
   },
   spawn: {
     description: "idle actors started one after the other in one scope: `Actor.start(Actor.new(0))` " +

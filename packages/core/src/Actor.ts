@@ -51,6 +51,7 @@ import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import type { StartError } from "./Errors.js"
 import * as internal from "./internal/actor.js"
+import { invalidBound } from "./internal/bound.js"
 import type { NameImpl } from "./internal/name.js"
 import { make as makeName } from "./internal/name.js"
 import { registryImpl } from "./internal/registry.js"
@@ -411,6 +412,42 @@ export const reportState: {
   2,
   <S, M, D, E, R>(self: Builder<S, M, D, E, R>, format: (state: S) => unknown): Builder<S, M, D, E, R> =>
     impl(self).with({ reportState: format })
+)
+
+/**
+ * Bounds the actor's mailbox: at most `capacity` messages sent to its subject (the one `start` returns, or its name's)
+ * wait to be handled, and `overflow` says what a send does when that many wait (see `Subject.Overflow`): drop the
+ * newest, drop the oldest, refuse it to `trySend` (`"Fail"`), or make `send` wait for room (`"BackPressure"`).
+ * Without it the mailbox is unbounded, as in Erlang.
+ *
+ * System messages, exit signals, `Down`s and call replies never count and are never dropped or held back, nor are
+ * the messages of other subjects the actor selects (give those their own bound with `Subject.makeBounded`). Messages
+ * kept out are counted in `Process.info`'s `messagesDropped` and in the `otp_mailbox_messages_dropped` metric
+ * (labelled with the actor's name). A capacity that is not a positive integer makes `start` die naming the field.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Actor } from "@effect-otp/core"
+ *
+ * // A sink that keeps up to 1,000 pending events and sheds the oldest when it falls behind.
+ * const sink = Actor.new<ReadonlyArray<string>, string>([]).pipe(
+ *   Actor.onMessage((events, event) => Effect.succeed(Actor.continue([...events, event]))),
+ *   Actor.mailbox({ capacity: 1_000, overflow: "DropOldest" }),
+ *   Actor.start
+ * )
+ * ```
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const mailbox: {
+  (options: Subject.Bounded): <S, M, D, E, R>(self: Builder<S, M, D, E, R>) => Builder<S, M, D, E, R>
+  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, options: Subject.Bounded): Builder<S, M, D, E, R>
+} = dual(
+  2,
+  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, options: Subject.Bounded): Builder<S, M, D, E, R> =>
+    impl(self).with({ mailbox: options, invalid: invalidBound(options, "Actor.mailbox") })
 )
 
 export {

@@ -338,3 +338,23 @@ export class AlreadyRegistered extends Data.TaggedError("AlreadyRegistered")<{
     return `the key ${String(this.key)} is already registered by ${this.pid.toString()}`
   }
 }
+
+/**
+ * `Subject.trySend` to a bounded subject that is full, whose policy is `"Fail"` or `"BackPressure"` (which `trySend`
+ * never waits for). The message was not queued, and it is counted with the mailbox's dropped messages. `target` is
+ * the subject, `pid` its owner, `capacity` and `overflow` the bound it has.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class MailboxFull extends Data.TaggedError("MailboxFull")<{
+  readonly target: string
+  readonly pid: Pid
+  readonly capacity: number
+  readonly overflow: "DropNewest" | "DropOldest" | "Fail" | "BackPressure"
+}> {
+  override get message() {
+    return `the mailbox of ${this.target} at ${this.pid.toString()} is full (capacity ${this.capacity}, ` +
+      `overflow ${this.overflow})`
+  }
+}

@@ -130,6 +130,7 @@ class BuilderImpl<A, D, R> extends Immutable<BuilderFields<A, R>> implements Bui
   declare readonly shutdown: Supervision.Shutdown
   declare readonly tolerance: Supervision.Tolerance
   declare readonly schedule: Schedule.Schedule<unknown, ExitReason> | undefined
+  declare readonly backoff: Supervision.Backoff | undefined
   declare readonly maxChildren: number
   declare readonly name: NameImpl<any> | undefined
 }
@@ -150,6 +151,7 @@ const builder = <A, D, R>(
     shutdown,
     tolerance: DEFAULT_TOLERANCE,
     schedule: undefined,
+    backoff: undefined,
     maxChildren: Infinity,
     name: undefined
   })
@@ -217,12 +219,56 @@ export const named: {
 export const restartTolerance: Setting<Supervision.Tolerance> = setting("tolerance")
 
 /**
- * Spaces restarts with a `Schedule` (see `StaticSupervisor.restartSchedule`).
+ * Spaces restarts with a `Schedule` (see `StaticSupervisor.restartSchedule`): one schedule for all the children,
+ * stepped by each restart. `backoff` gives each child a schedule of its own instead.
  *
  * @since 1.0.0
  * @category combinators
  */
 export const restartSchedule: Setting<Schedule.Schedule<unknown, ExitReason>> = setting("schedule")
+
+/**
+ * Gives every child a restart backoff of its own (see `Supervision.backoff`): each child's restarts wait the steps of
+ * its own copy of `schedule`, which starts over once the child has run for `resetAfter` without exiting (the
+ * tolerance period by default). A child with a backoff waits for it instead of the supervisor's `restartSchedule`;
+ * intensity counts every restart; a schedule that ends makes the supervisor give up.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import { Actor, FactorySupervisor } from "@effect-otp/core"
+ *
+ * // One connection per host: a host that keeps failing waits longer and longer, the others are not slowed down.
+ * const connections = FactorySupervisor.workerChild((host: string) => Actor.start(Actor.new({ host }))).pipe(
+ *   FactorySupervisor.restartTolerance({ intensity: 20, period: "1 minute" }),
+ *   FactorySupervisor.backoff(Schedule.exponential("200 millis"), { resetAfter: "30 seconds" })
+ * )
+ * ```
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const backoff: {
+  (
+    schedule: Schedule.Schedule<unknown, ExitReason>,
+    options?: Supervision.BackoffOptions
+  ): <A, D, R>(self: Builder<A, D, R>) => Builder<A, D, R>
+  <A, D, R>(
+    self: Builder<A, D, R>,
+    schedule: Schedule.Schedule<unknown, ExitReason>,
+    options?: Supervision.BackoffOptions
+  ): Builder<A, D, R>
+} = dual(
+  (args) => isBuilder(args[0]),
+  <A, D, R>(
+    self: Builder<A, D, R>,
+    schedule: Schedule.Schedule<unknown, ExitReason>,
+    options?: Supervision.BackoffOptions
+  ): Builder<A, D, R> => impl(self).with({ backoff: { schedule, resetAfter: options?.resetAfter } })
+)
+
+const isBuilder = (u: unknown): u is Builder<unknown, unknown, unknown> =>
+  typeof u === "object" && u !== null && BuilderTypeId in u
 
 /**
  * Sets the restart type of every child (`Transient` by default).

@@ -7,6 +7,7 @@
  * | --- | --- | --- | --- |
  * | `otp_actor_messages_handled` | counter | `actor` | messages an actor handled (system messages included) |
  * | `otp_actor_mailbox_length` | gauge | `actor` | a named actor's mailbox, read when the metrics are |
+ * | `otp_mailbox_messages_dropped` | counter | `actor` | messages a bounded mailbox kept out (dropped, or refused to `trySend`) |
  * | `otp_call_duration_seconds` | histogram | `actor` (the callee) | `Subject.call`, request sent to reply taken; one call in `CallSampling` (8) across the program |
  * | `otp_supervisor_restarts` | counter | `supervisor`, `child` | children restarted by a supervisor's strategy |
  * | `otp_processes` | gauge | | live processes |
@@ -104,6 +105,15 @@ export const messagesHandled: Metric.Counter<number> = internal.messagesHandled
  * @category metrics
  */
 export const mailboxLength: Metric.Gauge<number> = internal.mailboxLength
+
+/**
+ * Messages a bounded mailbox kept out (`otp_mailbox_messages_dropped`, attribute `actor`: the owner's name): dropped
+ * by its overflow policy, or refused to `trySend`. See `Subject.makeBounded` and `Actor.mailbox`.
+ *
+ * @since 1.0.0
+ * @category metrics
+ */
+export const messagesDropped: Metric.Counter<number> = internal.messagesDropped
 
 /**
  * Call latency in seconds (`otp_call_duration_seconds`, attribute `actor`: the callee's name).

@@ -37,6 +37,7 @@ import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./Errors.js"
+import { droppedBy } from "./internal/bound.js"
 import * as exitReason from "./internal/exitReason.js"
 import * as names from "./internal/name.js"
 import * as pids from "./internal/pid.js"
@@ -388,6 +389,11 @@ export interface ProcessInfo {
   /** Messages it received so far (every subject, exits and downs included), and messages it sent. */
   readonly messagesIn: number
   readonly messagesOut: number
+  /**
+   * Messages its bounded subjects kept out (dropped by their overflow policy, or refused to `trySend`): see
+   * `Subject.makeBounded` and `Actor.mailbox`. Always 0 for an unbounded mailbox, the default.
+   */
+  readonly messagesDropped: number
   readonly links: ReadonlyArray<Pid>
   /** The processes that monitor it (pending calls to it included). */
   readonly monitoredBy: ReadonlyArray<Pid>
@@ -434,6 +440,7 @@ export const info = (pid: Pid): Effect.Effect<Option.Option<ProcessInfo>> =>
       messageQueueLength: state.mailbox.length,
       messagesIn: state.messagesIn,
       messagesOut: state.messagesOut,
+      messagesDropped: droppedBy(state),
       links,
       monitoredBy,
       trapExit: state.trapExit,

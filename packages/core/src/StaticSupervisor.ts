@@ -10,8 +10,16 @@
  *
  * If restarts come too often (more than `intensity` within `period`, 2 in 5 seconds by default) the supervisor
  * gives up: it stops its children in reverse order and exits `Shutdown`, which its own supervisor sees and handles
- * by its rules, so failures escalate up the tree until some level can heal them. `restartSchedule` spaces restarts
- * with any Effect `Schedule` (exponential backoff with jitter, say) and the intensity limit still applies.
+ * by its rules, so failures escalate up the tree until some level can heal them.
+ *
+ * Restarts can wait (beyond Erlang, which restarts at once). `restartSchedule` spaces the supervisor's restarts with
+ * any Effect `Schedule` (exponential backoff with jitter, say): one schedule for all the children, so its delays
+ * grow with every restart, whichever child needs it. `Supervision.backoff` gives one child a schedule of its own,
+ * stepped only by that child's restarts and started over once it ran long enough (Akka's `BackoffSupervisor`): that
+ * child waits for its own schedule instead of the supervisor's. With `OneForAll` and `RestForOne`, the group restart
+ * waits for the schedule of the child that exited. Either way the supervisor keeps serving and restarting other
+ * children while one waits, the intensity limit counts every restart, and a schedule that ends makes the supervisor
+ * give up.
  *
  * Stopping a supervisor (its scope closes, its parent exits, its own supervisor stops it) stops its children in
  * reverse start order, each with its own shutdown time, then the supervisor itself.
@@ -169,6 +177,9 @@ export const restartTolerance: {
  * is how long the supervisor waits before restarting (it keeps serving meanwhile), and a schedule that ends makes
  * the supervisor give up as if its intensity were exceeded. The restart tolerance still applies on top. A failed
  * restart attempt is one more step.
+ *
+ * The schedule's state is the supervisor's: every restart steps it, whichever child it is, and it never starts
+ * over. Children with a `Supervision.backoff` of their own wait for theirs instead, and do not step this one.
  *
  * @example
  * ```ts

@@ -42,7 +42,7 @@ import type * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Types from "effect/Types"
-import type { CallError, NoProcess, ReceiveTimeout } from "./Errors.js"
+import type { CallError, MailboxFull, NoProcess, ReceiveTimeout } from "./Errors.js"
 import * as timers from "./internal/sendAfter.js"
 import * as internal from "./internal/subject.js"
 import { decodeTimeout } from "./internal/timer.js"
@@ -147,9 +147,14 @@ export const owner = <A>(subject: Subject<A>): Effect.Effect<Option.Option<Pid>>
   })
 
 /**
- * Sends a message. Never fails and never waits: a message to a dead owner is lost, as in Erlang; one to a free
- * name is dropped too (where Erlang raises `badarg` and Gleam panics). Use `trySend` to know whether it was delivered.
- * The message is checked against the subject's type `A` (it never widens `A`).
+ * Sends a message. Never fails: a message to a dead owner is lost, as in Erlang; one to a free name is dropped too
+ * (where Erlang raises `badarg` and Gleam panics). Use `trySend` to know whether it was delivered. The message is
+ * checked against the subject's type `A` (it never widens `A`).
+ *
+ * It never waits either, except for room in a full bounded subject whose overflow is `"BackPressure"` (see
+ * `makeBounded`): then it waits until the receiver takes a message, in line with the other senders; if the receiver
+ * ends meanwhile, it resumes and the message is lost; if it is interrupted, the message is not sent. To a full
+ * subject with another policy, the message (or, with `"DropOldest"`, the oldest queued one) is dropped and counted.
  *
  * @since 1.0.0
  * @category sending
@@ -160,18 +165,83 @@ export const send: {
 } = dual(2, <A>(subject: Subject<A>, message: A): Effect.Effect<void> => internal.send(impl(subject), message))
 
 /**
- * Sends a message, failing with `NoProcess` when nobody got it (the owner is dead or the name is free).
+ * Sends a message, failing with `NoProcess` when nobody got it (the owner is dead or the name is free), and with
+ * `MailboxFull` when a full bounded subject refused it: one whose overflow is `"Fail"`, or `"BackPressure"` (which
+ * `trySend` never waits for). To a full subject that drops (`"DropNewest"`, `"DropOldest"`), it succeeds as `send`
+ * does, and the drop is counted. (`MailboxFull` was added to its error type with bounded mailboxes: an unbounded
+ * subject, the default, never fails with it.)
  *
  * @since 1.0.0
  * @category sending
  */
 export const trySend: {
-  <A>(message: A): (subject: Subject<A>) => Effect.Effect<void, NoProcess>
-  <A>(subject: Subject<A>, message: NoInfer<A>): Effect.Effect<void, NoProcess>
+  <A>(message: A): (subject: Subject<A>) => Effect.Effect<void, NoProcess | MailboxFull>
+  <A>(subject: Subject<A>, message: NoInfer<A>): Effect.Effect<void, NoProcess | MailboxFull>
 } = dual(
   2,
-  <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess> => internal.trySend(impl(subject), message)
+  <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess | MailboxFull> =>
+    internal.trySend(impl(subject), message)
 )
+
+/**
+ * What a full bounded subject does with one more message, named after Effect's bounded queues:
+ *
+ * - `"DropNewest"`: drops it (`Queue.dropping`);
+ * - `"DropOldest"`: drops the subject's oldest queued message, and queues it (`Queue.sliding`);
+ * - `"Fail"`: drops it, and `trySend` fails with `MailboxFull` (`send` cannot fail: it drops);
+ * - `"BackPressure"`: `send` waits for room (`Queue.bounded`), senders getting in in the order they came; `trySend`
+ *   fails with `MailboxFull` rather than wait.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type Overflow = "DropNewest" | "DropOldest" | "Fail" | "BackPressure"
+
+/**
+ * A mailbox bound: how many of a subject's messages may wait to be received (a positive integer), and what happens to
+ * one more.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Bounded {
+  readonly capacity: number
+  readonly overflow: Overflow
+}
+
+/**
+ * Makes a new subject owned by the calling process, whose queued messages count against a bound of their own.
+ * Mailboxes are unbounded by default, as in Erlang; a bounded subject sheds load, or slows its senders down, when its
+ * receiver falls behind.
+ *
+ * What counts is the subject's messages waiting in the mailbox: a message handed at once to a receiver that waits for
+ * it never counts, and other messages (other subjects, exit signals, `Down`s, call replies, system messages) neither
+ * count nor are ever dropped or held back. Messages kept out (dropped, or refused to `trySend`) are counted in
+ * `Process.info`'s `messagesDropped` and the `otp_mailbox_messages_dropped` metric. A `call` whose request is dropped
+ * ends with `CallTimeout`, as an ask to a full bounded mailbox does in Akka; under `"BackPressure"` the request waits
+ * for room within the call's timeout. A process never waits for room in its own mailbox: its sends to its own full
+ * subject take their place in line without waiting.
+ *
+ * A capacity that is not a positive integer, or an unknown overflow, is a defect naming the field.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Subject } from "@effect-otp/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const latest = yield* Subject.makeBounded<number>({ capacity: 2, overflow: "DropOldest" })
+ *   for (let i = 1; i <= 5; i++) yield* Subject.send(latest, i) // keeps the 2 newest
+ *   const first = yield* Subject.receive(latest, "1 second")
+ *   const second = yield* Subject.receive(latest, "1 second")
+ *   return [first, second] // [4, 5]
+ * })
+ * ```
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const makeBounded = <A>(options: Bounded): Effect.Effect<Subject<A>> => internal.makeBounded<A>(options)
 
 export {
   /**
@@ -335,6 +405,13 @@ export {
    * @category errors
    */
   CallTimeout,
+  /**
+   * A full bounded subject refused a message sent with `trySend` (its overflow is `"Fail"` or `"BackPressure"`).
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  MailboxFull,
   /**
    * Nobody is there: the process is dead, or no live process is registered under the name.
    *

@@ -15,6 +15,13 @@
  *   all its children and exits `Shutdown`, so its own supervisor sees it. This window is a `Schedule`
  *   (`intensityWindow`) and the supervisor's restart policy is a `Schedule` too, so a backoff (exponential, with
  *   jitter, capped) delays restarts while the intensity limit still applies.
+ * - Backoff, beyond Erlang, at two levels. The supervisor's `restartSchedule` has one state for all its children:
+ *   the nth restart waits the nth delay, whichever child it is (a child's first crash waits 400 ms because a sibling
+ *   crashed twice). A child's own `backoff` has one state per child, started over after a stable run: its restarts
+ *   wait its delays, and the supervisor's schedule is not stepped for it. Which applies when: a child with a
+ *   `backoff` waits for its own schedule only; the others wait for the supervisor's `restartSchedule`, or not at all
+ *   without one; with `OneForAll` and `RestForOne`, the group restart waits for the child that exited. Intensity
+ *   counts every restart either way, and any schedule that ends makes the supervisor give up.
  *
  * @example
  * ```ts
@@ -59,6 +66,7 @@ import type { SupervisorHandle } from "./internal/supervisor/start.js"
 import { handleOf, request } from "./internal/supervisor/start.js"
 import { decodeTimeout } from "./internal/timer.js"
 import type { Name } from "./Name.js"
+import type * as Process from "./Process.js"
 import type { Pid } from "./Process.js"
 import type * as StaticSupervisor from "./StaticSupervisor.js"
 
@@ -158,6 +166,8 @@ export interface ChildSpecification<out D, out R = never> extends Pipeable {
   readonly shutdown: Shutdown
   /** What reports and start errors call the child (`label`); none by default. */
   readonly label: string | undefined
+  /** The child's own restart backoff (`backoff`); none by default: the supervisor's `restartSchedule` applies. */
+  readonly backoff: Backoff | undefined
 }
 
 /**
@@ -284,6 +294,94 @@ export const shutdown: Setting<Shutdown> = setting("shutdown")
 export const label: Setting<string> = setting("label")
 
 /**
+ * A child's own restart delays (`Supervision.backoff`): its `schedule`, stepped once per restart of this child only
+ * (fed with its exit reason), and how long it must run without exiting for the schedule to start over
+ * (`resetAfter`; the supervisor's tolerance period when not given).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Backoff {
+  readonly schedule: Schedule.Schedule<unknown, Process.ExitReason>
+  readonly resetAfter: Duration.Input | undefined
+}
+
+/**
+ * Options of `Supervision.backoff`: `resetAfter`, how long the child must run without exiting for its backoff to
+ * start over from its first delay (Akka's reset of a `BackoffSupervisor`). The supervisor's tolerance period by
+ * default: a child that ran that long has left the intensity window too.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface BackoffOptions {
+  readonly resetAfter?: Duration.Input | undefined
+}
+
+/**
+ * Gives the child a restart backoff of its own (Akka's `BackoffSupervisor`, per child): each restart of this child
+ * waits the next delay of `schedule`, whose state belongs to this child alone, so a sibling's crashes never lengthen
+ * its waits. The schedule starts over once the child has run for `resetAfter` without exiting (the supervisor's
+ * tolerance period by default).
+ *
+ * How it combines with the rest of the restart policy:
+ * - the supervisor's restart intensity counts every restart, with or without a backoff, and gives up as always;
+ * - a child with a backoff waits for its own schedule **instead of** the supervisor's `restartSchedule`, which stays
+ *   the default for the children without one (and is not stepped by this child's restarts);
+ * - with `OneForAll` or `RestForOne`, the group restart waits for the backoff of the child that exited (the
+ *   siblings run until then, are stopped and started again with it, and their own schedules do not move: they did
+ *   not fail); a child whose restart attempt fails waits for its own;
+ * - a schedule that ends makes the supervisor give up, as its own `restartSchedule` ending or its intensity does:
+ *   it stops its children and exits `Shutdown`, so the failure escalates (Akka's `BackoffSupervisor` stops itself
+ *   after `maxNrOfRetries` the same way). `Schedule.max([schedule, Schedule.recurs(n)])` is such a limit.
+ *
+ * While the child waits, the supervisor serves requests and restarts its other children; `whichChildren` shows the
+ * child with no pid, `Supervision.tree` as `restarting`; `terminateChild` cancels the wait, `restartChild` starts it
+ * at once (its backoff keeps its state); and a supervisor that stops meanwhile stops at once, leaving no timer.
+ * A `Temporary` child is never restarted, so its backoff never applies.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import { Actor, StaticSupervisor, Supervision } from "@effect-otp/core"
+ *
+ * // This child waits 100 ms, 200 ms, 400 ms... (at most 10 s) before each restart, whatever its siblings do; after
+ * // a minute without a crash it starts again from 100 ms.
+ * const connection = Supervision.worker(Actor.start(Actor.new("idle"))).pipe(
+ *   Supervision.backoff(
+ *     Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("10 seconds")]),
+ *     { resetAfter: "1 minute" }
+ *   )
+ * )
+ * const tree = StaticSupervisor.new("OneForOne").pipe(
+ *   StaticSupervisor.restartTolerance({ intensity: 10, period: "1 minute" }),
+ *   StaticSupervisor.add(connection)
+ * )
+ * ```
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const backoff: {
+  (
+    schedule: Schedule.Schedule<unknown, Process.ExitReason>,
+    options?: BackoffOptions
+  ): <D, R>(self: ChildSpecification<D, R>) => ChildSpecification<D, R>
+  <D, R>(
+    self: ChildSpecification<D, R>,
+    schedule: Schedule.Schedule<unknown, Process.ExitReason>,
+    options?: BackoffOptions
+  ): ChildSpecification<D, R>
+} = dual(
+  (args) => internal.isChildSpec(args[0]),
+  <D, R>(
+    self: ChildSpecification<D, R>,
+    schedule: Schedule.Schedule<unknown, Process.ExitReason>,
+    options?: BackoffOptions
+  ): ChildSpecification<D, R> => spec(self).with({ backoff: { schedule, resetAfter: options?.resetAfter } })
+)
+
+/**
  * Transforms the data the child's start returns.
  *
  * @since 1.0.0
@@ -304,8 +402,8 @@ export const mapData: {
  * Erlang's restart intensity as a `Schedule`: each step is one restart; it goes on (with no delay) while at most
  * `intensity` restarts happened within the last `period`, and ends when there are more. Every supervisor applies
  * its own (`restartTolerance`, 2 restarts in 5 seconds by default); use this one to combine the window with other
- * schedules, for example `Schedule.intersect(Supervision.intensityWindow({ intensity: 3, period: "1 minute" }),
- * Schedule.exponential("1 second"))`. The output is the number of restarts in the window.
+ * schedules, for example `Schedule.max([Supervision.intensityWindow({ intensity: 3, period: "1 minute" }),
+ * Schedule.exponential("1 second")])`. The output is the number of restarts in the window.
  *
  * An invalid tolerance (a negative or fractional intensity, a period that is not positive) is a defect.
  *

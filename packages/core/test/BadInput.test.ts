@@ -1,6 +1,6 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import type { Duration } from "effect"
-import { Cause, Effect, Equal, Exit, Option, Result, Stream } from "effect"
+import { Effect, Equal, Option, Stream } from "effect"
 import {
   Actor,
   FactorySupervisor,
@@ -19,6 +19,7 @@ import type { CounterMsg } from "./fixtures.js"
 import {
   counter,
   counterBuilder,
+  defectOf,
   getCount,
   idle,
   invalidSpecification,
@@ -33,17 +34,6 @@ afterEach(Testing.leakCheck())
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------
-
-/** Runs `effect`, which must die (a defect, not a typed failure), and returns the defect's message. */
-const defectOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const exit = yield* Effect.exit(effect)
-    if (Exit.isSuccess(exit)) return assert.fail("expected a defect, got a success")
-    const defect = Cause.findDefect(exit.cause)
-    if (Result.isFailure(defect)) return assert.fail(`expected a defect, got ${Cause.pretty(exit.cause)}`)
-    const value = defect.success
-    return value instanceof Error ? value.message : String(value)
-  })
 
 /** Durations that are not valid timeouts: negative (as a number or as text), NaN. */
 const invalidTimeouts: ReadonlyArray<Duration.Input> = [-1, NaN, "-1 seconds"]

@@ -4,7 +4,7 @@
  * signal failing with the reason instead of looking interrupted.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { Cause, Context, Effect, Exit, Fiber, Layer, Logger, Option, References, Scope } from "effect"
+import { Cause, Context, Effect, Exit, Fiber, Layer, Logger, Option, References, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import {
   Actor,
@@ -218,20 +218,36 @@ describe("supervisor and crash reports", () => {
       })
     ).pipe(Effect.scoped))
 
+  /**
+   * A supervisor tolerating `intensity` restarts in 5 s, with one child `configure`d, an actor `id` that is told to
+   * crash twice (the test traps exits); returns once the supervisor exited `Shutdown`.
+   */
+  const crashedTwice = (
+    id: string,
+    intensity: number,
+    configure: (
+      child: Supervision.ChildSpecification<Subject.Subject<Command>>
+    ) => Supervision.ChildSpecification<unknown>
+  ) =>
+    Effect.gen(function*() {
+      yield* Process.trapExits(true)
+      const name = Name.make<Command>(id)
+      const sup = yield* StaticSupervisor.new("OneForOne").pipe(
+        StaticSupervisor.restartTolerance({ intensity, period: "5 seconds" }),
+        StaticSupervisor.add(configure(Supervision.worker(Actor.start(commanded(id, name))))),
+        StaticSupervisor.start
+      )
+      yield* Subject.send(Subject.named(name), "Crash")
+      yield* Testing.settle()
+      yield* Subject.send(Subject.named(name), "Crash")
+      assert.strictEqual((yield* exitOf(sup.pid))._tag, "Shutdown")
+      return sup
+    })
+
   it.effect("a supervisor that gives up says so, with its window's figures, and exits Shutdown", () =>
     capturing((entries) =>
       Effect.gen(function*() {
-        yield* Process.trapExits(true)
-        const name = Name.make<Command>("flaky")
-        const sup = yield* StaticSupervisor.new("OneForOne").pipe(
-          StaticSupervisor.restartTolerance({ intensity: 1, period: "5 seconds" }),
-          StaticSupervisor.add(Supervision.worker(Actor.start(commanded("f", name))).pipe(Supervision.label("flaky"))),
-          StaticSupervisor.start
-        )
-        yield* Subject.send(Subject.named(name), "Crash")
-        yield* Testing.settle()
-        yield* Subject.send(Subject.named(name), "Crash")
-        assert.strictEqual((yield* exitOf(sup.pid))._tag, "Shutdown")
+        const sup = yield* crashedTwice("f", 1, Supervision.label("flaky"))
         const gaveUp = entries[entries.length - 1]
         assert.strictEqual(gaveUp.level, "Error")
         assert.strictEqual(
@@ -250,6 +266,22 @@ describe("supervisor and crash reports", () => {
           entries.filter((entry) => entry.message.startsWith("child flaky (")).length,
           2,
           "each crash reported once"
+        )
+      })
+    ).pipe(Effect.scoped))
+
+  it.effect("a supervisor whose child's backoff ended says which child's backoff it was", () =>
+    capturing((entries) =>
+      Effect.gen(function*() {
+        const sup = yield* crashedTwice(
+          "r",
+          10,
+          (child) => child.pipe(Supervision.label("retried"), Supervision.backoff(Schedule.recurs(1)))
+        )
+        assert.strictEqual(
+          entries[entries.length - 1].message,
+          `supervisor ${sup.pid} gave up: the backoff of child retried ended (2 restarts within 5s);` +
+            ` the last was child retried (Abnormal(r crashed)). It stops its children and exits Shutdown`
         )
       })
     ).pipe(Effect.scoped))

@@ -5,7 +5,7 @@
  */
 import { assert } from "@effect/vitest"
 import type { Fiber } from "effect"
-import { Cause, Effect, Option } from "effect"
+import { Cause, Effect, Exit, Option, Result } from "effect"
 import { Actor, Name, Process, Selector, Subject, Supervision, Testing } from "../src/index.js"
 import { budget } from "../src/internal/scheduler.js"
 import type { CounterMsg } from "./actors.js"
@@ -219,3 +219,14 @@ export const registerTakenName = Effect.gen(function*() {
   const error = yield* Effect.flip(Process.register(other, name))
   return { name, owner, other, error } as const
 })
+
+/** Runs `effect`, which must die (a defect, not a typed failure), and returns the defect's message. */
+export const defectOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const exit = yield* Effect.exit(effect)
+    if (Exit.isSuccess(exit)) return assert.fail("expected a defect, got a success")
+    const defect = Cause.findDefect(exit.cause)
+    if (Result.isFailure(defect)) return assert.fail(`expected a defect, got ${Cause.pretty(exit.cause)}`)
+    const value = defect.success
+    return value instanceof Error ? value.message : String(value)
+  })

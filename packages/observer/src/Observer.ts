@@ -236,6 +236,8 @@ export interface ProcessSummary {
   readonly memoryEstimate: number
   readonly messagesIn: number
   readonly messagesOut: number
+  /** Messages its bounded subjects kept out (see `Process.ProcessInfo`); 0 for an unbounded mailbox. */
+  readonly messagesDropped: number
   readonly trapExit: boolean
 }
 

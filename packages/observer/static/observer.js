@@ -361,6 +361,7 @@ const renderDetails = (pid, body) => {
     ["memory", bytes(body.memoryEstimate)],
     ["messages in", body.messagesIn.toLocaleString()],
     ["messages out", body.messagesOut.toLocaleString()],
+    ["messages dropped", (body.messagesDropped ?? 0).toLocaleString()],
     ["traps exits", body.trapExit ? "yes" : "no"],
     ["started", time(body.startedAt)]
   ]

@@ -13,6 +13,8 @@ import { AlreadyRegistered } from "../Errors.js"
 import type { StartError } from "../Errors.js"
 import type { ExitReason } from "../Process.js"
 import type { Selector } from "../Selector.js"
+import type { BoundOptions } from "./bound.js"
+import { install } from "./bound.js"
 import { Immutable } from "./builder.js"
 import { ExitReason as Reason, normal } from "./exitReason.js"
 import { globalValue } from "./global.js"
@@ -114,6 +116,8 @@ export interface ActorFields {
   readonly stopsOnParentNormal: boolean
   /** What the crash report shows of the state: nothing unless the user allows it (Erlang's `format_status`). */
   readonly reportState: ((state: any) => unknown) | undefined
+  /** The bound of the actor's own subject (`Actor.mailbox`); unbounded without it. */
+  readonly mailbox?: BoundOptions | undefined
 }
 
 const variance = {
@@ -137,6 +141,7 @@ export class ActorBuilder extends Immutable<ActorFields> implements Actor.Builde
   declare readonly invalid: Error | undefined
   declare readonly stopsOnParentNormal: boolean
   declare readonly reportState: ActorFields["reportState"]
+  declare readonly mailbox: BoundOptions | undefined
 }
 
 /** @internal */
@@ -166,7 +171,7 @@ export const make = (init: InitSpec, initMillis: number, invalid?: Error): Actor
 // ---------------------------------------------------------------------------------------------------------------
 
 const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
-  withSelf((self) => {
+  withSelf((self, fiber) => {
     if (builder.name !== undefined) {
       // A named actor registers before init, so that init can already be reached through the name.
       const refused = registerUnsafe(self, builder.name)
@@ -184,6 +189,7 @@ const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
     const subject: SubjectImpl<unknown> = builder.name !== undefined
       ? new NamedSubject(builder.name)
       : viaOf(entries) ?? new OwnedSubject(self, new Tag(self))
+    if (builder.mailbox !== undefined) install(self, fiber, subject.tag, builder.mailbox, builder.name?.prefix)
     const spec = builder.init
     const init: Effect.Effect<Actor.Initialised<unknown, unknown, unknown>, unknown, unknown> = spec._tag === "State"
       ? Effect.succeed(new Initialised(spec.state, Option.none(), SELF_SUBJECT))

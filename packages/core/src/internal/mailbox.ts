@@ -37,6 +37,19 @@ export interface Waiter extends Selects {
   wake(handler: Handler, envelope: Envelope): void
 }
 
+/**
+ * The bound of one bounded subject (see `bound.ts`), as the mailbox sees it: told when one of the subject's messages
+ * leaves the queue, and when the mailbox is dropped with its process. @internal
+ */
+export interface MailboxBound {
+  /** One of its messages left the queue (taken, dropped, or removed): room for one more. */
+  left(): void
+  /** A message of the subject went back into the queue (`giveBack`). */
+  entered(): void
+  /** The process ended: senders waiting for room resume, their messages lost. */
+  closed(): void
+}
+
 /** @internal */
 export class Mailbox {
   head: Envelope | undefined = undefined
@@ -50,11 +63,16 @@ export class Mailbox {
   private first: Waiter | undefined = undefined
   private rest: Array<Waiter> | undefined = undefined
   private delivered = 0
+  /**
+   * The bounded subjects whose messages wait here, by tag; `undefined` (one field, nothing allocated) for the
+   * unbounded mailboxes, the default: the send paths test this field once and go on as they always did.
+   */
+  bounds: Map<unknown, MailboxBound> | undefined = undefined
 
-  /** Hands the envelope to the first waiter that selects it, or queues it. */
-  deliver(tag: unknown, value: unknown): void {
+  /** Hands the envelope to the first waiter that selects it, or queues it; `true` when it was queued. */
+  deliver(tag: unknown, value: unknown): boolean {
     const envelope: Envelope = { tag, value, next: undefined, removed: false, seq: this.delivered++ }
-    if (this.handToWaiter(envelope)) return
+    if (this.handToWaiter(envelope)) return false
     if (this.tail === undefined) {
       this.head = this.tail = envelope
     } else {
@@ -62,6 +80,7 @@ export class Mailbox {
       this.tail = envelope
     }
     this.length++
+    return true
   }
 
   /** Wakes the first (oldest) waiter that selects the envelope; `false` when none does. */
@@ -191,6 +210,7 @@ export class Mailbox {
     else prev.next = envelope
     if (current === undefined) this.tail = envelope
     this.length++
+    if (this.bounds !== undefined) this.bounds.get(envelope.tag)?.entered()
   }
 
   park(waiter: Waiter): void {
@@ -219,6 +239,11 @@ export class Mailbox {
     this.head = this.tail = undefined
     this.length = 0
     this.first = this.rest = undefined
+    const bounds = this.bounds
+    if (bounds !== undefined) {
+      this.bounds = undefined
+      for (const bound of bounds.values()) bound.closed()
+    }
   }
 
   private unlink(prev: Envelope | undefined, envelope: Envelope): void {
@@ -231,5 +256,6 @@ export class Mailbox {
     envelope.next = undefined
     envelope.removed = true
     this.length--
+    if (this.bounds !== undefined) this.bounds.get(envelope.tag)?.left()
   }
 }

@@ -54,6 +54,14 @@ const mailboxLengthOptions = {
 /** @internal */
 export const mailboxLength = Metric.gauge("otp_actor_mailbox_length", mailboxLengthOptions)
 
+const messagesDroppedOptions = {
+  description: "Messages a bounded mailbox did not queue: dropped by its overflow policy, or refused to trySend",
+  incremental: true
+} as const
+
+/** @internal */
+export const messagesDropped = Metric.counter("otp_mailbox_messages_dropped", messagesDroppedOptions)
+
 /** Call latency buckets, in seconds: 1 µs to about 16 s, doubling. @internal */
 export const callBoundaries: ReadonlyArray<number> = Metric.exponentialBoundaries({
   start: 1e-6,
@@ -94,6 +102,7 @@ const byActor = new Map<string, {
   readonly handled: Metric.Metric<number, unknown>
   readonly mailbox: Metric.Metric<number, unknown>
   readonly calls: Metric.Metric<number, unknown>
+  readonly dropped: Metric.Metric<number, unknown>
 }>()
 
 /** The metrics of the actor named `name` (one set per name, made once); the unlabelled ones for an unnamed actor. */
@@ -105,7 +114,8 @@ export const actorMetrics = (name: string | undefined) => {
     metrics = {
       handled: Metric.counter(messagesHandled.id, { ...messagesHandledOptions, attributes }),
       mailbox: Metric.gauge(mailboxLength.id, { ...mailboxLengthOptions, attributes }),
-      calls: Metric.histogram(callDuration.id, { ...callDurationOptions, attributes })
+      calls: Metric.histogram(callDuration.id, { ...callDurationOptions, attributes }),
+      dropped: Metric.counter(messagesDropped.id, { ...messagesDroppedOptions, attributes })
     }
     // A program that names actors without end (one per request, say) does not grow this cache without end.
     if (byActor.size >= 10_000) byActor.clear()
@@ -114,7 +124,12 @@ export const actorMetrics = (name: string | undefined) => {
   return metrics
 }
 
-const unnamed = { handled: messagesHandled, mailbox: mailboxLength, calls: callDuration } as const
+const unnamed = {
+  handled: messagesHandled,
+  mailbox: mailboxLength,
+  calls: callDuration,
+  dropped: messagesDropped
+} as const
 
 /**
  * The update of a metric's series in the context's registry, looked up once: `updateUnsafe` finds the series at every

@@ -11,9 +11,11 @@ import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Hash from "effect/Hash"
+import type { MailboxFull } from "../Errors.js"
 import { CalleeDown, CallingSelf, CallTimeout, NoProcess, ReceiveTimeout } from "../Errors.js"
 import type * as Name from "../Name.js"
 import type * as Subject from "../Subject.js"
+import * as bounded from "./bound.js"
 import { counters } from "./global.js"
 import { Identity } from "./identity.js"
 import type { Envelope, Handler, Matcher } from "./mailbox.js"
@@ -126,7 +128,8 @@ export const named = <A>(name: Name.Name<A>): SubjectImpl<A> => new NamedSubject
 export const unsafeSend = <A>(subject: SubjectImpl<A>, message: A): boolean => {
   const target = subject.resolve()
   if (target === undefined || !subject.active) return false
-  target.mailbox.deliver(subject.tag, message)
+  if (target.bounds !== undefined) bounded.sendNow(target, subject.tag, message)
+  else target.mailbox.deliver(subject.tag, message)
   return true
 }
 
@@ -135,15 +138,39 @@ export const send = <A>(subject: SubjectImpl<A>, message: A): Effect.Effect<void
   Effect.withFiber((fiber) => {
     const sender = processOf(fiber)
     if (sender !== undefined) sender.messagesOut++
-    unsafeSend(subject, message)
+    const target = subject.resolve()
+    if (target === undefined || !subject.active) return Effect.void
+    if (target.bounds !== undefined) return bounded.send(target, subject.tag, message, sender)
+    target.mailbox.deliver(subject.tag, message)
     return Effect.void
   })
 
 /** @internal */
-export const trySend = <A>(subject: SubjectImpl<A>, message: A): Effect.Effect<void, NoProcess> =>
-  Effect.suspend(() =>
-    unsafeSend(subject, message) ? Effect.void : Effect.fail(new NoProcess({ target: subject.toString() }))
-  )
+export const trySend = <A>(subject: SubjectImpl<A>, message: A): Effect.Effect<void, NoProcess | MailboxFull> =>
+  Effect.suspend((): Effect.Effect<void, NoProcess | MailboxFull> => {
+    const target = subject.resolve()
+    if (target === undefined || !subject.active) return Effect.fail(new NoProcess({ target: subject.toString() }))
+    if (target.bounds !== undefined) {
+      const full = bounded.trySend(target, subject.tag, message, () => subject.toString())
+      if (full !== undefined) return Effect.fail(full)
+    } else {
+      target.mailbox.deliver(subject.tag, message)
+    }
+    return Effect.void
+  })
+
+/**
+ * A subject whose messages count against a bound of their own in the calling process's mailbox (see `bound.ts`). An
+ * invalid bound is a defect naming the field. @internal
+ */
+export const makeBounded = <A>(options: bounded.BoundOptions): Effect.Effect<SubjectImpl<A>> =>
+  withSelf((self, fiber) => {
+    const invalid = bounded.invalidBound(options, "Subject.makeBounded")
+    if (invalid !== undefined) return Effect.die(invalid)
+    const tag = new Tag(self)
+    bounded.install(self, fiber, tag, options, self.name?.prefix)
+    return Effect.succeed(new OwnedSubject<A>(self, tag))
+  })
 
 /** A matcher that selects the messages filed under one tag. @internal */
 export const matchTag = (tag: unknown): Matcher => (envelope: Envelope) => envelope.tag === tag ? identity : undefined
@@ -199,6 +226,8 @@ class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements Su
   live = true
   /** Times the call for the call-duration histogram, when metrics are on in the caller. */
   latency: CallTimer | undefined = undefined
+  /** The request's place in line, while it waits for room in a bounded subject under `BackPressure`. */
+  admission: { cancel(): void } | undefined = undefined
   constructor(self: ProcessState, readonly target: ProcessState, readonly millis: number) {
     super(self)
   }
@@ -235,6 +264,7 @@ class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements Su
   override ended(): void {
     this.live = false
     if (this.latency !== undefined) this.latency.stop()
+    if (this.admission !== undefined) this.admission.cancel()
     // Not `unmonitor`: the set stays for the next call to the same process (a call is the hot path).
     this.target.monitoredBy?.delete(this)
   }
@@ -276,6 +306,8 @@ export const call = <A, R>(
     const message = make(pending)
     if (target.monitoredBy === undefined) target.monitoredBy = new Set()
     target.monitoredBy.add(pending)
-    target.mailbox.deliver(subject.tag, message)
+    // To a bounded subject, a request is a message like any other, and the call's timeout covers its wait for room.
+    if (target.bounds !== undefined) pending.admission = bounded.sendNow(target, subject.tag, message)
+    else target.mailbox.deliver(subject.tag, message)
     return pending.wait(resume, millis, true)
   })

@@ -131,6 +131,7 @@ export const summary = (info: Process.ProcessInfo, label: string | undefined): P
     memoryEstimate: info.memoryEstimate,
     messagesIn: info.messagesIn,
     messagesOut: info.messagesOut,
+    messagesDropped: info.messagesDropped,
     trapExit: info.trapExit
   }
 }

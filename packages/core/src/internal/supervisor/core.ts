@@ -29,12 +29,14 @@ import { stateOf } from "../pid.js"
 import type { ProcessState } from "../process.js"
 import { EXIT_TAG, link, shutdownProcess, unlink, withSelf } from "../process.js"
 import { describeReason, describeValue, processLabel, report } from "../report.js"
+import type { TimerImpl } from "../sendAfter.js"
 import { sendAfter } from "../sendAfter.js"
 import type { SubjectImpl } from "../subject.js"
 import { clockOf } from "../timer.js"
-import type { PolicyStep } from "./policy.js"
+import type { PolicyStep, RestartPolicy } from "./policy.js"
+import { startPolicy } from "./policy.js"
 import type { ChildSpecImpl, ShutdownMillis } from "./spec.js"
-import { forgottenWhenEnded, restarts } from "./spec.js"
+import { forgottenWhenEnded, resetAfterMillis, restarts } from "./spec.js"
 
 /** A reply that is either a value or a typed error. @internal */
 export type Reply<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: unknown }
@@ -62,6 +64,12 @@ export class ChildRecord {
   scope: Scope.Closeable | undefined = undefined
   /** The generation of the restart timer this child waits for; 0 when none. */
   pending = 0
+  /** That timer, cancelled when the wait is over some other way (stopped, started by `restartChild`). */
+  timer: TimerImpl | undefined = undefined
+  /** Its backoff's running schedule (`Supervision.backoff`): made at its first restart, dropped to start over. */
+  backoff: PolicyStep | undefined = undefined
+  /** Clock time at which its process started; none once its exit was counted, or while it is not running. */
+  startedAt: number | undefined = undefined
   /** How many times it started; its restart count is one less. */
   starts = 0
   removed = false
@@ -79,10 +87,11 @@ export class ChildRecord {
 export interface Config {
   readonly kind: "static" | "factory"
   readonly strategy: StaticSupervisor.Strategy
-  /** The restart tolerance, for the report of a supervisor that gives up (`schedule` applies it). */
+  /** The restart tolerance: the intensity window, and the default `resetAfter` of the children's backoffs. */
   readonly intensity: number
   readonly periodMillis: number
-  readonly schedule: Schedule.Schedule<unknown, ExitReason>
+  /** The supervisor's restart schedule (`restartSchedule`), for the children without a backoff of their own. */
+  readonly schedule: Schedule.Schedule<unknown, ExitReason> | undefined
   readonly autoShutdown: StaticSupervisor.AutoShutdown
   readonly children: ReadonlyArray<ChildRecord>
   /** Factory supervisors: the child specification for an argument, and its decoded shutdown. */
@@ -92,6 +101,9 @@ export interface Config {
 }
 
 type SupervisorNext = Next<Core, unknown>
+
+/** Why a supervisor gives up: its intensity, its restart schedule ended, or a child's backoff ended. */
+type GiveUp = "intensity" | "schedule" | "backoff"
 
 /** The state of a running supervisor. @internal */
 export class Core {
@@ -108,7 +120,7 @@ export class Core {
     readonly self: ProcessState,
     readonly scope: Scope.Scope,
     readonly subject: SubjectImpl<Request>,
-    readonly policy: PolicyStep
+    readonly policy: RestartPolicy
   ) {
     this.children = config.children.slice()
     this.nextId = this.children.length
@@ -129,15 +141,21 @@ export class Core {
         Scope.provide(scope),
         Effect.catchDefect((defect) => Effect.fail(new InitFailed({ reason: defect }))),
         Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)),
-        Effect.tap((started) => Effect.sync(() => this.started(child, scope, started)))
+        Effect.tap((started) =>
+          Effect.withFiber((fiber) => {
+            this.started(child, scope, started, clockOf(fiber).currentTimeMillisUnsafe())
+            return Effect.void
+          })
+        )
       ))
   }
 
-  private started(child: ChildRecord, scope: Scope.Closeable, started: Started<unknown>): void {
+  private started(child: ChildRecord, scope: Scope.Closeable, started: Started<unknown>, now: number): void {
     const process = stateOf(started.pid)
     child.process = process
     child.scope = scope
-    child.pending = 0
+    this.cancelWait(child)
+    child.startedAt = now
     child.starts++
     child.name = process.name?.key
     this.byProcess.set(process, child)
@@ -166,7 +184,7 @@ export class Core {
    * drop one already queued), then `Shutdown`, kill after its shutdown time, and wait for its end.
    */
   stopChild(child: ChildRecord): Effect.Effect<void> {
-    child.pending = 0
+    this.cancelWait(child)
     const process = child.process
     if (process === undefined) return this.forget(child)
     unlink(this.self, process)
@@ -184,6 +202,13 @@ export class Core {
     )
   }
 
+  /** The child no longer waits for a delayed restart: its timer is cancelled (a message already sent is stale). */
+  cancelWait(child: ChildRecord): void {
+    child.pending = 0
+    child.timer?.cancel()
+    child.timer = undefined
+  }
+
   remove(child: ChildRecord): void {
     child.removed = true
     const index = this.children.indexOf(child)
@@ -193,7 +218,7 @@ export class Core {
   /** Stops every child: a static supervisor in reverse start order, a factory supervisor all at once. */
   stopAll(): Effect.Effect<void> {
     const running = this.children.slice().reverse()
-    for (const child of running) child.pending = 0
+    for (const child of running) this.cancelWait(child)
     return Effect.forEach(running, (child) => this.stopChild(child), {
       discard: true,
       concurrency: this.config.kind === "factory" ? "unbounded" : 1
@@ -262,19 +287,55 @@ export class Core {
     }
   }
 
-  /** One restart, counted by the policy: give up (stop everything, exit Shutdown), restart now, or later. */
+  /**
+   * One restart, counted by the policy: give up (stop everything, exit Shutdown), restart now, or later. Every
+   * restart steps the intensity window; the delay is the next step of the child's own backoff when it has one, else
+   * of the supervisor's restart schedule, else none. Either schedule ending gives up, as the window does.
+   */
   restartEvent(child: ChildRecord, reason: ExitReason): Effect.Effect<SupervisorNext> {
     return withSelf((_, fiber) => {
       const now = clockOf(fiber).currentTimeMillisUnsafe()
       this.countInWindow(now)
-      return Effect.flatMap(this.policy(now, reason), (delay) => {
-        if (delay === undefined) return Effect.as(this.reportGiveUp(child, reason), new Stop(shutdown))
-        if (delay === 0) return this.restart(child)
-        const generation = ++this.generation
-        child.pending = generation
-        return Effect.as(sendAfter(this.subject, delay, { _tag: "RestartDue", child, generation }), this.continue)
+      return Effect.flatMap(this.policy.window(now, reason), (inWindow) => {
+        if (inWindow === undefined) return this.giveUp(child, reason, "intensity")
+        return Effect.flatMap(this.delayOf(child, now, reason), (delay) => {
+          if (delay === undefined) return this.giveUp(child, reason, child.spec.backoff ? "backoff" : "schedule")
+          if (delay === 0) return this.restart(child)
+          const generation = ++this.generation
+          child.pending = generation
+          return Effect.map(sendAfter(this.subject, delay, { _tag: "RestartDue", child, generation }), (timer) => {
+            child.timer = timer
+            return this.continue
+          })
+        })
       })
     })
+  }
+
+  /**
+   * The delay before `child` restarts, or `undefined` when its schedule ended: the next step of its own backoff,
+   * started over first if its last run lasted `resetAfter` (Akka's reset: a child that was stable is treated as
+   * crashing for the first time), else the next step of the supervisor's restart schedule, else none.
+   */
+  private delayOf(child: ChildRecord, now: number, reason: ExitReason): Effect.Effect<number | undefined> {
+    const startedAt = child.startedAt
+    // Counted once: a failed restart attempt that follows did not run, and does not reset the backoff.
+    child.startedAt = undefined
+    const backoff = child.spec.backoff
+    if (backoff === undefined) return this.policy.schedule?.(now, reason) ?? Effect.succeed(0)
+    if (startedAt !== undefined && now - startedAt >= resetAfterMillis(backoff, this.config.periodMillis)) {
+      child.backoff = undefined
+    }
+    const step = child.backoff
+    if (step !== undefined) return step(now, reason)
+    return Effect.flatMap(startPolicy(backoff.schedule), (started) => {
+      child.backoff = started
+      return started(now, reason)
+    })
+  }
+
+  private giveUp(child: ChildRecord, reason: ExitReason, why: GiveUp): Effect.Effect<SupervisorNext> {
+    return Effect.as(this.reportGiveUp(child, reason, why), new Stop(shutdown))
   }
 
   private countInWindow(now: number): void {
@@ -302,7 +363,7 @@ export class Core {
   restart(child: ChildRecord): Effect.Effect<SupervisorNext> {
     return Effect.suspend(() => {
       if (child.removed) return Effect.succeed(this.continue)
-      child.pending = 0
+      this.cancelWait(child)
       const toRestart = this.affected(child)
       const stopSiblings = Effect.forEach(
         toRestart.filter((other) => other !== child).reverse(),
@@ -433,14 +494,19 @@ export class Core {
     )
   }
 
-  /** The supervisor gives up (Erlang's `reached_max_restart_intensity`): said with the window's figures. */
-  private reportGiveUp(child: ChildRecord, reason: ExitReason): Effect.Effect<void> {
+  /**
+   * The supervisor gives up (Erlang's `reached_max_restart_intensity`, or a schedule that ended): said with the
+   * window's figures.
+   */
+  private reportGiveUp(child: ChildRecord, reason: ExitReason, cause: GiveUp): Effect.Effect<void> {
     const { intensity, periodMillis } = this.config
     const inWindow = this.recentRestarts.length
     const period = Duration.format(Duration.millis(periodMillis))
-    const why = inWindow > intensity ?
+    const why = cause === "intensity" ?
       `reached its restart intensity: ${inWindow} restarts within ${period}, more than the ${intensity} allowed` :
-      `its restart schedule ended after ${inWindow} restarts within ${period}`
+      cause === "schedule" ?
+      `its restart schedule ended after ${inWindow} restarts within ${period}` :
+      `the backoff of child ${this.childLabel(child)} ended (${inWindow} restarts within ${period})`
     return report(
       "shutdown",
       "Error",

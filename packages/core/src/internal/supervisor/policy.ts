@@ -1,5 +1,6 @@
 /**
- * A supervisor's restart policy: Erlang's restart intensity as a `Schedule`, combined with the user's backoff.
+ * A supervisor's restart policy: Erlang's restart intensity as a `Schedule`, the supervisor's restart schedule, and
+ * the steps of the children's backoffs.
  *
  * @internal
  */
@@ -64,20 +65,6 @@ export const intensityWindow = (intensity: number, periodMillis: number): Schedu
     }
   }))
 
-/**
- * A supervisor's restart policy: its intensity window, and the user's schedule when there is one; both must go on
- * for a restart to happen, after the longer of their delays (`Schedule.max`).
- * @internal
- */
-export const restartPolicy = (
-  intensity: number,
-  periodMillis: number,
-  schedule: Schedule.Schedule<unknown, Process.ExitReason> | undefined
-): Schedule.Schedule<unknown, Process.ExitReason> => {
-  const window = intensityWindow(intensity, periodMillis)
-  return schedule === undefined ? window : Schedule.max([window, schedule])
-}
-
 /** One step of a running restart policy: the delay in milliseconds before the restart, or `undefined` to give up. */
 export type PolicyStep = (now: number, reason: Process.ExitReason) => Effect.Effect<number | undefined>
 
@@ -90,3 +77,26 @@ export const startPolicy = (schedule: Schedule.Schedule<unknown, Process.ExitRea
       // A user schedule that fails (a defect in its code) gives up, as one that ends does.
       onFailure: () => Effect.succeed(undefined)
     }))
+
+/**
+ * A supervisor's running restart policy: its intensity window, which every restart steps, and its own restart
+ * schedule when it has one, which the restarts of the children without a backoff of their own step (a child's
+ * backoff is stepped by the supervisor, in the child's record).
+ * @internal
+ */
+export interface RestartPolicy {
+  readonly window: PolicyStep
+  readonly schedule: PolicyStep | undefined
+}
+
+/** Starts a supervisor's restart policy: the window of its tolerance, and its schedule if any. @internal */
+export const startRestartPolicy = (
+  intensity: number,
+  periodMillis: number,
+  schedule: Schedule.Schedule<unknown, Process.ExitReason> | undefined
+): Effect.Effect<RestartPolicy> =>
+  Effect.zipWith(
+    startPolicy(intensityWindow(intensity, periodMillis)),
+    schedule === undefined ? Effect.undefined : startPolicy(schedule),
+    (window, schedule) => ({ window, schedule })
+  )

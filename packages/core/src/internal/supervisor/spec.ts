@@ -5,6 +5,7 @@
  * @internal
  */
 import type * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type { Started } from "../../Actor.js"
 import type { StartError } from "../../Errors.js"
 import { InvalidSpecification } from "../../Errors.js"
@@ -29,6 +30,8 @@ export interface ChildSpecFields {
   readonly shutdown: Supervision.Shutdown
   /** What reports and start errors call the child (`Supervision.label`, a layer's tag); its position when none. */
   readonly label: string | undefined
+  /** The child's own restart delays (`Supervision.backoff`); none: the supervisor's `restartSchedule` applies. */
+  readonly backoff: Supervision.Backoff | undefined
 }
 
 /** @internal */
@@ -40,6 +43,7 @@ export class ChildSpecImpl extends Immutable<ChildSpecFields> implements Supervi
   declare readonly significant: boolean
   declare readonly shutdown: Supervision.Shutdown
   declare readonly label: string | undefined
+  declare readonly backoff: Supervision.Backoff | undefined
 }
 
 /** @internal */
@@ -54,7 +58,8 @@ export const worker = (start: ChildSpecFields["start"]): ChildSpecImpl =>
     restart: "Permanent",
     significant: false,
     shutdown: DEFAULT_SHUTDOWN,
-    label: undefined
+    label: undefined,
+    backoff: undefined
   })
 
 /** A supervisor: permanent, as long as it needs to shut down (its own children stop first). @internal */
@@ -65,7 +70,8 @@ export const supervisor = (start: ChildSpecFields["start"]): ChildSpecImpl =>
     restart: "Permanent",
     significant: false,
     shutdown: "Infinity",
-    label: undefined
+    label: undefined,
+    backoff: undefined
   })
 
 /**
@@ -146,5 +152,36 @@ export const validateChild = (
       detail: "significant children need autoShutdown AnySignificant or AllSignificant, not Never"
     })
   }
+  const backoff = validateBackoff(spec.backoff, `${where}.backoff`)
+  if (backoff !== undefined) return backoff
   return validateShutdown(spec.shutdown, `${where}.shutdown`)
 }
+
+/** Checks a child's backoff (none is fine): a `Schedule`, and a `resetAfter` that is a duration. @internal */
+export const validateBackoff = (
+  backoff: Supervision.Backoff | undefined,
+  field: string
+): InvalidSpecification | undefined => {
+  if (backoff === undefined) return undefined
+  if (!Schedule.isSchedule(backoff.schedule)) {
+    return new InvalidSpecification({
+      field: `${field}.schedule`,
+      detail: `${String(backoff.schedule)} is not a Schedule`
+    })
+  }
+  if (backoff.resetAfter === undefined) return undefined
+  try {
+    decodeTimeout(backoff.resetAfter, `${field}.resetAfter`)
+    return undefined
+  } catch (error) {
+    return new InvalidSpecification({ field: `${field}.resetAfter`, detail: (error as Error).message })
+  }
+}
+
+/**
+ * How long a child with a backoff must run without exiting for its backoff to start again from its first step:
+ * its `resetAfter`, else the supervisor's tolerance period (a child that ran that long has left the window).
+ * @internal
+ */
+export const resetAfterMillis = (backoff: Supervision.Backoff, periodMillis: number): number =>
+  backoff.resetAfter === undefined ? periodMillis : decodeTimeout(backoff.resetAfter, "backoff.resetAfter")

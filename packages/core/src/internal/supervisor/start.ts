@@ -28,8 +28,8 @@ import type { SubjectImpl } from "../subject.js"
 import { call, OwnedSubject, Tag } from "../subject.js"
 import type { Config, Reply, Request } from "./core.js"
 import { ChildExit, ChildRecord, Core } from "./core.js"
-import { restartPolicy, startPolicy, validateTolerance } from "./policy.js"
-import { ChildSpecImpl, validateChild, validateRestart, validateShutdown } from "./spec.js"
+import { startRestartPolicy, validateTolerance } from "./policy.js"
+import { ChildSpecImpl, validateBackoff, validateChild, validateRestart, validateShutdown } from "./spec.js"
 
 /** @internal */
 export const FactorySupervisorTypeId: unique symbol = Symbol.for("@effect-otp/core/FactorySupervisor")
@@ -143,7 +143,7 @@ export const configureStatic = (builder: StaticFields): Config | InvalidSpecific
     strategy: builder.strategy,
     intensity: builder.tolerance.intensity,
     periodMillis: period,
-    schedule: restartPolicy(builder.tolerance.intensity, period, builder.schedule),
+    schedule: builder.schedule,
     autoShutdown: builder.autoShutdown,
     children
   }
@@ -158,6 +158,8 @@ export interface FactoryFields {
   readonly shutdown: Supervision.Shutdown
   readonly tolerance: Supervision.Tolerance
   readonly schedule: Schedule.Schedule<unknown, ExitReason> | undefined
+  /** Every child's own backoff (`FactorySupervisor.backoff`), if any. */
+  readonly backoff: Supervision.Backoff | undefined
   readonly maxChildren: number
 }
 
@@ -176,12 +178,14 @@ export const configureFactory = (builder: FactoryFields): Config | InvalidSpecif
   if (restart !== undefined) return restart
   const shutdown = validateShutdown(builder.shutdown, "timeout")
   if (typeof shutdown !== "number") return shutdown
+  const backoff = validateBackoff(builder.backoff, "backoff")
+  if (backoff !== undefined) return backoff
   return {
     kind: "factory",
     strategy: "OneForOne",
     intensity: builder.tolerance.intensity,
     periodMillis: period,
-    schedule: restartPolicy(builder.tolerance.intensity, period, builder.schedule),
+    schedule: builder.schedule,
     autoShutdown: "Never",
     children: [],
     template: (arg) =>
@@ -191,7 +195,8 @@ export const configureFactory = (builder: FactoryFields): Config | InvalidSpecif
         restart: builder.restart,
         significant: false,
         shutdown: builder.shutdown,
-        label: undefined
+        label: undefined,
+        backoff: builder.backoff
       }),
     templateShutdown: shutdown,
     maxChildren: max
@@ -215,21 +220,27 @@ export const start = (
   if (config instanceof InvalidSpecification) return Effect.fail(new InitFailed({ reason: config }))
   const init = (self: SubjectImpl<Request>) =>
     withSelf((process) =>
-      Effect.flatMap(Effect.zip(Effect.service(Scope.Scope), startPolicy(config.schedule)), ([scope, policy]) => {
-        const core = new Core(config, process, scope, self, policy)
-        process.trapExit = true
-        supervisorKinds.set(process, config.kind)
-        const receives = selector.make<Request | ChildExit>().pipe(
-          (s) => selector.selectMap(s, self, (request: Request) => request),
-          (s) =>
-            selector.selectMap(s, new OwnedSubject<Request>(process, supervisorTag), (request: Request) => request),
-          (s) => selector.selectTrappedExits(s, (exit: ExitMessage) => new ChildExit(exit))
-        )
-        return Effect.as(
-          core.init(),
-          new actor.Initialised(core, Option.some(receives), new SupervisorHandle(self, process.pid))
-        )
-      })
+      Effect.flatMap(
+        Effect.zip(
+          Effect.service(Scope.Scope),
+          startRestartPolicy(config.intensity, config.periodMillis, config.schedule)
+        ),
+        ([scope, policy]) => {
+          const core = new Core(config, process, scope, self, policy)
+          process.trapExit = true
+          supervisorKinds.set(process, config.kind)
+          const receives = selector.make<Request | ChildExit>().pipe(
+            (s) => selector.selectMap(s, self, (request: Request) => request),
+            (s) =>
+              selector.selectMap(s, new OwnedSubject<Request>(process, supervisorTag), (request: Request) => request),
+            (s) => selector.selectTrappedExits(s, (exit: ExitMessage) => new ChildExit(exit))
+          )
+          return Effect.as(
+            core.init(),
+            new actor.Initialised(core, Option.some(receives), new SupervisorHandle(self, process.pid))
+          )
+        }
+      )
     )
   const builder = actor.make({ _tag: "Init", init }, Infinity).with({
     handler: (core: Core, message: Request | ChildExit) =>
