@@ -54,11 +54,13 @@ import * as internal from "./internal/actor.js"
 import { invalidBound } from "./internal/bound.js"
 import type { NameImpl } from "./internal/name.js"
 import { make as makeName } from "./internal/name.js"
+import { registryImpl } from "./internal/registry.js"
 import { childLayer } from "./internal/supervisor/layer.js"
 import { worker } from "./internal/supervisor/spec.js"
 import { decodeTimeout } from "./internal/timer.js"
 import type { Name } from "./Name.js"
 import type { ExitReason, Pid } from "./Process.js"
+import type { Registry } from "./Registry.js"
 import type { Selector } from "./Selector.js"
 import * as Subject from "./Subject.js"
 import type { ChildLayer } from "./Supervision.js"
@@ -346,6 +348,82 @@ export const named: {
   2,
   <S, M, D, E, R>(self: Builder<S, M, D, E, R>, name: Name<M>): Builder<S, M, D, E, R> =>
     impl(self).with({ name: name as NameImpl<M> })
+)
+
+/**
+ * The check of `registered`: the actor handles every message of the registry (`RM`, those sent through `via` and the
+ * entries' subjects). An actor's message type comes from its handler, so `registered` goes after `onMessage`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type HandlesRegistry<RM, M> = [RM] extends [M] ? unknown : {
+  readonly "Actor.registered: the actor does not handle every message of the registry (put it after onMessage)": RM
+}
+
+/**
+ * The value argument of `registered`: optional when the registry's values are `void`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type RegisteredValue<V> = [void] extends [V] ? [value?: V] : [value: V]
+
+/**
+ * Registers the actor under `key` in `registry` when it starts, before it initialises (as `named` registers a
+ * name), with `value` as the entry's value. Each restart registers it again; the entry goes when the actor exits.
+ * Starting fails with `InitFailed` whose reason is `AlreadyRegistered` when a unique key is taken.
+ *
+ * A registered actor receives, with its default selector, what is sent through `Registry.via(registry, key)` and
+ * through its entry's subject (`Registry.dispatch`). When it is not named, its subject (the data `start` returns) is
+ * `Registry.via(registry, key)` for a unique key, so it stays valid across restarts. The actor must handle the
+ * registry's message type. An actor may be registered in several registries (a key each); an initialiser that
+ * selects its own selector replaces the default one, and selects `Registry.via` itself.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Actor, Registry, Subject } from "@effect-otp/core"
+ *
+ * type Job = { readonly _tag: "Resize"; readonly width: number }
+ *
+ * const program = Effect.gen(function*() {
+ *   const workers = yield* Registry.make<string, void, Job>({ keys: "unique" })
+ *   yield* Actor.new(0).pipe(
+ *     Actor.onMessage((done, _: Job) => Effect.succeed(Actor.continue(done + 1))),
+ *     Actor.registered(workers, "images"),
+ *     Actor.start
+ *   )
+ *   yield* Subject.send(Registry.via(workers, "images"), { _tag: "Resize", width: 640 })
+ * })
+ * ```
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const registered: {
+  <K, V, RM>(
+    registry: Registry<K, V, RM>,
+    key: K,
+    ...value: RegisteredValue<V>
+  ): <S, M, D, E, R>(self: Builder<S, M, D, E, R> & HandlesRegistry<RM, M>) => Builder<S, M, D, E, R>
+  <S, M, D, E, R, K, V, RM>(
+    self: Builder<S, M, D, E, R> & HandlesRegistry<RM, M>,
+    registry: Registry<K, V, RM>,
+    key: K,
+    ...value: RegisteredValue<V>
+  ): Builder<S, M, D, E, R>
+} = dual(
+  (args) => internal.isBuilder(args[0]),
+  <S, M, D, E, R, K, V, RM>(
+    self: Builder<S, M, D, E, R>,
+    registry: Registry<K, V, RM>,
+    key: K,
+    value?: V
+  ): Builder<S, M, D, E, R> =>
+    impl(self).with({
+      registrations: [...impl(self).registrations, { registry: registryImpl(registry), key, value }]
+    })
 )
 
 /**

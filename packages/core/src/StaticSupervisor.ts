@@ -392,7 +392,7 @@ type RequiredInOrder<Children extends ReadonlyArray<unknown>, Provided = never> 
  * @since 1.0.0
  * @category layers
  */
-export const layer = <R, const Children extends ReadonlyArray<Supervision.ChildLayer<any, any, any>>>(
+export const layer = <R, const Children extends ReadonlyArray<Supervision.ChildLayer<never, any, any>>>(
   builder: Builder<R>,
   ...children: Children
 ): Supervision.ChildLayer<

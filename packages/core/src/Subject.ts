@@ -148,7 +148,8 @@ export const owner = <A>(subject: Subject<A>): Effect.Effect<Option.Option<Pid>>
 
 /**
  * Sends a message. Never fails: a message to a dead owner is lost, as in Erlang; one to a free name is dropped too
- * (where Erlang raises `badarg` and Gleam panics). Use `trySend` to know whether it was delivered.
+ * (where Erlang raises `badarg` and Gleam panics). Use `trySend` to know whether it was delivered. The message is
+ * checked against the subject's type `A` (it never widens `A`).
  *
  * It never waits either, except for room in a full bounded subject whose overflow is `"BackPressure"` (see
  * `makeBounded`): then it waits until the receiver takes a message, in line with the other senders; if the receiver
@@ -160,7 +161,7 @@ export const owner = <A>(subject: Subject<A>): Effect.Effect<Option.Option<Pid>>
  */
 export const send: {
   <A>(message: A): (subject: Subject<A>) => Effect.Effect<void>
-  <A>(subject: Subject<A>, message: A): Effect.Effect<void>
+  <A>(subject: Subject<A>, message: NoInfer<A>): Effect.Effect<void>
 } = dual(2, <A>(subject: Subject<A>, message: A): Effect.Effect<void> => internal.send(impl(subject), message))
 
 /**
@@ -175,7 +176,7 @@ export const send: {
  */
 export const trySend: {
   <A>(message: A): (subject: Subject<A>) => Effect.Effect<void, NoProcess | MailboxFull>
-  <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess | MailboxFull>
+  <A>(subject: Subject<A>, message: NoInfer<A>): Effect.Effect<void, NoProcess | MailboxFull>
 } = dual(
   2,
   <A>(subject: Subject<A>, message: A): Effect.Effect<void, NoProcess | MailboxFull> =>
@@ -280,7 +281,7 @@ export const receiveForever = <A>(subject: Subject<A>): Effect.Effect<A> => inte
  */
 export const sendAfter: {
   <A>(delay: Duration.Input, message: A): (subject: Subject<A>) => Effect.Effect<Timer>
-  <A>(subject: Subject<A>, delay: Duration.Input, message: A): Effect.Effect<Timer>
+  <A>(subject: Subject<A>, delay: Duration.Input, message: NoInfer<A>): Effect.Effect<Timer>
 } = dual(
   3,
   <A>(subject: Subject<A>, delay: Duration.Input, message: A): Effect.Effect<Timer> =>
@@ -296,8 +297,7 @@ export const sendAfter: {
 export const cancelTimer = (timer: Timer): Effect.Effect<Cancelled> => timers.cancelTimer(timer as timers.TimerImpl)
 
 /**
- * The reply type of a request message: the type of its `replyTo` subject. `call` uses it to type the reply subject
- * when it cannot be inferred; annotate the `replyTo` parameter when a union of messages has several reply types.
+ * The reply type of a request message: the type of its `replyTo` subject (`unknown` when it has none).
  *
  * @since 1.0.0
  * @category models
@@ -311,6 +311,69 @@ export type ReplyOf<A> = [RepliesOf<A>] extends [never] ? unknown : RepliesOf<A>
  * @category models
  */
 export type RepliesOf<A> = A extends { readonly replyTo: Subject<infer R> } ? R : never
+
+/** Brands `ReplySubject`; a type only. */
+declare const ReplySubjectTypeId: unique symbol
+
+/**
+ * The reply subject `call` hands to `make` when its parameter is not annotated: it fits the `replyTo` field of any
+ * request, and `call` then takes the reply type from the member of the request union the request is (`CallReply`).
+ * Only a type: at run time it is an ordinary subject.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface ReplySubject extends Subject<any> {
+  readonly [ReplySubjectTypeId]: typeof ReplySubjectTypeId
+}
+
+/**
+ * The members of the request union `A` that the request `X` is one of, picked by its literal fields (such as `_tag`);
+ * `never` when `X` is not one member (a `make` whose return type is annotated with the whole union).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type MembersFor<A, X> = A extends unknown ? [X] extends [A] ? A : never : never
+
+/**
+ * The reply type of a call to a `Subject<A>` whose `make` takes a `P` and returns the request `X`: the type of
+ * `replyTo` when `make` annotates it (`P` is a `Subject<R>`); otherwise the reply type of the member of `A` that the
+ * request is; otherwise (the return type of `make` is annotated with a union) the reply types of that union.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type CallReply<A, X, P = ReplySubject> = [P] extends [ReplySubject] ?
+  [MembersFor<A, X>] extends [never] ? ReplyOf<X> : ReplyOf<MembersFor<A, X>>
+  : P extends Subject<infer R> ? R
+  : unknown
+
+/** Some members carry `replyTo` subjects of different types. */
+type Disagree<Members, All = RepliesOf<Members>> = true extends (
+  Members extends { readonly replyTo: Subject<infer R> } ? [R] extends [All] ? [All] extends [R] ? false : true : true
+    : false
+) ? true
+  : false
+
+/**
+ * What `call` requires of `make` besides making a request: nothing, unless the reply type cannot be inferred (the
+ * request matches members of the union with different reply types, and `replyTo` is not annotated). Then the
+ * argument fails to typecheck with a message that names the fix and lists the reply types of the subject's messages.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+// Written with care: a check in `call`'s signature that puts `X` naked, or on the right of an `extends`, stops
+// TypeScript from inferring `X` from the request (it falls back to the whole union); `MembersFor` puts it on the left.
+export type CheckReply<A, X, P = ReplySubject> = [P] extends [ReplySubject] ?
+  Disagree<MembersFor<A, X>> extends true ? { readonly "annotate replyTo: Subject<...>, one of": RepliesOf<A> }
+  : unknown
+  : unknown
+
+/** What the data-last `call` requires of the subject it is piped: that the request is one of its messages. */
+type CheckRequest<A, X, P> = [X] extends [A] ? CheckReply<A, X, P>
+  : { readonly "the request is not a message of": A }
 
 export {
   /**
@@ -362,6 +425,12 @@ export {
  * Sends the request made by `make` (given a fresh reply subject) and waits up to `timeout` (default 5 seconds) for
  * the reply.
  *
+ * The reply type is inferred from the request: `make` returns one member of the subject's message union (picked by
+ * its literal fields, such as `_tag`), and the reply is the type of that member's `replyTo`. No annotation is needed,
+ * even when the members have different reply types. If `replyTo`'s parameter is annotated, its type is the reply
+ * type. When the request matches several members with different reply types, the call fails to typecheck with
+ * "annotate replyTo: Subject<...>" and the candidate reply types.
+ *
  * Fails with `NoProcess` when nobody is at the subject, `CalleeDown` when the callee ends before replying,
  * `CallTimeout` when it does not reply in time (a later reply is dropped), `CallingSelf` when the caller owns it.
  *
@@ -370,25 +439,28 @@ export {
  * import { Effect } from "effect"
  * import { Subject } from "@effect-otp/core"
  *
- * type Msg = { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
+ * type Msg =
+ *   | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
+ *   | { readonly _tag: "Name"; readonly replyTo: Subject.Subject<string> }
  * declare const counter: Subject.Subject<Msg>
  *
- * const value = Subject.call(counter, (replyTo): Msg => ({ _tag: "Get", replyTo }), "1 second")
+ * const value = Subject.call(counter, (replyTo) => ({ _tag: "Get", replyTo }), "1 second") // Effect<number, CallError>
+ * const name = Subject.call(counter, (replyTo) => ({ _tag: "Name", replyTo })) // Effect<string, CallError>
  * ```
  *
  * @since 1.0.0
  * @category calling
  */
 export const call: {
-  <A, R = ReplyOf<A>>(
-    make: (replyTo: Subject<R>) => A,
-    timeout?: Duration.Input
-  ): (subject: Subject<A>) => Effect.Effect<R, CallError>
-  <A, R = ReplyOf<A>>(
+  <A, const X extends A, P = ReplySubject>(
     subject: Subject<A>,
-    make: (replyTo: Subject<R>) => A,
+    make: ((replyTo: P) => X) & CheckReply<A, X, P>,
     timeout?: Duration.Input
-  ): Effect.Effect<R, CallError>
+  ): Effect.Effect<CallReply<A, X, P>, CallError>
+  <const X, P = ReplySubject>(
+    make: (replyTo: P) => X,
+    timeout?: Duration.Input
+  ): <A>(subject: Subject<A> & CheckRequest<A, X, P>) => Effect.Effect<CallReply<A, X, P>, CallError>
 } = dual(
   (args) => internal.isSubject(args[0]),
   <A, R>(

@@ -451,6 +451,9 @@ export interface SupervisedChild<ROut> {
  * `StaticSupervisor.layer`, it becomes a supervised child of that supervisor, restarted by its rules, while the
  * services it provides keep working across restarts.
  *
+ * Effect's `Layer` combinators (`Layer.unwrap`, `Layer.provide`, ...) return plain layers, no longer children: use
+ * `childLayerFrom` (a child layer made by an effect, such as one reading `Config`), `provideChild` and `mapChild`.
+ *
  * @since 1.0.0
  * @category layers
  */
@@ -469,6 +472,71 @@ export interface ChildLayer<in ROut, out E = never, out RIn = never> extends Lay
 export const childLayer: <ROut, E, RIn>(
   describe: Effect.Effect<SupervisedChild<ROut>, E, RIn>
 ) => ChildLayer<ROut, E | StartError, Exclude<RIn, Scope.Scope>> = layers.childLayer
+
+/**
+ * The child layer an effect makes: `Layer.unwrap` for child layers, which keeps what makes a layer a supervisor's
+ * child (Effect's own `Layer.unwrap`, `Layer.provide` and the like return plain layers, which `StaticSupervisor.layer`
+ * does not take). The effect runs each time the layer is built, before the child is described: a tree can read its
+ * shape (how many children, their names, restart types) from `Config`, or take it from a service.
+ *
+ * @example
+ * ```ts
+ * import { Config, Context, Effect } from "effect"
+ * import { Actor, StaticSupervisor, Subject, Supervision } from "@effect-otp/core"
+ *
+ * class Counter extends Context.Service<Counter, Subject.Subject<number>>()("app/Counter") {}
+ *
+ * const CounterLive = Supervision.childLayerFrom(Effect.gen(function*() {
+ *   const start = yield* Config.Int("COUNTER_START")
+ *   const restart = yield* Config.Literals(["Permanent", "Transient", "Temporary"], "COUNTER_RESTART")
+ *   return Actor.toLayer(Counter, Actor.new(start).pipe(Actor.onMessage((n, k: number) => Effect.succeed(Actor.continue(n + k)))))
+ *     .pipe(Supervision.mapChild(Supervision.restart(restart)))
+ * }))
+ * const AppLive = StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), CounterLive) // fails with ConfigError too
+ * ```
+ *
+ * @since 1.0.0
+ * @category layers
+ */
+export const childLayerFrom: <ROut, E1, RIn, E, R>(
+  effect: Effect.Effect<ChildLayer<ROut, E1, RIn>, E, R>
+) => ChildLayer<ROut, E | E1, RIn | Exclude<R, Scope.Scope>> = layers.childLayerFrom
+
+/**
+ * The same child layer with its child specification changed by `f`: its restart type, shutdown, significance or
+ * label (`Supervision.restart("Transient")`, ...), which `Actor.toLayer` and the other child layers set to their
+ * defaults.
+ *
+ * @since 1.0.0
+ * @category layers
+ */
+export const mapChild: {
+  (
+    f: (child: ChildSpecification<unknown, unknown>) => ChildSpecification<unknown, unknown>
+  ): <ROut, E, RIn>(self: ChildLayer<ROut, E, RIn>) => ChildLayer<ROut, E, RIn>
+  <ROut, E, RIn>(
+    self: ChildLayer<ROut, E, RIn>,
+    f: (child: ChildSpecification<unknown, unknown>) => ChildSpecification<unknown, unknown>
+  ): ChildLayer<ROut, E, RIn>
+} = dual(2, layers.mapChild)
+
+/**
+ * `Layer.provide` for child layers: feeds the child layer's requirements with the services of `layer`, and stays a
+ * child layer. `layer` is built once, in the scope of the tree (or of the child layer built on its own), so what it
+ * provides outlives the child's restarts.
+ *
+ * @since 1.0.0
+ * @category layers
+ */
+export const provideChild: {
+  <ROut2, E2, RIn2>(
+    layer: Layer.Layer<ROut2, E2, RIn2>
+  ): <ROut, E, RIn>(self: ChildLayer<ROut, E, RIn>) => ChildLayer<ROut, E | E2, Exclude<RIn, ROut2> | RIn2>
+  <ROut, E, RIn, ROut2, E2, RIn2>(
+    self: ChildLayer<ROut, E, RIn>,
+    layer: Layer.Layer<ROut2, E2, RIn2>
+  ): ChildLayer<ROut, E | E2, Exclude<RIn, ROut2> | RIn2>
+} = dual(2, layers.provideChild)
 
 // ---------------------------------------------------------------------------------------------------------------
 // The live tree

@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Actor from "../Actor.js"
+import { AlreadyRegistered } from "../Errors.js"
 import type { StartError } from "../Errors.js"
 import type { ExitReason } from "../Process.js"
 import type { Selector } from "../Selector.js"
@@ -22,6 +23,8 @@ import { After, IdleTimeout, Loop, plain } from "./loop.js"
 import type { NameImpl } from "./name.js"
 import { checked, registerUnsafe } from "./name.js"
 import { DEFAULT_SHUTDOWN_MILLIS, withSelf } from "./process.js"
+import type { Registration } from "./registry.js"
+import { defaultSelector, registerActor, viaOf } from "./registry.js"
 import type { SelectorImpl } from "./selector.js"
 import type { Handshake } from "./start.js"
 import { start as startProcess } from "./start.js"
@@ -122,6 +125,8 @@ export interface ActorFields {
   readonly handler: (state: any, message: any) => Effect.Effect<Actor.Next<any, any>, unknown, unknown>
   readonly terminate: ((state: any, reason: ExitReason) => Effect.Effect<void, never, unknown>) | undefined
   readonly name: NameImpl<any> | undefined
+  /** Where `Actor.registered` registers it when it starts. */
+  readonly registrations: ReadonlyArray<Registration>
   /** How long closing the enclosing scope waits for the actor to stop before killing it. */
   readonly shutdownMillis: number
   /** A programmer mistake found while building (an invalid timeout): `start` dies with it. */
@@ -153,12 +158,16 @@ export class ActorBuilder extends Immutable<ActorFields> implements Actor.Builde
   declare readonly handler: ActorFields["handler"]
   declare readonly terminate: ActorFields["terminate"]
   declare readonly name: NameImpl<any> | undefined
+  declare readonly registrations: ReadonlyArray<Registration>
   declare readonly shutdownMillis: number
   declare readonly invalid: Error | undefined
   declare readonly stopsOnParentNormal: boolean
   declare readonly reportState: ActorFields["reportState"]
   declare readonly mailbox: BoundOptions | undefined
 }
+
+/** @internal */
+export const isBuilder = (u: unknown): u is ActorBuilder => typeof u === "object" && u !== null && BuilderTypeId in u
 
 /** Until `onMessage` is given, every message is kept and the state is unchanged. */
 const keepState = (state: unknown): Effect.Effect<Actor.Next<unknown, unknown>> =>
@@ -172,6 +181,7 @@ export const make = (init: InitSpec, initMillis: number, invalid?: Error): Actor
     handler: keepState,
     terminate: undefined,
     name: undefined,
+    registrations: [],
     shutdownMillis: DEFAULT_SHUTDOWN_MILLIS,
     invalid,
     stopsOnParentNormal: true,
@@ -184,7 +194,6 @@ export const make = (init: InitSpec, initMillis: number, invalid?: Error): Actor
 
 const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
   withSelf((self, fiber) => {
-    let subject: SubjectImpl<unknown>
     if (builder.name !== undefined) {
       // A named actor registers before init, so that init can already be reached through the name.
       const refused = registerUnsafe(self, builder.name)
@@ -192,10 +201,16 @@ const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
         handshake.fail(refused)
         return Effect.void
       }
-      subject = new NamedSubject(builder.name)
-    } else {
-      subject = new OwnedSubject(self, new Tag(self))
     }
+    // So does a registered one, in its registries (see `registry.ts`).
+    const entries = registerActor(self, builder.registrations)
+    if (entries instanceof AlreadyRegistered) {
+      handshake.fail(entries)
+      return Effect.void
+    }
+    const subject: SubjectImpl<unknown> = builder.name !== undefined
+      ? new NamedSubject(builder.name)
+      : viaOf(entries) ?? new OwnedSubject(self, new Tag(self))
     if (builder.mailbox !== undefined) install(self, fiber, subject.tag, builder.mailbox, builder.name?.prefix)
     const spec = builder.init
     const init: Effect.Effect<Actor.Initialised<unknown, unknown, unknown>, unknown, unknown> = spec._tag === "State"
@@ -207,7 +222,7 @@ const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
         if (builder.terminate !== undefined) self.trapExit = true
         const user = Option.isSome(initialised.selector)
           ? initialised.selector.value as SelectorImpl<unknown>
-          : undefined
+          : defaultSelector(subject, entries)
         const loop = new Loop(self, handshake.parent, builder, initialised.state, user, subject.tag)
         // An invalid idle timeout is a defect of the initialiser: `start` fails with `InitExited`.
         const invalid = loop.proceed((initialised as Initialised<unknown, unknown, unknown>).after)

@@ -8,12 +8,26 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { StartError } from "../../Errors.js"
-import type { ChildLayer, SupervisedChild } from "../../Supervision.js"
+import type { ChildLayer, ChildSpecification, SupervisedChild } from "../../Supervision.js"
 import { servicesOf } from "../process.js"
 import type { ChildSpecImpl } from "./spec.js"
 
 /** @internal */
 export const ChildLayerTypeId: unique symbol = Symbol.for("@effect-otp/core/Supervision/ChildLayer")
+
+/**
+ * A child layer from what it contributes to a supervisor: built on its own, the layer starts the child it describes
+ * in the layer's scope (unsupervised) and provides its services. Every child layer is made here, so every one is
+ * both a Layer and a description. @internal
+ */
+const fromDescription = <ROut, E, RIn>(
+  describe: Effect.Effect<SupervisedChild<ROut>, E, RIn>
+): ChildLayer<ROut, E, RIn> => {
+  const layer = Layer.effectContext(
+    Effect.flatMap(describe, (described) => Effect.as((described.child as ChildSpecImpl).start, described.context))
+  )
+  return Object.assign(layer, { [ChildLayerTypeId]: describe }) as unknown as ChildLayer<ROut, E, RIn>
+}
 
 /**
  * Makes a child layer from an effect that, each time the layer is built, describes the child and the services it
@@ -23,8 +37,9 @@ export const ChildLayerTypeId: unique symbol = Symbol.for("@effect-otp/core/Supe
  */
 export const childLayer = <ROut, E, RIn>(
   describe: Effect.Effect<SupervisedChild<ROut>, E, RIn>
-): ChildLayer<ROut, E | StartError, Exclude<RIn, Scope.Scope>> => {
-  const withServices = Effect.flatMap(
+): ChildLayer<ROut, E | StartError, Exclude<RIn, Scope.Scope>> =>
+  // A child's start needs what its description needed (`RIn`): it runs with the services captured here.
+  fromDescription(Effect.flatMap(
     describe,
     (described) =>
       Effect.map(Effect.context<never>(), (context): SupervisedChild<ROut> => {
@@ -34,14 +49,34 @@ export const childLayer = <ROut, E, RIn>(
           context: described.context
         }
       })
-  )
-  const layer = Layer.effectContext(
-    Effect.flatMap(withServices, (described) => Effect.as((described.child as ChildSpecImpl).start, described.context))
-  )
-  // A child's start needs what its description needed (`RIn`): it runs with the services captured above.
-  return Object.assign(layer, { [ChildLayerTypeId]: withServices }) as ChildLayer<
+  )) as ChildLayer<ROut, E | StartError, Exclude<RIn, Scope.Scope>>
+
+/** `Supervision.childLayerFrom`: the child layer an effect makes, described when the tree is built. @internal */
+export const childLayerFrom = <ROut, E1, RIn, E, R>(
+  effect: Effect.Effect<ChildLayer<ROut, E1, RIn>, E, R>
+): ChildLayer<ROut, E | E1, RIn | Exclude<R, Scope.Scope>> =>
+  fromDescription(Effect.flatMap(effect, (child) => child[ChildLayerTypeId])) as ChildLayer<
     ROut,
-    E | StartError,
-    Exclude<RIn, Scope.Scope>
+    E | E1,
+    RIn | Exclude<R, Scope.Scope>
   >
-}
+
+/** `Supervision.mapChild`: the same child layer, its child specification changed by `f`. @internal */
+export const mapChild = <ROut, E, RIn>(
+  self: ChildLayer<ROut, E, RIn>,
+  f: (child: ChildSpecification<unknown, unknown>) => ChildSpecification<unknown, unknown>
+): ChildLayer<ROut, E, RIn> =>
+  fromDescription(Effect.map(self[ChildLayerTypeId], (described) => ({ ...described, child: f(described.child) })))
+
+/**
+ * `Supervision.provideChild`: the child layer with its requirements fed by `layer`, built once in the scope the
+ * child is described in (the tree's, or the layer's when built on its own), so its services outlive every restart
+ * of the child. @internal
+ */
+export const provideChild = <ROut, E, RIn, ROut2, E2, RIn2>(
+  self: ChildLayer<ROut, E, RIn>,
+  layer: Layer.Layer<ROut2, E2, RIn2>
+): ChildLayer<ROut, E | E2, Exclude<RIn, ROut2> | RIn2> =>
+  fromDescription(
+    Effect.flatMap(Layer.build(layer), (context) => Effect.provideContext(self[ChildLayerTypeId], context))
+  ) as ChildLayer<ROut, E | E2, Exclude<RIn, ROut2> | RIn2>
