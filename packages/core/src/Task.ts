@@ -35,13 +35,14 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import type * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import { TaskExited, TaskTimeout } from "./Errors.js"
-import { CurrentProcess, withSelf } from "./internal/process.js"
+import type * as Stream from "effect/Stream"
+import type { TaskExited } from "./Errors.js"
+import { TaskTimeout } from "./Errors.js"
 import * as internal from "./internal/task.js"
+import * as stream from "./internal/taskStream.js"
 import { decodeTimeout } from "./internal/timer.js"
 import type { Pid } from "./Process.js"
 
@@ -238,28 +239,6 @@ export interface AsyncStreamOptions {
   readonly onTimeout?: "exit" | "killTask" | undefined
 }
 
-let cpus: number | undefined
-
-/** The number of CPUs the OS reports (navigator.hardwareConcurrency, else Node's os), at least 1. */
-const cpuCount: Effect.Effect<number> = Effect.suspend(() => {
-  if (cpus !== undefined) return Effect.succeed(cpus)
-  const navigator = (globalThis as { readonly navigator?: { readonly hardwareConcurrency?: number } }).navigator
-  if (typeof navigator?.hardwareConcurrency === "number" && navigator.hardwareConcurrency > 0) {
-    cpus = navigator.hardwareConcurrency
-    return Effect.succeed(cpus)
-  }
-  const os = "node:os"
-  return Effect.tryPromise(() =>
-    import(/* @vite-ignore */ os) as Promise<
-      { availableParallelism?: () => number; cpus: () => ReadonlyArray<unknown> }
-    >
-  ).pipe(
-    Effect.map((module) => Math.max(1, module.availableParallelism?.() ?? module.cpus().length)),
-    Effect.orElseSucceed(() => 1),
-    Effect.tap((n) => Effect.sync(() => (cpus = n)))
-  )
-})
-
 /**
  * Maps each item through `f` in its own task, at most `maxConcurrency` tasks at a time, and streams the results
  * (Elixir's `Task.async_stream`). A typed failure of `f` fails the stream; a task that times out fails it with
@@ -284,49 +263,12 @@ export const asyncStream = <I, A, E, R>(
   f: (item: I) => Effect.Effect<A, E, R>,
   options?: AsyncStreamOptions
 ): Stream.Stream<A, E | TaskTimeout, Exclude<R, Scope.Scope>> =>
-  Stream.unwrap(
-    withSelf((owner) =>
-      Effect.map(
-        options?.maxConcurrency === undefined
-          ? Effect.map(cpuCount, (n) => 2 * n)
-          : Effect.succeed(options.maxConcurrency),
-        (maxConcurrency) => {
-          if (!(maxConcurrency === Infinity || (Number.isInteger(maxConcurrency) && maxConcurrency >= 1))) {
-            throw new TypeError(
-              `Task.asyncStream: maxConcurrency must be a whole number, 1 or more, got ${maxConcurrency}`
-            )
-          }
-          const millis = decodeTimeout(options?.timeout ?? "5 seconds", "Task.asyncStream timeout")
-          const killTask = options?.onTimeout === "killTask"
-          // The stream's fibers run the tasks on behalf of the process that made the stream: they belong to it (as
-          // fibers forked inside a process do), so that it owns the tasks, and no fiber becomes a process of its own.
-          const run = (item: I): Effect.Effect<Option.Option<A>, E | TaskTimeout, Exclude<R, Scope.Scope>> =>
-            Effect.provideService(CurrentProcess, owner)(Effect.scoped(
-              Effect.flatMap(internal.async(Effect.suspend(() => f(item)), { linked: true }), (task) =>
-                Effect.catch(
-                  Effect.map(internal.await_(task, millis), Option.some),
-                  (error): Effect.Effect<Option.Option<A>, E | TaskTimeout> => {
-                    // A crashed task is a defect of the stream; a late one is stopped, then skipped or reported.
-                    if (error instanceof TaskExited) return Effect.die(error)
-                    if (!(error instanceof TaskTimeout)) return Effect.fail(error as E)
-                    return Effect.andThen(
-                      internal.shutdown(task, -1),
-                      killTask ? Effect.succeed(Option.none()) : Effect.fail(error)
-                    )
-                  }
-                ))
-            ))
-          return Stream.fromIterable(items).pipe(
-            Stream.mapEffect(run, {
-              concurrency: maxConcurrency === Infinity ? "unbounded" : maxConcurrency,
-              unordered: options?.ordered === false
-            }),
-            Stream.filter(Option.isSome),
-            Stream.map((result) => result.value)
-          )
-        }
-      )
-    )
+  stream.asyncStream(
+    "Task.asyncStream",
+    items,
+    (item: I) => internal.async(Effect.suspend(() => f(item)), { linked: true }),
+    stream.collectLinked<A, E>,
+    options
   )
 
 /**

@@ -76,6 +76,13 @@ export * as FactorySupervisor from "./FactorySupervisor.js"
 export * as Task from "./Task.js"
 
 /**
+ * Task supervisors (Elixir's Task.Supervisor): tasks started under a supervisor; async, asyncNolink, startChild.
+ *
+ * @since 1.0.0
+ */
+export * as TaskSupervisor from "./TaskSupervisor.js"
+
+/**
  * A typed process registry with unique or duplicate keys (Elixir's Registry).
  *
  * @since 1.0.0

@@ -95,6 +95,30 @@ export class TaskImpl<A, E> extends Identity implements Task.Task<A, E> {
   }
 }
 
+/**
+ * What a task's process runs: `effect`, its outcome handed to `owner` under `tag` (unless the owner stopped
+ * watching, or is gone). A typed failure is a result: the task hands it over and exits Normal. A defect or an
+ * interruption is a crash: the process ends Abnormal (or Killed), which travels through its links and monitors.
+ * @internal
+ */
+export const replying = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  owner: ProcessState,
+  tag: Tag
+): Effect.Effect<void, E, R> => {
+  const deliver = (exit: Exit.Exit<A, E>) =>
+    Effect.sync(() => {
+      if (tag.active && owner.alive) owner.mailbox.deliver(tag, exit)
+    })
+  return Effect.matchCauseEffect(effect, {
+    onSuccess: (value) => deliver(Exit.succeed(value)),
+    onFailure: (cause) =>
+      Cause.hasFails(cause) && !Cause.hasDies(cause) && !Cause.hasInterrupts(cause) ?
+        deliver(Exit.failCause(cause)) :
+        Effect.failCause(cause)
+  })
+}
+
 /** @internal */
 export const async = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
@@ -102,19 +126,7 @@ export const async = <A, E, R>(
 ): Effect.Effect<TaskImpl<A, E>, never, Scope.Scope | Exclude<R, Scope.Scope>> =>
   withSelf((owner) => {
     const tag = new Tag()
-    const deliver = (exit: Exit.Exit<A, E>) =>
-      Effect.sync(() => {
-        if (tag.active && owner.alive) owner.mailbox.deliver(tag, exit)
-      })
-    const body = Effect.matchCauseEffect(effect, {
-      onSuccess: (value) => deliver(Exit.succeed(value)),
-      // A typed failure is a result: the task hands it over and exits Normal. A defect or an interruption is a
-      // crash, and travels through the link.
-      onFailure: (cause) =>
-        Cause.hasFails(cause) && !Cause.hasDies(cause) && !Cause.hasInterrupts(cause) ?
-          deliver(Exit.failCause(cause)) :
-          Effect.failCause(cause)
-    })
+    const body = replying(effect, owner, tag)
     // The task lives in a scope of its own, forked from the caller's: when the caller's scope closes first, the
     // task is stopped and then forgotten (no monitor left, nothing left in the owner's mailbox); once the task has
     // an outcome, that scope is released, so a long-lived owner does not collect one finalizer per task.

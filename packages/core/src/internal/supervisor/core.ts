@@ -32,6 +32,7 @@ import { describeReason, describeValue, processLabel, report } from "../report.j
 import type { TimerImpl } from "../sendAfter.js"
 import { sendAfter } from "../sendAfter.js"
 import type { SubjectImpl } from "../subject.js"
+import { unsafeSend } from "../subject.js"
 import { clockOf } from "../timer.js"
 import type { PolicyStep, RestartPolicy } from "./policy.js"
 import { startPolicy } from "./policy.js"
@@ -96,7 +97,7 @@ export interface Config {
   readonly children: ReadonlyArray<ChildRecord>
   /** Factory supervisors: the child specification for an argument, and its decoded shutdown. */
   readonly template?: ((arg: unknown) => ChildSpecImpl) | undefined
-  readonly templateShutdown?: ShutdownMillis | undefined
+  readonly templateShutdown?: ((arg: unknown) => ShutdownMillis) | undefined
   readonly maxChildren?: number | undefined
 }
 
@@ -555,9 +556,9 @@ export class Core {
       this.children.find((child) => child.process !== undefined && child.process.pid === key)
   }
 
+  /** Replies, unless the call is over (it timed out, or its caller was interrupted): a late reply is dropped. */
   reply<A>(replyTo: SubjectImpl<A>, value: A): SupervisorNext {
-    const target = replyTo.resolve()
-    if (target !== undefined) target.mailbox.deliver(replyTo.tag, value)
+    unsafeSend(replyTo, value)
     return this.continue
   }
 
@@ -631,7 +632,7 @@ const requests: {
     } catch (defect) {
       return replied(core, replyTo, { ok: false, error: new InitFailed({ reason: defect }) })
     }
-    const child = new ChildRecord(core.nextId++, spec, core.config.templateShutdown!, arg)
+    const child = new ChildRecord(core.nextId++, spec, core.config.templateShutdown!(arg), arg)
     core.children.push(child)
     return Effect.matchEffect(core.startChild(child), {
       onFailure: (error) => {

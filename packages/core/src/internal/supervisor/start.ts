@@ -198,7 +198,7 @@ export const configureFactory = (builder: FactoryFields): Config | InvalidSpecif
         label: undefined,
         backoff: builder.backoff
       }),
-    templateShutdown: shutdown,
+    templateShutdown: () => shutdown,
     maxChildren: max
   }
 }
