@@ -375,6 +375,21 @@ export type CheckReply<A, X, P = ReplySubject> = [P] extends [ReplySubject] ?
 type CheckRequest<A, X, P> = [X] extends [A] ? CheckReply<A, X, P>
   : { readonly "the request is not a message of": A }
 
+/** Brands `Inferred`; a type only. */
+declare const InferredTypeId: unique symbol
+
+/**
+ * The default of the data-last `call`'s `A`: not given (`call(make)`, as opposed to `call<A, R>(make)`). Type
+ * arguments given explicitly switch TypeScript's inference off for the remaining parameters, which then take their
+ * defaults; the sentinel tells `call` which of its two typings applies.
+ */
+interface Inferred {
+  readonly [InferredTypeId]: typeof InferredTypeId
+}
+
+/** `A` was left to its default `Inferred`. A given `any` counts as given. */
+type NotGiven<A> = 0 extends 1 & A ? false : [A] extends [Inferred] ? true : false
+
 export {
   /**
    * The callee ended before replying; `reason` is its exit reason.
@@ -429,7 +444,9 @@ export {
  * its literal fields, such as `_tag`), and the reply is the type of that member's `replyTo`. No annotation is needed,
  * even when the members have different reply types. If `replyTo`'s parameter is annotated, its type is the reply
  * type. When the request matches several members with different reply types, the call fails to typecheck with
- * "annotate replyTo: Subject<...>" and the candidate reply types.
+ * "annotate replyTo: Subject<...>" and the candidate reply types. Explicit type arguments `call<A, R>` (or `call<A>`,
+ * with `R` = `ReplyOf<A>`) type it as they always did: `make` takes a `Subject<R>` and returns an `A`, and the reply
+ * is an `R`.
  *
  * Fails with `NoProcess` when nobody is at the subject, `CalleeDown` when the callee ends before replying,
  * `CallTimeout` when it does not reply in time (a later reply is dropped), `CallingSelf` when the caller owns it.
@@ -452,15 +469,24 @@ export {
  * @category calling
  */
 export const call: {
-  <A, const X extends A, P = ReplySubject>(
-    subject: Subject<A>,
-    make: ((replyTo: P) => X) & CheckReply<A, X, P>,
+  // `A, R` come first so that `call<A, R>` and `call<A>` type the call as they always did: `make` takes a
+  // `Subject<R>`, `R` defaults to `ReplyOf<A>` and is the reply type. Given no type arguments, `X` and `P` are
+  // inferred instead (`R` is then unused; `NoInfer` keeps an annotated `replyTo` from inferring it). `E` only tells
+  // the two apart: inferred from the subject, it is `unknown` only when type arguments are given.
+  <A, R = ReplyOf<A>, const X extends A = A, P = ReplySubject, E = unknown>(
+    subject: Subject<A> & E,
+    make:
+      & ((replyTo: unknown extends E ? Subject<NoInfer<R>> : P) => X)
+      & (unknown extends E ? unknown : CheckReply<A, X, P>),
     timeout?: Duration.Input
-  ): Effect.Effect<CallReply<A, X, P>, CallError>
-  <const X, P = ReplySubject>(
-    make: (replyTo: P) => X,
+  ): Effect.Effect<unknown extends E ? R : CallReply<A, X, P>, CallError>
+  // The same for the data-last form, where `A` is given or left to the sentinel `Inferred`.
+  <A = Inferred, R = ReplyOf<A>, const X = A, P = ReplySubject>(
+    make: (replyTo: NotGiven<A> extends true ? P : Subject<NoInfer<R>>) => X,
     timeout?: Duration.Input
-  ): <A>(subject: Subject<A> & CheckRequest<A, X, P>) => Effect.Effect<CallReply<A, X, P>, CallError>
+  ): NotGiven<A> extends true ?
+    <B>(subject: Subject<B> & CheckRequest<B, X, P>) => Effect.Effect<CallReply<B, X, P>, CallError>
+    : (subject: Subject<NoInfer<A>>) => Effect.Effect<R, CallError>
 } = dual(
   (args) => internal.isSubject(args[0]),
   <A, R>(

@@ -91,6 +91,52 @@ describe("Subject.call on a union with several reply types", () => {
       .toEqualTypeOf<Reply<string>>()
   })
 
+  it("keeps the explicit type arguments <A, R> and <A>: make's replyTo is a Subject<R>, R the reply type", () => {
+    const get = Subject.call<Request, number>(subject, (replyTo) => {
+      expectTypeOf(replyTo).toEqualTypeOf<Subject.Subject<number>>()
+      return { _tag: "Get", replyTo }
+    })
+    expectTypeOf(get).toEqualTypeOf<Reply<number>>()
+    expectTypeOf(subject.pipe(Subject.call<Request, string>((replyTo) => ({ _tag: "Name", replyTo }), "1 second")))
+      .toEqualTypeOf<Reply<string>>()
+    expectTypeOf(Actor.call<Request, number>(subject, (replyTo) => ({ _tag: "Get", replyTo }), "1 second"))
+      .toEqualTypeOf<Reply<number>>()
+    expectTypeOf(subject.pipe(Actor.call<Request, number>((replyTo) => ({ _tag: "Get", replyTo }))))
+      .toEqualTypeOf<Reply<number>>()
+    // The request is typed as the whole union `A`, as before: any member will do, and `R` says the reply type.
+    expectTypeOf(Subject.call<Request, number>(subject, () => ({ _tag: "Add", n: 1 }))).toEqualTypeOf<Reply<number>>()
+    // `<A>` alone: `R` is `ReplyOf<A>`, here the reply types of all the members.
+    expectTypeOf(Subject.call<Request>(subject, (replyTo) => {
+      expectTypeOf(replyTo).toEqualTypeOf<Subject.Subject<number | string>>()
+      return { _tag: "Add", n: 1 }
+    })).toEqualTypeOf<Reply<number | string>>()
+    type Counter = Exclude<Request, { readonly _tag: "Name" }>
+    const counter = subject as unknown as Subject.Subject<Counter>
+    expectTypeOf(Subject.call<Counter>(counter, (replyTo) => ({ _tag: "Get", replyTo }))).toEqualTypeOf<Reply<number>>()
+    expectTypeOf(counter.pipe(Subject.call<Counter>((replyTo) => ({ _tag: "Get", replyTo }))))
+      .toEqualTypeOf<Reply<number>>()
+    // In generic code too.
+    type Getter<T> = { readonly _tag: "Get"; readonly replyTo: Subject.Subject<T> }
+    const getFirst = <T>(getter: Subject.Subject<Getter<T>>) =>
+      Subject.call<Getter<T>, T>(getter, (replyTo) => ({ _tag: "Get", replyTo }))
+    const getLast = <T>(getter: Subject.Subject<Getter<T>>) =>
+      getter.pipe(Subject.call<Getter<T>, T>((replyTo) => ({ _tag: "Get", replyTo })))
+    expectTypeOf(getFirst<bigint>).returns.toEqualTypeOf<Reply<bigint>>()
+    expectTypeOf(getLast<bigint>).returns.toEqualTypeOf<Reply<bigint>>()
+  })
+
+  it("checks explicit type arguments as before", () => {
+    // @ts-expect-error: a Get's replyTo is a Subject<number>, not the Subject<string> that R = string makes
+    Subject.call<Request, string>(subject, (replyTo) => ({ _tag: "Get", replyTo }))
+    // @ts-expect-error: the same in a pipe
+    subject.pipe(Subject.call<Request, string>((replyTo) => ({ _tag: "Get", replyTo })))
+    // @ts-expect-error: the subject is not a Subject<A>
+    Subject.call<Counter, number>(subject, (replyTo) => ({ _tag: "Get", replyTo }))
+    // @ts-expect-error: the same in a pipe
+    subject.pipe(Subject.call<Counter, number>((replyTo) => ({ _tag: "Get", replyTo })))
+    type Counter = Exclude<Request, { readonly _tag: "Name" }>
+  })
+
   it.effect("the inferred calls run: each member's reply arrives with its own type", () =>
     Effect.gen(function*() {
       const counter = yield* Actor.new(0).pipe(Actor.onMessage(handle), Actor.start)
