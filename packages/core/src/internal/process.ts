@@ -107,8 +107,11 @@ export class ProcessState extends Mailbox {
   /** The process that spawned it, and how long the scope it was spawned in waits for it to stop. */
   spawner: ProcessState | undefined = undefined
   shutdownMillis = DEFAULT_SHUTDOWN_MILLIS
-  /** The behaviour running in the process (an actor's loop), for the module-level effects that run it. */
-  behaviour: unknown = undefined
+  /**
+   * The behaviour running in the process (an actor's loop), for the module-level effects that run it, and to give
+   * back what it registered when the process ends (`released`, called by `died`).
+   */
+  behaviour: { readonly released?: () => void } | undefined = undefined
 
   constructor(implicit: boolean, startedAt: number) {
     super()
@@ -264,8 +267,10 @@ export const exited = (self: ProcessState, exit: Exit.Exit<unknown, unknown>): v
 
 /**
  * The one place that ends a process: it leaves the table and the name registry, its timers are cancelled, its
- * mailbox is dropped, every linked process gets an exit signal with the same reason, every monitor delivers a
- * `Down`, and whoever awaits its exit is woken.
+ * behaviour gives back what it registered (an actor's mailbox gauge, its idle timer), its mailbox is dropped, every
+ * linked process gets an exit signal with the same reason, every monitor delivers a `Down`, and whoever awaits its
+ * exit is woken. A killed process is dead here at once, before its fiber has finished: what it registered goes now,
+ * not when its finalizers have run, so that nobody woken by its exit still sees it.
  * @internal
  */
 export const died = (self: ProcessState, reason: ExitReason): void => {
@@ -281,6 +286,7 @@ export const died = (self: ProcessState, reason: ExitReason): void => {
     for (const timer of self.timers) timer.cancel()
     self.timers = undefined
   }
+  self.behaviour?.released?.()
   const hooks = self.exitHooks
   self.exitHooks = undefined
   if (hooks !== undefined) {

@@ -280,7 +280,6 @@ const endProcess = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<unknown, u
     // Ended by a signal (a kill, an untrapped link): its fiber was interrupted for the reason the signal set.
     const signalled = child.pendingReason !== undefined && Exit.hasInterrupts(exit)
     const behaviour = child.behaviour as Behaviour | undefined
-    behaviour?.released?.()
     const crashReport = behaviour?.crashReport !== undefined ?
       behaviour.crashReport(reason, signalled) :
       !signalled && Exit.isFailure(exit) && Cause.hasDies(exit.cause) ?
@@ -310,8 +309,6 @@ const processCrash = (child: ProcessState, reason: ExitReason, cause: Cause.Caus
 /** What a behaviour running in a process may do when the process ends: report a crash. */
 interface Behaviour {
   readonly crashReport?: (reason: ExitReason, signalled: boolean) => Effect.Effect<void> | undefined
-  /** The process is ending: give back what it registered (its metrics). */
-  readonly released?: () => void
 }
 
 const closeProcess = (
