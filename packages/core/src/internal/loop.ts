@@ -23,7 +23,8 @@ import { Receiver } from "./receive.js"
 import { causeOfReason, describeReason, describeValue, isCrash, report } from "./report.js"
 import type { SelectorImpl } from "./selector.js"
 import type { SubjectImpl } from "./subject.js"
-import { OwnedSubject, Tag, unsafeSend } from "./subject.js"
+import { OwnedSubject, Tag } from "./subject.js"
+import { answerSystem } from "./sys.js"
 import type { TraceMessage } from "./trace.js"
 import { traceMessages, untraced } from "./trace.js"
 
@@ -51,11 +52,13 @@ export type SystemRequest =
 export const systemSubject = (target: ProcessState): SubjectImpl<SystemRequest> =>
   new OwnedSubject<SystemRequest>(target, systemTag)
 
-class SystemMessage {
+/** @internal */
+export class SystemMessage {
   constructor(readonly request: SystemRequest) {}
 }
 
-class ExitSignal {
+/** @internal */
+export class ExitSignal {
   constructor(readonly exit: ExitMessage) {}
 }
 
@@ -71,9 +74,11 @@ const apply = (handler: Handler, value: unknown): Effect.Effect<unknown> => {
 /** How many queued messages the loop handles in a row before it yields to the other fibers. */
 const BATCH = 256
 
-const toSystem: Handler = (request) => new SystemMessage(request)
+/** @internal */
+export const toSystem: Handler = (request) => new SystemMessage(request)
 const identity: Handler = (message) => message
-const toExit: Handler = (exit) => new ExitSignal(exit)
+/** @internal */
+export const toExit: Handler = (exit) => new ExitSignal(exit)
 
 // ---------------------------------------------------------------------------------------------------------------
 // The loop
@@ -282,47 +287,7 @@ export class Loop extends Receiver<unknown, never> {
   }
 
   system(request: SystemRequest): void {
-    switch (request._tag) {
-      case "GetState":
-        unsafeSend(request.replyTo, this.state)
-        break
-      case "GetStatus":
-        unsafeSend<Status>(request.replyTo, {
-          pid: this.self.pid,
-          mode: this.suspended ? "suspended" : "running",
-          state: this.state,
-          messageQueueLength: this.self.mailbox.length
-        })
-        break
-      case "ReplaceState": {
-        let result: { readonly ok: boolean; readonly value: unknown }
-        try {
-          this.state = request.f(this.state)
-          result = { ok: true, value: this.state }
-        } catch (error) {
-          result = { ok: false, value: error }
-        }
-        unsafeSend(request.replyTo, result)
-        break
-      }
-      case "Suspend":
-        this.suspended = true
-        this.scanned = undefined
-        unsafeSend(request.replyTo, undefined)
-        break
-      case "Resume":
-        this.suspended = false
-        this.scanned = undefined
-        unsafeSend(request.replyTo, undefined)
-        break
-      case "Statistics":
-        unsafeSend(request.replyTo, {
-          messagesIn: this.self.messagesIn,
-          messagesOut: this.self.messagesOut,
-          startedAt: this.self.startedAt
-        })
-        break
-    }
+    answerSystem(this, request)
   }
 }
 
