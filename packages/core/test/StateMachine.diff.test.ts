@@ -286,10 +286,8 @@ const runAll = (scenarios: ReadonlyArray<Fixture>) =>
       yield* TestClock.adjust(Duration.millis(next - now))
       now = next
       for (const run of runs) {
-        const at = run.scenario.script.find((s) =>
-          s.at === now
-        )
-        if (at !== undefined && !run.ended) yield* send(run, at)
+        // a burst: all the events of the instant are queued before the machine runs, as on Erlang
+        for (const at of run.scenario.script) if (at.at === now && !run.ended) yield* send(run, at)
       }
       yield* Testing.settle()
       yield* collectReplies(runs, now)

@@ -18,8 +18,8 @@
  * Fuel: the interpreter counts callback invocations (events and enter calls); past `FUEL` of them every callback
  * answers `stop normal`, so loops of internal events or 0 timeouts end, the same way on both sides.
  *
- * The script sends one external event at a time, at multiples of 1 s from 1 s on; the machine is observed up
- * to `horizon` (last send + 7 s), then killed (nothing is recorded at the horizon but `alive`).
+ * The script sends external events at multiples of 1 s from 1 s on, one or a burst of two or three (sent one after
+ * the other by the same sender, so they arrive in order); the machine is observed up to `horizon` (last send + 7 s), then killed (nothing is recorded at the horizon but `alive`).
  *
  * The trace (what `formatTrace` prints, the same for Erlang's entries and the TypeScript runner's):
  * - `<t> init <state> <data> [actions]`: init (at 0);
@@ -279,10 +279,13 @@ export const generate = (seed: number, index: number): Scenario => {
   const instants = Array.from({ length: 15 }, (_, i) => (i + 1) * SEND_STEP).filter(() => r.chance(0.4))
   const sends = (instants.length >= 2 ? instants : [SEND_STEP, 2 * SEND_STEP]).slice(0, 8)
   let calls = 0
-  const script = sends.map((at): Send => {
-    const kind = r.chance(0.4) ? "call" : "cast"
-    return { at, kind, v: r.pick(VALUES), id: kind === "call" ? ++calls : 0 }
-  })
+  // a burst: several events sent one after the other at the same instant (all queued before the machine runs)
+  const script = sends.flatMap((at) =>
+    Array.from({ length: r.weighted([[7, 1], [2, 2], [1, 3]]) }, (): Send => {
+      const kind = r.chance(0.4) ? "call" : "cast"
+      return { at, kind, v: r.pick(VALUES), id: kind === "call" ? ++calls : 0 }
+    })
+  )
   return {
     id: `${seed}-${index}`,
     seed,

@@ -222,5 +222,44 @@ export const rules: ReadonlyArray<Rule> = [
       "5000 s1 cast b data=2 => keep_state_and_data [cancel(g2)]",
       "12000 alive"
     ]
+  ),
+  rule(
+    8,
+    "a state timeout 0 is handled before the messages already queued",
+    {
+      table: {
+        "s0 cast a": keepAndData({ t: "state_timeout", ms: 0, v: "a" }),
+        "s0 state_timeout a": keepInc,
+        "s0 cast b": keepAndData()
+      }
+    },
+    [cast(1000, "a"), cast(1000, "b")],
+    [
+      "0 init s0 0 []",
+      "1000 s0 cast a data=0 => keep_state_and_data [state_timeout(0,a)]",
+      "1000 s0 state_timeout a data=0 => keep_state +1 []",
+      "1000 s0 cast b data=1 => keep_state_and_data []",
+      "8000 alive"
+    ]
+  ),
+  rule(
+    9,
+    "an event timeout is cancelled by a message already queued",
+    {
+      table: {
+        "s0 cast a": keepAndData({ t: "timeout", ms: 370, v: "a" }),
+        "s0 timeout a": keepInc,
+        "s0 cast b": keepAndData()
+      }
+    },
+    [cast(1000, "a"), cast(1000, "b"), cast(2000, "a")],
+    [
+      "0 init s0 0 []",
+      "1000 s0 cast a data=0 => keep_state_and_data [timeout(370,a)]",
+      "1000 s0 cast b data=0 => keep_state_and_data []",
+      "2000 s0 cast a data=0 => keep_state_and_data [timeout(370,a)]",
+      "2370 s0 timeout a data=0 => keep_state +1 []",
+      "9000 alive"
+    ]
   )
 ]
