@@ -16,6 +16,13 @@
  *
  *   packages/core/test/statem/erlang/record.sh [seed] [count]
  *
+ * Erlang runs the scenarios in real time (all at once, twice: a scenario is kept only if both runs agree), so the
+ * lattice of times is coarse: sends at whole seconds, timeouts of 0, 370, 1410, 2630 ms or infinity; a scenario in
+ * which two instants could come within 200 ms of each other (a race) or whose timers ran late is discarded (seed
+ * 2026: 414 of 640 kept). So are the scenarios in which OTP 25.2's gen_statem itself misbehaves: a state or generic
+ * timeout of 0 still queued when the same timeout is set again (by an inserted event handled first) loses track of
+ * the new timer, whose expiry then arrives as an `info` message `{timeout, Ref, Type}` instead of the timeout event.
+ *
  * Replay one scenario (its trace is printed, and compared): STATEM_SCENARIO=<id> npx vitest run
  * packages/core/test/StateMachine.diff.test.ts, where <id> is `<seed>-<index>` (or `rule-<n>`), as failures name it.
  *
@@ -287,20 +294,30 @@ const runAll = (scenarios: ReadonlyArray<Fixture>) =>
       now = next
       for (const run of runs) {
         // a burst: all the events of the instant are queued before the machine runs, as on Erlang
-        for (const at of run.scenario.script) if (at.at === now && !run.ended) yield* send(run, at)
+        for (const at of run.scenario.script) {
+          if (at.at === now && !run.ended) {
+            yield* send(run, at)
+          }
+        }
       }
       yield* Testing.settle()
       yield* collectReplies(runs, now)
       for (const run of runs) {
-        if (run.scenario.horizon !== now || run.closed) continue
-        if (!run.ended) run.entries.push({ k: "alive", t: now })
+        if (run.scenario.horizon !== now || run.closed) {
+          continue
+        }
+        if (!run.ended) {
+          run.entries.push({ k: "alive", t: now })
+        }
         run.closed = true
         yield* Process.kill(run.machine!.pid)
       }
     }
     yield* Testing.settle()
     yield* Fiber.joinAll(waits)
-    return runs.map((run) => formatTrace(run.scenario.program, run.entries))
+    return runs.map((run) =>
+      formatTrace(run.scenario.program, run.entries)
+    )
   }).pipe(Effect.scoped)
 
 /** Compares, with the first differing line of each failing scenario in the message. */

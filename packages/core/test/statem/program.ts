@@ -19,7 +19,8 @@
  * answers `stop normal`, so loops of internal events or 0 timeouts end, the same way on both sides.
  *
  * The script sends external events at multiples of 1 s from 1 s on, one or a burst of two or three (sent one after
- * the other by the same sender, so they arrive in order); the machine is observed up to `horizon` (last send + 7 s), then killed (nothing is recorded at the horizon but `alive`).
+ * the other by the same sender, so they arrive in order); the machine is observed up to `horizon` (last send + 7 s),
+ * then killed (nothing is recorded at the horizon but `alive`).
  *
  * The trace (what `formatTrace` prints, the same for Erlang's entries and the TypeScript runner's):
  * - `<t> init <state> <data> [actions]`: init (at 0);
@@ -31,7 +32,8 @@
  * instants (see `record.ts`: Erlang runs in real time, its times are snapped to the instants they stand for).
  *
  * Scenarios are generated from a seed and an index with a small PRNG (mulberry32), so one scenario can be rebuilt
- * alone: `generate(seed, index)`.
+ * alone: `generate(seed, index)`; its id is `<seed>-<index>`. Replaying and re-recording: see the header of
+ * `../StateMachine.diff.test.ts`.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
