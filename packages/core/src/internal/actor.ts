@@ -18,6 +18,7 @@ import { globalValue } from "./global.js"
 import { Loop } from "./loop.js"
 import type { NameImpl } from "./name.js"
 import { checked, registerUnsafe } from "./name.js"
+import type { ProcessState } from "./process.js"
 import { DEFAULT_SHUTDOWN_MILLIS, withSelf } from "./process.js"
 import type { SelectorImpl } from "./selector.js"
 import type { Handshake } from "./start.js"
@@ -155,20 +156,27 @@ export const make = (init: InitSpec, initMillis: number, invalid?: Error): Actor
 // The start
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * The subject a starting behaviour (an actor, a state machine) gives as its own: a named one registers its name
+ * first, so that init can already be reached through it; `undefined` when the name is taken (the start then fails).
+ * @internal
+ */
+export const ownSubject = (
+  self: ProcessState,
+  name: NameImpl<any> | undefined,
+  handshake: Handshake<unknown>
+): SubjectImpl<unknown> | undefined => {
+  if (name === undefined) return new OwnedSubject(self, new Tag(self))
+  const refused = registerUnsafe(self, name)
+  if (refused === undefined) return new NamedSubject(name)
+  handshake.fail(refused)
+  return undefined
+}
+
 const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
   withSelf((self) => {
-    let subject: SubjectImpl<unknown>
-    if (builder.name !== undefined) {
-      // A named actor registers before init, so that init can already be reached through the name.
-      const refused = registerUnsafe(self, builder.name)
-      if (refused !== undefined) {
-        handshake.fail(refused)
-        return Effect.void
-      }
-      subject = new NamedSubject(builder.name)
-    } else {
-      subject = new OwnedSubject(self, new Tag(self))
-    }
+    const subject = ownSubject(self, builder.name, handshake)
+    if (subject === undefined) return Effect.void
     const spec = builder.init
     const init: Effect.Effect<Actor.Initialised<unknown, unknown, unknown>, unknown, unknown> = spec._tag === "State"
       ? Effect.succeed(new Initialised(spec.state, Option.none(), SELF_SUBJECT))

@@ -222,15 +222,7 @@ export class Loop extends Receiver<unknown, never> {
     // The actor's fiber is its own: its annotations are set once in its context, not with `annotateLogs`, which
     // keeps a restore frame on the stack for the actor's whole life.
     return Effect.withFiber<void, unknown, unknown>((fiber) => {
-      const current = fiber.getRef(References.CurrentLogAnnotations)
-      // An unnamed actor does not keep the `actor` annotation of the actor that spawned it.
-      const { actor: _, ...inherited } = current
-      const annotations = name === undefined ? { ...inherited, pid } : { ...inherited, pid, actor: name }
-      fiber.setContext(Context.add(fiber.context, References.CurrentLogAnnotations, annotations))
-      const attributes: Record<string, unknown> = name === undefined ?
-        { "otp.pid": pid } :
-        { "otp.pid": pid, "otp.name": name }
-      this.trace = traceMessages(fiber, name ?? pid, attributes)
+      this.trace = annotateBehaviour(fiber, pid, name)
       if (enabledIn(fiber)) this.metrics = new LoopMetrics(fiber.context, this.self)
       return step
     })
@@ -292,10 +284,30 @@ export class Loop extends Receiver<unknown, never> {
 }
 
 /**
+ * Annotates the logs of a behaviour's own fiber with its pid and name (an unnamed one does not keep the `actor`
+ * annotation of the actor that spawned it), and gives the span its messages are handled in.
+ * @internal
+ */
+export const annotateBehaviour = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  pid: string,
+  name: string | undefined
+): TraceMessage => {
+  const { actor: _, ...inherited } = fiber.getRef(References.CurrentLogAnnotations)
+  const annotations = name === undefined ? { ...inherited, pid } : { ...inherited, pid, actor: name }
+  fiber.setContext(Context.add(fiber.context, References.CurrentLogAnnotations, annotations))
+  const attributes: Record<string, unknown> = name === undefined ?
+    { "otp.pid": pid } :
+    { "otp.pid": pid, "otp.name": name }
+  return traceMessages(fiber, name ?? pid, attributes)
+}
+
+/**
  * An actor's metrics, labelled with its name's prefix: messages handled (a counter updated per message), and, for a
  * named actor, its mailbox length (a gauge read from the mailbox when the metrics are, given back when it ends).
  */
-class LoopMetrics {
+/** @internal */
+export class LoopMetrics {
   readonly handled: () => void
   readonly mailbox: Metric.Registration | undefined
   constructor(context: Context.Context<never>, self: ProcessState) {

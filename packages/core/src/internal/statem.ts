@@ -11,17 +11,16 @@ import type { StartError } from "../Errors.js"
 import type { ExitReason } from "../Process.js"
 import type * as StateMachine from "../StateMachine.js"
 import type { Subject } from "../Subject.js"
-import { DEFAULT_INIT_MILLIS, SELF_SUBJECT } from "./actor.js"
+import { DEFAULT_INIT_MILLIS, ownSubject, SELF_SUBJECT } from "./actor.js"
 import { Immutable } from "./builder.js"
 import { normal } from "./exitReason.js"
 import type { NameImpl } from "./name.js"
-import { checked, registerUnsafe } from "./name.js"
+import { checked } from "./name.js"
 import { DEFAULT_SHUTDOWN_MILLIS, withSelf } from "./process.js"
 import type { Handshake } from "./start.js"
 import { start as startProcess } from "./start.js"
 import { Machine } from "./statemLoop.js"
 import type { SubjectImpl } from "./subject.js"
-import { NamedSubject, OwnedSubject, Tag } from "./subject.js"
 import { decodeTimeout } from "./timer.js"
 
 export { DEFAULT_INIT_MILLIS }
@@ -213,18 +212,8 @@ export const stateKey = (state: unknown): string =>
 
 const runMachine = (builder: StatemBuilder, handshake: Handshake<unknown>) =>
   withSelf((self) => {
-    let subject: SubjectImpl<unknown>
-    if (builder.name !== undefined) {
-      // Registered before init, as a named actor is, so that init can already be reached through the name.
-      const refused = registerUnsafe(self, builder.name)
-      if (refused !== undefined) {
-        handshake.fail(refused)
-        return Effect.void
-      }
-      subject = new NamedSubject(builder.name)
-    } else {
-      subject = new OwnedSubject(self, new Tag(self))
-    }
+    const subject = ownSubject(self, builder.name, handshake)
+    if (subject === undefined) return Effect.void
     const spec = builder.init
     const init: Effect.Effect<InitialisedImpl, unknown, unknown> = spec._tag === "State"
       ? Effect.succeed(initialised(spec.state, spec.data, []))

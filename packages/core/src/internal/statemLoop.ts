@@ -18,17 +18,13 @@
  * @internal
  */
 import type { Clock } from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
-import type * as Fiber from "effect/Fiber"
-import type * as Metric from "effect/Metric"
-import * as References from "effect/References"
 import type { ExitMessage, ExitReason } from "../Process.js"
 import type * as StateMachine from "../StateMachine.js"
-import { ExitSignal, SystemMessage, systemTag, toExit, toSystem } from "./loop.js"
+import { annotateBehaviour, ExitSignal, LoopMetrics, SystemMessage, systemTag, toExit, toSystem } from "./loop.js"
 import type { Envelope, Handler } from "./mailbox.js"
-import { actorMetrics, enabledIn, registerMailbox, updaterOf } from "./metrics.js"
+import { enabledIn } from "./metrics.js"
 import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
 import { endWith, EXIT_TAG } from "./process.js"
@@ -42,7 +38,7 @@ import { answerSystem } from "./sys.js"
 import type { Cancel } from "./timer.js"
 import { clockOf, schedule } from "./timer.js"
 import type { TraceMessage } from "./trace.js"
-import { traceMessages, untraced } from "./trace.js"
+import { untraced } from "./trace.js"
 
 type Event = StateMachine.Event<unknown>
 
@@ -80,8 +76,8 @@ export class Machine extends Receiver<unknown, never> {
   last: unknown = undefined
   trace: TraceMessage = untraced
   clock: Clock | undefined = undefined
-  handled: (() => void) | undefined = undefined
-  mailboxGauge: Metric.Registration | undefined = undefined
+  /** Its metrics, when they are on: the actor's (messages handled, a named one's mailbox length). */
+  metrics: LoopMetrics | undefined = undefined
   readonly handler: StatemBuilder["handler"]
   readonly enter: StatemBuilder["enter"]
   readonly terminate: StatemBuilder["terminate"]
@@ -139,28 +135,14 @@ export class Machine extends Receiver<unknown, never> {
     this.self.behaviour = this
     const pid = this.self.pid.toString()
     return Effect.withFiber<void, unknown, unknown>((fiber) => {
-      const { actor: _, ...inherited } = fiber.getRef(References.CurrentLogAnnotations)
-      const annotations = name === undefined ? { ...inherited, pid } : { ...inherited, pid, actor: name }
-      fiber.setContext(Context.add(fiber.context, References.CurrentLogAnnotations, annotations))
-      const attributes: Record<string, unknown> = name === undefined ?
-        { "otp.pid": pid } :
-        { "otp.pid": pid, "otp.name": name }
-      this.trace = traceMessages(fiber, name ?? pid, attributes)
+      this.trace = annotateBehaviour(fiber, pid, name)
       this.clock = clockOf(fiber)
-      this.metricsOn(fiber)
+      if (enabledIn(fiber)) this.metrics = new LoopMetrics(fiber.context, this.self)
       // gen_statem's init is a transition from the initial state to itself: the enter call runs for the initial
       // state (old state = the initial state), then init's actions apply (its inserted events come after the call).
       const initial = this.current
       return this.transition(undefined, new TransitionImplLike("RepeatState", actions), initial)
     })
-  }
-
-  private metricsOn(fiber: Fiber.Fiber<unknown, unknown>): void {
-    if (!enabledIn(fiber)) return
-    const prefix = this.self.name?.prefix
-    const count = updaterOf(actorMetrics(prefix).handled, fiber.context)
-    this.handled = () => count(1)
-    if (prefix !== undefined) this.mailboxGauge = registerMailbox(prefix, this.self.mailbox, fiber.context)
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -208,7 +190,7 @@ export class Machine extends Receiver<unknown, never> {
     // Any event cancels the event timeout (gen_statem: "cancelled by any event").
     this.cancelSlot(EVENT_TIMEOUT)
     this.last = event
-    this.handled?.()
+    this.metrics?.handled()
     const state = this.current
     return Effect.flatMap(
       this.trace(this.handler(event, state, this.data)),
@@ -388,7 +370,7 @@ export class Machine extends Receiver<unknown, never> {
 
   /** The machine is ending: its mailbox gauge goes with it. */
   released(): void {
-    this.mailboxGauge?.remove()
+    this.metrics?.mailbox?.remove()
   }
 
   /** gen_statem's "terminating" error report: as the actor loop's, with the state and the last event. */
