@@ -1,7 +1,7 @@
 #!/bin/sh
 # Re-records the fixtures of the differential tests of StateMachine against Erlang's gen_statem (issue 18):
 #
-#   packages/core/test/statem/erlang/record.sh [seed] [count]      (from the repository root; erl/erlc of OTP 25+)
+#   packages/core/test/statem/erlang/record.sh [seed] [count]      (defaults: 2026 640; erl/erlc of OTP 25+)
 #
 # 1. checks the Erlang interpreter on the hand-written rules (rules.ts) -> fixtures/rules.json;
 # 2. generates `count` scenarios from `seed` (program.ts) as Erlang terms;
@@ -10,9 +10,10 @@
 #    fixtures/scenarios-NN.json (record.ts says which scenarios are discarded and why).
 set -eu
 seed=${1:-2026}
-count=${2:-520}
+count=${2:-640}
 here=$(cd "$(dirname "$0")" && pwd)
 statem=$(dirname "$here")
+cd "$statem/../../../.."   # the repository's root, for npx
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tsx="npx tsx"
