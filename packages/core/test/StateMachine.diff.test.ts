@@ -2,7 +2,8 @@
  * Differential tests of `StateMachine` against Erlang's `gen_statem` (OTP 25): generated machine programs and
  * scripts of external events, run on both, must give identical traces.
  *
- * What is covered (see `statem/program.ts` for the programs and the trace): both callback modes (`onEvent` =
+ * What is covered (see `statem/program.ts` for the programs and the trace): casts and calls, alone or in bursts at
+ * the same instant; both callback modes (`onEvent` =
  * handle_event_function, `onState` = state_functions), state enter calls, init actions, and every action: postpone,
  * nextEvent, eventTimeout, stateTimeout, genericTimeout (2–3 names), cancelStateTimeout, cancelTimeout, reply (to
  * calls, postponed ones included, and stop with a reply), timeouts of 0 and of infinity; transitions next_state (to
@@ -28,7 +29,9 @@
  *
  * Here each fixture file runs as one test: all its scenarios at once on the TestClock (each its own machine), the
  * clock moved to each instant at which something may happen (a send, the horizon, the expiry of a timer a callback
- * armed), sending the script's events at their instants, settling after each.
+ * armed), sending the script's events at their instants (a burst of two or three all at once, so they are queued
+ * before the machine runs, as the Erlang runner sends them), settling after each. All 414 scenarios take a few
+ * seconds.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Fiber, Option } from "effect"
