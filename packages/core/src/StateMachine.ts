@@ -6,7 +6,7 @@
  * handler answers a transition (`nextState`, `keepState`, `repeatState`, `stop`) with **actions**:
  *
  * - `postpone`: keep the event, and retry it after the next state change (postponed events come back in their
- *   original order, before anything else queued);
+ *   original order, right after the events that transition inserts, before the mailbox);
  * - `nextEvent`: insert an event, handled before anything queued in the mailbox, in the order of the actions;
  * - `eventTimeout`, `stateTimeout`, `genericTimeout`: a timeout event after a while, cancelled by any event, by a
  *   state change, or never (only by `cancelTimeout` or setting it again); a time of 0 queues the event at once
