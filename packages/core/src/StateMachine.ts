@@ -6,7 +6,7 @@
  * handler answers a transition (`nextState`, `keepState`, `repeatState`, `stop`) with **actions**:
  *
  * - `postpone`: keep the event, and retry it after the next state change (postponed events come back in their
- *   original order, before anything else queued);
+ *   original order, right after the events that transition inserts, before the mailbox);
  * - `nextEvent`: insert an event, handled before anything queued in the mailbox, in the order of the actions;
  * - `eventTimeout`, `stateTimeout`, `genericTimeout`: a timeout event after a while, cancelled by any event, by a
  *   state change, or never (only by `cancelTimeout` or setting it again); a time of 0 queues the event at once
@@ -241,7 +241,7 @@ export type StateHandler<S, D, E, St, Err, R> = (
  * @category models
  */
 export type EventTable<S, D, E, St, Err, R> = {
-  readonly [T in EventTag<E>]?: (
+  readonly [T in internal.EventTag<E>]?: (
     event: Event<Extract<E, { readonly _tag: T }>>,
     state: St,
     data: D
@@ -259,52 +259,6 @@ export type StateHandlers<S, D, E, Err, R> = {
     | StateHandler<S, D, E, StateAt<S, K>, Err, R>
     | EventTable<S, D, E, StateAt<S, K>, Err, R>
 }
-
-/**
- * The `_tag`s of the events `E`.
- *
- * @since 1.0.0
- * @category type-level
- */
-export type EventTag<E> = E extends { readonly _tag: infer K extends string } ? K : never
-
-/**
- * Checks an `onState` table `H`: no entry for a key that is no state of `S`, no event table entry for a tag that is
- * no event of `E` (each such entry must be `never`), and a handler entry is a handler of its state (a function is
- * no event table).
- *
- * @since 1.0.0
- * @category type-level
- */
-export type ExactHandlers<H, S, D, E> = {
-  readonly [K in keyof H]: K extends StateKey<S> ?
-    H[K] extends (...args: ReadonlyArray<any>) => any ? StateHandler<S, D, E, StateAt<S, K>, any, any>
-    : { readonly [T in keyof H[K]]: T extends EventTag<E> ? H[K][T] : never }
-    : never
-}
-
-type HandlerOutput<F, I extends "E" | "R"> = F extends
-  (...args: ReadonlyArray<any>) => Effect.Effect<any, infer Err, infer R> ? (I extends "E" ? Err : R)
-  : never
-
-type EntryOutput<F, I extends "E" | "R"> = F extends (...args: ReadonlyArray<any>) => any ? HandlerOutput<F, I>
-  : { [T in keyof F]-?: HandlerOutput<F[T], I> }[keyof F]
-
-/**
- * The errors the handlers of an `onState` table may fail with.
- *
- * @since 1.0.0
- * @category type-level
- */
-export type HandlersError<H> = { [K in keyof H]-?: EntryOutput<H[K], "E"> }[keyof H]
-
-/**
- * The services the handlers of an `onState` table require.
- *
- * @since 1.0.0
- * @category type-level
- */
-export type HandlersContext<H> = { [K in keyof H]-?: EntryOutput<H[K], "R"> }[keyof H]
 
 const impl = (builder: Builder<any, any, any, any, any, any>): internal.StatemBuilder =>
   builder as unknown as internal.StatemBuilder
@@ -560,10 +514,10 @@ export const onState: {
   <S, D, E, Err2, R2>(
     handlers: StateHandlers<S, D, E, Err2, R2>
   ): <Ret, Err, R>(self: Builder<S, D, E, Ret, Err, R>) => Builder<S, D, E, Ret, Err | Err2, R | R2>
-  <S, D, E, Ret, Err, R, H extends StateHandlers<S, D, E, any, any> & ExactHandlers<H, S, D, E>>(
+  <S, D, E, Ret, Err, R, H extends StateHandlers<S, D, E, any, any> & internal.ExactHandlers<H, S, D, E>>(
     self: Builder<S, D, E, Ret, Err, R>,
     handlers: H
-  ): Builder<S, D, E, Ret, Err | HandlersError<H>, R | HandlersContext<H>>
+  ): Builder<S, D, E, Ret, Err | internal.HandlersError<H>, R | internal.HandlersContext<H>>
 } = dual(
   2,
   (self: Builder<any, any, any, any, any, any>, handlers: Record<string, unknown>) =>

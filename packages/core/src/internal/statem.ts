@@ -207,6 +207,53 @@ export const stateKey = (state: unknown): string =>
   typeof state === "object" && state !== null && "_tag" in state ? String(state._tag) : String(state)
 
 // ---------------------------------------------------------------------------------------------------------------
+// The types of `onState`
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The `_tag`s of the events `E`.
+ *
+ * @internal
+ */
+export type EventTag<E> = E extends { readonly _tag: infer K extends string } ? K : never
+
+/**
+ * Checks an `onState` table `H`: no entry for a key that is no state of `S`, no event table entry for a tag that is
+ * no event of `E` (each such entry must be `never`), and a handler entry is a handler of its state (a function is
+ * no event table).
+ *
+ * @internal
+ */
+export type ExactHandlers<H, S, D, E> = {
+  readonly [K in keyof H]: K extends StateMachine.StateKey<S> ?
+    H[K] extends (...args: ReadonlyArray<any>) => any ?
+      StateMachine.StateHandler<S, D, E, StateMachine.StateAt<S, K>, any, any>
+    : { readonly [T in keyof H[K]]: T extends EventTag<E> ? H[K][T] : never }
+    : never
+}
+
+type HandlerOutput<F, I extends "E" | "R"> = F extends
+  (...args: ReadonlyArray<any>) => Effect.Effect<any, infer Err, infer R> ? (I extends "E" ? Err : R)
+  : never
+
+type EntryOutput<F, I extends "E" | "R"> = F extends (...args: ReadonlyArray<any>) => any ? HandlerOutput<F, I>
+  : { [T in keyof F]-?: HandlerOutput<F[T], I> }[keyof F]
+
+/**
+ * The errors the handlers of an `onState` table may fail with.
+ *
+ * @internal
+ */
+export type HandlersError<H> = { [K in keyof H]-?: EntryOutput<H[K], "E"> }[keyof H]
+
+/**
+ * The services the handlers of an `onState` table require.
+ *
+ * @internal
+ */
+export type HandlersContext<H> = { [K in keyof H]-?: EntryOutput<H[K], "R"> }[keyof H]
+
+// ---------------------------------------------------------------------------------------------------------------
 // The start
 // ---------------------------------------------------------------------------------------------------------------
 
