@@ -31,7 +31,8 @@
  * Reasons are `normal`, `shutdown` or `abnormal`. Times are milliseconds since the start, on the lattice of logical
  * instants (see `record.ts`: Erlang runs in real time, its times are snapped to the instants they stand for).
  *
- * Scenarios are generated from a seed and an index with a small PRNG (mulberry32), so one scenario can be rebuilt
+ * Scenarios are generated from a seed and an index with a small PRNG (mulberry32), with one of two profiles
+ * (`profileOf`: 3 in 4 draw any timeout length, every fourth favours queued events), so one scenario can be rebuilt
  * alone: `generate(seed, index)`; its id is `<seed>-<index>`. Replaying and re-recording: see the header of
  * `../StateMachine.diff.test.ts`.
  */
@@ -146,12 +147,14 @@ interface Rand {
   readonly int: (lo: number, hi: number) => number
   readonly pick: <A>(items: ReadonlyArray<A>) => A
   readonly weighted: <A>(items: ReadonlyArray<readonly [number, A]>) => A
+  readonly profile: Profile
 }
 
-const rand = (seed: number): Rand => {
+const rand = (seed: number, profile: Profile): Rand => {
   const next = prng(seed)
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1))
   return {
+    profile,
     chance: (p) => next() < p,
     int,
     pick: (items) => items[int(0, items.length - 1)],
@@ -178,6 +181,26 @@ export const eventTypes = (generics: ReadonlyArray<string>): ReadonlyArray<strin
 
 type ActionKind = Action["t"]
 
+/**
+ * How a scenario is drawn. `mixed` (3 scenarios in 4): any timeout length, single events mostly. `queues` (every
+ * fourth, index % 4 = 3): timeouts of 0 or infinity mostly, more postpones and bursts, so that queued events
+ * (inserted, postponed and retried, 0 timeouts, messages already in the mailbox) meet often.
+ */
+interface Profile {
+  readonly name: "mixed" | "queues"
+  readonly lengths: ReadonlyArray<Length>
+  readonly postpone: number
+  readonly burst: ReadonlyArray<readonly [number, number]>
+}
+
+const profiles: ReadonlyArray<Profile> = [
+  { name: "mixed", lengths: LENGTHS, postpone: 4, burst: [[7, 1], [2, 2], [1, 3]] },
+  { name: "queues", lengths: [0, 0, "infinity", 1410], postpone: 6, burst: [[3, 1], [4, 2], [3, 3]] }
+]
+
+/** The profile scenario `index` is drawn with. */
+export const profileOf = (index: number): Profile => profiles[index % 4 === 3 ? 1 : 0]
+
 const genAction = (r: Rand, generics: ReadonlyArray<string>, kind: ActionKind): Action => {
   switch (kind) {
     case "postpone":
@@ -188,9 +211,9 @@ const genAction = (r: Rand, generics: ReadonlyArray<string>, kind: ActionKind): 
       return { t: kind, v: r.pick(VALUES) }
     case "timeout":
     case "state_timeout":
-      return { t: kind, ms: r.pick(LENGTHS), v: r.pick(VALUES) }
+      return { t: kind, ms: r.pick(r.profile.lengths), v: r.pick(VALUES) }
     case "generic":
-      return { t: kind, name: r.pick(generics), ms: r.pick(LENGTHS), v: r.pick(VALUES) }
+      return { t: kind, name: r.pick(generics), ms: r.pick(r.profile.lengths), v: r.pick(VALUES) }
     case "cancel":
       return { t: kind, name: r.pick(generics) }
   }
@@ -218,7 +241,7 @@ const genEventAnswer = (
   type: string
 ): Answer => {
   const external = type === "cast" || type === "call"
-  const actions = genActions(r, generics, [[external ? 4 : 1, "postpone"], [2, "next"], ...timerKinds])
+  const actions = genActions(r, generics, [[external ? r.profile.postpone : 1, "postpone"], [2, "next"], ...timerKinds])
   const postponed = actions.some((action) => action.t === "postpone")
   const others = states.filter((s) => s !== state)
   const to = r.weighted<Transition>([
@@ -260,7 +283,7 @@ const genEnterAnswer = (r: Rand, generics: ReadonlyArray<string>): Answer => {
 
 /** The scenario `index` of the run seeded with `seed`. */
 export const generate = (seed: number, index: number): Scenario => {
-  const r = rand(Math.imul(seed ^ 0x9E3779B9, 0x85EBCA6B) ^ Math.imul(index + 1, 0xC2B2AE35))
+  const r = rand(Math.imul(seed ^ 0x9E3779B9, 0x85EBCA6B) ^ Math.imul(index + 1, 0xC2B2AE35), profileOf(index))
   const states = ["s0", "s1", "s2", "s3"].slice(0, r.int(2, 4))
   const generics = ["g1", "g2", "g3"].slice(0, r.int(2, 3))
   const mode: Mode = index % 2 === 0 ? "onEvent" : "onState"
@@ -283,7 +306,7 @@ export const generate = (seed: number, index: number): Scenario => {
   let calls = 0
   // a burst: several events sent one after the other at the same instant (all queued before the machine runs)
   const script = sends.flatMap((at) =>
-    Array.from({ length: r.weighted([[7, 1], [2, 2], [1, 3]]) }, (): Send => {
+    Array.from({ length: r.weighted(r.profile.burst) }, (): Send => {
       const kind = r.chance(0.4) ? "call" : "cast"
       return { at, kind, v: r.pick(VALUES), id: kind === "call" ? ++calls : 0 }
     })
