@@ -3,13 +3,13 @@
  * scripts of external events, run on both, must give identical traces.
  *
  * What is covered (see `statem/program.ts` for the programs and the trace): casts and calls, alone or in bursts at
- * the same instant; both callback modes (`onEvent` =
- * handle_event_function, `onState` = state_functions), state enter calls, init actions, and every action: postpone,
- * nextEvent, eventTimeout, stateTimeout, genericTimeout (2–3 names), cancelStateTimeout, cancelTimeout, reply (to
- * calls, postponed ones included, and stop with a reply), timeouts of 0 and of infinity; transitions next_state (to
- * another state or the same one), keep_state, keep_state_and_data, repeat_state(_and_data), stop (normal, shutdown,
- * abnormal). The trace records each callback invocation (time, state, event type and value, data) with its answer,
- * enter calls, terminate, how the machine ended, and the replies its callers received, with their times.
+ * the same instant; both callback modes (`onEvent` = handle_event_function, `onState` = state_functions), state
+ * enter calls, init actions, and every action: postpone, nextEvent, eventTimeout, stateTimeout, genericTimeout (2–3
+ * names), cancelStateTimeout, cancelTimeout, reply (to calls, postponed ones included, and stop with a reply),
+ * timeouts of 0 and of infinity; transitions next_state (to another state or the same one), keep_state,
+ * keep_state_and_data, repeat_state(_and_data), stop (normal, shutdown, abnormal). The trace records each callback
+ * invocation (time, state, event type and value, data) with its answer, enter calls, terminate, how the machine
+ * ended, and the replies its callers received, with their times.
  *
  * The fixtures (`statem/fixtures/`) were recorded on Erlang: `scenarios-NN.json` hold generated scenarios (seed and
  * index in each) with Erlang's trace, `rules.json` a few hand-written scenarios whose Erlang traces were checked
@@ -20,7 +20,7 @@
  * Erlang runs the scenarios in real time (all at once, twice: a scenario is kept only if both runs agree), so the
  * lattice of times is coarse: sends at whole seconds, timeouts of 0, 370, 1410, 2630 ms or infinity; a scenario in
  * which two instants could come within 200 ms of each other (a race) or whose timers ran late is discarded (seed
- * 2026: 414 of 640 kept). So are the scenarios in which OTP 25.2's gen_statem itself misbehaves: a state or generic
+ * 2026: 457 of 640 kept). So are the scenarios in which OTP 25.2's gen_statem itself misbehaves: a state or generic
  * timeout of 0 still queued when the same timeout is set again (by an inserted event handled first) loses track of
  * the new timer, whose expiry then arrives as an `info` message `{timeout, Ref, Type}` instead of the timeout event.
  *
@@ -30,7 +30,7 @@
  * Here each fixture file runs as one test: all its scenarios at once on the TestClock (each its own machine), the
  * clock moved to each instant at which something may happen (a send, the horizon, the expiry of a timer a callback
  * armed), sending the script's events at their instants (a burst of two or three all at once, so they are queued
- * before the machine runs, as the Erlang runner sends them), settling after each. All 414 scenarios take a few
+ * before the machine runs, as the Erlang runner sends them), settling after each. All 457 scenarios take a few
  * seconds.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
