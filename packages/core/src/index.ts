@@ -41,6 +41,14 @@ export * as Name from "./Name.js"
 export * as Actor from "./Actor.js"
 
 /**
+ * State machines: actors whose state is split into a state and data, with postponed and inserted events, event,
+ * state and generic timeouts, and state enter calls (gen_statem).
+ *
+ * @since 1.0.0
+ */
+export * as StateMachine from "./StateMachine.js"
+
+/**
  * System messages for actors (Erlang's sys): state, status, suspend, resume, statistics.
  *
  * @since 1.0.0

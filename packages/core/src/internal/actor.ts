@@ -22,6 +22,7 @@ import { globalValue } from "./global.js"
 import { After, IdleTimeout, Loop, plain } from "./loop.js"
 import type { NameImpl } from "./name.js"
 import { checked, registerUnsafe } from "./name.js"
+import type { ProcessState } from "./process.js"
 import { DEFAULT_SHUTDOWN_MILLIS, withSelf } from "./process.js"
 import type { Registration } from "./registry.js"
 import { defaultSelector, registerActor, viaOf } from "./registry.js"
@@ -192,25 +193,34 @@ export const make = (init: InitSpec, initMillis: number, invalid?: Error): Actor
 // The start
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * The subject a starting behaviour (an actor, a state machine) gives as its own: a named one registers its name
+ * first, so that init can already be reached through it; `undefined` when the name is taken (the start then fails).
+ * @internal
+ */
+export const ownSubject = (
+  self: ProcessState,
+  name: NameImpl<any> | undefined,
+  handshake: Handshake<unknown>
+): SubjectImpl<unknown> | undefined => {
+  if (name === undefined) return new OwnedSubject(self, new Tag(self))
+  const refused = registerUnsafe(self, name)
+  if (refused === undefined) return new NamedSubject(name)
+  handshake.fail(refused)
+  return undefined
+}
+
 const runActor = (builder: ActorBuilder, handshake: Handshake<unknown>) =>
   withSelf((self, fiber) => {
-    if (builder.name !== undefined) {
-      // A named actor registers before init, so that init can already be reached through the name.
-      const refused = registerUnsafe(self, builder.name)
-      if (refused !== undefined) {
-        handshake.fail(refused)
-        return Effect.void
-      }
-    }
-    // So does a registered one, in its registries (see `registry.ts`).
+    const own = ownSubject(self, builder.name, handshake)
+    if (own === undefined) return Effect.void
+    // A registered actor registers in its registries before init too (see `registry.ts`).
     const entries = registerActor(self, builder.registrations)
     if (entries instanceof AlreadyRegistered) {
       handshake.fail(entries)
       return Effect.void
     }
-    const subject: SubjectImpl<unknown> = builder.name !== undefined
-      ? new NamedSubject(builder.name)
-      : viaOf(entries) ?? new OwnedSubject(self, new Tag(self))
+    const subject: SubjectImpl<unknown> = builder.name !== undefined ? own : viaOf(entries) ?? own
     if (builder.mailbox !== undefined) install(self, fiber, subject.tag, builder.mailbox, builder.name?.prefix)
     const spec = builder.init
     const init: Effect.Effect<Actor.Initialised<unknown, unknown, unknown>, unknown, unknown> = spec._tag === "State"

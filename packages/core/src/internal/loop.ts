@@ -25,7 +25,8 @@ import { Receiver } from "./receive.js"
 import { causeOfReason, describeReason, describeValue, isCrash, report } from "./report.js"
 import type { SelectorImpl } from "./selector.js"
 import type { SubjectImpl } from "./subject.js"
-import { OwnedSubject, Tag, unsafeSend } from "./subject.js"
+import { OwnedSubject, Tag } from "./subject.js"
+import { answerSystem } from "./sys.js"
 import type { TraceMessage } from "./trace.js"
 import { traceMessages, untraced } from "./trace.js"
 
@@ -53,11 +54,13 @@ export type SystemRequest =
 export const systemSubject = (target: ProcessState): SubjectImpl<SystemRequest> =>
   new OwnedSubject<SystemRequest>(target, systemTag)
 
-class SystemMessage {
+/** @internal */
+export class SystemMessage {
   constructor(readonly request: SystemRequest) {}
 }
 
-class ExitSignal {
+/** @internal */
+export class ExitSignal {
   constructor(readonly exit: ExitMessage) {}
 }
 
@@ -73,9 +76,11 @@ const apply = (handler: Handler, value: unknown): Effect.Effect<unknown> => {
 /** How many queued messages the loop handles in a row before it yields to the other fibers. */
 const BATCH = 256
 
-const toSystem: Handler = (request) => new SystemMessage(request)
+/** @internal */
+export const toSystem: Handler = (request) => new SystemMessage(request)
 const identity: Handler = (message) => message
-const toExit: Handler = (exit) => new ExitSignal(exit)
+/** @internal */
+export const toExit: Handler = (exit) => new ExitSignal(exit)
 
 // ---------------------------------------------------------------------------------------------------------------
 // What the loop does before its next wait
@@ -319,15 +324,7 @@ export class Loop extends Receiver<unknown, never> {
     // The actor's fiber is its own: its annotations are set once in its context, not with `annotateLogs`, which
     // keeps a restore frame on the stack for the actor's whole life.
     return Effect.withFiber<void, unknown, unknown>((fiber) => {
-      const current = fiber.getRef(References.CurrentLogAnnotations)
-      // An unnamed actor does not keep the `actor` annotation of the actor that spawned it.
-      const { actor: _, ...inherited } = current
-      const annotations = name === undefined ? { ...inherited, pid } : { ...inherited, pid, actor: name }
-      fiber.setContext(Context.add(fiber.context, References.CurrentLogAnnotations, annotations))
-      const attributes: Record<string, unknown> = name === undefined ?
-        { "otp.pid": pid } :
-        { "otp.pid": pid, "otp.name": name }
-      this.trace = traceMessages(fiber, name ?? pid, attributes)
+      this.trace = annotateBehaviour(fiber, pid, name)
       if (enabledIn(fiber)) this.metrics = new LoopMetrics(fiber.context, this.self)
       return step
     })
@@ -391,55 +388,35 @@ export class Loop extends Receiver<unknown, never> {
   }
 
   system(request: SystemRequest): void {
-    switch (request._tag) {
-      case "GetState":
-        unsafeSend(request.replyTo, this.state)
-        break
-      case "GetStatus":
-        unsafeSend<Status>(request.replyTo, {
-          pid: this.self.pid,
-          mode: this.suspended ? "suspended" : "running",
-          state: this.state,
-          messageQueueLength: this.self.mailbox.length
-        })
-        break
-      case "ReplaceState": {
-        let result: { readonly ok: boolean; readonly value: unknown }
-        try {
-          this.state = request.f(this.state)
-          result = { ok: true, value: this.state }
-        } catch (error) {
-          result = { ok: false, value: error }
-        }
-        unsafeSend(request.replyTo, result)
-        break
-      }
-      case "Suspend":
-        this.suspended = true
-        this.scanned = undefined
-        unsafeSend(request.replyTo, undefined)
-        break
-      case "Resume":
-        this.suspended = false
-        this.scanned = undefined
-        unsafeSend(request.replyTo, undefined)
-        break
-      case "Statistics":
-        unsafeSend(request.replyTo, {
-          messagesIn: this.self.messagesIn,
-          messagesOut: this.self.messagesOut,
-          startedAt: this.self.startedAt
-        })
-        break
-    }
+    answerSystem(this, request)
   }
+}
+
+/**
+ * Annotates the logs of a behaviour's own fiber with its pid and name (an unnamed one does not keep the `actor`
+ * annotation of the actor that spawned it), and gives the span its messages are handled in.
+ * @internal
+ */
+export const annotateBehaviour = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  pid: string,
+  name: string | undefined
+): TraceMessage => {
+  const { actor: _, ...inherited } = fiber.getRef(References.CurrentLogAnnotations)
+  const annotations = name === undefined ? { ...inherited, pid } : { ...inherited, pid, actor: name }
+  fiber.setContext(Context.add(fiber.context, References.CurrentLogAnnotations, annotations))
+  const attributes: Record<string, unknown> = name === undefined ?
+    { "otp.pid": pid } :
+    { "otp.pid": pid, "otp.name": name }
+  return traceMessages(fiber, name ?? pid, attributes)
 }
 
 /**
  * An actor's metrics, labelled with its name's prefix: messages handled (a counter updated per message), and, for a
  * named actor, its mailbox length (a gauge read from the mailbox when the metrics are, given back when it ends).
  */
-class LoopMetrics {
+/** @internal */
+export class LoopMetrics {
   readonly handled: () => void
   readonly mailbox: Metric.Registration | undefined
   constructor(context: Context.Context<never>, self: ProcessState) {
