@@ -18,7 +18,7 @@ import { Effect, Exit, Fiber, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
 import type { Process as P } from "../src/index.js"
 import { Actor, Errors, Metrics, Name, Process, Selector, Subject, System, Testing } from "../src/index.js"
-import { defectOf } from "./fixtures.js"
+import { defectOf, withBudget } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -219,6 +219,7 @@ describe("back-pressure", () => {
       assert.strictEqual(yield* Subject.receive(own, 0), 1)
       assert.strictEqual(yield* Subject.receive(own, 0), 2)
     }))
+
   it.effect("a timer's message to a full BackPressure subject waits in line; it is not lost", () =>
     Effect.gen(function*() {
       const own = yield* Subject.makeBounded<number>({ capacity: 1, overflow: "BackPressure" })
@@ -323,6 +324,23 @@ describe("what counts", () => {
       const error = yield* Effect.flip(Subject.call(started.data, (replyTo) => ({ replyTo }), 0))
       assert.strictEqual(error._tag, "CallTimeout")
       assert.strictEqual(yield* droppedBy(started.pid), 1)
+    }).pipe(Effect.scoped))
+
+  it.effect("a message given back by an interrupted receive counts again: the bound still holds", () =>
+    Effect.gen(function*() {
+      yield* withBudget(-1)
+      const bounded = yield* Subject.makeBounded<number>({ capacity: 1, overflow: "DropNewest" })
+      // Another fiber of this process parks on the subject and is handed 1, never queued (it does not count); its
+      // wake is deferred, and it is interrupted before it resumes: 1 goes back into the queue, and counts there.
+      const receiver = yield* Effect.forkChild(Subject.receiveForever(bounded))
+      yield* Effect.yieldNow
+      yield* Subject.send(bounded, 1)
+      yield* Fiber.interrupt(receiver)
+      yield* Subject.send(bounded, 2) // full: dropped
+      assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 1)
+      assert.strictEqual(yield* Subject.receive(bounded, 0), 1)
+      assert.isTrue(Option.isNone(yield* Effect.option(Subject.receive(bounded, 0))))
+      assert.strictEqual(Option.getOrThrow(yield* Process.info(yield* Process.self)).messagesDropped, 1)
     }).pipe(Effect.scoped))
 })
 
