@@ -211,6 +211,29 @@ describe("back-pressure", () => {
       assert.strictEqual(yield* Subject.receive(replies, 0), 2)
     }).pipe(Effect.scoped))
 
+  it.effect("a call that times out while its request waits for room leaves the line: the request is never sent", () =>
+    Effect.gen(function*() {
+      type Msg = { readonly n: number; readonly replyTo: Subject.Subject<number> }
+      const doubler = yield* Actor.start(
+        Actor.new<ReadonlyArray<number>, Msg>([]).pipe(
+          Actor.onMessage((seen, msg) =>
+            Effect.as(Subject.send(msg.replyTo, msg.n * 2), Actor.continue([...seen, msg.n]))
+          ),
+          Actor.mailbox({ capacity: 1, overflow: "BackPressure" })
+        )
+      )
+      yield* System.suspend(doubler.pid)
+      const replies = yield* Subject.make<number>()
+      yield* Subject.send(doubler.data, { n: 1, replyTo: replies })
+      const call = yield* Effect.forkChild(Subject.call(doubler.data, (replyTo) => ({ n: 21, replyTo }), "10 millis"))
+      yield* Testing.settle()
+      yield* TestClock.adjust("10 millis")
+      assert.strictEqual((yield* Effect.flip(Fiber.join(call)))._tag, "CallTimeout")
+      yield* System.resume(doubler.pid)
+      yield* Testing.settle()
+      assert.deepStrictEqual(yield* seenBy(doubler.pid), [1])
+    }).pipe(Effect.scoped))
+
   it.effect("a process's send to its own full subject does not wait for ever: it gets in once there is room", () =>
     Effect.gen(function*() {
       const own = yield* Subject.makeBounded<number>({ capacity: 1, overflow: "BackPressure" })
