@@ -191,6 +191,20 @@ describe("back-pressure", () => {
       assert.deepStrictEqual(yield* seenBy(started.pid), [0, 2])
     }).pipe(Effect.scoped))
 
+  it.effect("the last waiting sender leaving empties the line: the next send finds room, as before anyone waited", () =>
+    Effect.gen(function*() {
+      const started = yield* full
+      const sender = yield* Effect.forkChild(Subject.send(started.data, 1))
+      yield* Testing.settle()
+      yield* Fiber.interrupt(sender)
+      yield* System.resume(started.pid)
+      yield* Testing.settle()
+      yield* Subject.trySend(started.data, 2)
+      yield* Testing.settle()
+      assert.deepStrictEqual(yield* seenBy(started.pid), [0, 2])
+      assert.strictEqual(yield* droppedBy(started.pid), 0)
+    }).pipe(Effect.scoped))
+
   it.effect("a call's request waits for room within the call's timeout", () =>
     Effect.gen(function*() {
       type Msg = { readonly n: number; readonly replyTo: Subject.Subject<number> }
