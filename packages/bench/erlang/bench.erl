@@ -1,5 +1,5 @@
-%% The Erlang side of the benchmark: the twin of each case of src/cases.ts, reporting the same figures under the
-%% same keys. Run by src/main.ts as
+%% The Erlang side of the benchmark: the twin of each case of src/cases.ts (some in files of their own: fanOut.ts,
+%% ring.ts, hibernate.ts), reporting the same figures under the same keys. Run by src/main.ts as
 %%
 %%   erl -noshell +S 1 +P 4000000 -pa DIR -eval 'bench:main(["request-reply", "1000000", "5", "100000"])' -s init stop
 %%

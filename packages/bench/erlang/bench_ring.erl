@@ -1,4 +1,4 @@
-%% A member of the ring case's ring (the twin of `ringMember` in src/cases.ts): a gen_server whose state is its
+%% A member of the ring case's ring (the twin of `ringMember` in src/ring.ts): a gen_server whose state is its
 %% successor; it forwards the token (the hops still to make) there with gen_server:cast, and at the last hop tells
 %% the process that started the ring.
 -module(bench_ring).

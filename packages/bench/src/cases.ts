@@ -13,7 +13,6 @@ import {
   Metrics,
   Name,
   Process,
-  Registry,
   Selector,
   StaticSupervisor,
   Subject,
@@ -24,109 +23,15 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as EffectMetric from "effect/Metric"
 import * as Queue from "effect/Queue"
-import type * as Scope from "effect/Scope"
 import type { CounterMsg } from "../../core/test/actors.js"
 import { counterBuilder, handleCounter, restarting } from "../../core/test/actors.js"
+import { fanOutCase } from "./fanOut.js"
 import { hibernateCase } from "./hibernate.js"
+import type { BenchCase, Run } from "./model.js"
+import { check, collectGarbage, forkMembers, heapUsed, now, scoped, size, startClock, tenth } from "./model.js"
+import { ringCase } from "./ring.js"
 import type { LeanKind, LeanMailbox } from "./substrate.js"
 import { leanMailbox } from "./substrate.js"
-
-// ---------------------------------------------------------------------------------------------------------------
-// Model
-// ---------------------------------------------------------------------------------------------------------------
-
-/** The size of one run: `n` is the case's main count, `m` a secondary one (1 when unused). */
-export interface Size {
-  readonly n: number
-  readonly m: number
-}
-
-/** The figures of one run, by metric key. */
-export type Figures = Readonly<Record<string, number>>
-
-/** One figure a case reports (one row of the table). */
-export interface Metric {
-  readonly key: string
-  readonly label: string
-  readonly unit: string
-}
-
-/** An implementation of a case: runs it once at `size`. */
-export type Run = (size: Size) => Effect.Effect<Figures>
-
-/** A substrate implementation, labelled for the table. */
-export interface Substrate {
-  readonly label: string
-  readonly run: Run
-}
-
-/** A benchmark case. */
-export interface BenchCase {
-  /** What is measured, for the runner's log. */
-  readonly description: string
-  /** The unit of the main figure (the first metric); every metric has its own. */
-  readonly unit: string
-  readonly metrics: ReadonlyArray<Metric>
-  readonly sizes: {
-    readonly full: ReadonlyArray<Size>
-    readonly quick: ReadonlyArray<Size>
-    readonly smoke: Size
-  }
-  /** How many measured runs at `size`, given the mode's count (default: that count). */
-  readonly runs?: (size: Size, runs: number) => number
-  /** The size of the warm-up run that precedes the measured runs, in the same process. */
-  readonly warmup: (size: Size) => Size
-  readonly ours: Run
-  /** The first substrate fills the substrate column; the others get rows of their own. */
-  readonly substrates: Readonly<Record<string, Substrate>>
-  /** Whether `erlang/bench.erl` implements the case. */
-  readonly erlang: boolean
-}
-
-/** A size with a main count only. */
-export const size = (n: number, m = 1): Size => ({ n, m })
-
-/** "1000000" or "100x100". */
-export const formatSize = (s: Size): string => s.m === 1 ? `${s.n}` : `${s.n}x${s.m}`
-
-/** The inverse of `formatSize`. */
-export const parseSize = (text: string): Size => {
-  const match = /^(\d+)(?:x(\d+))?$/.exec(text.replace(/_/g, ""))
-  if (match === null) throw new Error(`not a size: ${text} (expected N or NxM)`)
-  return size(Number(match[1]), match[2] === undefined ? 1 : Number(match[2]))
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------------------------------------------
-
-const now = (): number => performance.now()
-
-/** A full collection when Node runs with `--expose-gc` (the runner does; the smoke test does not). */
-export const collectGarbage = (): void => {
-  if (typeof globalThis.gc === "function") {
-    globalThis.gc()
-    globalThis.gc()
-  }
-}
-
-const heapUsed = (): number => process.memoryUsage().heapUsed
-
-/**
- * Clears the young generation of the garbage setup left, so the timed loop does not pay for it; reads the clock.
- * A minor collection on purpose: after a full one V8 shrinks the young generation, and the next few thousand
- * iterations ran 30–50 µs slower each while it grew back (measured on request-reply), which distorts short loops.
- */
-const startClock = (): number => {
-  if (typeof globalThis.gc === "function") globalThis.gc({ type: "minor" })
-  return now()
-}
-
-/** Runs a case body in its own scope; its expected failures are benchmark bugs. */
-const scoped = <A, E>(body: Effect.Effect<A, E, Scope.Scope>): Effect.Effect<A> => Effect.orDie(Effect.scoped(body))
-
-const check = (condition: boolean, what: string): Effect.Effect<void> =>
-  condition ? Effect.void : Effect.die(new Error(`benchmark check failed: ${what}`))
 
 // ---------------------------------------------------------------------------------------------------------------
 // The counter actor (request-reply, one-way, restart, selective receive)
@@ -324,26 +229,6 @@ const spawnOurs: Run = ({ n }) =>
     return { usPerActor: (elapsed * 1000) / n, bytesPerActor: (after - before) / n }
   }))
 
-/**
- * Forks a fiber running `body(mailbox, index)` for each mailbox, in the current scope, and returns once every one
- * of them has run up to its first wait (forked fibers start on the scheduler, not at once).
- */
-const forkMembers = <A>(
-  mailboxes: ReadonlyArray<LeanMailbox<A>>,
-  body: (mailbox: LeanMailbox<A>, index: number) => Effect.Effect<unknown>
-): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    let started = 0
-    for (let i = 0; i < mailboxes.length; i++) {
-      const mailbox = mailboxes[i]!
-      yield* Effect.forkScoped(Effect.suspend(() => {
-        started++
-        return body(mailbox, i)
-      }))
-    }
-    while (started < mailboxes.length) yield* Effect.yieldNow
-  })
-
 /** Parked fibers, each with its own lean mailbox. */
 const spawnLean = (kind: LeanKind): Run => ({ n }) =>
   scoped(Effect.gen(function*() {
@@ -459,134 +344,8 @@ const selectiveOurs: Run = ({ m, n }) =>
   }))
 
 // ---------------------------------------------------------------------------------------------------------------
-// 6. fan-out
-// ---------------------------------------------------------------------------------------------------------------
-
-interface Ping {
-  readonly ack: Subject.Subject<number>
-}
-
-/** `n` actors under one key of a duplicate-keys registry; one dispatch reaches them all; each acknowledges. */
-const fanOutOurs: Run = ({ n }) =>
-  scoped(Effect.gen(function*() {
-    const registry = yield* Registry.make<string, Subject.Subject<Ping>>({ keys: "duplicate" })
-    const member = Actor.newWithInitialiser("5 seconds", (self: Subject.Subject<Ping>) =>
-      Effect.as(Registry.register(registry, "topic", self), Actor.initialised<number, Ping>(0))).pipe(
-        Actor.onMessage((count: number, ping: Ping) =>
-          Effect.as(Subject.send(ping.ack, 1), Actor.continue(count + 1))
-        )
-      )
-    for (let i = 0; i < n; i++) yield* Actor.start(member)
-    const acks = yield* Subject.make<number>()
-    const ping: Ping = { ack: acks }
-    const start = startClock()
-    yield* Registry.dispatch(
-      registry,
-      "topic",
-      (entries) => Effect.forEach(entries, (entry) => Subject.send(entry.value, ping), { discard: true })
-    )
-    for (let i = 0; i < n; i++) yield* Subject.receiveForever(acks)
-    const elapsed = now() - start
-    return { msAll: elapsed }
-  }))
-
-interface LeanPing {
-  readonly ack: LeanMailbox<number>
-}
-
-/** Parked fibers with lean mailboxes in an array (the registry); the sender takes `n` acks from its own. */
-const fanOutLean = (kind: LeanKind): Run => ({ n }) =>
-  scoped(Effect.gen(function*() {
-    const members = Array.from({ length: n }, () => leanMailbox<LeanPing>(kind))
-    const member = (mailbox: LeanMailbox<LeanPing>): Effect.Effect<void> =>
-      Effect.flatMap(mailbox.take(), (ping) => {
-        ping.ack.offer(1)
-        return member(mailbox)
-      })
-    yield* forkMembers(members, member)
-    const acks = leanMailbox<number>(kind)
-    const ping: LeanPing = { ack: acks }
-    const start = startClock()
-    for (const mailbox of members) mailbox.offer(ping)
-    for (let i = 0; i < n; i++) yield* acks.take()
-    const elapsed = now() - start
-    return { msAll: elapsed }
-  }))
-
-// ---------------------------------------------------------------------------------------------------------------
-// 7. ring
-// ---------------------------------------------------------------------------------------------------------------
-
-/** A ring member's messages: the token (the hops still to make), or the subject of its successor. */
-type RingMessage = number | RingLink
-
-interface RingLink {
-  readonly _tag: "Link"
-  readonly next: Subject.Subject<RingMessage>
-}
-
-/** A ring member: its state is its successor; it forwards the token there, or reports to `done` at the last hop. */
-const ringMember = (successor: Subject.Subject<RingMessage> | undefined, done: Subject.Subject<number>) =>
-  Actor.new<Subject.Subject<RingMessage> | undefined, RingMessage>(successor).pipe(
-    Actor.onMessage((
-      next: Subject.Subject<RingMessage> | undefined,
-      message: RingMessage
-    ): Effect.Effect<Actor.Next<Subject.Subject<RingMessage> | undefined, RingMessage>> => {
-      if (typeof message !== "number") return Effect.succeed(Actor.continue(message.next))
-      if (message === 0) return Effect.as(Subject.send(done, 0), Actor.continue(next))
-      if (next === undefined) return Effect.die(new Error("benchmark check failed: the token reached an open ring"))
-      return Effect.as(Subject.send(next, message - 1), Actor.continue(next))
-    })
-  )
-
-/**
- * `n` actors in a ring, each forwarding the token to the next one's subject; the token makes `n * m` hops (`m`
- * times round). Started from the last to the first, each knowing its successor, and the last linked to the first by
- * a message (setup, outside the clock).
- */
-const ringOurs: Run = ({ m, n }) =>
-  scoped(Effect.gen(function*() {
-    const done = yield* Subject.make<number>()
-    const ring = new Array<Subject.Subject<RingMessage>>(n)
-    for (let i = n - 1; i >= 0; i--) ring[i] = (yield* Actor.start(ringMember(ring[i + 1], done))).data
-    yield* Actor.send(ring[n - 1]!, { _tag: "Link", next: ring[0]! })
-    const hops = n * m
-    const start = startClock()
-    yield* Actor.send(ring[0]!, hops)
-    const last = yield* Subject.receiveForever(done)
-    const elapsed = now() - start
-    yield* check(last === 0, "the token made every hop")
-    return { usPerHop: (elapsed * 1000) / hops }
-  }))
-
-/** Parked fibers with lean mailboxes in a ring, each forwarding the token to the next one's mailbox. */
-const ringLean = (kind: LeanKind): Run => ({ m, n }) =>
-  scoped(Effect.gen(function*() {
-    const mailboxes = Array.from({ length: n }, () => leanMailbox<number>(kind))
-    const done = leanMailbox<number>(kind)
-    const member = (mailbox: LeanMailbox<number>, next: LeanMailbox<number>): Effect.Effect<void> =>
-      Effect.flatMap(mailbox.take(), (hops) => {
-        if (hops === 0) done.offer(0)
-        else next.offer(hops - 1)
-        return member(mailbox, next)
-      })
-    yield* forkMembers(mailboxes, (mailbox, i) => member(mailbox, mailboxes[(i + 1) % n]!))
-    const hops = n * m
-    const start = startClock()
-    mailboxes[0]!.offer(hops)
-    const last = yield* done.take()
-    const elapsed = now() - start
-    yield* check(last === 0, "the token made every hop")
-    return { usPerHop: (elapsed * 1000) / hops }
-  }))
-
-// ---------------------------------------------------------------------------------------------------------------
 // The cases
 // ---------------------------------------------------------------------------------------------------------------
-
-/** A warm-up a tenth of the run, at least `floor` and at most `cap` (JIT-compiling the loop needs a few thousand). */
-const tenth = (floor: number, cap: number) => (s: Size): Size =>
-  size(Math.min(s.n, Math.max(floor, Math.min(cap, Math.ceil(s.n / 10)))), s.m)
 
 export const cases: Readonly<Record<string, BenchCase>> = {
   "request-reply": {
@@ -696,36 +455,8 @@ export const cases: Readonly<Record<string, BenchCase>> = {
     substrates: {},
     erlang: true
   },
-  "fan-out": {
-    description: "one `Registry.dispatch` to N actors under one key of a duplicate-keys registry, until all N " +
-      "acknowledged to the sender (Erlang: pids in a `duplicate_bag` ETS table, N acks)",
-    unit: "ms",
-    metrics: [{ key: "msAll", label: "dispatch to all acked", unit: "ms" }],
-    sizes: { full: [size(100_000)], quick: [size(10_000)], smoke: size(100) },
-    warmup: tenth(1_000, 10_000),
-    ours: fanOutOurs,
-    substrates: {
-      lean: { label: "lean mailboxes + canceller", run: fanOutLean("canceller") },
-      leanNoCanceller: { label: "lean mailboxes, no canceller", run: fanOutLean("noCanceller") }
-    },
-    erlang: true
-  },
-  ring: {
-    description: "N actors in a ring (`Actor.new` + `Actor.onMessage`, started with `Actor.start`), each " +
-      "forwarding a token to the next one's subject, M times round (substrate: fibers with lean mailboxes; " +
-      "Erlang: `gen_server`s forwarding it with `gen_server:cast`)",
-    unit: "µs/hop",
-    metrics: [{ key: "usPerHop", label: "token hop", unit: "µs/hop" }],
-    sizes: { full: [size(10_000, 100)], quick: [size(1_000, 50)], smoke: size(100, 3) },
-    // A ring of at most 1,000, 10,000 hops or more (compiling the loop needs a few thousand).
-    warmup: (s) => size(Math.min(s.n, 1_000), Math.max(10, Math.ceil(10_000 / Math.min(s.n, 1_000)))),
-    ours: ringOurs,
-    substrates: {
-      lean: { label: "fibers, lean mailboxes + canceller", run: ringLean("canceller") },
-      leanNoCanceller: { label: "fibers, lean mailboxes, no canceller", run: ringLean("noCanceller") }
-    },
-    erlang: true
-  },
+  "fan-out": fanOutCase,
+  ring: ringCase,
   hibernate: hibernateCase
 }
 

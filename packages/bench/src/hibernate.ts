@@ -8,7 +8,8 @@
  */
 import { Actor, Subject } from "@effect-otp/core"
 import * as Effect from "effect/Effect"
-import type { BenchCase, Run } from "./cases.js"
+import type { BenchCase, Run } from "./model.js"
+import { collectGarbage, heapUsed, scoped } from "./model.js"
 
 type Message =
   | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
@@ -26,15 +27,12 @@ const getAndHibernate = (replyTo: Subject.Subject<number>): Message => ({ _tag: 
 
 /** The heap after full collections (the runner starts Node with `--expose-gc`; the smoke test does not). */
 const heapAfterGc = (): number => {
-  if (typeof globalThis.gc === "function") {
-    globalThis.gc()
-    globalThis.gc()
-  }
-  return process.memoryUsage().heapUsed
+  collectGarbage()
+  return heapUsed()
 }
 
 const hibernateOurs: Run = ({ n }) =>
-  Effect.orDie(Effect.scoped(Effect.gen(function*() {
+  scoped(Effect.gen(function*() {
     const base = heapAfterGc()
     const subjects: Array<Subject.Subject<Message>> = []
     for (let i = 0; i < n; i++) subjects.push((yield* Actor.start(server)).data)
@@ -43,7 +41,7 @@ const hibernateOurs: Run = ({ n }) =>
     for (const subject of subjects) yield* Actor.call(subject, getAndHibernate)
     const hibernated = heapAfterGc() - base
     return { bytesIdle: idle / n, bytesHibernated: hibernated / n, hibernatedRatio: hibernated / idle }
-  })))
+  }))
 
 export const hibernateCase: BenchCase = {
   description: "N idle actors, each called once, then called once more answering with `Actor.hibernate`: heap " +

@@ -20,8 +20,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
-import type { BenchCase, Figures, Size } from "./cases.js"
-import { cases, formatSize } from "./cases.js"
+import { cases } from "./cases.js"
+import type { BenchCase, Figures, Size } from "./model.js"
+import { formatSize } from "./model.js"
 
 const { values } = parseArgs({
   options: {

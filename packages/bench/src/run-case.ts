@@ -12,8 +12,9 @@
 import * as Effect from "effect/Effect"
 import * as References from "effect/References"
 import { parseArgs } from "node:util"
-import type { Figures } from "./cases.js"
-import { cases, formatSize, implementation, parseSize } from "./cases.js"
+import { cases, implementation } from "./cases.js"
+import type { Figures } from "./model.js"
+import { formatSize, parseSize } from "./model.js"
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
-import { cases, formatSize, implementation, parseSize } from "../src/cases.js"
+import { cases, implementation } from "../src/cases.js"
+import { formatSize, parseSize } from "../src/model.js"
 import { leanMailbox } from "../src/substrate.js"
 
 describe("bench", () => {

@@ -220,7 +220,10 @@ export interface Bounded {
  * `Process.info`'s `messagesDropped` and the `otp_mailbox_messages_dropped` metric. A `call` whose request is dropped
  * ends with `CallTimeout`, as an ask to a full bounded mailbox does in Akka; under `"BackPressure"` the request waits
  * for room within the call's timeout. A process never waits for room in its own mailbox: its sends to its own full
- * subject take their place in line without waiting.
+ * subject take their place in line without waiting. Back-pressure can deadlock, as Akka's blocking mailboxes can:
+ * two processes that send to each other's full `"BackPressure"` subjects wait for ever, and so does a receiver's
+ * callee that sends to it while the receiver waits for its reply (until the call times out). Where such a cycle is
+ * possible, send there with `trySend`, or use a policy that drops.
  *
  * A capacity that is not a positive integer, or an unknown overflow, is a defect naming the field.
  *

@@ -19,7 +19,7 @@ afterEach(Testing.leakCheck())
 type Msg =
   | { readonly _tag: "Note"; readonly label: string }
   | { readonly _tag: "Chain"; readonly labels: ReadonlyArray<string> }
-  | { readonly _tag: "Arm"; readonly label: string; readonly after: Duration.Input }
+  | { readonly _tag: "Arm"; readonly label: string; readonly after: Duration.Input; readonly hibernate?: boolean }
   | { readonly _tag: "Hibernate"; readonly label: string }
   | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<number> }
   | { readonly _tag: "Slow"; readonly then: Msg }
@@ -41,8 +41,10 @@ const handler = (probe: Subject.Subject<string>) => (count: number, message: Msg
         rest.length === 0 ? next : next.pipe(Actor.withContinue({ _tag: "Chain", labels: rest }))
       )
     }
-    case "Arm":
-      return Effect.as(Subject.send(probe, message.label), next.pipe(Actor.withIdleTimeout(message.after, timedOut)))
+    case "Arm": {
+      const armed = next.pipe(Actor.withIdleTimeout(message.after, timedOut))
+      return Effect.as(Subject.send(probe, message.label), message.hibernate === true ? Actor.hibernate(armed) : armed)
+    }
     case "Hibernate":
       return Effect.as(Subject.send(probe, message.label), Actor.hibernate(next))
     case "Get":
@@ -300,9 +302,41 @@ describe("Actor.hibernate", () => {
       yield* Actor.send(actor.data, { _tag: "Hibernate", label: "hibernating" })
       yield* probe.expectMessage("0 millis")
       assert.isTrue((self.links as unknown) === stateOf(yield* Process.self))
-      // hibernated, with an idle timeout: it still comes
-      yield* Actor.send(actor.data, { _tag: "Arm", label: "armed", after: "1 second" })
+      // A second link set; then an answer that both arms an idle timeout and hibernates: the actor hibernates (its
+      // links are one again), and its timeout still comes.
+      yield* Process.spawnUnlinked(Effect.andThen(Process.link(actor.pid), Process.unlink(actor.pid)))
+      yield* Testing.settle()
+      assert.instanceOf(self.links, Set)
+      yield* Actor.send(actor.data, { _tag: "Arm", label: "armed", after: "1 second", hibernate: true })
       yield* probe.expectMessage("0 millis")
+      assert.isTrue((self.links as unknown) === stateOf(yield* Process.self))
       assert.strictEqual(yield* probe.expectMessage("1 second"), "timeout")
     }))
+
+  it("the message given is checked against the actor's message type, where the answer is returned", () => {
+    type Session = { readonly _tag: "Touch" } | { readonly _tag: "Idle" }
+    Actor.new(0).pipe(
+      Actor.onMessage((n: number, _: Session) =>
+        Effect.succeed(Actor.continue(n).pipe(Actor.withIdleTimeout("1 second", { _tag: "Idle" })))
+      )
+    )
+    Actor.new(0).pipe(
+      // @ts-expect-error: "Idel" is not a Session
+      Actor.onMessage((n: number, _: Session) =>
+        Effect.succeed(Actor.continue(n).pipe(Actor.withIdleTimeout("1 second", { _tag: "Idel" })))
+      )
+    )
+    Actor.new(0).pipe(
+      // @ts-expect-error: "Tuch" is not a Session
+      Actor.onMessage((n: number, _: Session) =>
+        Effect.succeed(Actor.continue(n).pipe(Actor.withContinue({ _tag: "Tuch" })))
+      )
+    )
+    Actor.newWithInitialiser(
+      "1 second",
+      // @ts-expect-error: nor from an initialiser
+      (_: Subject.Subject<Session>) =>
+        Effect.succeed(Actor.initialised<number, Session>(0).pipe(Actor.withContinue({ _tag: "Tuch" })))
+    ).pipe(Actor.onMessage((n: number, _: Session) => Effect.succeed(Actor.continue(n))))
+  })
 })

@@ -323,6 +323,19 @@ describe("Supervision.backoff", () => {
         yield* crashesWaiting(sup, 0, [400])
       }))
 
+    it.effect("OneForAll: the wait restartChild ended restarts no sibling when it falls due", () =>
+      Effect.gen(function*() {
+        const { log, sup } = yield* startWith(tolerant("OneForAll"), [exponential(100), undefined])
+        const one = yield* pidOf(sup, 1)
+        yield* crash(sup, 0)
+        yield* Testing.settle()
+        yield* StaticSupervisor.restartChild(sup, 0)
+        yield* expectLog(log, ["start 0"])
+        yield* TestClock.adjust("1 second")
+        yield* expectQuiet(log)
+        assert.deepStrictEqual(yield* pidOf(sup, 1), one)
+      }))
+
     it.effect("a supervisor that stops while a child waits stops at once, and leaves no timer", () =>
       Effect.gen(function*() {
         const scope = yield* Scope.make()

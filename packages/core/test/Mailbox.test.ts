@@ -18,7 +18,7 @@ import { Effect, Exit, Fiber, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
 import type { Process as P } from "../src/index.js"
 import { Actor, Errors, Metrics, Name, Process, Selector, Subject, System, Testing } from "../src/index.js"
-import { defectOf } from "./fixtures.js"
+import { defectOf, withBudget } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -191,6 +191,20 @@ describe("back-pressure", () => {
       assert.deepStrictEqual(yield* seenBy(started.pid), [0, 2])
     }).pipe(Effect.scoped))
 
+  it.effect("the last waiting sender leaving empties the line: the next send finds room, as before anyone waited", () =>
+    Effect.gen(function*() {
+      const started = yield* full
+      const sender = yield* Effect.forkChild(Subject.send(started.data, 1))
+      yield* Testing.settle()
+      yield* Fiber.interrupt(sender)
+      yield* System.resume(started.pid)
+      yield* Testing.settle()
+      yield* Subject.trySend(started.data, 2)
+      yield* Testing.settle()
+      assert.deepStrictEqual(yield* seenBy(started.pid), [0, 2])
+      assert.strictEqual(yield* droppedBy(started.pid), 0)
+    }).pipe(Effect.scoped))
+
   it.effect("a call's request waits for room within the call's timeout", () =>
     Effect.gen(function*() {
       type Msg = { readonly n: number; readonly replyTo: Subject.Subject<number> }
@@ -211,6 +225,29 @@ describe("back-pressure", () => {
       assert.strictEqual(yield* Subject.receive(replies, 0), 2)
     }).pipe(Effect.scoped))
 
+  it.effect("a call that times out while its request waits for room leaves the line: the request is never sent", () =>
+    Effect.gen(function*() {
+      type Msg = { readonly n: number; readonly replyTo: Subject.Subject<number> }
+      const doubler = yield* Actor.start(
+        Actor.new<ReadonlyArray<number>, Msg>([]).pipe(
+          Actor.onMessage((seen, msg) =>
+            Effect.as(Subject.send(msg.replyTo, msg.n * 2), Actor.continue([...seen, msg.n]))
+          ),
+          Actor.mailbox({ capacity: 1, overflow: "BackPressure" })
+        )
+      )
+      yield* System.suspend(doubler.pid)
+      const replies = yield* Subject.make<number>()
+      yield* Subject.send(doubler.data, { n: 1, replyTo: replies })
+      const call = yield* Effect.forkChild(Subject.call(doubler.data, (replyTo) => ({ n: 21, replyTo }), "10 millis"))
+      yield* Testing.settle()
+      yield* TestClock.adjust("10 millis")
+      assert.strictEqual((yield* Effect.flip(Fiber.join(call)))._tag, "CallTimeout")
+      yield* System.resume(doubler.pid)
+      yield* Testing.settle()
+      assert.deepStrictEqual(yield* seenBy(doubler.pid), [1])
+    }).pipe(Effect.scoped))
+
   it.effect("a process's send to its own full subject does not wait for ever: it gets in once there is room", () =>
     Effect.gen(function*() {
       const own = yield* Subject.makeBounded<number>({ capacity: 1, overflow: "BackPressure" })
@@ -219,6 +256,7 @@ describe("back-pressure", () => {
       assert.strictEqual(yield* Subject.receive(own, 0), 1)
       assert.strictEqual(yield* Subject.receive(own, 0), 2)
     }))
+
   it.effect("a timer's message to a full BackPressure subject waits in line; it is not lost", () =>
     Effect.gen(function*() {
       const own = yield* Subject.makeBounded<number>({ capacity: 1, overflow: "BackPressure" })
@@ -323,6 +361,23 @@ describe("what counts", () => {
       const error = yield* Effect.flip(Subject.call(started.data, (replyTo) => ({ replyTo }), 0))
       assert.strictEqual(error._tag, "CallTimeout")
       assert.strictEqual(yield* droppedBy(started.pid), 1)
+    }).pipe(Effect.scoped))
+
+  it.effect("a message given back by an interrupted receive counts again: the bound still holds", () =>
+    Effect.gen(function*() {
+      yield* withBudget(-1)
+      const bounded = yield* Subject.makeBounded<number>({ capacity: 1, overflow: "DropNewest" })
+      // Another fiber of this process parks on the subject and is handed 1, never queued (it does not count); its
+      // wake is deferred, and it is interrupted before it resumes: 1 goes back into the queue, and counts there.
+      const receiver = yield* Effect.forkChild(Subject.receiveForever(bounded))
+      yield* Effect.yieldNow
+      yield* Subject.send(bounded, 1)
+      yield* Fiber.interrupt(receiver)
+      yield* Subject.send(bounded, 2) // full: dropped
+      assert.strictEqual(yield* Process.messageQueueLength(yield* Process.self), 1)
+      assert.strictEqual(yield* Subject.receive(bounded, 0), 1)
+      assert.isTrue(Option.isNone(yield* Effect.option(Subject.receive(bounded, 0))))
+      assert.strictEqual(Option.getOrThrow(yield* Process.info(yield* Process.self)).messagesDropped, 1)
     }).pipe(Effect.scoped))
 })
 
