@@ -4,7 +4,7 @@
  * are in `StateMachine.test.ts`.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Fiber, Logger, Metric, Option, References, Tracer } from "effect"
+import { Context, Effect, Fiber, Logger, Metric, Option, References } from "effect"
 import { TestClock } from "effect/testing"
 import {
   Metrics,
@@ -17,6 +17,7 @@ import {
   System,
   Testing
 } from "../src/index.js"
+import { recordingTracer } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -304,15 +305,7 @@ describe("StateMachine as a behaviour", () => {
 
     it.effect("under an exporting tracer each event gets its own span, named after the machine", () =>
       Effect.gen(function*() {
-        const spans: Array<Tracer.Span> = []
-        const native = yield* Effect.tracer
-        const recording = Tracer.make({
-          span: (options) => {
-            const span = native.span(options)
-            spans.push(span)
-            return span
-          }
-        })
+        const { spans, tracer: recording } = yield* recordingTracer
         const { machine } = yield* Effect.withTracer(logging(), recording)
         yield* Subject.send(machine.data, "x")
         yield* Subject.send(machine.data, "go")
