@@ -22,12 +22,12 @@ import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import type { ExitMessage, ExitReason } from "../Process.js"
 import type * as StateMachine from "../StateMachine.js"
-import { annotateBehaviour, ExitSignal, LoopMetrics, SystemMessage, systemTag, toExit, toSystem } from "./loop.js"
+import { annotateBehaviour, ExitSignal, LoopMetrics, matchBehaviour, SystemMessage } from "./loop.js"
 import type { Envelope, Handler } from "./mailbox.js"
 import { enabledIn } from "./metrics.js"
 import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
-import { endWith, EXIT_TAG } from "./process.js"
+import { endWith } from "./process.js"
 import { identity, Receiver } from "./receive.js"
 import { causeOfReason, describeReason, describeValue, isCrash, report } from "./report.js"
 import type { ActionImpl, StatemBuilder, TimeoutAction, TransitionImpl } from "./statem.js"
@@ -111,16 +111,14 @@ export class Machine extends Receiver<unknown, never> {
   // The receive
   // -------------------------------------------------------------------------------------------------------------
 
+  /** The actor loop's rule; its parent's exit signal stops it whatever the reason, as gen_statem's does. */
   match(envelope: Envelope): Handler | undefined {
-    const tag = envelope.tag
-    if (tag === systemTag) return toSystem
-    if (tag === EXIT_TAG) {
-      // Its parent's exit signal is taken even while suspended, as the actor loop does.
-      if (stateOf((envelope.value as ExitMessage).pid) === this.parent) return toExit
-      return this.suspended ? undefined : toExit
-    }
-    if (this.suspended) return undefined
-    return tag === this.ownTag || tag === timerTag ? identity : undefined
+    return matchBehaviour(this, envelope, true)
+  }
+
+  /** Its own subject's messages and its timers'. */
+  selectUser(envelope: Envelope): Handler | undefined {
+    return envelope.tag === this.ownTag || envelope.tag === timerTag ? identity : undefined
   }
 
   received(handler: Handler, value: unknown): Effect.Effect<unknown> {
