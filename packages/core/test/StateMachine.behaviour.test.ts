@@ -233,31 +233,42 @@ describe("StateMachine as a behaviour", () => {
         assert.strictEqual((yield* Fiber.join(slow))._tag, "InitTimeout")
       }))
 
-    it.effect("a handler that dies crashes the machine with a crash report naming the last event", () =>
+    it.effect("a handler that dies crashes the machine with a crash report naming the last event and the state", () =>
       Effect.gen(function*() {
         yield* Process.trapExits(true)
-        const logged: Array<{ message: string; report: unknown; last: unknown }> = []
+        const logged: Array<{ message: string; report: unknown; last: unknown; state: unknown }> = []
         const logger = Logger.make<unknown, void>(({ fiber, message }) => {
           const annotations = fiber.getRef(References.CurrentLogAnnotations)
           logged.push({
             message: (Array.isArray(message) ? message : [message]).map(String).join(" "),
             report: annotations.otp_report,
-            last: annotations.last_event
+            last: annotations.last_event,
+            state: annotations.state
           })
         })
-        const machine = yield* StateMachine.new<string, number, Msg>("a", 0).pipe(
-          StateMachine.onEvent<string, number, Msg, never, never>(() => Effect.die(new Error("boom"))),
-          StateMachine.reportState<string, number>((state, data) => `${state}/${data}`),
-          StateMachine.start,
-          Effect.provideService(Logger.CurrentLoggers, new Set([logger]))
-        )
-        yield* Subject.send(machine.data, "x")
-        const reason = yield* Process.awaitExit(machine.pid)
-        assert.strictEqual(reason._tag, "Abnormal")
-        const report = logged.find((entry) => entry.report === "crash_report")
-        assert.isDefined(report)
-        assert.include(report!.message, "state machine")
-        assert.deepStrictEqual(report!.last, { _tag: "Message", event: "x" })
+        const crash = (format: (state: string, data: number) => unknown) =>
+          Effect.gen(function*() {
+            const machine = yield* StateMachine.new<string, number, Msg>("a", 0).pipe(
+              StateMachine.onEvent<string, number, Msg, never, never>(() => Effect.die(new Error("boom"))),
+              StateMachine.reportState<string, number>(format),
+              StateMachine.start,
+              Effect.provideService(Logger.CurrentLoggers, new Set([logger]))
+            )
+            yield* Subject.send(machine.data, "x")
+            assert.strictEqual((yield* Process.awaitExit(machine.pid))._tag, "Abnormal")
+            const report = logged.filter((entry) => entry.report === "crash_report").at(-1)
+            assert.isDefined(report)
+            assert.include(report!.message, "state machine")
+            assert.deepStrictEqual(report!.last, { _tag: "Message", event: "x" })
+            return report!.state
+          })
+        assert.strictEqual(yield* crash((state, data) => `${state}/${data}`), "a/0")
+        // A reportState that throws does not lose the report: it says why the state is missing.
+        const failed = yield* crash(() => {
+          throw new Error("cannot show")
+        })
+        assert.include(String(failed), "reportState failed")
+        assert.include(String(failed), "cannot show")
       }))
 
     const restartable = (name: Name.Name<Msg>) =>

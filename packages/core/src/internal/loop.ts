@@ -22,7 +22,7 @@ import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
 import { compact, endWith, EXIT_TAG, processOf } from "./process.js"
 import { Receiver } from "./receive.js"
-import { causeOfReason, describeReason, describeValue, isCrash, report } from "./report.js"
+import { causeOfReason, describeReason, isCrash, report, reportedState } from "./report.js"
 import type { SelectorImpl } from "./selector.js"
 import type { SubjectImpl } from "./subject.js"
 import { OwnedSubject, Tag } from "./subject.js"
@@ -391,13 +391,7 @@ export class Loop extends Receiver<unknown, never> {
       () => `actor ${this.self.name?.key ?? this.self.pid.toString()} terminating: ${describeReason(reason)}`,
       () => {
         const fields: Record<string, unknown> = { reason: describeReason(reason), last_message: this.last }
-        if (format !== undefined) {
-          try {
-            fields.state = format(this.state)
-          } catch (error) {
-            fields.state = `reportState failed: ${describeValue(error)}`
-          }
-        }
+        if (format !== undefined) fields.state = reportedState(() => format(this.state))
         return fields
       },
       causeOfReason(reason)

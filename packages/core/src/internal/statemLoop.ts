@@ -29,7 +29,7 @@ import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
 import { endWith } from "./process.js"
 import { identity, Receiver } from "./receive.js"
-import { causeOfReason, describeReason, describeValue, isCrash, report } from "./report.js"
+import { causeOfReason, describeReason, isCrash, report, reportedState } from "./report.js"
 import type { ActionImpl, StatemBuilder, TimeoutAction, TransitionImpl } from "./statem.js"
 import { actionImpl, CANCEL, EVENT_TIMEOUT, STATE_TIMEOUT } from "./statem.js"
 import type { SubjectImpl } from "./subject.js"
@@ -385,13 +385,7 @@ export class Machine extends Receiver<unknown, never> {
           last_event: this.last,
           postponed: this.postponed.length
         }
-        if (format !== undefined) {
-          try {
-            fields.state = format(this.current, this.data)
-          } catch (error) {
-            fields.state = `reportState failed: ${describeValue(error)}`
-          }
-        }
+        if (format !== undefined) fields.state = reportedState(() => format(this.current, this.data))
         return fields
       },
       causeOfReason(reason)
