@@ -180,6 +180,27 @@ describe("StateMachine as a behaviour", () => {
         assert.strictEqual(failed._tag, "NoProcess")
       }))
 
+    it.effect("onTerminate runs when its parent stops it (its scope closes), with the state and data of then", () =>
+      Effect.gen(function*() {
+        const terminated: Array<string> = []
+        const pid = yield* Effect.scoped(Effect.gen(function*() {
+          const machine = yield* StateMachine.new<string, number, Msg>("a", 0).pipe(
+            StateMachine.onEvent<string, number, Msg, never, never>((event, _, data) =>
+              Effect.succeed(event.event === "go" ? nextState("b", data + 1) : keep())
+            ),
+            StateMachine.onTerminate<string, number, never>((state, data, reason) =>
+              Effect.sync(() => terminated.push(`${state} ${data} ${reason._tag}`))
+            ),
+            StateMachine.start
+          )
+          yield* Subject.send(machine.data, "go")
+          yield* Testing.settle()
+          return machine.pid
+        }))
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Shutdown())
+        assert.deepStrictEqual(terminated, ["b 1 Shutdown"])
+      }))
+
     it.effect("a call the machine never answers fails with CalleeDown when it stops, without hanging", () =>
       Effect.gen(function*() {
         const machine = yield* StateMachine.new<string, number, Msg>("a", 0).pipe(
