@@ -489,6 +489,34 @@ export const returning: {
 /**
  * One handler for every state (gen_statem's `handle_event_function` callback mode).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { StateMachine, Subject } from "@effect-otp/core"
+ *
+ * // A light that turns itself off a minute after it was turned on; a call asks how it is.
+ * type Event = { readonly _tag: "Flip" } | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<string> }
+ * type State = "Off" | "On"
+ *
+ * const light = StateMachine.new<State, number, Event>("Off", 0).pipe(
+ *   StateMachine.onEvent<State, number, Event, never, never>((event, state, flips) =>
+ *     Effect.succeed(
+ *       event.event._tag === "Get"
+ *         ? StateMachine.keepStateAndData(StateMachine.reply(event.event.replyTo, `${state} after ${flips} flips`))
+ *         : state === "Off"
+ *         ? StateMachine.nextState("On", flips + 1, StateMachine.stateTimeout<Event>("1 minute", { _tag: "Flip" }))
+ *         : StateMachine.nextState<State, number>("Off", flips + 1)
+ *     )
+ *   )
+ * )
+ *
+ * const program = Effect.gen(function*() {
+ *   const switched = yield* StateMachine.start(light)
+ *   yield* Subject.send(switched.data, { _tag: "Flip" })
+ *   return yield* Subject.call(switched.data, (replyTo): Event => ({ _tag: "Get", replyTo })) // "On after 1 flips"
+ * })
+ * ```
+ *
  * @since 1.0.0
  * @category combinators
  */
