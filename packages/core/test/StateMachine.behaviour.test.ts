@@ -17,7 +17,7 @@ import {
   System,
   Testing
 } from "../src/index.js"
-import { recordingTracer } from "./fixtures.js"
+import { recordingTracer, spawnWithSubject } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -199,6 +199,40 @@ describe("StateMachine as a behaviour", () => {
         }))
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.Shutdown())
         assert.deepStrictEqual(terminated, ["b 1 Shutdown"])
+      }))
+
+    it.effect("a linked process that ends Normal is ignored; one that crashes stops the machine, through onTerminate", () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const terminated: Array<string> = []
+        const worker = () =>
+          spawnWithSubject(
+            (subject: Subject.Subject<string>) =>
+              Effect.flatMap(Subject.receive(subject, "1 minute"), (order) =>
+                order === "die" ? Effect.die("gone") : Effect.void),
+            { linked: false }
+          )
+        const quitter = yield* worker()
+        const crasher = yield* worker()
+        const machine = yield* StateMachine.new<string, number, Msg>("a", 0).pipe(
+          StateMachine.onEvent<string, number, Msg, never, never>((event) =>
+            event.event === "link" ?
+              Effect.as(Effect.andThen(Process.link(quitter.pid), Process.link(crasher.pid)), keep()) :
+              Effect.succeed(keep())
+          ),
+          StateMachine.onTerminate<string, number, never>((state, data, reason) =>
+            Effect.sync(() => terminated.push(`${state} ${data} ${reason._tag}`))
+          ),
+          StateMachine.start
+        )
+        yield* Subject.send(machine.data, "link")
+        yield* Testing.settle()
+        yield* Subject.send(quitter.subject, "quit")
+        yield* Testing.settle()
+        assert.isTrue(yield* Process.isAlive(machine.pid))
+        yield* Subject.send(crasher.subject, "die")
+        assert.strictEqual((yield* Process.awaitExit(machine.pid))._tag, "Abnormal")
+        assert.deepStrictEqual(terminated, ["a 0 Abnormal"])
       }))
 
     it.effect("a call the machine never answers fails with CalleeDown when it stops, without hanging", () =>
