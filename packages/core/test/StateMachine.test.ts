@@ -268,6 +268,37 @@ describe("StateMachine", () => {
         assert.deepStrictEqual(trace.slice(4), ["a EventTimeout et"])
       }))
 
+    it.effect("a timeout that expired behind the event that cancels or restarts it is not handled (erl: flushed)", () =>
+      Effect.gen(function*() {
+        const { machine, trace } = yield* traced((kind, value) => {
+          if (kind !== "Message") return undefined
+          if (value === "arm") return keep(eventTimeout<Msg>("100 millis", "et"))
+          if (value === "armState") return keep(stateTimeout<Msg>("100 millis", "st"))
+          return value === "rearmState" ? keep(stateTimeout<Msg>("1 second", "st2")) : undefined
+        })
+        /** Arms a timer, then queues `then` while suspended, and lets the timer expire behind it. */
+        const expireBehind = (arm: string, then: string) =>
+          Effect.gen(function*() {
+            yield* Subject.send(machine.data, arm)
+            yield* Testing.settle()
+            yield* System.suspend(machine.pid)
+            yield* Subject.send(machine.data, then)
+            yield* TestClock.adjust("200 millis")
+            yield* System.resume(machine.pid)
+            yield* Testing.settle()
+          })
+        yield* expireBehind("arm", "x")
+        yield* expireBehind("armState", "rearmState")
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(trace.slice(1), [
+          "a Message arm",
+          "a Message x",
+          "a Message armState",
+          "a Message rearmState",
+          "a StateTimeout st2"
+        ])
+      }))
+
     it.effect("a state timeout survives keepState, restarts when set again, and is cancelled by a state change", () =>
       Effect.gen(function*() {
         const { machine, trace } = yield* traced((kind, value, state) => {
