@@ -321,7 +321,8 @@ export const repeatStateAndData = <E = never>(...actions: ReadonlyArray<Action<E
 
 /**
  * Stop the machine with `reason` (`Normal` by default), after sending `replies` (gen_statem's `{stop, Reason}` and
- * `{stop_and_reply, Reason, Replies}`). `onTerminate` runs, then the machine exits with the reason.
+ * `{stop_and_reply, Reason, Replies}`). `onTerminate` runs, then the machine exits with the reason. An action other
+ * than a `reply` crashes the machine (gen_statem's `bad_reply_action_from_state_function`).
  *
  * @since 1.0.0
  * @category transitions

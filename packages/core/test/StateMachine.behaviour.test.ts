@@ -146,6 +146,28 @@ describe("StateMachine as a behaviour", () => {
         assert.strictEqual(reason._tag, "Abnormal")
         assert.include(String(reason._tag === "Abnormal" ? reason.reason : ""), "bad_state_enter_return")
       }))
+
+    it.effect("stop with an action other than a reply crashes the machine, after the replies before it (erl)", () =>
+      Effect.gen(function*() {
+        // On erl, {stop_and_reply, normal, [postpone]} and [{state_timeout, cancel}] both exit with
+        // {bad_reply_action_from_state_function, Action}; the replies before the bad action are sent.
+        yield* Process.trapExits(true)
+        const machine = yield* StateMachine.new<string, number, Msg>("a", 0).pipe(
+          StateMachine.onEvent<string, number, Msg, never, never>((event) =>
+            Effect.succeed(
+              typeof event.event === "string" ?
+                keep() :
+                StateMachine.stop(undefined, StateMachine.reply(event.event.replyTo, "bye"), postpone)
+            )
+          ),
+          StateMachine.start
+        )
+        const answer = yield* Subject.call(machine.data, (replyTo): Msg => ({ _tag: "Get", replyTo }), "1 second")
+        assert.strictEqual(answer, "bye")
+        const reason = yield* Process.awaitExit(machine.pid)
+        assert.strictEqual(reason._tag, "Abnormal")
+        assert.include(String(reason._tag === "Abnormal" ? reason.reason : ""), "bad_reply_action_from_state_function")
+      }))
   })
 
   describe("stop, calls and terminate", () => {

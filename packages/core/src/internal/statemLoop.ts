@@ -343,8 +343,17 @@ export class Machine extends Receiver<unknown, never> {
   // -------------------------------------------------------------------------------------------------------------
 
   private stopWith(transition: TransitionImpl): Effect.Effect<void, unknown, unknown> {
-    // {stop_and_reply, Reason, Replies}: the replies are sent before the machine terminates.
-    for (const action of transition.actions) this.effectOf(actionImpl(action), [])
+    // {stop_and_reply, Reason, Replies}: the replies are sent before the machine terminates. Any other action
+    // crashes it once the replies before it are sent, as gen_statem does (checked on erl).
+    for (const action of transition.actions) {
+      const impl = actionImpl(action)
+      if (impl._tag !== "Reply") {
+        return badReturn(
+          `stop may only carry replies, got ${impl._tag} (gen_statem's bad_reply_action_from_state_function)`
+        )
+      }
+      this.effectOf(impl, [])
+    }
     if (transition.hasData) this.data = transition.data
     return this.stop(transition.reason)
   }
