@@ -150,14 +150,16 @@ describe("StateMachine as a behaviour", () => {
     it.effect("stop with an action other than a reply crashes the machine, after the replies before it (erl)", () =>
       Effect.gen(function*() {
         // On erl, {stop_and_reply, normal, [postpone]} and [{state_timeout, cancel}] both exit with
-        // {bad_reply_action_from_state_function, Action}; the replies before the bad action are sent.
+        // {bad_reply_action_from_state_function, Action}; the replies before the bad action are sent. (The types
+        // refuse it, see StateMachine.types.test.ts; JavaScript does not.)
+        const untyped = postpone as unknown as StateMachine.ReplyAction
         yield* Process.trapExits(true)
         const machine = yield* StateMachine.new<string, number, Msg>("a", 0).pipe(
           StateMachine.onEvent<string, number, Msg, never, never>((event) =>
             Effect.succeed(
               typeof event.event === "string" ?
                 keep() :
-                StateMachine.stop(undefined, StateMachine.reply(event.event.replyTo, "bye"), postpone)
+                StateMachine.stop(undefined, StateMachine.reply(event.event.replyTo, "bye"), untyped)
             )
           ),
           StateMachine.start
