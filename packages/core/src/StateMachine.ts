@@ -178,6 +178,28 @@ export interface Action<out E> {
 }
 
 /**
+ * @since 1.0.0
+ * @category symbols
+ */
+export const ReplyTypeId: typeof internal.ReplyTypeId = internal.ReplyTypeId
+
+/**
+ * @since 1.0.0
+ * @category symbols
+ */
+export type ReplyTypeId = typeof ReplyTypeId
+
+/**
+ * A `reply` action: an `Action` like the others, and the only kind `stop` takes (gen_statem's `stop_and_reply`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface ReplyAction extends Action<never> {
+  readonly [ReplyTypeId]: ReplyTypeId
+}
+
+/**
  * What an initialiser answers: the first state and data, init's actions (gen_statem's `{ok, State, Data, Actions}`),
  * and what `start` returns (`returning`; the machine's own subject by default).
  *
@@ -321,12 +343,14 @@ export const repeatStateAndData = <E = never>(...actions: ReadonlyArray<Action<E
 
 /**
  * Stop the machine with `reason` (`Normal` by default), after sending `replies` (gen_statem's `{stop, Reason}` and
- * `{stop_and_reply, Reason, Replies}`). `onTerminate` runs, then the machine exits with the reason.
+ * `{stop_and_reply, Reason, Replies}`). `onTerminate` runs, then the machine exits with the reason. Only `reply`
+ * actions are taken (another one, given from JavaScript, crashes the machine: gen_statem's
+ * `bad_reply_action_from_state_function`).
  *
  * @since 1.0.0
  * @category transitions
  */
-export const stop = (reason?: ExitReason, ...replies: ReadonlyArray<Action<never>>): Transition<never, never, never> =>
+export const stop = (reason?: ExitReason, ...replies: ReadonlyArray<ReplyAction>): Transition<never, never, never> =>
   new internal.TransitionImpl("Stop", undefined, false, undefined, replies, reason) as any
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -412,8 +436,8 @@ export const cancelTimeout = (name: string): Action<never> =>
  * @since 1.0.0
  * @category actions
  */
-export const reply = <R>(replyTo: Subject.Subject<R>, value: NoInfer<R>): Action<never> =>
-  internal.action({ _tag: "Reply", replyTo: replyTo as any, value })
+export const reply = <R>(replyTo: Subject.Subject<R>, value: NoInfer<R>): ReplyAction =>
+  internal.reply(replyTo as any, value)
 
 // ---------------------------------------------------------------------------------------------------------------
 // The builder
@@ -488,6 +512,34 @@ export const returning: {
 
 /**
  * One handler for every state (gen_statem's `handle_event_function` callback mode).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { StateMachine, Subject } from "@effect-otp/core"
+ *
+ * // A light that turns itself off a minute after it was turned on; a call asks how it is.
+ * type Event = { readonly _tag: "Flip" } | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<string> }
+ * type State = "Off" | "On"
+ *
+ * const light = StateMachine.new<State, number, Event>("Off", 0).pipe(
+ *   StateMachine.onEvent<State, number, Event, never, never>((event, state, flips) =>
+ *     Effect.succeed(
+ *       event.event._tag === "Get"
+ *         ? StateMachine.keepStateAndData(StateMachine.reply(event.event.replyTo, `${state} after ${flips} flips`))
+ *         : state === "Off"
+ *         ? StateMachine.nextState("On", flips + 1, StateMachine.stateTimeout<Event>("1 minute", { _tag: "Flip" }))
+ *         : StateMachine.nextState<State, number>("Off", flips + 1)
+ *     )
+ *   )
+ * )
+ *
+ * const program = Effect.gen(function*() {
+ *   const switched = yield* StateMachine.start(light)
+ *   yield* Subject.send(switched.data, { _tag: "Flip" })
+ *   return yield* Subject.call(switched.data, (replyTo): Event => ({ _tag: "Get", replyTo })) // "On after 1 flips"
+ * })
+ * ```
  *
  * @since 1.0.0
  * @category combinators

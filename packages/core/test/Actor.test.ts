@@ -1,9 +1,9 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Option, References, Scope, Tracer } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, References, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { Actor, Name, Process, Selector, Subject, System, Testing } from "../src/index.js"
 import type { CounterMsg } from "./fixtures.js"
-import { failureOf, handleCounter, noExitMessage, trapped } from "./fixtures.js"
+import { failureOf, handleCounter, noExitMessage, recordingTracer, trapped } from "./fixtures.js"
 
 afterEach(Testing.leakCheck())
 
@@ -531,15 +531,7 @@ describe("Actor", () => {
 
     it.effect("under an exporting tracer each message gets its own span, ended with the handler's exit", () =>
       Effect.gen(function*() {
-        const spans: Array<Tracer.Span> = []
-        const native = yield* Effect.tracer
-        const recording = Tracer.make({
-          span: (options) => {
-            const span = native.span(options)
-            spans.push(span)
-            return span
-          }
-        })
+        const { spans, tracer: recording } = yield* recordingTracer
         const actor = yield* Actor.new(0).pipe(
           Actor.onMessage((state, message: Message) =>
             message._tag === "Get" ?

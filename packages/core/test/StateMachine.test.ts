@@ -63,6 +63,10 @@ const scenario = (rules: Rules, messages: ReadonlyArray<string>, init: ReadonlyA
 
 const { eventTimeout, genericTimeout, nextEvent, nextState, postpone, stateTimeout } = StateMachine
 
+/** Rules that answer `answer` to the message `trigger`, and keep the state and data otherwise. */
+const on = (trigger: string, answer: Transition): Rules => (kind, value) =>
+  kind === "Message" && value === trigger ? answer : undefined
+
 describe("StateMachine", () => {
   describe("event order (each trace as erl printed it)", () => {
     it.effect("after a state change: inserted events, then postponed ones in their order, then the mailbox", () =>
@@ -116,17 +120,17 @@ describe("StateMachine", () => {
     it.effect("timeouts of 0 come after the inserted events, before the mailbox; the event timeout is not started then", () =>
       Effect.gen(function*() {
         const trace = yield* scenario(
-          (kind, value) =>
-            kind === "Message" && value === "go" ?
-              nextState(
-                "b",
-                0,
-                stateTimeout<Msg>(0, "st"),
-                genericTimeout<Msg>("g", 0, "gt"),
-                eventTimeout<Msg>(0, "et"),
-                nextEvent<Msg>("n1")
-              ) :
-              undefined,
+          on(
+            "go",
+            nextState(
+              "b",
+              0,
+              stateTimeout<Msg>(0, "st"),
+              genericTimeout<Msg>("g", 0, "gt"),
+              eventTimeout<Msg>(0, "et"),
+              nextEvent<Msg>("n1")
+            )
+          ),
           ["go", "z"]
         )
         assert.deepStrictEqual(trace.slice(2), [
@@ -141,16 +145,16 @@ describe("StateMachine", () => {
     it.effect("timeouts of 0 are handled in the order of their actions, before the mailbox", () =>
       Effect.gen(function*() {
         const trace = yield* scenario(
-          (kind, value) =>
-            kind === "Message" && value === "go" ?
-              nextState(
-                "b",
-                0,
-                eventTimeout<Msg>(0, "et"),
-                stateTimeout<Msg>(0, "st"),
-                genericTimeout<Msg>("g", 0, "gt")
-              ) :
-              undefined,
+          on(
+            "go",
+            nextState(
+              "b",
+              0,
+              eventTimeout<Msg>(0, "et"),
+              stateTimeout<Msg>(0, "st"),
+              genericTimeout<Msg>("g", 0, "gt")
+            )
+          ),
           ["go", "z"]
         )
         assert.deepStrictEqual(trace.slice(3), [
@@ -164,16 +168,16 @@ describe("StateMachine", () => {
     it.effect("of several timeouts of one kind the last wins, in the place of that last one", () =>
       Effect.gen(function*() {
         const trace = yield* scenario(
-          (kind, value) =>
-            kind === "Message" && value === "go" ?
-              keep(
-                stateTimeout<Msg>(0, "first"),
-                stateTimeout<Msg>(0, "second"),
-                genericTimeout<Msg>("g", 0, "g1"),
-                genericTimeout<Msg>("h", 0, "h1"),
-                genericTimeout<Msg>("g", 0, "g2")
-              ) :
-              undefined,
+          on(
+            "go",
+            keep(
+              stateTimeout<Msg>(0, "first"),
+              stateTimeout<Msg>(0, "second"),
+              genericTimeout<Msg>("g", 0, "g1"),
+              genericTimeout<Msg>("h", 0, "h1"),
+              genericTimeout<Msg>("g", 0, "g2")
+            )
+          ),
           ["go"]
         )
         assert.deepStrictEqual(trace.slice(2), [
@@ -186,17 +190,11 @@ describe("StateMachine", () => {
     it.effect("a queued timeout of 0 cancels the event timeout when handled (any event does)", () =>
       Effect.gen(function*() {
         const zero = yield* scenario(
-          (kind, value) =>
-            kind === "Message" && value === "go"
-              ? keep(stateTimeout<Msg>(0, "st"), eventTimeout<Msg>(0, "et"))
-              : undefined,
+          on("go", keep(stateTimeout<Msg>(0, "st"), eventTimeout<Msg>(0, "et"))),
           ["go"]
         )
         const later = yield* scenario(
-          (kind, value) =>
-            kind === "Message" && value === "go"
-              ? keep(stateTimeout<Msg>(0, "st"), eventTimeout<Msg>(100, "et"))
-              : undefined,
+          on("go", keep(stateTimeout<Msg>(0, "st"), eventTimeout<Msg>(100, "et"))),
           ["go"]
         )
         yield* TestClock.adjust("1 second")
@@ -257,9 +255,7 @@ describe("StateMachine", () => {
   describe("timeouts on the clock", () => {
     it.effect("an event timeout fires after its time, unless any event comes first", () =>
       Effect.gen(function*() {
-        const { machine, trace } = yield* traced((kind, value) =>
-          kind === "Message" && value === "arm" ? keep(eventTimeout<Msg>("100 millis", "et")) : undefined
-        )
+        const { machine, trace } = yield* traced(on("arm", keep(eventTimeout<Msg>("100 millis", "et"))))
         yield* Subject.send(machine.data, "arm")
         yield* TestClock.adjust("50 millis")
         yield* Subject.send(machine.data, "other")
@@ -270,6 +266,37 @@ describe("StateMachine", () => {
         assert.strictEqual(trace.length, 4)
         yield* TestClock.adjust("1 millis")
         assert.deepStrictEqual(trace.slice(4), ["a EventTimeout et"])
+      }))
+
+    it.effect("a timeout that expired behind the event that cancels or restarts it is not handled (erl: flushed)", () =>
+      Effect.gen(function*() {
+        const { machine, trace } = yield* traced((kind, value) => {
+          if (kind !== "Message") return undefined
+          if (value === "arm") return keep(eventTimeout<Msg>("100 millis", "et"))
+          if (value === "armState") return keep(stateTimeout<Msg>("100 millis", "st"))
+          return value === "rearmState" ? keep(stateTimeout<Msg>("1 second", "st2")) : undefined
+        })
+        /** Arms a timer, then queues `then` while suspended, and lets the timer expire behind it. */
+        const expireBehind = (arm: string, then: string) =>
+          Effect.gen(function*() {
+            yield* Subject.send(machine.data, arm)
+            yield* Testing.settle()
+            yield* System.suspend(machine.pid)
+            yield* Subject.send(machine.data, then)
+            yield* TestClock.adjust("200 millis")
+            yield* System.resume(machine.pid)
+            yield* Testing.settle()
+          })
+        yield* expireBehind("arm", "x")
+        yield* expireBehind("armState", "rearmState")
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(trace.slice(1), [
+          "a Message arm",
+          "a Message x",
+          "a Message armState",
+          "a Message rearmState",
+          "a StateTimeout st2"
+        ])
       }))
 
     it.effect("a state timeout survives keepState, restarts when set again, and is cancelled by a state change", () =>

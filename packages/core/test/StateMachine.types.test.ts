@@ -76,6 +76,11 @@ describe("StateMachine types", () => {
     const replyTo = null as unknown as Subject.Subject<number>
     // @ts-expect-error: the reply's type is the caller's
     StateMachine.reply(replyTo, "a string")
+    StateMachine.stop(undefined, StateMachine.reply(replyTo, 1))
+    // @ts-expect-error: stop takes replies only (gen_statem's stop_and_reply)
+    StateMachine.stop(undefined, StateMachine.postpone)
+    // @ts-expect-error: stop takes replies only
+    StateMachine.stop(undefined, StateMachine.cancelTimeout("retry"))
     assert.isFunction(StateMachine.onState)
   })
 

@@ -5,7 +5,7 @@
  */
 import { assert } from "@effect/vitest"
 import type { Fiber } from "effect"
-import { Cause, Effect, Exit, Option, Result } from "effect"
+import { Cause, Effect, Exit, Option, Result, Tracer } from "effect"
 import { Actor, Name, Process, Selector, Subject, Supervision, Testing } from "../src/index.js"
 import { budget } from "../src/internal/scheduler.js"
 import type { CounterMsg } from "./actors.js"
@@ -50,6 +50,22 @@ export const spawnWithSubject = <A, E, R>(
     const subject = yield* Subject.receive(ready, "1 second")
     return { pid, subject } as const
   })
+
+/**
+ * A tracer that records every span it makes (as the current tracer does): run the code under test with
+ * `Effect.withTracer(tracer)`, then read `spans`.
+ */
+export const recordingTracer = Effect.map(Effect.tracer, (native) => {
+  const spans: Array<Tracer.Span> = []
+  const tracer = Tracer.make({
+    span: (options) => {
+      const span = native.span(options)
+      spans.push(span)
+      return span
+    }
+  })
+  return { spans, tracer } as const
+})
 
 /** The fiber's outcome if it is done, without waiting. */
 export const poll = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.sync(() => Option.fromUndefinedOr(fiber.pollUnsafe()))

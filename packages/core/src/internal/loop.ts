@@ -22,7 +22,7 @@ import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
 import { compact, endWith, EXIT_TAG, processOf } from "./process.js"
 import { Receiver } from "./receive.js"
-import { causeOfReason, describeReason, describeValue, isCrash, report } from "./report.js"
+import { causeOfReason, describeReason, isCrash, report, reportedState } from "./report.js"
 import type { SelectorImpl } from "./selector.js"
 import type { SubjectImpl } from "./subject.js"
 import { OwnedSubject, Tag } from "./subject.js"
@@ -81,6 +81,33 @@ export const toSystem: Handler = (request) => new SystemMessage(request)
 const identity: Handler = (message) => message
 /** @internal */
 export const toExit: Handler = (exit) => new ExitSignal(exit)
+
+/**
+ * What a behaviour that takes system messages receives (the actor loop and the state machine): system messages
+ * always; its parent's exit signal (when it traps exits) even while suspended, a `Normal` one only if
+ * `parentNormal`; otherwise what `user` selects, and the exit signals it does not select.
+ * @internal
+ */
+export const matchBehaviour = (
+  target: {
+    readonly parent: ProcessState
+    readonly suspended: boolean
+    selectUser(envelope: Envelope): Handler | undefined
+  },
+  envelope: Envelope,
+  parentNormal: boolean
+): Handler | undefined => {
+  const tag = envelope.tag
+  if (tag === systemTag) return toSystem
+  if (tag === EXIT_TAG) {
+    const exit = envelope.value as ExitMessage
+    if (stateOf(exit.pid) === target.parent && (exit.reason._tag !== "Normal" || parentNormal)) return toExit
+    if (target.suspended) return undefined
+    return target.selectUser(envelope) ?? toExit
+  }
+  if (target.suspended) return undefined
+  return target.selectUser(envelope)
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // What the loop does before its next wait
@@ -173,21 +200,11 @@ export class Loop extends Receiver<unknown, never> {
    * suspended; otherwise the user's selector, and the exits the user does not select.
    */
   match(envelope: Envelope): Handler | undefined {
-    const tag = envelope.tag
-    if (tag === systemTag) return toSystem
-    if (tag === EXIT_TAG) {
-      const exit = envelope.value as ExitMessage
-      if (stateOf(exit.pid) === this.parent && (exit.reason._tag !== "Normal" || this.stopsOnParentNormal)) {
-        return toExit
-      }
-      if (this.suspended) return undefined
-      return this.selectUser(envelope) ?? toExit
-    }
-    if (this.suspended) return undefined
-    return this.selectUser(envelope)
+    return matchBehaviour(this, envelope, this.stopsOnParentNormal)
   }
 
-  private selectUser(envelope: Envelope): Handler | undefined {
+  /** What the user's selector (or the actor's own subject) takes. */
+  selectUser(envelope: Envelope): Handler | undefined {
     const user = this.user
     if (user === undefined) return envelope.tag === this.ownTag ? identity : undefined
     return user.match(envelope)
@@ -374,13 +391,7 @@ export class Loop extends Receiver<unknown, never> {
       () => `actor ${this.self.name?.key ?? this.self.pid.toString()} terminating: ${describeReason(reason)}`,
       () => {
         const fields: Record<string, unknown> = { reason: describeReason(reason), last_message: this.last }
-        if (format !== undefined) {
-          try {
-            fields.state = format(this.state)
-          } catch (error) {
-            fields.state = `reportState failed: ${describeValue(error)}`
-          }
-        }
+        if (format !== undefined) fields.state = reportedState(() => format(this.state))
         return fields
       },
       causeOfReason(reason)

@@ -63,6 +63,15 @@ export const report = (
 export const processLabel = (process: ProcessState): string =>
   process.name === undefined ? process.pid.toString() : `${process.name.key} ${process.pid.toString()}`
 
+/** What a behaviour's `reportState` makes of its state for a crash report, or why it could not. @internal */
+export const reportedState = (format: () => unknown): unknown => {
+  try {
+    return format()
+  } catch (error) {
+    return `reportState failed: ${describeValue(error)}`
+  }
+}
+
 /** A value in one line: an error's name and message, a string as is, anything else as JSON when it can be. */
 export const describeValue = (value: unknown): string => {
   if (value instanceof Error) {

@@ -66,6 +66,18 @@ class Action {
 export const action = <E = never>(impl: ActionImpl): StateMachine.Action<E> => new Action(impl) as any
 
 /** @internal */
+export const ReplyTypeId: unique symbol = Symbol.for("@effect-otp/core/StateMachine/Reply")
+
+/** A reply: the one action `stop` takes. */
+class ReplyAction extends Action {
+  readonly [ReplyTypeId] = ReplyTypeId
+}
+
+/** @internal */
+export const reply = (replyTo: SubjectImpl<unknown>, value: unknown): StateMachine.ReplyAction =>
+  new ReplyAction({ _tag: "Reply", replyTo, value }) as any
+
+/** @internal */
 export const actionImpl = (action: StateMachine.Action<unknown>): ActionImpl => (action as unknown as Action).impl
 
 /** @internal */

@@ -22,14 +22,14 @@ import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import type { ExitMessage, ExitReason } from "../Process.js"
 import type * as StateMachine from "../StateMachine.js"
-import { annotateBehaviour, ExitSignal, LoopMetrics, SystemMessage, systemTag, toExit, toSystem } from "./loop.js"
+import { annotateBehaviour, ExitSignal, LoopMetrics, matchBehaviour, SystemMessage } from "./loop.js"
 import type { Envelope, Handler } from "./mailbox.js"
 import { enabledIn } from "./metrics.js"
 import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
-import { endWith, EXIT_TAG } from "./process.js"
+import { endWith } from "./process.js"
 import { identity, Receiver } from "./receive.js"
-import { causeOfReason, describeReason, describeValue, isCrash, report } from "./report.js"
+import { causeOfReason, describeReason, isCrash, report, reportedState } from "./report.js"
 import type { ActionImpl, StatemBuilder, TimeoutAction, TransitionImpl } from "./statem.js"
 import { actionImpl, CANCEL, EVENT_TIMEOUT, STATE_TIMEOUT } from "./statem.js"
 import type { SubjectImpl } from "./subject.js"
@@ -111,16 +111,14 @@ export class Machine extends Receiver<unknown, never> {
   // The receive
   // -------------------------------------------------------------------------------------------------------------
 
+  /** The actor loop's rule; its parent's exit signal stops it whatever the reason, as gen_statem's does. */
   match(envelope: Envelope): Handler | undefined {
-    const tag = envelope.tag
-    if (tag === systemTag) return toSystem
-    if (tag === EXIT_TAG) {
-      // Its parent's exit signal is taken even while suspended, as the actor loop does.
-      if (stateOf((envelope.value as ExitMessage).pid) === this.parent) return toExit
-      return this.suspended ? undefined : toExit
-    }
-    if (this.suspended) return undefined
-    return tag === this.ownTag || tag === timerTag ? identity : undefined
+    return matchBehaviour(this, envelope, true)
+  }
+
+  /** Its own subject's messages and its timers'. */
+  selectUser(envelope: Envelope): Handler | undefined {
+    return envelope.tag === this.ownTag || envelope.tag === timerTag ? identity : undefined
   }
 
   received(handler: Handler, value: unknown): Effect.Effect<unknown> {
@@ -345,8 +343,17 @@ export class Machine extends Receiver<unknown, never> {
   // -------------------------------------------------------------------------------------------------------------
 
   private stopWith(transition: TransitionImpl): Effect.Effect<void, unknown, unknown> {
-    // {stop_and_reply, Reason, Replies}: the replies are sent before the machine terminates.
-    for (const action of transition.actions) this.effectOf(actionImpl(action), [])
+    // {stop_and_reply, Reason, Replies}: the replies are sent before the machine terminates. Any other action
+    // crashes it once the replies before it are sent, as gen_statem does (checked on erl).
+    for (const action of transition.actions) {
+      const impl = actionImpl(action)
+      if (impl._tag !== "Reply") {
+        return badReturn(
+          `stop may only carry replies, got ${impl._tag} (gen_statem's bad_reply_action_from_state_function)`
+        )
+      }
+      this.effectOf(impl, [])
+    }
     if (transition.hasData) this.data = transition.data
     return this.stop(transition.reason)
   }
@@ -387,13 +394,7 @@ export class Machine extends Receiver<unknown, never> {
           last_event: this.last,
           postponed: this.postponed.length
         }
-        if (format !== undefined) {
-          try {
-            fields.state = format(this.current, this.data)
-          } catch (error) {
-            fields.state = `reportState failed: ${describeValue(error)}`
-          }
-        }
+        if (format !== undefined) fields.state = reportedState(() => format(this.current, this.data))
         return fields
       },
       causeOfReason(reason)
