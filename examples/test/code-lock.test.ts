@@ -7,6 +7,7 @@
 import { StateMachine, Subject, Testing } from "@effect-otp/core"
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Clock, Effect } from "effect"
+import * as fs from "node:fs"
 import { codeLock, getStatus, press } from "../code-lock.js"
 
 afterEach(Testing.leakCheck())
@@ -57,4 +58,15 @@ describe("the code lock", () => {
       assert.strictEqual(yield* door.expectMessage("10 seconds"), "locked")
       assert.strictEqual(yield* Clock.currentTimeMillis, 20_000)
     }).pipe(Effect.scoped))
+})
+
+describe("the README's \"State machines\" section", () => {
+  it("shows the example's code: every line of its snippet is a line of examples/code-lock.ts", () => {
+    const read = (file: string) => fs.readFileSync(new URL(file, import.meta.url), "utf8")
+    const section = read("../../README.md").split("## State machines\n")[1]!.split("\n## ")[0]!
+    const snippet = section.split("```ts\n")[1]!.split("```")[0]!
+    const lines = new Set(read("../code-lock.ts").split("\n").map((line) => line.trim().replace(/^export /, "")))
+    const missing = snippet.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !lines.has(line))
+    assert.deepStrictEqual(missing, [])
+  })
 })
