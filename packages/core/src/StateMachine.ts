@@ -346,85 +346,19 @@ export const stop = (reason?: ExitReason, ...replies: ReadonlyArray<ReplyAction>
   new internal.TransitionImpl("Stop", undefined, false, undefined, replies, reason) as any
 
 // ---------------------------------------------------------------------------------------------------------------
-// Actions
+// Actions (declared, with their documentation, in `internal/statemActions.ts`)
 // ---------------------------------------------------------------------------------------------------------------
 
-/**
- * Postpone the event: it is retried after the next state change (not allowed from an enter call or init).
- *
- * @since 1.0.0
- * @category actions
- */
-export const postpone: Action<never> = internal.action({ _tag: "Postpone" })
-
-/**
- * Insert `event`, handled (as an `Internal` event) before anything queued in the mailbox, after the other events
- * inserted by the same transition (`{next_event, internal, Event}`).
- *
- * @since 1.0.0
- * @category actions
- */
-export const nextEvent = <E>(event: E): Action<E> => internal.action({ _tag: "NextEvent", event })
-
-/**
- * An `EventTimeout` event after `after`, unless another event comes first (`{timeout, Time, Event}`). Not started
- * when events are already queued (inserted or postponed): the first of them would cancel it.
- *
- * @since 1.0.0
- * @category actions
- */
-export const eventTimeout = <E>(after: Duration.Input, event: E): Action<E> =>
-  internal.timeout(internal.EVENT_TIMEOUT, after, "StateMachine.eventTimeout", { _tag: "EventTimeout", event })
-
-/**
- * A `StateTimeout` event after `after`, unless the state changes first (`{state_timeout, Time, Event}`). Setting it
- * again restarts it; `Duration.infinity` cancels it.
- *
- * @since 1.0.0
- * @category actions
- */
-export const stateTimeout = <E>(after: Duration.Input, event: E): Action<E> =>
-  internal.timeout(internal.STATE_TIMEOUT, after, "StateMachine.stateTimeout", { _tag: "StateTimeout", event })
-
-/**
- * A `GenericTimeout` event named `name` after `after` (`{{timeout, Name}, Time, Event}`): only cancelled by
- * `cancelTimeout(name)`, or by setting it again.
- *
- * @since 1.0.0
- * @category actions
- */
-export const genericTimeout = <E>(name: string, after: Duration.Input, event: E): Action<E> =>
-  internal.timeout(internal.GENERIC + name, after, "StateMachine.genericTimeout", {
-    _tag: "GenericTimeout",
-    name,
-    event
-  })
-
-/**
- * Cancel the state timeout (`{state_timeout, cancel}`).
- *
- * @since 1.0.0
- * @category actions
- */
-export const cancelStateTimeout: Action<never> = internal.cancelStateTimeout
-
-/**
- * Cancel the generic timeout `name` (`{{timeout, Name}, cancel}`).
- *
- * @since 1.0.0
- * @category actions
- */
-export const cancelTimeout = (name: string): Action<never> =>
-  internal.action({ _tag: "Timeout", key: internal.GENERIC + name, millis: internal.CANCEL, event: undefined })
-
-/**
- * Answer a call: send `value` to `replyTo` (`{reply, From, Reply}`), from whichever state handles the call.
- *
- * @since 1.0.0
- * @category actions
- */
-export const reply = <R>(replyTo: Subject.Subject<R>, value: NoInfer<R>): ReplyAction =>
-  internal.reply(replyTo as any, value)
+export {
+  cancelStateTimeout,
+  cancelTimeout,
+  eventTimeout,
+  genericTimeout,
+  nextEvent,
+  postpone,
+  reply,
+  stateTimeout
+} from "./internal/statemActions.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // The builder
