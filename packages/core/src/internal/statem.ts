@@ -369,14 +369,6 @@ export const named = (self: StateMachine.Builder<any, any, any, any, any, any>, 
   withFields(self, { name: name as NameImpl<any> })
 
 /** @internal */
-export const cancelStateTimeout: StateMachine.Action<never> = action({
-  _tag: "Timeout",
-  key: STATE_TIMEOUT,
-  millis: CANCEL,
-  event: undefined
-})
-
-/** @internal */
 export const toLayer = <I, E>(
   tag: Context.Key<I, Subject<E>>,
   builder: StateMachine.Builder<any, any, E, any, any, any>

@@ -65,7 +65,12 @@ export const genericTimeout = <E>(name: string, after: Duration.Input, event: E)
  * @since 1.0.0
  * @category actions
  */
-export const cancelStateTimeout: Action<never> = statem.cancelStateTimeout
+export const cancelStateTimeout: Action<never> = statem.action({
+  _tag: "Timeout",
+  key: statem.STATE_TIMEOUT,
+  millis: statem.CANCEL,
+  event: undefined
+})
 
 /**
  * Cancel the generic timeout `name` (`{{timeout, Name}, cancel}`).
