@@ -12,10 +12,13 @@ import { assert, describe, it } from "vitest"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..")
 const out = path.join(root, "scripts", "build", "doc-examples")
+const sourcesIn = (dir: string) =>
+  fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith(".ts")).map((f) => path.join(root, dir, f))
+
+// `src/internal` too: a public module may re-export a group declared there with its JSDoc (`internal/actorNext.ts`).
 const modules = [
-  ...fs.readdirSync(path.join(root, "packages/core/src")).filter((f) => f.endsWith(".ts")).map((f) =>
-    path.join(root, "packages/core/src", f)
-  ),
+  ...sourcesIn("packages/core/src"),
+  ...sourcesIn("packages/core/src/internal"),
   path.join(root, "packages/observer/src/Observer.ts")
 ]
 
@@ -38,7 +41,11 @@ describe("the JSDoc examples", () => {
     for (const file of modules) {
       examplesOf(file).forEach((code, i) => {
         count++
-        fs.writeFileSync(path.join(out, `${path.basename(file, ".ts")}-${i + 1}.ts`), `${code}\nexport {}\n`)
+        // `internal-` keeps `internal/subject.ts`'s apart from `Subject.ts`'s on a case-insensitive file system.
+        const name = `${file.includes(`${path.sep}internal${path.sep}`) ? "internal-" : ""}${
+          path.basename(file, ".ts")
+        }`
+        fs.writeFileSync(path.join(out, `${name}-${i + 1}.ts`), `${code}\nexport {}\n`)
       })
     }
     assert.isAtLeast(count, 30)

@@ -41,9 +41,9 @@
  *
  * @since 1.0.0
  */
-import * as Context from "effect/Context"
+import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
@@ -53,11 +53,6 @@ import type { StartError } from "./Errors.js"
 import * as internal from "./internal/actor.js"
 import { invalidBound } from "./internal/bound.js"
 import type { NameImpl } from "./internal/name.js"
-import { make as makeName } from "./internal/name.js"
-import { registryImpl } from "./internal/registry.js"
-import { childLayer } from "./internal/supervisor/layer.js"
-import { worker } from "./internal/supervisor/spec.js"
-import { decodeTimeout } from "./internal/timer.js"
 import type { Name } from "./Name.js"
 import type { ExitReason, Pid } from "./Process.js"
 import type { Registry } from "./Registry.js"
@@ -203,9 +198,6 @@ export interface Stop extends Pipeable {
   readonly reason: ExitReason
 }
 
-/** Every builder is made by this module. */
-const impl = (builder: Builder<any, any, any, any, any>): internal.ActorBuilder => builder as internal.ActorBuilder
-
 /**
  * An actor whose initial state is `initialState`, with no initialiser to run. Its init timeout is 1 second.
  * Until `onMessage` is given, it keeps its state whatever it receives.
@@ -236,14 +228,7 @@ export { make as new }
 export const newWithInitialiser = <S, M, D, E = never, R = never>(
   timeout: Duration.Input,
   init: (self: Subject.Subject<M>) => Effect.Effect<Initialised<S, M, D>, E, R>
-): Builder<S, M, D, never, R> => {
-  try {
-    return internal.make({ _tag: "Init", init }, decodeTimeout(timeout, "Actor.newWithInitialiser timeout"))
-  } catch (error) {
-    // A programmer mistake, reported as a defect when the actor starts (not a throw while building).
-    return internal.make({ _tag: "Init", init }, 0, error as Error)
-  }
-}
+): Builder<S, M, D, never, R> => internal.newWithInitialiser(timeout, init)
 
 /**
  * An initialiser's result with the initial state; the actor receives on its own subject, and `start` returns it.
@@ -264,16 +249,7 @@ export const initialised = <S, M = never>(state: S): Initialised<S, M, SelfSubje
 export const selecting: {
   <M>(selector: Selector<M>): <S, D>(self: Initialised<S, M, D>) => Initialised<S, M, D>
   <S, M, D>(self: Initialised<S, M, D>, selector: Selector<M>): Initialised<S, M, D>
-} = dual(
-  2,
-  <S, M, D>(self: Initialised<S, M, D>, selector: Selector<M>): Initialised<S, M, D> =>
-    new internal.Initialised<S, M, D>(
-      self.state,
-      Option.some(selector),
-      self.data,
-      (self as internal.Initialised<S, M, D>).after
-    )
-)
+} = dual(2, internal.selecting)
 
 /**
  * Makes `start` return `data` instead of the actor's subject.
@@ -284,11 +260,7 @@ export const selecting: {
 export const returning: {
   <D2>(data: D2): <S, M, D>(self: Initialised<S, M, D>) => Initialised<S, M, D2>
   <S, M, D, D2>(self: Initialised<S, M, D>, data: D2): Initialised<S, M, D2>
-} = dual(
-  2,
-  <S, M, D, D2>(self: Initialised<S, M, D>, data: D2): Initialised<S, M, D2> =>
-    new internal.Initialised<S, M, D2>(self.state, self.selector, data, (self as internal.Initialised<S, M, D>).after)
-)
+} = dual(2, internal.returning)
 
 /**
  * Sets the message handler. It gets the state and a message and returns what to do next. A handler that fails or
@@ -305,11 +277,7 @@ export const onMessage: {
     self: Builder<S, M, D, E, R>,
     handler: (state: S, message: M) => Effect.Effect<Next<S, M>, E2, R2>
   ): Builder<S, M, D, E | E2, R | R2>
-} = dual(
-  2,
-  (self: Builder<any, any, any, any, any>, handler: any): Builder<any, any, any, any, any> =>
-    impl(self).with({ handler })
-)
+} = dual(2, (self: Builder<any, any, any, any, any>, handler: any) => internal.withFields(self, { handler }))
 
 /**
  * Runs `f` with the last state and the exit reason when the actor stops gracefully: on `stop`, `stopAbnormal`,
@@ -327,11 +295,7 @@ export const onTerminate: {
     self: Builder<S, M, D, E, R>,
     f: (state: S, reason: ExitReason) => Effect.Effect<void, never, R2>
   ): Builder<S, M, D, E, R | R2>
-} = dual(
-  2,
-  (self: Builder<any, any, any, any, any>, f: any): Builder<any, any, any, any, any> =>
-    impl(self).with({ terminate: f })
-)
+} = dual(2, (self: Builder<any, any, any, any, any>, f: any) => internal.withFields(self, { terminate: f }))
 
 /**
  * Registers the actor under `name` before it initialises. Its subject is then `Subject.named(name)`, so a subject
@@ -344,11 +308,7 @@ export const onTerminate: {
 export const named: {
   <M>(name: Name<M>): <S, D, E, R>(self: Builder<S, M, D, E, R>) => Builder<S, M, D, E, R>
   <S, M, D, E, R>(self: Builder<S, M, D, E, R>, name: Name<M>): Builder<S, M, D, E, R>
-} = dual(
-  2,
-  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, name: Name<M>): Builder<S, M, D, E, R> =>
-    impl(self).with({ name: name as NameImpl<M> })
-)
+} = dual(2, <M>(self: Builder<any, M, any>, name: Name<M>) => internal.withFields(self, { name: name as NameImpl<M> }))
 
 /**
  * The check of `registered`: the actor handles every message of the registry (`RM`, those sent through `via` and the
@@ -413,18 +373,7 @@ export const registered: {
     key: K,
     ...value: RegisteredValue<V>
   ): Builder<S, M, D, E, R>
-} = dual(
-  (args) => internal.isBuilder(args[0]),
-  <S, M, D, E, R, K, V, RM>(
-    self: Builder<S, M, D, E, R>,
-    registry: Registry<K, V, RM>,
-    key: K,
-    value?: V
-  ): Builder<S, M, D, E, R> =>
-    impl(self).with({
-      registrations: [...impl(self).registrations, { registry: registryImpl(registry), key, value }]
-    })
-)
+} = dual((args) => internal.isBuilder(args[0]), internal.registered)
 
 /**
  * Lets the actor's crash report show its state, as `format` presents it (Erlang's `format_status`): the state
@@ -437,11 +386,7 @@ export const registered: {
 export const reportState: {
   <S>(format: (state: S) => unknown): <M, D, E, R>(self: Builder<S, M, D, E, R>) => Builder<S, M, D, E, R>
   <S, M, D, E, R>(self: Builder<S, M, D, E, R>, format: (state: S) => unknown): Builder<S, M, D, E, R>
-} = dual(
-  2,
-  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, format: (state: S) => unknown): Builder<S, M, D, E, R> =>
-    impl(self).with({ reportState: format })
-)
+} = dual(2, (self: Builder<any, any, any>, format: any) => internal.withFields(self, { reportState: format }))
 
 /**
  * Bounds the actor's mailbox: at most `capacity` messages sent to its subject (the one `start` returns, or its name's)
@@ -475,8 +420,8 @@ export const mailbox: {
   <S, M, D, E, R>(self: Builder<S, M, D, E, R>, options: Subject.Bounded): Builder<S, M, D, E, R>
 } = dual(
   2,
-  <S, M, D, E, R>(self: Builder<S, M, D, E, R>, options: Subject.Bounded): Builder<S, M, D, E, R> =>
-    impl(self).with({ mailbox: options, invalid: invalidBound(options, "Actor.mailbox") })
+  (self: Builder<any, any, any>, options: Subject.Bounded) =>
+    internal.withFields(self, { mailbox: options, invalid: invalidBound(options, "Actor.mailbox") })
 )
 
 export {
@@ -522,151 +467,19 @@ export const start = <S, M, D, E, R>(
   builder: Builder<S, M, D, E, R>
 ): Effect.Effect<Started<DataOf<D, M>>, StartError, Scope.Scope | Exclude<R, Scope.Scope>> =>
   // `start` gives the actor's own subject as data when the builder says `SelfSubject`.
-  internal.start(impl(builder)) as Effect.Effect<Started<any>, StartError, Scope.Scope>
+  internal.start(internal.impl(builder)) as Effect.Effect<Started<any>, StartError, Scope.Scope>
 
-/**
- * Continue with this state.
- *
- * @since 1.0.0
- * @category next
- */
-const continue_ = <S, M = never>(state: S): Next<S, M> => new internal.Continue<S, M>(state, Option.none())
-
+// Declared, with their documentation and examples, in `internal/actorNext.ts`.
 export {
-  /**
-   * Continue with this state (`Actor.continue`).
-   *
-   * @since 1.0.0
-   * @category next
-   */
-  continue_ as continue
-}
-
-/**
- * Stop with `Normal`. Messages still queued are dropped.
- *
- * @since 1.0.0
- * @category next
- */
-export const stop = (): Next<never, never> => internal.stopNormal
-
-/**
- * Stop with `Abnormal({ reason })`: linked processes that do not trap exits end too.
- *
- * @since 1.0.0
- * @category next
- */
-export const stopAbnormal = (reason: string): Next<never, never> => internal.stopAbnormal(reason)
-
-/**
- * Stop with any exit reason, e.g. `Shutdown` (Erlang's `{stop, Reason, State}`).
- *
- * @since 1.0.0
- * @category next
- */
-export const stopWith = (reason: ExitReason): Next<never, never> => new internal.Stop(reason)
-
-/**
- * Continue, receiving with `selector` from now on.
- *
- * @since 1.0.0
- * @category next
- */
-export const withSelector: {
-  <M>(selector: Selector<M>): <S>(next: Next<S, M>) => Next<S, M>
-  <S, M>(next: Next<S, M>, selector: Selector<M>): Next<S, M>
-} = dual(
-  2,
-  <S, M>(next: Next<S, M>, selector: Selector<M>): Next<S, M> =>
-    next._tag === "Continue" ?
-      new internal.Continue<S, M>(next.state, Option.some(selector), (next as internal.Continue<S, M>).after) :
-      next
-)
-
-/**
- * Erlang's `{noreply, State, {continue, Message}}` and `{ok, State, {continue, Message}}` (`handle_continue`): the
- * actor handles `message` next, with its `onMessage` handler, before anything queued, system messages included (as
- * gen_server runs `handle_continue` before its loop receives again); its `Next` says how the actor goes on. Work
- * that follows initialisation without delaying `start` goes there. A `Stop` is left as it is. One handler and one
- * message type: a continuation is a message the actor sends itself ahead of the queue (others may send it too).
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Actor, Subject } from "@effect-otp/core"
- *
- * type Msg = { readonly _tag: "Load" } | { readonly _tag: "Get"; readonly replyTo: Subject.Subject<string> }
- *
- * const cache = Actor.newWithInitialiser("1 second", (_: Subject.Subject<Msg>) =>
- *   // `start` returns at once; "Load" is handled before any "Get" sent meanwhile
- *   Effect.succeed(Actor.initialised<string, Msg>("empty").pipe(Actor.withContinue({ _tag: "Load" })))
- * ).pipe(
- *   Actor.onMessage((state: string, message: Msg) =>
- *     message._tag === "Load" ?
- *       Effect.succeed(Actor.continue("loaded")) :
- *       Effect.as(Subject.send(message.replyTo, state), Actor.continue(state))
- *   )
- * )
- * ```
- *
- * @since 1.0.0
- * @category next
- */
-export const withContinue: {
-  <const M>(message: M): <X extends Next<any, any> | Initialised<any, any, any>>(self: X) => WithMessage<X, M>
-  <S, M>(self: Next<S, M>, message: M): Next<S, M>
-  <S, M, D>(self: Initialised<S, M, D>, message: M): Initialised<S, M, D>
-} = dual(2, internal.withContinue)
-
-/**
- * Erlang's `{noreply, State, Timeout}` and `{ok, State, Timeout}`: if nothing the actor selects arrives within
- * `after`, it handles `message` (gen_server's `handle_info(timeout, State)`). Any message it handles cancels it; it
- * applies to the next wait only. `"0 millis"` handles `message` at once unless a message is queued. On `Clock`.
- * As in Erlang, a system message (or an exit signal a trapping actor ignores) starts the wait again, whole, and a
- * suspended actor does not time out (it waits its whole time again once resumed). An invalid duration is a defect.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Actor } from "@effect-otp/core"
- *
- * type Msg = { readonly _tag: "Touch" } | { readonly _tag: "Idle" }
- *
- * // a session that ends after 30 minutes without a touch
- * const session = Actor.new(0).pipe(
- *   Actor.onMessage((touches: number, message: Msg) =>
- *     Effect.succeed(
- *       message._tag === "Idle" ?
- *         Actor.stop() :
- *         Actor.continue<number, Msg>(touches + 1).pipe(Actor.withIdleTimeout("30 minutes", { _tag: "Idle" }))
- *     )
- *   )
- * )
- * ```
- *
- * @since 1.0.0
- * @category next
- */
-export const withIdleTimeout: {
-  <const M>(
-    after: Duration.Input,
-    message: M
-  ): <X extends Next<any, any> | Initialised<any, any, any>>(self: X) => WithMessage<X, M>
-  <S, M>(self: Next<S, M>, after: Duration.Input, message: M): Next<S, M>
-  <S, M, D>(self: Initialised<S, M, D>, after: Duration.Input, message: M): Initialised<S, M, D>
-} = dual(3, internal.withIdleTimeout)
-
-/**
- * Erlang's `{noreply, State, hibernate}`: once idle (parked until its next message), the actor drops what it keeps
- * to go faster and can rebuild: its loop's scan mark, the containers its process record keeps for the next call,
- * link or timer (an actor called once is back to its size at start). It wakes on its next message as usual, and
- * stays hibernated through system messages. Erlang also compacts the process's own heap; a JavaScript heap is
- * shared and collected by V8, so the state itself is not compacted (see the bench's `hibernate` case).
- *
- * @since 1.0.0
- * @category next
- */
-export const hibernate = <X extends Next<any, any> | Initialised<any, any, any>>(self: X): X => internal.hibernate(self)
+  continue,
+  hibernate,
+  stop,
+  stopAbnormal,
+  stopWith,
+  withContinue,
+  withIdleTimeout,
+  withSelector
+} from "./internal/actorNext.js"
 
 /**
  * What `withContinue` and `withIdleTimeout` return in a pipe: `X`, whose message type also includes the message
@@ -723,13 +536,4 @@ export const call: typeof Subject.call = Subject.call
 export const toLayer = <I, S, M, D, E, R>(
   tag: Context.Key<I, Subject.Subject<M>>,
   builder: Builder<S, M, D, E, R>
-): ChildLayer<I, StartError, Exclude<R, Scope.Scope>> =>
-  childLayer(
-    Effect.sync(() => {
-      const name: NameImpl<M> = impl(builder).name ?? makeName<M>(tag.key)
-      return {
-        child: worker(internal.start(impl(builder).with({ name }))).with({ label: tag.key }),
-        context: Context.make(tag, Subject.named(name))
-      }
-    })
-  )
+): ChildLayer<I, StartError, Exclude<R, Scope.Scope>> => internal.toLayer(tag, builder)

@@ -80,24 +80,19 @@
  *
  * @since 1.0.0
  */
-import * as Context from "effect/Context"
+import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import type { DataOf, SelfSubject } from "./Actor.js"
 import type { StartError } from "./Errors.js"
-import type { NameImpl } from "./internal/name.js"
-import { make as makeName } from "./internal/name.js"
 import * as internal from "./internal/statem.js"
-import { childLayer } from "./internal/supervisor/layer.js"
-import { worker } from "./internal/supervisor/spec.js"
-import { decodeTimeout } from "./internal/timer.js"
 import type { Name } from "./Name.js"
 import type { ExitReason, Pid } from "./Process.js"
-import * as Subject from "./Subject.js"
+import type * as Subject from "./Subject.js"
 import type { ChildLayer } from "./Supervision.js"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -282,9 +277,6 @@ export type StateHandlers<S, D, E, Err, R> = {
     | EventTable<S, D, E, StateAt<S, K>, Err, R>
 }
 
-const impl = (builder: Builder<any, any, any, any, any, any>): internal.StatemBuilder =>
-  builder as unknown as internal.StatemBuilder
-
 // ---------------------------------------------------------------------------------------------------------------
 // Transitions
 // ---------------------------------------------------------------------------------------------------------------
@@ -354,90 +346,19 @@ export const stop = (reason?: ExitReason, ...replies: ReadonlyArray<ReplyAction>
   new internal.TransitionImpl("Stop", undefined, false, undefined, replies, reason) as any
 
 // ---------------------------------------------------------------------------------------------------------------
-// Actions
+// Actions (declared, with their documentation, in `internal/statemActions.ts`)
 // ---------------------------------------------------------------------------------------------------------------
 
-/**
- * Postpone the event: it is retried after the next state change (not allowed from an enter call or init).
- *
- * @since 1.0.0
- * @category actions
- */
-export const postpone: Action<never> = internal.action({ _tag: "Postpone" })
-
-/**
- * Insert `event`, handled (as an `Internal` event) before anything queued in the mailbox, after the other events
- * inserted by the same transition (`{next_event, internal, Event}`).
- *
- * @since 1.0.0
- * @category actions
- */
-export const nextEvent = <E>(event: E): Action<E> => internal.action({ _tag: "NextEvent", event })
-
-/**
- * An `EventTimeout` event after `after`, unless another event comes first (`{timeout, Time, Event}`). Not started
- * when events are already queued (inserted or postponed): the first of them would cancel it.
- *
- * @since 1.0.0
- * @category actions
- */
-export const eventTimeout = <E>(after: Duration.Input, event: E): Action<E> =>
-  internal.timeout(internal.EVENT_TIMEOUT, after, "StateMachine.eventTimeout", { _tag: "EventTimeout", event })
-
-/**
- * A `StateTimeout` event after `after`, unless the state changes first (`{state_timeout, Time, Event}`). Setting it
- * again restarts it; `Duration.infinity` cancels it.
- *
- * @since 1.0.0
- * @category actions
- */
-export const stateTimeout = <E>(after: Duration.Input, event: E): Action<E> =>
-  internal.timeout(internal.STATE_TIMEOUT, after, "StateMachine.stateTimeout", { _tag: "StateTimeout", event })
-
-/**
- * A `GenericTimeout` event named `name` after `after` (`{{timeout, Name}, Time, Event}`): only cancelled by
- * `cancelTimeout(name)`, or by setting it again.
- *
- * @since 1.0.0
- * @category actions
- */
-export const genericTimeout = <E>(name: string, after: Duration.Input, event: E): Action<E> =>
-  internal.timeout(internal.GENERIC + name, after, "StateMachine.genericTimeout", {
-    _tag: "GenericTimeout",
-    name,
-    event
-  })
-
-/**
- * Cancel the state timeout (`{state_timeout, cancel}`).
- *
- * @since 1.0.0
- * @category actions
- */
-export const cancelStateTimeout: Action<never> = internal.action({
-  _tag: "Timeout",
-  key: internal.STATE_TIMEOUT,
-  millis: internal.CANCEL,
-  event: undefined
-})
-
-/**
- * Cancel the generic timeout `name` (`{{timeout, Name}, cancel}`).
- *
- * @since 1.0.0
- * @category actions
- */
-export const cancelTimeout = (name: string): Action<never> =>
-  internal.action({ _tag: "Timeout", key: internal.GENERIC + name, millis: internal.CANCEL, event: undefined })
-
-/**
- * Answer a call: send `value` to `replyTo` (`{reply, From, Reply}`), from whichever state handles the call.
- *
- * @since 1.0.0
- * @category actions
- */
-export const reply = <R>(replyTo: Subject.Subject<R>, value: NoInfer<R>): ReplyAction =>
-  internal.reply(replyTo as any, value)
+export {
+  cancelStateTimeout,
+  cancelTimeout,
+  eventTimeout,
+  genericTimeout,
+  nextEvent,
+  postpone,
+  reply,
+  stateTimeout
+} from "./internal/statemActions.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // The builder
@@ -473,16 +394,7 @@ export {
 export const newWithInitialiser = <S, D, E, Ret, Err = never, R = never>(
   timeout: Duration.Input,
   init: (self: Subject.Subject<E>) => Effect.Effect<Initialised<S, D, E, Ret>, Err, R>
-): Builder<S, D, E, Ret, never, R> => {
-  try {
-    return internal.make(
-      { _tag: "Init", init: init as any },
-      decodeTimeout(timeout, "StateMachine.newWithInitialiser timeout")
-    ) as any
-  } catch (error) {
-    return internal.make({ _tag: "Init", init: init as any }, 0, error as Error) as any
-  }
-}
+): Builder<S, D, E, Ret, never, R> => internal.newWithInitialiser(timeout, init) as any
 
 /**
  * What an initialiser answers: the first state, data, and init's actions (`{ok, State, Data, Actions}`).
@@ -505,10 +417,7 @@ export const initialised = <S, D, E = never>(
 export const returning: {
   <Ret2>(ret: Ret2): <S, D, E, Ret>(self: Initialised<S, D, E, Ret>) => Initialised<S, D, E, Ret2>
   <S, D, E, Ret, Ret2>(self: Initialised<S, D, E, Ret>, ret: Ret2): Initialised<S, D, E, Ret2>
-} = dual(2, (self: Initialised<any, any, any, any>, ret: unknown): Initialised<any, any, any, any> => {
-  const init = self as unknown as internal.InitialisedImpl
-  return new internal.InitialisedImpl(init.state, init.data, init.actions, ret) as any
-})
+} = dual(2, internal.returning)
 
 /**
  * One handler for every state (gen_statem's `handle_event_function` callback mode).
@@ -552,7 +461,7 @@ export const onEvent: {
     self: Builder<S, D, E, Ret, Err, R>,
     handler: (event: Event<E>, state: S, data: D) => Effect.Effect<Transition<S, D, E>, Err2, R2>
   ): Builder<S, D, E, Ret, Err | Err2, R | R2>
-} = dual(2, (self: Builder<any, any, any, any, any, any>, handler: any) => impl(self).with({ handler }))
+} = dual(2, (self: Builder<any, any, any, any, any, any>, handler: any) => internal.withFields(self, { handler }))
 
 /**
  * One handler per state (gen_statem's `state_functions` callback mode): `handlers` has an entry for every state,
@@ -570,11 +479,7 @@ export const onState: {
     self: Builder<S, D, E, Ret, Err, R>,
     handlers: H
   ): Builder<S, D, E, Ret, Err | internal.HandlersError<H>, R | internal.HandlersContext<H>>
-} = dual(
-  2,
-  (self: Builder<any, any, any, any, any, any>, handlers: Record<string, unknown>) =>
-    impl(self).with({ handler: internal.byState(handlers) })
-)
+} = dual(2, internal.onState)
 
 /**
  * State enter calls (gen_statem's `state_enter`): `f` runs after every state change and `repeatState`, and for
@@ -596,7 +501,7 @@ export const onEnter: {
       R2
     >
   ): Builder<S, D, E, Ret, Err | Err2, R | R2>
-} = dual(2, (self: Builder<any, any, any, any, any, any>, f: any) => impl(self).with({ enter: f }))
+} = dual(2, (self: Builder<any, any, any, any, any, any>, f: any) => internal.withFields(self, { enter: f }))
 
 /**
  * Runs `f` with the last state, data and the exit reason when the machine stops gracefully: a `stop` transition, or
@@ -614,7 +519,7 @@ export const onTerminate: {
     self: Builder<S, D, E, Ret, Err, R>,
     f: (state: NoInfer<S>, data: NoInfer<D>, reason: ExitReason) => Effect.Effect<void, never, R2>
   ): Builder<S, D, E, Ret, Err, R | R2>
-} = dual(2, (self: Builder<any, any, any, any, any, any>, f: any) => impl(self).with({ terminate: f }))
+} = dual(2, (self: Builder<any, any, any, any, any, any>, f: any) => internal.withFields(self, { terminate: f }))
 
 /**
  * Registers the machine under `name` when it starts (before init). `start` fails with `InitFailed` if the name is
@@ -626,10 +531,7 @@ export const onTerminate: {
 export const named: {
   <E>(name: Name<E>): <S, D, Ret, Err, R>(self: Builder<S, D, E, Ret, Err, R>) => Builder<S, D, E, Ret, Err, R>
   <S, D, E, Ret, Err, R>(self: Builder<S, D, E, Ret, Err, R>, name: Name<NoInfer<E>>): Builder<S, D, E, Ret, Err, R>
-} = dual(
-  2,
-  (self: Builder<any, any, any, any, any, any>, name: Name<any>) => impl(self).with({ name: name as NameImpl<any> })
-)
+} = dual(2, internal.named)
 
 /**
  * What crash reports show of the state and data: nothing unless given (Erlang's `format_status`).
@@ -645,7 +547,10 @@ export const reportState: {
     self: Builder<S, D, E, Ret, Err, R>,
     format: (state: NoInfer<S>, data: NoInfer<D>) => unknown
   ): Builder<S, D, E, Ret, Err, R>
-} = dual(2, (self: Builder<any, any, any, any, any, any>, format: any) => impl(self).with({ reportState: format }))
+} = dual(
+  2,
+  (self: Builder<any, any, any, any, any, any>, format: any) => internal.withFields(self, { reportState: format })
+)
 
 /**
  * Starts the machine, linked to the caller: returns once init succeeded, with what it returned (the machine's own
@@ -657,7 +562,7 @@ export const reportState: {
 export const start = <S, D, E, Ret, Err, R>(
   builder: Builder<S, D, E, Ret, Err, R>
 ): Effect.Effect<Started<DataOf<Ret, E>>, StartError, Scope.Scope | Exclude<R, Scope.Scope>> =>
-  internal.start(impl(builder)) as any
+  internal.start(internal.impl(builder)) as any
 
 /**
  * A child layer that runs the machine under a supervisor, registered under the tag's key, and gives its stable named
@@ -669,13 +574,4 @@ export const start = <S, D, E, Ret, Err, R>(
 export const toLayer = <I, S, D, E, Ret, Err, R>(
   tag: Context.Key<I, Subject.Subject<E>>,
   builder: Builder<S, D, E, Ret, Err, R>
-): ChildLayer<I, StartError, Exclude<R, Scope.Scope>> =>
-  childLayer(
-    Effect.sync(() => {
-      const name: NameImpl<E> = impl(builder).name ?? makeName<E>(tag.key)
-      return {
-        child: worker(internal.start(impl(builder).with({ name }))).with({ label: tag.key }),
-        context: Context.make(tag, Subject.named(name))
-      }
-    })
-  )
+): ChildLayer<I, StartError, Exclude<R, Scope.Scope>> => internal.toLayer(tag, builder)

@@ -43,28 +43,20 @@
  */
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
-import * as Schedule from "effect/Schedule"
+import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { Started } from "./Actor.js"
-import type { CallError, StartError } from "./Errors.js"
-import { NoProcess, NotASupervisor } from "./Errors.js"
+import type { CallError, NotASupervisor, StartError } from "./Errors.js"
 import type * as FactorySupervisor from "./FactorySupervisor.js"
-import type { NameImpl } from "./internal/name.js"
-import { checked, isName, whereis } from "./internal/name.js"
-import { isPid, stateOf } from "./internal/pid.js"
-import type { ProcessState } from "./internal/process.js"
-import { processKind, supervisorKinds } from "./internal/process.js"
 import * as layers from "./internal/supervisor/layer.js"
 import * as policy from "./internal/supervisor/policy.js"
 import * as internal from "./internal/supervisor/spec.js"
-import type { SupervisorHandle } from "./internal/supervisor/start.js"
-import { handleOf, request } from "./internal/supervisor/start.js"
-import { decodeTimeout } from "./internal/timer.js"
+import * as supervisionTree from "./internal/supervisor/tree.js"
 import type { Name } from "./Name.js"
 import type * as Process from "./Process.js"
 import type { Pid } from "./Process.js"
@@ -211,9 +203,6 @@ export interface Tolerance {
   readonly period: Duration.Input
 }
 
-/** Every child specification is made by this module. */
-const spec = (child: ChildSpecification<any, any>): internal.ChildSpecImpl => child as internal.ChildSpecImpl
-
 /**
  * A combinator that sets one field of a child specification to a `V`, data-first or data-last.
  *
@@ -224,15 +213,6 @@ export interface Setting<in V> {
   (value: V): <D, R>(self: ChildSpecification<D, R>) => ChildSpecification<D, R>
   <D, R>(self: ChildSpecification<D, R>, value: V): ChildSpecification<D, R>
 }
-
-const setting = <K extends "restart" | "significant" | "shutdown" | "label">(
-  field: K
-): Setting<internal.ChildSpecImpl[K]> =>
-  dual(
-    2,
-    (self: ChildSpecification<unknown, unknown>, value: internal.ChildSpecImpl[K]) =>
-      spec(self).with({ [field]: value })
-  )
 
 /**
  * A worker child: permanent, 5 seconds to shut down. `start` is how to start it, usually `Actor.start(builder)`;
@@ -262,7 +242,7 @@ export const supervisor = <D, E extends StartError, R>(
  * @since 1.0.0
  * @category combinators
  */
-export const restart: Setting<Restart> = setting("restart")
+export const restart: Setting<Restart> = internal.setting("restart")
 
 /**
  * Marks the child significant (Erlang's `significant`): when it ends for good (not to be restarted), a supervisor
@@ -273,7 +253,7 @@ export const restart: Setting<Restart> = setting("restart")
  * @since 1.0.0
  * @category combinators
  */
-export const significant: Setting<boolean> = setting("significant")
+export const significant: Setting<boolean> = internal.setting("significant")
 
 /**
  * Sets how long the child may take to stop after `Shutdown` before it is killed.
@@ -281,7 +261,7 @@ export const significant: Setting<boolean> = setting("significant")
  * @since 1.0.0
  * @category combinators
  */
-export const shutdown: Setting<Shutdown> = setting("shutdown")
+export const shutdown: Setting<Shutdown> = internal.setting("shutdown")
 
 /**
  * Names the child in the supervisor's reports and start errors (Erlang's child id, as a string): `child accounts
@@ -291,7 +271,7 @@ export const shutdown: Setting<Shutdown> = setting("shutdown")
  * @since 1.0.0
  * @category combinators
  */
-export const label: Setting<string> = setting("label")
+export const label: Setting<string> = internal.setting("label")
 
 /**
  * A child's own restart delays (`Supervision.backoff`): its `schedule`, stepped once per restart of this child only
@@ -372,14 +352,7 @@ export const backoff: {
     schedule: Schedule.Schedule<unknown, Process.ExitReason>,
     options?: BackoffOptions
   ): ChildSpecification<D, R>
-} = dual(
-  (args) => internal.isChildSpec(args[0]),
-  <D, R>(
-    self: ChildSpecification<D, R>,
-    schedule: Schedule.Schedule<unknown, Process.ExitReason>,
-    options?: BackoffOptions
-  ): ChildSpecification<D, R> => spec(self).with({ backoff: { schedule, resetAfter: options?.resetAfter } })
-)
+} = dual((args) => internal.isChildSpec(args[0]), internal.backoff)
 
 /**
  * Transforms the data the child's start returns.
@@ -390,13 +363,7 @@ export const backoff: {
 export const mapData: {
   <D, D2>(f: (data: D) => D2): <R>(self: ChildSpecification<D, R>) => ChildSpecification<D2, R>
   <D, R, D2>(self: ChildSpecification<D, R>, f: (data: D) => D2): ChildSpecification<D2, R>
-} = dual(
-  2,
-  <D, R, D2>(self: ChildSpecification<D, R>, f: (data: D) => D2): ChildSpecification<D2, R> =>
-    spec(self).with({
-      start: Effect.map(spec(self).start, (started) => ({ pid: started.pid, data: f(started.data) }))
-    })
-)
+} = dual(2, internal.mapData)
 
 /**
  * Erlang's restart intensity as a `Schedule`: each step is one restart; it goes on (with no delay) while at most
@@ -410,12 +377,8 @@ export const mapData: {
  * @since 1.0.0
  * @category restart policy
  */
-export const intensityWindow = (tolerance: Tolerance): Schedule.Schedule<number, unknown> => {
-  const period = policy.validateTolerance(tolerance)
-  if (typeof period === "number") return policy.intensityWindow(tolerance.intensity, period)
-  // A programmer mistake: the schedule dies with it when it runs.
-  return Schedule.fromStep(Effect.die(new TypeError(`Supervision.intensityWindow: ${period.message}`)))
-}
+export const intensityWindow = (tolerance: Tolerance): Schedule.Schedule<number, unknown> =>
+  policy.toleranceWindow(tolerance)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Children as Layers
@@ -612,48 +575,4 @@ export type TreeRoot =
 export const tree = (
   root: TreeRoot,
   timeout: Duration.Input = "5 seconds"
-): Effect.Effect<Tree, CallError | NotASupervisor> =>
-  Effect.suspend((): Effect.Effect<Tree, CallError | NotASupervisor> => {
-    const millis = decodeTimeout(timeout, "Supervision.tree timeout")
-    const target = resolveRoot(root)
-    if (target === undefined || !target.alive) {
-      return Effect.fail(new NoProcess({ target: isName(root) ? root.key : String(rootPid(root) ?? root) }))
-    }
-    const kind = supervisorKinds.get(target)
-    if (kind === undefined) {
-      return Effect.fail(
-        new NotASupervisor({ pid: target.pid.toString(), kind: processKind(target) as "actor" | "process" })
-      )
-    }
-    const children = (of: Pid): Effect.Effect<ReadonlyArray<TreeNode>, CallError> =>
-      Effect.flatMap(
-        request<ReadonlyArray<TreeNode>>(handleOf(of), (replyTo) => ({ _tag: "DescribeChildren", replyTo }), millis),
-        (nodes) =>
-          Effect.forEach(nodes, (node) =>
-            // A child declared as a supervisor whose process is not one (a bridge, an actor) is shown without
-            // children: it would never answer, and the request would stay in its mailbox.
-            node.type === "supervisor" && node.pid._tag === "Some" && supervisorKinds.has(stateOf(node.pid.value)) ?
-              Effect.map(
-                Effect.result(children(node.pid.value)),
-                (nested) => nested._tag === "Success" ? { ...node, children: nested.success } : node
-              ) :
-              Effect.succeed(node))
-      )
-    return Effect.map(children(target.pid), (list): Tree => ({
-      pid: target.pid,
-      name: Option.fromUndefinedOr(target.name?.key),
-      kind,
-      messageQueueLength: target.mailbox.length,
-      children: list
-    }))
-  })
-
-const rootPid = (root: TreeRoot): Pid | undefined => isPid(root) ? root : (root as SupervisorHandle).pid
-
-/** The supervisor process `root` designates now, if any. */
-const resolveRoot = (root: TreeRoot): ProcessState | undefined => {
-  if (isName(root)) return whereis(checked(root as NameImpl<any>))
-  if (isPid(root)) return stateOf(root)
-  const pid = (root as SupervisorHandle).pid
-  return pid === undefined ? undefined : stateOf(pid)
-}
+): Effect.Effect<Tree, CallError | NotASupervisor> => supervisionTree.tree(root, timeout)

@@ -35,17 +35,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type { FactorySupervisor } from "./FactorySupervisor.js"
-import { killed } from "./internal/exitReason.js"
-import type { Matcher } from "./internal/mailbox.js"
-import { names } from "./internal/name.js"
 import { stateOf } from "./internal/pid.js"
-import { died, liveProcesses, processOf, terminate } from "./internal/process.js"
-import { identity, receiveMatching } from "./internal/receive.js"
+import { processOf } from "./internal/process.js"
 import type { RegistryImpl } from "./internal/registry.js"
-import { openRegistries } from "./internal/registry.js"
-import type { SubjectImpl } from "./internal/subject.js"
-import type { Core } from "./internal/supervisor/core.js"
-import type { SupervisorHandle } from "./internal/supervisor/start.js"
 import * as internal from "./internal/testing.js"
 import { decodeTimeout, tracking } from "./internal/timer.js"
 import type { ExitReason, Pid } from "./Process.js"
@@ -89,7 +81,7 @@ export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{
   readonly observed?: string | undefined
 }> {
   override get message() {
-    const received = this.received.length === 0 ? "nothing arrived" : `arrived instead: ${show(this.received)}`
+    const received = this.received.length === 0 ? "nothing arrived" : `arrived instead: ${internal.show(this.received)}`
     const observed = this.observed === undefined ? "" : `; ${this.observed}`
     return `${this.waitingFor} did not happen within ${this.timeout}: ${received}${observed}`
   }
@@ -106,7 +98,7 @@ export class UnexpectedMessage extends Data.TaggedError("UnexpectedMessage")<{
   readonly received: ReadonlyArray<unknown>
 }> {
   override get message() {
-    return `expected no message within ${this.within}, got ${show(this.received)}`
+    return `expected no message within ${this.within}, got ${internal.show(this.received)}`
   }
 }
 
@@ -148,15 +140,6 @@ export class ProcessesLeft extends Data.TaggedError("ProcessesLeft")<{
     return `left behind by the test: ${parts.join(" | ")}`
   }
 }
-
-const show = (values: ReadonlyArray<unknown>): string =>
-  values.map((value) => {
-    try {
-      return JSON.stringify(value) ?? String(value)
-    } catch {
-      return String(value)
-    }
-  }).join(", ")
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settling
@@ -236,28 +219,6 @@ export interface TestProbe<A> {
   ) => Effect.Effect<A, WaitTimeout | NotSettled>
 }
 
-/** The messages queued for `subject` in its owner's mailbox, in order. */
-const queued = <A>(subject: Subject.Subject<A>): Array<A> => {
-  const impl = subject as unknown as SubjectImpl<A>
-  const owner = impl.resolve()
-  const found: Array<A> = []
-  if (owner === undefined) return found
-  for (let envelope = owner.mailbox.head; envelope !== undefined; envelope = envelope.next) {
-    if (!envelope.removed && envelope.tag === impl.tag) found.push(envelope.value as A)
-  }
-  return found
-}
-
-/** Takes the first queued message of `subject` matching `predicate` (it is queued: no time passes). */
-const take = <A>(subject: Subject.Subject<A>, predicate: (message: A) => boolean): Effect.Effect<A> => {
-  const impl = subject as unknown as SubjectImpl<A>
-  const owner = impl.resolve()
-  if (owner === undefined) return Effect.die(new Error("the probe's owner has ended"))
-  const match: Matcher = (envelope) =>
-    envelope.tag === impl.tag && predicate(envelope.value as A) ? identity : undefined
-  return receiveMatching<A, never>(owner, 0, match, () => Effect.die(new Error("the message expected was not queued")))
-}
-
 /**
  * A probe owned by the calling process (code outside any process becomes one).
  *
@@ -282,17 +243,17 @@ export const makeProbe = <A>(): Effect.Effect<TestProbe<A>> =>
     const expectWhere = (predicate: (message: A) => boolean, timeout: Duration.Input) =>
       Effect.gen(function*() {
         const millis = yield* timeoutMillis(timeout, "TestProbe.expectMessage timeout")
-        const arrived = yield* advanceUntil(millis, () => queued(subject).some(predicate))
+        const arrived = yield* advanceUntil(millis, () => internal.queued(subject).some(predicate))
         if (!arrived) {
           return yield* Effect.fail(
             new WaitTimeout({
               waitingFor: "the message expected",
               timeout: describeMillis(millis),
-              received: queued(subject)
+              received: internal.queued(subject)
             })
           )
         }
-        return yield* take(subject, predicate)
+        return yield* internal.take(subject, predicate)
       })
     const any = () => true
     return {
@@ -305,39 +266,39 @@ export const makeProbe = <A>(): Effect.Effect<TestProbe<A>> =>
         Effect.gen(function*() {
           const millis = yield* timeoutMillis(duration, "TestProbe.expectNoMessage duration")
           const arrived = yield* advanceUntil(millis, () =>
-            queued(subject).length > 0)
+            internal.queued(subject).length > 0)
           if (arrived) {
             return yield* Effect.fail(
-              new UnexpectedMessage({ within: describeMillis(millis), received: queued(subject) })
+              new UnexpectedMessage({ within: describeMillis(millis), received: internal.queued(subject) })
             )
           }
         }),
       receiveN: (n, timeout) =>
         Effect.gen(function*() {
           const millis = yield* timeoutMillis(timeout, "TestProbe.receiveN timeout")
-          const arrived = yield* advanceUntil(millis, () => queued(subject).length >= n)
+          const arrived = yield* advanceUntil(millis, () => internal.queued(subject).length >= n)
           if (!arrived) {
             return yield* Effect.fail(
               new WaitTimeout({
                 waitingFor: `${n} messages`,
                 timeout: describeMillis(millis),
-                received: queued(subject)
+                received: internal.queued(subject)
               })
             )
           }
           const messages: Array<A> = []
-          for (let i = 0; i < n; i++) messages.push(yield* take(subject, any))
+          for (let i = 0; i < n; i++) messages.push(yield* internal.take(subject, any))
           return messages
         }),
       fishForMessage: (predicate, timeout) =>
         Effect.gen(function*() {
           const millis = yield* timeoutMillis(timeout, "TestProbe.fishForMessage timeout")
           const skipped: Array<A> = []
-          const arrived = yield* advanceUntil(millis, () => queued(subject).some(predicate))
+          const arrived = yield* advanceUntil(millis, () => internal.queued(subject).some(predicate))
           // What came before the catch is taken and dropped (and reported if nothing matched).
-          for (const message of queued(subject)) {
+          for (const message of internal.queued(subject)) {
             if (arrived && predicate(message)) break
-            skipped.push(yield* take(subject, any))
+            skipped.push(yield* internal.take(subject, any))
           }
           if (!arrived) {
             return yield* Effect.fail(
@@ -348,7 +309,7 @@ export const makeProbe = <A>(): Effect.Effect<TestProbe<A>> =>
               })
             )
           }
-          return yield* take(subject, predicate)
+          return yield* internal.take(subject, predicate)
         })
     }
   })
@@ -356,15 +317,6 @@ export const makeProbe = <A>(): Effect.Effect<TestProbe<A>> =>
 // ---------------------------------------------------------------------------------------------------------------
 // Waiting for supervision
 // ---------------------------------------------------------------------------------------------------------------
-
-/** The child `id` of the supervisor behind `handle`, read in its state (the test runs on the same thread). */
-const childOf = (supervisor: Supervisor | FactorySupervisor<any, any>, id: number) => {
-  const pid = (supervisor as SupervisorHandle).pid
-  if (pid === undefined) return undefined
-  const core = stateOf(pid).behaviour as { readonly state?: unknown } | undefined
-  const children = (core?.state as Core | undefined)?.children
-  return children?.find((child) => child.id === id)
-}
 
 /**
  * Waits, within `timeout` of TestClock time, until the supervisor has restarted child `id` `times` more times
@@ -399,13 +351,13 @@ export const awaitRestart = (
 ): Effect.Effect<void, WaitTimeout | NotSettled> =>
   Effect.gen(function*() {
     const millis = yield* timeoutMillis(timeout, "Testing.awaitRestart timeout")
-    const startsNow = childOf(supervisor, id)?.starts ?? 0
+    const startsNow = internal.childOf(supervisor, id)?.starts ?? 0
     const done = () => {
-      const child = childOf(supervisor, id)
+      const child = internal.childOf(supervisor, id)
       return child !== undefined && child.starts >= startsNow + times && child.process !== undefined
     }
     if (!(yield* advanceUntil(millis, done))) {
-      const child = childOf(supervisor, id)
+      const child = internal.childOf(supervisor, id)
       return yield* Effect.fail(
         new WaitTimeout({
           waitingFor: `${times} restart${times === 1 ? "" : "s"} of child ${id}`,
@@ -522,9 +474,6 @@ export const awaitRegistered = <K, V>(
 // Leaks
 // ---------------------------------------------------------------------------------------------------------------
 
-const isClean = (left: internal.LeftBehind) =>
-  left.processes.length === 0 && left.names.length === 0 && left.timers.length === 0 && left.registries.length === 0
-
 /**
  * One turn of the host's event loop (a `setImmediate`), no clock moving: what the library deferred to a macrotask
  * runs. For tests of the event loop itself, where nothing ever settles (a handler's batch yielding to a fiber that
@@ -573,11 +522,11 @@ export const checkNoProcessLeft: Effect.Effect<void, ProcessesLeft> = Effect.wit
   const except = new Set(self === undefined ? [] : [self])
   return Effect.gen(function*() {
     let left = internal.leftBehind(except)
-    for (let i = 0; i < 20 && !isClean(left); i++) {
+    for (let i = 0; i < 20 && !internal.isClean(left); i++) {
       yield* internal.eventLoopTurn
       left = internal.leftBehind(except)
     }
-    if (!isClean(left)) return yield* Effect.fail(new ProcessesLeft(left))
+    if (!internal.isClean(left)) return yield* Effect.fail(new ProcessesLeft(left))
   })
 })
 
@@ -597,19 +546,6 @@ export const checkNoProcessLeft: Effect.Effect<void, ProcessesLeft> = Effect.wit
  */
 export const trackTimers = (): void => {
   tracking.enabled = true
-}
-
-/** Ends what a test left behind, so that the tests after it report only their own leaks. */
-const cleanUp = (): void => {
-  for (const state of liveProcesses()) {
-    terminate(state, killed)
-    died(state, killed)
-  }
-  for (const [key, owner] of Array.from(names)) {
-    if (!owner.alive) names.delete(key)
-  }
-  for (const timer of Array.from(tracking.pending)) timer.cancel()
-  for (const registry of Array.from(openRegistries)) registry.close()
 }
 
 /**
@@ -634,7 +570,7 @@ export const leakCheck = (): () => Promise<void> => {
   return async () => {
     const exit = await Effect.runPromiseExit(checkNoProcessLeft)
     if (Exit.isFailure(exit)) {
-      cleanUp()
+      internal.cleanUp()
       throw Cause.squash(exit.cause)
     }
   }

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -13,7 +14,9 @@ import type * as Actor from "../Actor.js"
 import { AlreadyRegistered } from "../Errors.js"
 import type { StartError } from "../Errors.js"
 import type { ExitReason } from "../Process.js"
+import type { Registry } from "../Registry.js"
 import type { Selector } from "../Selector.js"
+import type { Subject as SubjectT } from "../Subject.js"
 import type { BoundOptions } from "./bound.js"
 import { install } from "./bound.js"
 import { Immutable } from "./builder.js"
@@ -25,12 +28,13 @@ import { checked, registerUnsafe } from "./name.js"
 import type { ProcessState } from "./process.js"
 import { DEFAULT_SHUTDOWN_MILLIS, withSelf } from "./process.js"
 import type { Registration } from "./registry.js"
-import { defaultSelector, registerActor, viaOf } from "./registry.js"
+import { defaultSelector, registerActor, registryImpl, viaOf } from "./registry.js"
 import type { SelectorImpl } from "./selector.js"
 import type { Handshake } from "./start.js"
 import { start as startProcess } from "./start.js"
 import type { SubjectImpl } from "./subject.js"
 import { NamedSubject, OwnedSubject, Tag } from "./subject.js"
+import { namedChildLayer } from "./supervisor/layer.js"
 import { decodeTimeout } from "./timer.js"
 
 /** The default init timeout of `Actor.new`. @internal */
@@ -294,3 +298,54 @@ export const withIdleTimeout = <X extends Proceeds>(self: X, timeout: Duration.I
 /** @internal */
 export const hibernate = <X extends Proceeds>(self: X): X =>
   withAfter(self, (after) => new After(after.continuation, after.idleTimeout, true))
+
+// ---------------------------------------------------------------------------------------------------------------
+// The constructors and combinators of `Actor.ts` (their types and docs are there)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The code behind an `Actor.Builder`: every builder is made by `make`. @internal */
+export const impl = (builder: Actor.Builder<any, any, any, any, any>): ActorBuilder => builder as ActorBuilder
+
+/** @internal */
+export const newWithInitialiser = (
+  timeout: Duration.Input,
+  init: Extract<InitSpec, { readonly _tag: "Init" }>["init"]
+): ActorBuilder => {
+  try {
+    return make({ _tag: "Init", init }, decodeTimeout(timeout, "Actor.newWithInitialiser timeout"))
+  } catch (error) {
+    // A programmer mistake, reported as a defect when the actor starts (not a throw while building).
+    return make({ _tag: "Init", init }, 0, error as Error)
+  }
+}
+
+/** @internal */
+export const selecting = <S, M, D>(self: Actor.Initialised<S, M, D>, selector: Selector<M>): Initialised<S, M, D> =>
+  new Initialised<S, M, D>(self.state, Option.some(selector), self.data, (self as Initialised<S, M, D>).after)
+
+/** @internal */
+export const returning = <S, M, D, D2>(self: Actor.Initialised<S, M, D>, data: D2): Initialised<S, M, D2> =>
+  new Initialised<S, M, D2>(self.state, self.selector, data, (self as Initialised<S, M, D>).after)
+
+/** The builder with `fields` changed (the combinators that set one field). @internal */
+export const withFields = (self: Actor.Builder<any, any, any, any, any>, fields: Partial<ActorFields>): ActorBuilder =>
+  impl(self).with(fields)
+
+/** @internal */
+export const registered = (
+  self: Actor.Builder<any, any, any, any, any>,
+  registry: Registry<any, any, any>,
+  key: unknown,
+  value?: unknown
+): ActorBuilder =>
+  impl(self).with({ registrations: [...impl(self).registrations, { registry: registryImpl(registry), key, value }] })
+
+/** @internal */
+export const withSelector = <S, M>(next: Actor.Next<S, M>, selector: Selector<M>): Actor.Next<S, M> =>
+  next._tag === "Continue"
+    ? new Continue<S, M>(next.state, Option.some(selector), (next as Continue<S, M>).after)
+    : next
+
+/** @internal */
+export const toLayer = <I, M>(tag: Context.Key<I, SubjectT<M>>, builder: Actor.Builder<any, M, any, any, any>) =>
+  namedChildLayer(tag, impl(builder).name, (name) => start(impl(builder).with({ name })))

@@ -4,10 +4,13 @@
  *
  * @internal
  */
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { StartError } from "../Errors.js"
+import type { Name } from "../Name.js"
 import type { ExitReason } from "../Process.js"
 import type * as StateMachine from "../StateMachine.js"
 import type { Subject } from "../Subject.js"
@@ -21,6 +24,7 @@ import type { Handshake } from "./start.js"
 import { start as startProcess } from "./start.js"
 import { Machine } from "./statemLoop.js"
 import type { SubjectImpl } from "./subject.js"
+import { namedChildLayer } from "./supervisor/layer.js"
 import { decodeTimeout } from "./timer.js"
 
 export { DEFAULT_INIT_MILLIS }
@@ -326,3 +330,46 @@ export const byState = (handlers: Record<string, unknown>): EventHandler => (eve
     undefined
   return handler === undefined ? Effect.succeed(postponed) : handler(event, state, data)
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The constructors and combinators of `StateMachine.ts` (their types and docs are there)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The code behind a `StateMachine.Builder`: every builder is made by `make`. @internal */
+export const impl = (builder: StateMachine.Builder<any, any, any, any, any, any>): StatemBuilder =>
+  builder as unknown as StatemBuilder
+
+/** @internal */
+export const newWithInitialiser = (timeout: Duration.Input, init: (self: Subject<any>) => unknown): StatemBuilder => {
+  try {
+    return make({ _tag: "Init", init: init as any }, decodeTimeout(timeout, "StateMachine.newWithInitialiser timeout"))
+  } catch (error) {
+    return make({ _tag: "Init", init: init as any }, 0, error as Error)
+  }
+}
+
+/** @internal */
+export const returning = (self: StateMachine.Initialised<any, any, any, any>, ret: unknown): InitialisedImpl => {
+  const init = self as unknown as InitialisedImpl
+  return new InitialisedImpl(init.state, init.data, init.actions, ret)
+}
+
+/** The builder with `fields` changed (the combinators that set one field). @internal */
+export const withFields = (
+  self: StateMachine.Builder<any, any, any, any, any, any>,
+  fields: Partial<StatemFields>
+): StatemBuilder => impl(self).with(fields)
+
+/** @internal */
+export const onState = (self: StateMachine.Builder<any, any, any, any, any, any>, handlers: Record<string, unknown>) =>
+  withFields(self, { handler: byState(handlers) })
+
+/** @internal */
+export const named = (self: StateMachine.Builder<any, any, any, any, any, any>, name: Name<any>) =>
+  withFields(self, { name: name as NameImpl<any> })
+
+/** @internal */
+export const toLayer = <I, E>(
+  tag: Context.Key<I, Subject<E>>,
+  builder: StateMachine.Builder<any, any, E, any, any, any>
+) => namedChildLayer(tag, impl(builder).name, (name) => start(impl(builder).with({ name })))

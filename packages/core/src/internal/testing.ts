@@ -7,11 +7,21 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type { FactorySupervisor } from "../FactorySupervisor.js"
+import type { Supervisor } from "../StaticSupervisor.js"
+import type * as Subject from "../Subject.js"
+import { killed } from "./exitReason.js"
+import type { Matcher } from "./mailbox.js"
 import { names } from "./name.js"
+import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
-import { liveProcesses, table } from "./process.js"
+import { died, liveProcesses, table, terminate } from "./process.js"
+import { identity, receiveMatching } from "./receive.js"
 import { openRegistries } from "./registry.js"
 import { schedulerState } from "./scheduler.js"
+import type { SubjectImpl } from "./subject.js"
+import type { Core } from "./supervisor/core.js"
+import type { SupervisorHandle } from "./supervisor/start.js"
 import { tracking } from "./timer.js"
 
 /** One turn of the host's event loop: Effect's and the library's deferred resumptions run. No clock moves. @internal */
@@ -144,4 +154,67 @@ const firstFrame = (origin: Error): string => {
   const frames = (origin.stack ?? "").split("\n").map((line) => line.trim()).filter((line) => line.startsWith("at "))
   const outside = frames.find((frame) => !/[/\\]internal[/\\]timer\.[jt]s:/.test(frame))
   return outside === undefined ? "armed by an unknown caller" : `armed ${outside}`
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The helpers of `Testing.ts`: probes, supervisors and leaks read in the library's own state
+// ---------------------------------------------------------------------------------------------------------------
+
+/** How a message is shown in a test kit error. @internal */
+export const show = (values: ReadonlyArray<unknown>): string =>
+  values.map((value) => {
+    try {
+      return JSON.stringify(value) ?? String(value)
+    } catch {
+      return String(value)
+    }
+  }).join(", ")
+
+/** @internal */
+/** The messages queued for `subject` in its owner's mailbox, in order. @internal */
+export const queued = <A>(subject: Subject.Subject<A>): Array<A> => {
+  const impl = subject as unknown as SubjectImpl<A>
+  const owner = impl.resolve()
+  const found: Array<A> = []
+  if (owner === undefined) return found
+  for (let envelope = owner.mailbox.head; envelope !== undefined; envelope = envelope.next) {
+    if (!envelope.removed && envelope.tag === impl.tag) found.push(envelope.value as A)
+  }
+  return found
+}
+
+/** Takes the first queued message of `subject` matching `predicate` (it is queued: no time passes). @internal */
+export const take = <A>(subject: Subject.Subject<A>, predicate: (message: A) => boolean): Effect.Effect<A> => {
+  const impl = subject as unknown as SubjectImpl<A>
+  const owner = impl.resolve()
+  if (owner === undefined) return Effect.die(new Error("the probe's owner has ended"))
+  const match: Matcher = (envelope) =>
+    envelope.tag === impl.tag && predicate(envelope.value as A) ? identity : undefined
+  return receiveMatching<A, never>(owner, 0, match, () => Effect.die(new Error("the message expected was not queued")))
+}
+
+/** The child `id` of the supervisor behind `handle`, read in its state (the test runs on the same thread). @internal */
+export const childOf = (supervisor: Supervisor | FactorySupervisor<any, any>, id: number) => {
+  const pid = (supervisor as SupervisorHandle).pid
+  if (pid === undefined) return undefined
+  const core = stateOf(pid).behaviour as { readonly state?: unknown } | undefined
+  const children = (core?.state as Core | undefined)?.children
+  return children?.find((child) => child.id === id)
+}
+
+/** @internal */
+export const isClean = (left: LeftBehind) =>
+  left.processes.length === 0 && left.names.length === 0 && left.timers.length === 0 && left.registries.length === 0
+
+/** Ends what a test left behind, so that the tests after it report only their own leaks. @internal */
+export const cleanUp = (): void => {
+  for (const state of liveProcesses()) {
+    terminate(state, killed)
+    died(state, killed)
+  }
+  for (const [key, owner] of Array.from(names)) {
+    if (!owner.alive) names.delete(key)
+  }
+  for (const timer of Array.from(tracking.pending)) timer.cancel()
+  for (const registry of Array.from(openRegistries)) registry.close()
 }

@@ -2,7 +2,7 @@
  * The supervisor's state machine (Erlang's `supervisor` callbacks): it starts its children in order, restarts them
  * by their restart type and its strategy when they exit, asks its restart policy when, and stops them the way Erlang
  * does: unlink, flush a pending exit message, `Shutdown`, kill after the child's shutdown time, wait for the end.
- * Each request (`whichChildren`, `terminateChild`...) is one function.
+ * Each request (`whichChildren`, `terminateChild`...) is one function, in `requests.ts`.
  *
  * The state lives in the supervisor's own process and is only touched there.
  *
@@ -18,7 +18,7 @@ import * as Scope from "effect/Scope"
 import type { Started } from "../../Actor.js"
 import type { Next } from "../../Actor.js"
 import type { StartError } from "../../Errors.js"
-import { ChildFailedToStart, ChildNotFound, ChildRunning, InitFailed, MaxChildren } from "../../Errors.js"
+import { ChildFailedToStart, InitFailed } from "../../Errors.js"
 import type { ExitMessage, ExitReason, Pid } from "../../Process.js"
 import type * as StaticSupervisor from "../../StaticSupervisor.js"
 import type * as Supervision from "../../Supervision.js"
@@ -101,7 +101,8 @@ export interface Config {
   readonly maxChildren?: number | undefined
 }
 
-type SupervisorNext = Next<Core, unknown>
+/** What the supervisor's loop does next. @internal */
+export type SupervisorNext = Next<Core, unknown>
 
 /** Why a supervisor gives up: its intensity, its restart schedule ended, or a child's backoff ended. */
 type GiveUp = "intensity" | "schedule" | "backoff"
@@ -561,88 +562,4 @@ export class Core {
     unsafeSend(replyTo, value)
     return this.continue
   }
-
-  onRequest(request: Request): Effect.Effect<SupervisorNext> {
-    return (requests[request._tag] as (core: Core, request: Request) => Effect.Effect<SupervisorNext>)(this, request)
-  }
-}
-
-type RequestOf<Tag extends Request["_tag"]> = Extract<Request, { readonly _tag: Tag }>
-
-const replied = (core: Core, replyTo: SubjectImpl<any>, value: unknown) => Effect.sync(() => core.reply(replyTo, value))
-
-/** What a supervisor does with each request. */
-const requests: {
-  readonly [Tag in Request["_tag"]]: (core: Core, request: RequestOf<Tag>) => Effect.Effect<SupervisorNext>
-} = {
-  WhichChildren: (core, { replyTo }) => replied(core, replyTo, core.children.map((child) => core.info(child))),
-
-  DescribeChildren: (core, { replyTo }) => replied(core, replyTo, core.children.map((child) => core.describe(child))),
-
-  CountChildren: (core, { replyTo }) => {
-    let active = 0
-    let workers = 0
-    for (const child of core.children) {
-      if (child.process !== undefined) active++
-      if (child.spec.type === "worker") workers++
-    }
-    const count: Supervision.ChildCount = {
-      specs: core.children.length,
-      active,
-      workers,
-      supervisors: core.children.length - workers
-    }
-    return replied(core, replyTo, count)
-  },
-
-  TerminateChild: (core, { child: key, replyTo }) => {
-    const child = core.find(key)
-    if (child === undefined) {
-      return replied(core, replyTo, { ok: false, error: new ChildNotFound({ child: String(key) }) })
-    }
-    return Effect.andThen(
-      core.stopChild(child),
-      Effect.sync(() => {
-        if (forgottenWhenEnded(child.spec.restart, core.config.kind)) core.remove(child)
-        return core.reply(replyTo, { ok: true, value: undefined })
-      })
-    )
-  },
-
-  RestartChild: (core, { id, replyTo }) => {
-    const child = core.find(id)
-    if (child === undefined) {
-      return replied(core, replyTo, { ok: false, error: new ChildNotFound({ child: String(id) }) })
-    }
-    if (child.process !== undefined) {
-      return replied(core, replyTo, { ok: false, error: new ChildRunning({ id: child.id }) })
-    }
-    return Effect.matchEffect(core.startChild(child), {
-      onFailure: (error) => replied(core, replyTo, { ok: false, error }),
-      onSuccess: (started) => replied(core, replyTo, { ok: true, value: started.pid })
-    })
-  },
-
-  StartChild: (core, { arg, replyTo }) => {
-    const max = core.config.maxChildren ?? Infinity
-    if (core.children.length >= max) return replied(core, replyTo, { ok: false, error: new MaxChildren({ max }) })
-    let spec: ChildSpecImpl
-    try {
-      spec = core.config.template!(arg)
-    } catch (defect) {
-      return replied(core, replyTo, { ok: false, error: new InitFailed({ reason: defect }) })
-    }
-    const child = new ChildRecord(core.nextId++, spec, core.config.templateShutdown!(arg), arg)
-    core.children.push(child)
-    return Effect.matchEffect(core.startChild(child), {
-      onFailure: (error) => {
-        core.remove(child)
-        return replied(core, replyTo, { ok: false, error })
-      },
-      onSuccess: (started) => replied(core, replyTo, { ok: true, value: started })
-    })
-  },
-
-  RestartDue: (core, { child, generation }) =>
-    child.pending === generation ? core.restart(child) : Effect.succeed(core.continue)
 }

@@ -4,13 +4,20 @@
  *
  * @internal
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import type { Started } from "../../Actor.js"
 import type { StartError } from "../../Errors.js"
+import type { Subject } from "../../Subject.js"
 import type { ChildLayer, ChildSpecification, SupervisedChild } from "../../Supervision.js"
+import type { NameImpl } from "../name.js"
+import { make as makeName } from "../name.js"
 import { servicesOf } from "../process.js"
+import { named } from "../subject.js"
 import type { ChildSpecImpl } from "./spec.js"
+import { worker } from "./spec.js"
 
 /** @internal */
 export const ChildLayerTypeId: unique symbol = Symbol.for("@effect-otp/core/Supervision/ChildLayer")
@@ -80,3 +87,23 @@ export const provideChild = <ROut, E, RIn, ROut2, E2, RIn2>(
   fromDescription(
     Effect.flatMap(Layer.build(layer), (context) => Effect.provideContext(self[ChildLayerTypeId], context))
   ) as ChildLayer<ROut, E | E2, Exclude<RIn, ROut2> | RIn2>
+
+/**
+ * `Actor.toLayer` and `StateMachine.toLayer`: the behaviour as a child layer providing its subject under `tag`. The
+ * process is named (with the builder's name, or a fresh one each time the layer is built) and the service is the named
+ * subject, so it stays valid when a supervisor restarts the process. @internal
+ */
+export const namedChildLayer = <I, M, R>(
+  tag: Context.Key<I, Subject<M>>,
+  builderName: NameImpl<M> | undefined,
+  start: (name: NameImpl<M>) => Effect.Effect<Started<unknown>, StartError, R>
+): ChildLayer<I, StartError, Exclude<R, Scope.Scope>> =>
+  childLayer(
+    Effect.sync(() => {
+      const name: NameImpl<M> = builderName ?? makeName<M>(tag.key)
+      return {
+        child: worker(start(name)).with({ label: tag.key }),
+        context: Context.make(tag, named(name))
+      }
+    })
+  )

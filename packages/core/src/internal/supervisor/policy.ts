@@ -65,6 +65,14 @@ export const intensityWindow = (intensity: number, periodMillis: number): Schedu
     }
   }))
 
+/** `Supervision.intensityWindow`: the window of a tolerance; an invalid one is a defect when the schedule runs. @internal */
+export const toleranceWindow = (tolerance: Supervision.Tolerance): Schedule.Schedule<number, unknown> => {
+  const period = validateTolerance(tolerance)
+  if (typeof period === "number") return intensityWindow(tolerance.intensity, period)
+  // A programmer mistake: the schedule dies with it when it runs.
+  return Schedule.fromStep(Effect.die(new TypeError(`Supervision.intensityWindow: ${period.message}`)))
+}
+
 /** One step of a running restart policy: the delay in milliseconds before the restart, or `undefined` to give up. */
 export type PolicyStep = (now: number, reason: Process.ExitReason) => Effect.Effect<number | undefined>
 

@@ -4,7 +4,8 @@
  *
  * @internal
  */
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Schedule from "effect/Schedule"
 import type { Started } from "../../Actor.js"
 import type { StartError } from "../../Errors.js"
@@ -185,3 +186,34 @@ export const validateBackoff = (
  */
 export const resetAfterMillis = (backoff: Supervision.Backoff, periodMillis: number): number =>
   backoff.resetAfter === undefined ? periodMillis : decodeTimeout(backoff.resetAfter, "backoff.resetAfter")
+
+// ---------------------------------------------------------------------------------------------------------------
+// The combinators of `Supervision.ts` (their types and docs are there)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A combinator that sets one field of a child specification (`Supervision.restart`, `label`...). @internal */
+export const setting = <K extends "restart" | "significant" | "shutdown" | "label">(
+  field: K
+): Supervision.Setting<ChildSpecImpl[K]> =>
+  dual(
+    2,
+    (self: Supervision.ChildSpecification<unknown, unknown>, value: ChildSpecImpl[K]) =>
+      (self as ChildSpecImpl).with({ [field]: value })
+  )
+
+/** @internal */
+export const backoff = <D, R>(
+  self: Supervision.ChildSpecification<D, R>,
+  schedule: Schedule.Schedule<unknown, Process.ExitReason>,
+  options?: Supervision.BackoffOptions
+): Supervision.ChildSpecification<D, R> =>
+  (self as ChildSpecImpl).with({ backoff: { schedule, resetAfter: options?.resetAfter } })
+
+/** @internal */
+export const mapData = <D, R, D2>(
+  self: Supervision.ChildSpecification<D, R>,
+  f: (data: D) => D2
+): Supervision.ChildSpecification<D2, R> => {
+  const spec = self as ChildSpecImpl
+  return spec.with({ start: Effect.map(spec.start, (started) => ({ pid: started.pid, data: f(started.data) })) })
+}

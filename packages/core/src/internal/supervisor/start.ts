@@ -29,6 +29,7 @@ import { call, OwnedSubject, Tag } from "../subject.js"
 import type { Config, Reply, Request } from "./core.js"
 import { ChildExit, ChildRecord, Core } from "./core.js"
 import { startRestartPolicy, validateTolerance } from "./policy.js"
+import { onRequest } from "./requests.js"
 import { ChildSpecImpl, validateBackoff, validateChild, validateRestart, validateShutdown } from "./spec.js"
 
 /** @internal */
@@ -244,7 +245,7 @@ export const start = (
     )
   const builder = actor.make({ _tag: "Init", init }, Infinity).with({
     handler: (core: Core, message: Request | ChildExit) =>
-      message instanceof ChildExit ? core.onExit(message.exit) : core.onRequest(message),
+      message instanceof ChildExit ? core.onExit(message.exit) : onRequest(core, message),
     terminate: (core: Core) => core.stopAll(),
     name,
     shutdownMillis: Infinity,
