@@ -198,9 +198,10 @@ describe("the packed @effect-otp/core in a fresh project outside the workspace",
     write("misuse.ts", MISUSE)
   }, 10 * MINUTES)
 
+  // Removing a whole node_modules takes seconds, and more than vitest's default 10 s hook timeout on a loaded machine.
   afterAll(() => {
     if (tmp !== "") fs.rmSync(tmp, { recursive: true, force: true })
-  })
+  }, 2 * MINUTES)
 
   it("the README's install command names the package and effect, nothing else", () => {
     assert.sameMembers([...fromReadme.packages], ["@effect-otp/core", "effect"])
