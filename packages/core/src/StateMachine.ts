@@ -455,7 +455,11 @@ export const returning: {
  */
 export const onEvent: {
   <S, D, E, Err2, R2>(
-    handler: (event: Event<E>, state: S, data: D) => Effect.Effect<Transition<S, D, E>, Err2, R2>
+    handler: (
+      event: Event<E>,
+      state: S,
+      data: D
+    ) => Effect.Effect<Transition<NoInfer<S>, NoInfer<D>, NoInfer<E>>, Err2, R2>
   ): <Ret, Err, R>(self: Builder<S, D, E, Ret, Err, R>) => Builder<S, D, E, Ret, Err | Err2, R | R2>
   <S, D, E, Ret, Err, R, Err2, R2>(
     self: Builder<S, D, E, Ret, Err, R>,
@@ -467,11 +471,18 @@ export const onEvent: {
  * One handler per state (gen_statem's `state_functions` callback mode): `handlers` has an entry for every state,
  * keyed by the state (a string) or its `_tag`, whose handler gets the state narrowed; an entry may be a table of
  * events by `_tag` instead, whose handlers get the event narrowed. Events a table does not list are postponed.
+ * In pipe form (`builder.pipe(StateMachine.onState({ ... }))`) no type argument is needed: the handlers are typed
+ * from the builder, and what they fail with and require is inferred from them.
  *
  * @since 1.0.0
  * @category combinators
  */
 export const onState: {
+  <S, D, E, H extends StateHandlers<S, D, E, any, any> & internal.ExactHandlers<H, S, D, E>>(
+    handlers: H
+  ): <Ret, Err, R>(
+    self: Builder<S, D, E, Ret, Err, R>
+  ) => Builder<S, D, E, Ret, Err | internal.HandlersError<H>, R | internal.HandlersContext<H>>
   <S, D, E, Err2, R2>(
     handlers: StateHandlers<S, D, E, Err2, R2>
   ): <Ret, Err, R>(self: Builder<S, D, E, Ret, Err, R>) => Builder<S, D, E, Ret, Err | Err2, R | R2>
@@ -491,7 +502,7 @@ export const onState: {
  */
 export const onEnter: {
   <S, D, E, Err2, R2>(
-    f: (oldState: S, state: S, data: D) => Effect.Effect<Transition<S, D, E>, Err2, R2>
+    f: (oldState: S, state: S, data: D) => Effect.Effect<Transition<NoInfer<S>, NoInfer<D>, NoInfer<E>>, Err2, R2>
   ): <Ret, Err, R>(self: Builder<S, D, E, Ret, Err, R>) => Builder<S, D, E, Ret, Err | Err2, R | R2>
   <S, D, E, Ret, Err, R, Err2, R2>(
     self: Builder<S, D, E, Ret, Err, R>,
