@@ -38,24 +38,24 @@ export const codeLock = (
   door: (what: "locked" | "open") => Effect.Effect<void>
 ) =>
   StateMachine.new<State, Data, Event>("Locked", { code, buttons: [] }).pipe(
-    StateMachine.onState<State, Data, Event, never, never>({
+    StateMachine.onState({
       Locked: {
         Button: ({ event }, _, data) => {
           const buttons = [...data.buttons, event.digit].slice(-data.code.length) // the last ones pressed
           return Effect.succeed(
             buttons.join() === data.code.join()
-              ? StateMachine.nextState<State, Data>("Open", data)
+              ? StateMachine.nextState("Open", data)
               : StateMachine.keepState({ ...data, buttons })
           )
         },
         Status: status
       },
       Open: { // no Button: buttons pressed while open are postponed
-        Lock: (_, __, data) => Effect.succeed(StateMachine.nextState<State, Data>("Locked", data)),
+        Lock: (_, __, data) => Effect.succeed(StateMachine.nextState("Locked", data)),
         Status: status
       }
     }),
-    StateMachine.onEnter<State, Data, Event, never, never>((_, state, data) =>
+    StateMachine.onEnter((_, state, data) =>
       state === "Locked"
         ? Effect.as(door("locked"), StateMachine.keepState({ ...data, buttons: [] }))
         : Effect.as(door("open"), StateMachine.keepStateAndData(StateMachine.stateTimeout(openFor, { _tag: "Lock" })))

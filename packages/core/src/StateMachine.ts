@@ -26,7 +26,8 @@
  * table of events by `_tag`, whose handlers get the event narrowed to that tag: such a state can only receive the
  * events it lists, and the others are **postponed**, as gen_statem's own code-lock example does while the door is
  * open (Erlang would crash with `function_clause`; postponing is what state machines usually mean by "not now").
- * What the types cannot express: who sends what when; the mailbox takes any `E` in any state.
+ * What the types cannot express: who sends what when; the mailbox takes any `E` in any state. In pipe form only
+ * `new` takes type arguments: the handlers, their transitions and actions are typed from the builder.
  *
  * @example
  * ```ts
@@ -41,13 +42,13 @@
  * interface Data { readonly code: ReadonlyArray<number>; readonly entered: ReadonlyArray<number> }
  *
  * const lock = StateMachine.new<State, Data, Event>("Locked", { code: [1, 2, 3], entered: [] }).pipe(
- *   StateMachine.onState<State, Data, Event, never, never>({
+ *   StateMachine.onState({
  *     Locked: {
  *       Button: (event, _, data) => {
  *         const entered = [...data.entered, event.event.digit]
  *         return Effect.succeed(
  *           entered.join() === data.code.join()
- *             ? StateMachine.nextState<State, Data>("Open", { ...data, entered: [] })
+ *             ? StateMachine.nextState("Open", { ...data, entered: [] })
  *             : StateMachine.keepState(entered.length >= data.code.length ? { ...data, entered: [] } : { ...data, entered })
  *         )
  *       },
@@ -55,12 +56,12 @@
  *     },
  *     // Buttons pressed while open are postponed: Open does not list them.
  *     Open: {
- *       Lock: () => Effect.succeed(StateMachine.nextState<State, Data>("Locked", { code: [1, 2, 3], entered: [] })),
+ *       Lock: () => Effect.succeed(StateMachine.nextState("Locked", { code: [1, 2, 3], entered: [] })),
  *       IsOpen: (event) => Effect.succeed(StateMachine.keepStateAndData(StateMachine.reply(event.event.replyTo, true)))
  *     }
  *   }),
  *   // The door locks itself 10 seconds after it opened, unless locked before.
- *   StateMachine.onEnter<State, Data, Event, never, never>((_, state) =>
+ *   StateMachine.onEnter((_, state) =>
  *     Effect.succeed(
  *       state === "Open"
  *         ? StateMachine.keepStateAndData(StateMachine.stateTimeout("10 seconds", { _tag: "Lock" }))
@@ -432,13 +433,13 @@ export const returning: {
  * type State = "Off" | "On"
  *
  * const light = StateMachine.new<State, number, Event>("Off", 0).pipe(
- *   StateMachine.onEvent<State, number, Event, never, never>((event, state, flips) =>
+ *   StateMachine.onEvent((event, state, flips) =>
  *     Effect.succeed(
  *       event.event._tag === "Get"
  *         ? StateMachine.keepStateAndData(StateMachine.reply(event.event.replyTo, `${state} after ${flips} flips`))
  *         : state === "Off"
- *         ? StateMachine.nextState("On", flips + 1, StateMachine.stateTimeout<Event>("1 minute", { _tag: "Flip" }))
- *         : StateMachine.nextState<State, number>("Off", flips + 1)
+ *         ? StateMachine.nextState("On", flips + 1, StateMachine.stateTimeout("1 minute", { _tag: "Flip" }))
+ *         : StateMachine.nextState("Off", flips + 1)
  *     )
  *   )
  * )
@@ -455,7 +456,11 @@ export const returning: {
  */
 export const onEvent: {
   <S, D, E, Err2, R2>(
-    handler: (event: Event<E>, state: S, data: D) => Effect.Effect<Transition<S, D, E>, Err2, R2>
+    handler: (
+      event: Event<E>,
+      state: S,
+      data: D
+    ) => Effect.Effect<Transition<NoInfer<S>, NoInfer<D>, NoInfer<E>>, Err2, R2>
   ): <Ret, Err, R>(self: Builder<S, D, E, Ret, Err, R>) => Builder<S, D, E, Ret, Err | Err2, R | R2>
   <S, D, E, Ret, Err, R, Err2, R2>(
     self: Builder<S, D, E, Ret, Err, R>,
@@ -467,11 +472,18 @@ export const onEvent: {
  * One handler per state (gen_statem's `state_functions` callback mode): `handlers` has an entry for every state,
  * keyed by the state (a string) or its `_tag`, whose handler gets the state narrowed; an entry may be a table of
  * events by `_tag` instead, whose handlers get the event narrowed. Events a table does not list are postponed.
+ * In pipe form (`builder.pipe(StateMachine.onState({ ... }))`) no type argument is needed: the handlers are typed
+ * from the builder, and what they fail with and require is inferred from them.
  *
  * @since 1.0.0
  * @category combinators
  */
 export const onState: {
+  <S, D, E, H extends StateHandlers<S, D, E, any, any> & internal.ExactHandlers<H, S, D, E>>(
+    handlers: H
+  ): <Ret, Err, R>(
+    self: Builder<S, D, E, Ret, Err, R>
+  ) => Builder<S, D, E, Ret, Err | internal.HandlersError<H>, R | internal.HandlersContext<H>>
   <S, D, E, Err2, R2>(
     handlers: StateHandlers<S, D, E, Err2, R2>
   ): <Ret, Err, R>(self: Builder<S, D, E, Ret, Err, R>) => Builder<S, D, E, Ret, Err | Err2, R | R2>
@@ -491,7 +503,7 @@ export const onState: {
  */
 export const onEnter: {
   <S, D, E, Err2, R2>(
-    f: (oldState: S, state: S, data: D) => Effect.Effect<Transition<S, D, E>, Err2, R2>
+    f: (oldState: S, state: S, data: D) => Effect.Effect<Transition<NoInfer<S>, NoInfer<D>, NoInfer<E>>, Err2, R2>
   ): <Ret, Err, R>(self: Builder<S, D, E, Ret, Err, R>) => Builder<S, D, E, Ret, Err | Err2, R | R2>
   <S, D, E, Ret, Err, R, Err2, R2>(
     self: Builder<S, D, E, Ret, Err, R>,

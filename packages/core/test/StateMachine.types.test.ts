@@ -5,6 +5,7 @@
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import type { Actor } from "../src/index.js"
 import { StateMachine, Subject, System, Testing } from "../src/index.js"
 
 afterEach(Testing.leakCheck())
@@ -82,6 +83,76 @@ describe("StateMachine types", () => {
     // @ts-expect-error: stop takes replies only
     StateMachine.stop(undefined, StateMachine.cancelTimeout("retry"))
     assert.isFunction(StateMachine.onState)
+  })
+
+  it("in pipe form, the states, data, events, errors and services are inferred from the builder", () => {
+    class Failed {
+      readonly _tag = "Failed"
+    }
+    // No type argument: the handlers are typed from the builder they are piped into, a transition's state and data
+    // from the handler's return type, and the errors are what the handlers fail with.
+    const piped: StateMachine.Builder<State, Data, Event, Actor.SelfSubject, Failed, never> = builder.pipe(
+      StateMachine.onState({
+        Idle: {
+          Start: (event, _, data) =>
+            Effect.succeed(StateMachine.nextState({ _tag: "Busy", job: event.event.job }, data))
+        },
+        Busy: (event, state) =>
+          event._tag === "StateTimeout" ? Effect.fail(new Failed()) : Effect.succeed(busy(state.job))
+      }),
+      StateMachine.onEnter((_, state, data) =>
+        Effect.succeed(
+          state._tag === "Busy"
+            ? StateMachine.keepState(data + 1, StateMachine.stateTimeout("1 second", { _tag: "Done" }))
+            : StateMachine.keepStateAndData()
+        )
+      ),
+      StateMachine.onTerminate((state, data) => Effect.log(state._tag, data))
+    )
+    // @ts-expect-error: the handlers' error is no longer `never`
+    const failing: StateMachine.Builder<State, Data, Event, Actor.SelfSubject, never, never> = piped
+    // Handlers that only keep the state and data still take the builder's data and states (not `never`).
+    builder.pipe(
+      StateMachine.onEvent(() => Effect.succeed(StateMachine.keepStateAndData())),
+      StateMachine.onEnter(() => Effect.succeed(StateMachine.keepStateAndData()))
+    )
+    // The table is checked as in the data-first form.
+    // @ts-expect-error: Busy has no entry
+    builder.pipe(StateMachine.onState({ Idle: {} }))
+    // @ts-expect-error: Sleeping is no state
+    builder.pipe(StateMachine.onState({ Idle: {}, Busy: {}, Sleeping: {} }))
+    builder.pipe(StateMachine.onState({
+      Idle: {},
+      // @ts-expect-error: Stop is no event of this machine
+      Busy: { Stop: () => Effect.succeed(StateMachine.keepStateAndData()) }
+    }))
+    builder.pipe(StateMachine.onState({
+      Idle: {},
+      // @ts-expect-error: Done has no job
+      Busy: { Done: (event) => Effect.succeed(busy(event.event.job)) }
+    }))
+    builder.pipe(StateMachine.onState({
+      // @ts-expect-error: Idle has no job
+      Idle: (_, state) => Effect.succeed(busy(state.job)),
+      Busy: {}
+    }))
+    builder.pipe(
+      // @ts-expect-error: a transition to a state of another type
+      StateMachine.onEvent(() => Effect.succeed(StateMachine.nextState({ _tag: "Sleeping" as const }, 0)))
+    )
+    builder.pipe(
+      // @ts-expect-error: data of another type
+      StateMachine.onEnter(() => Effect.succeed(StateMachine.keepState("not a number")))
+    )
+    // The explicit type arguments still compile.
+    builder.pipe(
+      StateMachine.onState<State, Data, Event, never, never>({ Idle: {}, Busy: {} }),
+      StateMachine.onEnter<State, Data, Event, never, never>(() =>
+        Effect.succeed(StateMachine.nextState<State, Data>({ _tag: "Idle" }, 0))
+      ),
+      StateMachine.onEvent<State, Data, Event, never, never>(() => Effect.succeed(StateMachine.keepStateAndData()))
+    )
+    assert.isDefined(failing)
   })
 
   it.effect("at run time, the table's handlers get the events of their tag and the state of their key", () =>
