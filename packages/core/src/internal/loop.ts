@@ -22,7 +22,7 @@ import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
 import { compact, endWith, EXIT_TAG, processOf } from "./process.js"
 import { Receiver } from "./receive.js"
-import { causeOfReason, describeReason, isCrash, report, reportedState } from "./report.js"
+import { terminatingReport } from "./report.js"
 import type { SelectorImpl } from "./selector.js"
 import type { SubjectImpl } from "./subject.js"
 import { OwnedSubject, Tag } from "./subject.js"
@@ -376,25 +376,16 @@ export class Loop extends Receiver<unknown, never> {
     }
   }
 
-  /**
-   * The actor's crash report (gen_server's "terminating" error report), when it ends with a reason other than
-   * `Normal` or `Shutdown` by its own doing: a handler that failed or died, a stop it asked for, an exit signal it
-   * trapped. Not when a signal ends it from outside (a kill, a link it does not trap): Erlang reports none either.
-   * It runs on the actor's fiber, whose annotations already name it.
-   */
+  /** The actor's crash report (gen_server's "terminating" error report): see `terminatingReport`. */
   crashReport(reason: ExitReason, signalled: boolean): Effect.Effect<void> | undefined {
-    if (signalled || !isCrash(reason)) return undefined
     const format = this.reportState
-    return report(
-      "crash_report",
-      "Error",
-      () => `actor ${this.self.name?.key ?? this.self.pid.toString()} terminating: ${describeReason(reason)}`,
-      () => {
-        const fields: Record<string, unknown> = { reason: describeReason(reason), last_message: this.last }
-        if (format !== undefined) fields.state = reportedState(() => format(this.state))
-        return fields
-      },
-      causeOfReason(reason)
+    return terminatingReport(
+      "actor",
+      this.self,
+      reason,
+      signalled,
+      () => ({ last_message: this.last }),
+      format === undefined ? undefined : () => format(this.state)
     )
   }
 

@@ -63,8 +63,8 @@ export const report = (
 export const processLabel = (process: ProcessState): string =>
   process.name === undefined ? process.pid.toString() : `${process.name.key} ${process.pid.toString()}`
 
-/** What a behaviour's `reportState` makes of its state for a crash report, or why it could not. @internal */
-export const reportedState = (format: () => unknown): unknown => {
+/** What a behaviour's `reportState` makes of its state for a crash report, or why it could not. */
+const reportedState = (format: () => unknown): unknown => {
   try {
     return format()
   } catch (error) {
@@ -113,3 +113,33 @@ export const causeOfReason = (reason: ExitReason): Cause.Cause<unknown> | undefi
 
 /** Whether a process that ends with `reason` crashed, as gen_server decides what to report (not normal, not shutdown). */
 export const isCrash = (reason: ExitReason): boolean => reason._tag === "Abnormal" || reason._tag === "Killed"
+
+/**
+ * A behaviour's crash report (gen_server's and gen_statem's "terminating" error report, `what` naming which), when
+ * it ends with a reason other than `Normal` or `Shutdown` by its own doing: a handler that failed or died, a stop it
+ * asked for, an exit signal it trapped. Not when a signal ends it from outside (a kill, a link it does not trap):
+ * Erlang reports none either. It runs on the behaviour's fiber, whose annotations already name it. `fields` are what
+ * the behaviour adds (its last message), `state` what its `reportState` shows, when the user gave one.
+ * @internal
+ */
+export const terminatingReport = (
+  what: string,
+  self: ProcessState,
+  reason: ExitReason,
+  signalled: boolean,
+  fields: () => Record<string, unknown>,
+  state: (() => unknown) | undefined
+): Effect.Effect<void> | undefined => {
+  if (signalled || !isCrash(reason)) return undefined
+  return report(
+    "crash_report",
+    "Error",
+    () => `${what} ${self.name?.key ?? self.pid.toString()} terminating: ${describeReason(reason)}`,
+    () => {
+      const annotations: Record<string, unknown> = { reason: describeReason(reason), ...fields() }
+      if (state !== undefined) annotations.state = reportedState(state)
+      return annotations
+    },
+    causeOfReason(reason)
+  )
+}

@@ -29,7 +29,7 @@ import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
 import { endWith } from "./process.js"
 import { identity, Receiver } from "./receive.js"
-import { causeOfReason, describeReason, isCrash, report, reportedState } from "./report.js"
+import { terminatingReport } from "./report.js"
 import type { ActionImpl, StatemBuilder, TimeoutAction, TransitionImpl } from "./statem.js"
 import { actionImpl, CANCEL, EVENT_TIMEOUT, STATE_TIMEOUT } from "./statem.js"
 import type { SubjectImpl } from "./subject.js"
@@ -380,24 +380,16 @@ export class Machine extends Receiver<unknown, never> {
     this.metrics?.mailbox?.remove()
   }
 
-  /** gen_statem's "terminating" error report: as the actor loop's, with the state and the last event. */
+  /** gen_statem's "terminating" error report (see `terminatingReport`), with the state and the last event. */
   crashReport(reason: ExitReason, signalled: boolean): Effect.Effect<void> | undefined {
-    if (signalled || !isCrash(reason)) return undefined
     const format = this.reportState
-    return report(
-      "crash_report",
-      "Error",
-      () => `state machine ${this.self.name?.key ?? this.self.pid.toString()} terminating: ${describeReason(reason)}`,
-      () => {
-        const fields: Record<string, unknown> = {
-          reason: describeReason(reason),
-          last_event: this.last,
-          postponed: this.postponed.length
-        }
-        if (format !== undefined) fields.state = reportedState(() => format(this.current, this.data))
-        return fields
-      },
-      causeOfReason(reason)
+    return terminatingReport(
+      "state machine",
+      this.self,
+      reason,
+      signalled,
+      () => ({ last_event: this.last, postponed: this.postponed.length }),
+      format === undefined ? undefined : () => format(this.current, this.data)
     )
   }
 }
