@@ -266,12 +266,12 @@ export class Loop extends Receiver<unknown, never> {
    * Erlang's hibernation (`{noreply, State, hibernate}`) drops an idle process's stack and compacts its heap with a
    * full garbage collection. A JavaScript heap is one for all, collected as V8 sees fit, and a parked actor's fiber
    * holds no stack of the handler's: what an idle actor can drop is what the library keeps to go faster and can
-   * rebuild, the loop's scan mark and last message, and the process record's containers left empty or oversized
-   * by earlier calls, timers, links and waiters (see `compact` in `process.ts`).
+   * rebuild, the loop's scan mark and the process record's containers left empty or oversized by earlier calls,
+   * timers, links and waiters (see `compact` in `process.ts`). Its last message is already gone: `next` drops it once
+   * handled.
    */
   hibernate(): void {
     this.scanned = undefined
-    this.last = undefined
     compact(this.self)
   }
 
