@@ -109,6 +109,31 @@ export const matchBehaviour = (
   return target.selectUser(envelope)
 }
 
+/**
+ * Whether a behaviour that traps exits (it has `onTerminate`) stops on an exit signal it received: its parent's
+ * stops it with the same reason (a `Normal` one only if `parentNormal`), as a gen_server's parent does; any other
+ * behaves as for a process that does not trap exits: `Normal` is ignored, any other reason stops it, gracefully, so
+ * that `onTerminate` runs.
+ * @internal
+ */
+export const stopsOnExit = (exit: ExitMessage, parent: ProcessState, parentNormal: boolean): boolean =>
+  exit.reason._tag !== "Normal" || (parentNormal && stateOf(exit.pid) === parent)
+
+/**
+ * A behaviour's graceful stop: its `onTerminate` effect when it has one (a failure of it is logged, not raised),
+ * then the end of its process with `reason`.
+ * @internal
+ */
+export const terminateThenEnd = (
+  self: ProcessState,
+  reason: ExitReason,
+  terminate: Effect.Effect<void, never, unknown> | undefined
+): Effect.Effect<void, unknown, unknown> => {
+  const end = Effect.sync(() => endWith(self, reason))
+  if (terminate === undefined) return end
+  return Effect.andThen(Effect.catchCause(terminate, (cause) => Effect.logError(cause)), end)
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // What the loop does before its next wait
 // ---------------------------------------------------------------------------------------------------------------
@@ -349,19 +374,11 @@ export class Loop extends Receiver<unknown, never> {
 
   /** A linked process exited and this actor traps exits (it has `onTerminate`, or its init asked to). */
   exit(exit: ExitMessage): Effect.Effect<void, unknown, unknown> | undefined {
-    // Its parent's exit signal stops it with the same reason, `Normal` included, as a gen_server's parent does.
-    // Otherwise it behaves like a process that does not trap exits: `Normal` is ignored, any other reason stops it
-    // with that reason, gracefully, so that `onTerminate` runs.
-    if (stateOf(exit.pid) === this.parent && this.stopsOnParentNormal) return this.stop(exit.reason)
-    if (exit.reason._tag === "Normal") return undefined
-    return this.stop(exit.reason)
+    return stopsOnExit(exit, this.parent, this.stopsOnParentNormal) ? this.stop(exit.reason) : undefined
   }
 
   stop(reason: ExitReason): Effect.Effect<void, unknown, unknown> {
-    const terminate = this.terminate
-    const end = Effect.sync(() => endWith(this.self, reason))
-    if (terminate === undefined) return end
-    return Effect.andThen(Effect.catchCause(terminate(this.state, reason), (cause) => Effect.logError(cause)), end)
+    return terminateThenEnd(this.self, reason, this.terminate?.(this.state, reason))
   }
 
   /**

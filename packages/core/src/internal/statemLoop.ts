@@ -22,12 +22,18 @@ import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import type { ExitMessage, ExitReason } from "../Process.js"
 import type * as StateMachine from "../StateMachine.js"
-import { annotateBehaviour, ExitSignal, LoopMetrics, matchBehaviour, SystemMessage } from "./loop.js"
+import {
+  annotateBehaviour,
+  ExitSignal,
+  LoopMetrics,
+  matchBehaviour,
+  stopsOnExit,
+  SystemMessage,
+  terminateThenEnd
+} from "./loop.js"
 import type { Envelope, Handler } from "./mailbox.js"
 import { enabledIn } from "./metrics.js"
-import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
-import { endWith } from "./process.js"
 import { identity, Receiver } from "./receive.js"
 import { terminatingReport } from "./report.js"
 import type { ActionImpl, StatemBuilder, TimeoutAction, TransitionImpl } from "./statem.js"
@@ -360,19 +366,11 @@ export class Machine extends Receiver<unknown, never> {
 
   /** A linked process exited and the machine traps exits (it has `onTerminate`): the actor loop's rule. */
   private exit(exit: ExitMessage): Effect.Effect<void, unknown, unknown> | undefined {
-    if (stateOf(exit.pid) === this.parent) return this.stop(exit.reason)
-    if (exit.reason._tag === "Normal") return undefined
-    return this.stop(exit.reason)
+    return stopsOnExit(exit, this.parent, true) ? this.stop(exit.reason) : undefined
   }
 
   private stop(reason: ExitReason): Effect.Effect<void, unknown, unknown> {
-    const terminate = this.terminate
-    const end = Effect.sync(() => endWith(this.self, reason))
-    if (terminate === undefined) return end
-    return Effect.andThen(
-      Effect.catchCause(terminate(this.current, this.data, reason), (cause) => Effect.logError(cause)),
-      end
-    )
+    return terminateThenEnd(this.self, reason, this.terminate?.(this.current, this.data, reason))
   }
 
   /** The machine is ending: its mailbox gauge goes with it. */
