@@ -124,10 +124,19 @@ export const make = <A>(): Effect.Effect<SubjectImpl<A>> =>
 /** @internal */
 export const named = <A>(name: Name.Name<A>): SubjectImpl<A> => new NamedSubject(name as NameImpl<A>)
 
+/**
+ * The process a message sent to `subject` reaches now; `undefined` when nobody would get it (a dead owner, a free
+ * name, a subject no longer active, as a call's reply subject once the call is over).
+ */
+const receiverOf = <A>(subject: SubjectImpl<A>): ProcessState | undefined => {
+  const target = subject.resolve()
+  return target === undefined || !subject.active ? undefined : target
+}
+
 /** Delivers at once, from any code (also from timers and callbacks); `false` when nobody got it. @internal */
 export const unsafeSend = <A>(subject: SubjectImpl<A>, message: A): boolean => {
-  const target = subject.resolve()
-  if (target === undefined || !subject.active) return false
+  const target = receiverOf(subject)
+  if (target === undefined) return false
   if (target.bounds !== undefined) bounded.sendNow(target, subject.tag, message)
   else target.mailbox.deliver(subject.tag, message)
   return true
@@ -138,8 +147,8 @@ export const send = <A>(subject: SubjectImpl<A>, message: A): Effect.Effect<void
   Effect.withFiber((fiber) => {
     const sender = processOf(fiber)
     if (sender !== undefined) sender.messagesOut++
-    const target = subject.resolve()
-    if (target === undefined || !subject.active) return Effect.void
+    const target = receiverOf(subject)
+    if (target === undefined) return Effect.void
     if (target.bounds !== undefined) return bounded.send(target, subject.tag, message, sender)
     target.mailbox.deliver(subject.tag, message)
     return Effect.void
@@ -148,8 +157,8 @@ export const send = <A>(subject: SubjectImpl<A>, message: A): Effect.Effect<void
 /** @internal */
 export const trySend = <A>(subject: SubjectImpl<A>, message: A): Effect.Effect<void, NoProcess | MailboxFull> =>
   Effect.suspend((): Effect.Effect<void, NoProcess | MailboxFull> => {
-    const target = subject.resolve()
-    if (target === undefined || !subject.active) return Effect.fail(new NoProcess({ target: subject.toString() }))
+    const target = receiverOf(subject)
+    if (target === undefined) return Effect.fail(new NoProcess({ target: subject.toString() }))
     if (target.bounds !== undefined) {
       const full = bounded.trySend(target, subject.tag, message, () => subject.toString())
       if (full !== undefined) return Effect.fail(full)
