@@ -47,11 +47,14 @@ import type * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
+import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
 import type { StartError } from "./Errors.js"
 import * as internal from "./internal/actor.js"
 import { invalidBound } from "./internal/bound.js"
+import type { DefinitionImpl } from "./internal/definitions.js"
+import { definitions } from "./internal/definitions.js"
 import type { NameImpl } from "./internal/name.js"
 import type { Name } from "./Name.js"
 import type { ExitReason, Pid } from "./Process.js"
@@ -492,6 +495,72 @@ export {
 export type WithMessage<X, M> = X extends Initialised<infer S, infer M0, infer D> ? Initialised<S, M0 | M, D>
   : X extends Continue<infer S, infer M0> ? Next<S, M0 | M>
   : X
+
+/**
+ * A named actor definition, startable on another node (see `@effect-otp/node`): the name it is registered under,
+ * the schema of its start arguments and the schema of its messages, and the builder of its behaviour.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Definition<in out Args, in out M> {
+  readonly _tag: "Definition"
+  readonly name: string
+  readonly arguments: Schema.Codec<Args, any>
+  readonly messages: Schema.Codec<M, any>
+  readonly behaviour: (args: Args) => Builder<any, M, SelfSubject, any, never>
+}
+
+/**
+ * Defines an actor by name, so that other nodes can start it: closures cannot cross threads, so a node starts an
+ * actor for a peer by the name of a definition both load, with arguments decoded by `arguments` and messages coded
+ * by `messages` (Erlang's spawn by module and function, Akka's remote deployment by class). The definition is
+ * registered on this thread when the module that defines it is loaded; loading the same name twice with another
+ * definition is a defect. The behaviour needs no services: it runs on whichever node starts it.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Actor, Subject } from "@effect-otp/core"
+ *
+ * const Message = Schema.Union([
+ *   Schema.TaggedStruct("Add", { n: Schema.Number }),
+ *   Schema.TaggedStruct("Get", { replyTo: Subject.schema(Schema.Number) })
+ * ])
+ *
+ * export const Counter = Actor.define("counter", { arguments: Schema.Number, messages: Message }, (initial) =>
+ *   Actor.new(initial).pipe(Actor.onMessage((n, message: typeof Message.Type) => {
+ *     switch (message._tag) {
+ *       case "Add":
+ *         return Effect.succeed(Actor.continue(n + message.n))
+ *       case "Get":
+ *         return Effect.as(Subject.send(message.replyTo, n), Actor.continue(n))
+ *     }
+ *   })))
+ * ```
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const define = <Args, AI, M, MI, S, E>(
+  name: string,
+  schemas: { readonly arguments: Schema.Codec<Args, AI>; readonly messages: Schema.Codec<M, MI> },
+  behaviour: (args: Args) => Builder<S, M, SelfSubject, E, never>
+): Definition<Args, M> => {
+  const definition: Definition<Args, M> = {
+    _tag: "Definition",
+    name,
+    arguments: schemas.arguments,
+    messages: schemas.messages,
+    behaviour
+  }
+  const known = definitions.get(name)
+  if (known !== undefined && known.behaviour.toString() !== behaviour.toString()) {
+    throw new Error(`Actor.define: "${name}" is already defined by another behaviour on this thread`)
+  }
+  definitions.set(name, definition as unknown as DefinitionImpl)
+  return definition
+}
 
 /**
  * Sends a message to an actor (`Subject.send`).

@@ -35,6 +35,7 @@ import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
+import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { AlreadyNamed, NameTaken, NoProcess, NotRegistered } from "./Errors.js"
 import { droppedBy } from "./internal/bound.js"
@@ -42,8 +43,11 @@ import * as exitReason from "./internal/exitReason.js"
 import * as names from "./internal/name.js"
 import * as pids from "./internal/pid.js"
 import * as internal from "./internal/process.js"
+import * as remote from "./internal/remote.js"
 import * as spawning from "./internal/spawn.js"
+import * as subjects from "./internal/subject.js"
 import type { Name } from "./Name.js"
+import type { Subject } from "./Subject.js"
 
 /**
  * @since 1.0.0
@@ -65,8 +69,13 @@ export type PidTypeId = typeof PidTypeId
  */
 export interface Pid extends Equal.Equal, Inspectable.Inspectable, Pipeable {
   readonly [PidTypeId]: PidTypeId
-  /** The process number, unique for the life of the program. */
+  /** The process number, unique on its node for the life of the program. */
   readonly id: number
+  /**
+   * The node the process runs on, as this node numbers it: `0` for a local process (shown `<0.N>`), the node's
+   * number for a process on another node (shown `<node.N>`, see `@effect-otp/node`).
+   */
+  readonly node: number
 }
 
 /**
@@ -264,6 +273,54 @@ export const trapExits = (trap: boolean): Effect.Effect<void> =>
       state.trapExit = trap
     })
   )
+
+/**
+ * The `Schema` of pids, for pids carried inside messages that cross nodes: a pid crosses as its node and number and
+ * is a remote pid on the node that receives it (see `@effect-otp/node`).
+ *
+ * @since 1.0.0
+ * @category schemas
+ */
+export const PidSchema: Schema.Codec<Pid, { readonly n: number; readonly i: number }> = remote
+  .pidSchema as unknown as Schema.Codec<Pid, { readonly n: number; readonly i: number }>
+
+/**
+ * What `monitorNode` sends when the node is lost (Erlang's `{nodedown, Node}`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface NodeDown {
+  readonly _tag: "NodeDown"
+  readonly node: number
+}
+
+/**
+ * Monitors a node (Erlang's `monitor_node(Node, true)`): when the connection to `node` is lost (its thread ended),
+ * `NodeDown` is sent to `notify` once. A node that is not connected is reported down at once. Each call is a
+ * monitor of its own; the caller's death drops it.
+ *
+ * @since 1.0.0
+ * @category monitors
+ */
+export const monitorNode = (node: number, notify: Subject<NodeDown>): Effect.Effect<void> =>
+  internal.withSelf((state) =>
+    Effect.sync(() =>
+      remote.monitorNode(state, node, () => {
+        subjects.unsafeSend<NodeDown>(subjects.subjectImpl(notify), { _tag: "NodeDown", node })
+      })
+    )
+  )
+
+/**
+ * The nodes this node is connected to (see `@effect-otp/node`), by number.
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const nodes: Effect.Effect<ReadonlyArray<number>> = Effect.sync(() =>
+  Array.from(remote.distribution.connections.keys())
+)
 
 /**
  * Monitors `pid`: when it ends, the caller gets a `Down` message (see `Selector.selectMonitors`). Monitoring a

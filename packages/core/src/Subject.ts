@@ -41,8 +41,10 @@ import { dual } from "effect/Function"
 import type * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
+import type * as Schema from "effect/Schema"
 import type * as Types from "effect/Types"
 import type { CallError, MailboxFull, NoProcess, ReceiveTimeout } from "./Errors.js"
+import * as remote from "./internal/remote.js"
 import * as timers from "./internal/sendAfter.js"
 import * as internal from "./internal/subject.js"
 import { decodeTimeout } from "./internal/timer.js"
@@ -123,6 +125,40 @@ const defaultCallTimeout: Duration.Input = "5 seconds"
  * @category constructors
  */
 export const make = <A>(): Effect.Effect<Subject<A>> => internal.make<A>()
+
+/**
+ * The `Schema` of a subject whose messages are coded by `messages`, for subjects carried inside messages that cross
+ * nodes (a call's `replyTo`, a subscriber's address): the subject crosses as its address (node, pid, tag), and the
+ * node that receives it sends back messages encoded with `messages`. A subject reaches another node only through
+ * this schema, so a subject whose messages have no schema cannot leave its node. Only process-owned and named
+ * subjects can leave (a `Registry.via` subject cannot: encoding it is a defect). See `@effect-otp/node`.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Subject } from "@effect-otp/core"
+ *
+ * const Get = Schema.TaggedStruct("Get", { replyTo: Subject.schema(Schema.Number) })
+ * ```
+ *
+ * @since 1.0.0
+ * @category schemas
+ */
+export const schema = <A, I>(messages: Schema.Codec<A, I>): Schema.Codec<Subject<A>, SubjectAddress> =>
+  remote.subjectSchema(messages) as unknown as Schema.Codec<Subject<A>, SubjectAddress>
+
+/**
+ * A subject as it crosses threads: the node and pid number of its owner, and its tag there (a number, or the key of
+ * a name).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface SubjectAddress {
+  readonly n: number
+  readonly p: number
+  readonly t: number | string
+}
 
 /**
  * A subject that sends to whichever process is registered under `name` at the time of each send. The registered

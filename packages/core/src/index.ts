@@ -117,3 +117,10 @@ export * as Metrics from "./Metrics.js"
  * @since 1.0.0
  */
 export * as Testing from "./Testing.js"
+
+/**
+ * The contract between the core and a transport that connects nodes (threads): signals, connections, node numbers.
+ *
+ * @since 1.0.0
+ */
+export * as Distribution from "./Distribution.js"

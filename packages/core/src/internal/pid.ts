@@ -23,8 +23,12 @@ export class PidImpl extends Identity implements Process.Pid {
   constructor(readonly id: number, readonly state: ProcessState) {
     super()
   }
+  /** Local: node 0, as Erlang shows a local pid. */
+  get node(): number {
+    return 0
+  }
   [Equal.symbol](that: unknown): boolean {
-    return isPid(that) && that.id === this.id
+    return isPid(that) && that.id === this.id && that.node === 0
   }
   [Hash.symbol](): number {
     return Hash.number(this.id)

@@ -52,6 +52,30 @@ export interface MonitorEntry {
   readonly owner: ProcessState
   readonly target: ProcessState
   readonly replyTag: unknown
+  /**
+   * Set by the entries that are not delivered into their owner's mailbox: a monitor a peer node holds on a local
+   * process (its `Down` goes to that node), or a wait for a remote process's exit. Called instead of delivering.
+   */
+  readonly fired?: ((reason: ExitReason) => void) | undefined
+}
+
+/**
+ * What a process on another node (see `remote.ts`) does with the signals sent to it: the stand-in `ProcessState` of
+ * a remote pid forwards them to its node, which applies them to the process itself. @internal
+ */
+export interface RemoteEnd {
+  /** `from` linked to the remote process (already recorded on this side). */
+  link(from: ProcessState): void
+  /** `from` unlinked from it (already dropped on this side). */
+  unlink(from: ProcessState): void
+  /** An exit signal from `from`: through a link (`viaLink`, the link already dropped here) or `Process.exit`. */
+  exit(from: Pid, reason: ExitReason, viaLink: boolean): void
+  /** Ends it with `reason`, whether it traps exits or not (a kill, a shutdown deadline). */
+  terminate(reason: ExitReason): void
+  /** A monitor on it (already in its `monitoredBy` here, so that the node's loss fires it). */
+  monitor(entry: MonitorEntry): void
+  /** The monitor is gone. */
+  demonitor(entry: MonitorEntry): void
 }
 
 /** What a `call` receives under its reply tag when the callee dies first. @internal */
@@ -112,13 +136,20 @@ export class ProcessState extends Mailbox {
    * back what it registered when the process ends (`released`, called by `died`).
    */
   behaviour: { readonly released?: () => void } | undefined = undefined
+  /** Set on the stand-in of a process that lives on another node (see `remote.ts`), never on a local process. */
+  remote: RemoteEnd | undefined = undefined
 
-  constructor(implicit: boolean, startedAt: number) {
+  /** A local process; or, given its pid, the stand-in of a remote one (not in the local table). */
+  constructor(implicit: boolean, startedAt: number, pid?: Pid) {
     super()
-    this.pid = new PidImpl(++counters.pid, this)
     this.implicit = implicit
     this.startedAt = startedAt
-    table.set(this.pid.id, this)
+    if (pid === undefined) {
+      this.pid = new PidImpl(++counters.pid, this)
+      table.set(this.pid.id, this)
+    } else {
+      this.pid = pid
+    }
   }
 
   get alive(): boolean {
@@ -277,7 +308,7 @@ export const died = (self: ProcessState, reason: ExitReason): void => {
   if (self.status === DEAD) return
   self.status = DEAD
   self.reason = reason
-  table.delete(self.pid.id)
+  if (self.remote === undefined) table.delete(self.pid.id)
   if (self.name !== undefined) {
     if (names.get(self.name.key) === self) names.delete(self.name.key)
     self.name = undefined
@@ -316,17 +347,21 @@ export const signalLinks = (self: ProcessState, reason: ExitReason): void => {
   const links = self.links
   self.links = undefined
   if (links instanceof ProcessState) {
-    dropLink(links, self)
-    exitSignal(links, self.pid, reason)
+    linkSignal(links, self, reason)
   } else if (links !== undefined) {
-    for (const linked of links) {
-      dropLink(linked, self)
-      exitSignal(linked, self.pid, reason)
-    }
+    for (const linked of links) linkSignal(linked, self, reason)
   }
 }
 
-const fire = (monitor: MonitorEntry, reason: ExitReason): void => {
+const linkSignal = (linked: ProcessState, self: ProcessState, reason: ExitReason): void => {
+  dropLink(linked, self)
+  if (linked.remote !== undefined) linked.remote.exit(self.pid, reason, true)
+  else exitSignal(linked, self.pid, reason)
+}
+
+/** Tells the owner of a monitor that its target ended: a `Down`, or the reason under a call's reply tag. @internal */
+export const fire = (monitor: MonitorEntry, reason: ExitReason): void => {
+  if (monitor.fired !== undefined) return monitor.fired(reason)
   const owner = monitor.owner
   if (!owner.alive) return
   if (monitor.replyTag !== undefined) {
@@ -344,6 +379,7 @@ const fire = (monitor: MonitorEntry, reason: ExitReason): void => {
  */
 export const terminate = (self: ProcessState, reason: ExitReason): void => {
   if (self.status !== ALIVE) return
+  if (self.remote !== undefined) return self.remote.terminate(reason)
   self.status = DYING
   self.pendingReason = reason
   const fiber = self.fiber
@@ -402,6 +438,7 @@ export const endWith = (self: ProcessState, reason: ExitReason): void => {
  */
 export const exitSignal = (target: ProcessState, from: Pid, reason: ExitReason): void => {
   if (target.status !== ALIVE) return
+  if (target.remote !== undefined) return target.remote.exit(from, reason, false)
   if (target.trapExit) {
     const message: ExitMessage = { pid: from, reason }
     target.mailbox.deliver(EXIT_TAG, message)
@@ -418,13 +455,24 @@ export const exitSignal = (target: ProcessState, from: Pid, reason: ExitReason):
 /** @internal */
 export const link = (self: ProcessState, other: ProcessState): boolean => {
   if (self === other) return true
+  if (other.remote !== undefined) {
+    // As in Erlang's distribution: linking to a remote process always succeeds here; a dead one answers with an
+    // exit signal (`noproc`, or `noconnection` when its node is down).
+    if (other.status === ALIVE) {
+      addLink(self, other)
+      addLink(other, self)
+    }
+    other.remote.link(self)
+    return true
+  }
   if (!other.alive) return false
   addLink(self, other)
   addLink(other, self)
   return true
 }
 
-const addLink = (self: ProcessState, other: ProcessState): void => {
+/** @internal */
+export const addLink = (self: ProcessState, other: ProcessState): void => {
   const links = self.links
   if (links === undefined) self.links = other
   else if (links instanceof ProcessState) {
@@ -432,7 +480,8 @@ const addLink = (self: ProcessState, other: ProcessState): void => {
   } else links.add(other)
 }
 
-const dropLink = (self: ProcessState, other: ProcessState): void => {
+/** @internal */
+export const dropLink = (self: ProcessState, other: ProcessState): void => {
   const links = self.links
   if (links === other) self.links = undefined
   else if (links instanceof Set) links.delete(other)
@@ -442,6 +491,13 @@ const dropLink = (self: ProcessState, other: ProcessState): void => {
 export const unlink = (self: ProcessState, other: ProcessState): void => {
   dropLink(self, other)
   dropLink(other, self)
+  if (other.remote !== undefined && other.status === ALIVE) other.remote.unlink(self)
+}
+
+/** Whether `self` is linked to `other`. @internal */
+export const isLinked = (self: ProcessState, other: ProcessState): boolean => {
+  const links = self.links
+  return links === other || (links instanceof Set && links.has(other))
 }
 
 /**
@@ -476,6 +532,10 @@ export const monitor = (owner: ProcessState, target: ProcessState, replyTag?: un
   if (target.alive) {
     if (target.monitoredBy === undefined) target.monitoredBy = new Set()
     target.monitoredBy.add(ref)
+    if (target.remote !== undefined) target.remote.monitor(ref)
+  } else if (target.remote !== undefined) {
+    // A process of a lost node: `noconnection`, as in Erlang.
+    fire(ref, target.reason!)
   } else if (replyTag === undefined) {
     // Erlang: monitoring a process that does not exist delivers a 'DOWN' with reason noproc at once.
     fire(ref, Reason.Abnormal({ reason: "noproc" }))
@@ -491,8 +551,12 @@ export const monitor = (owner: ProcessState, target: ProcessState, replyTag?: un
  * keeps its own removal, which leaves the set for the next call to the same process.) @internal
  */
 export const unmonitor = (entry: MonitorEntry): void => {
-  const monitors = entry.target.monitoredBy
-  if (monitors !== undefined && monitors.delete(entry) && monitors.size === 0) entry.target.monitoredBy = undefined
+  const target = entry.target
+  const monitors = target.monitoredBy
+  if (monitors !== undefined && monitors.delete(entry)) {
+    if (monitors.size === 0) target.monitoredBy = undefined
+    if (target.remote !== undefined) target.remote.demonitor(entry)
+  }
 }
 
 /** Removes the monitor, and a `Down` it already delivered that was not received yet. @internal */
@@ -519,6 +583,20 @@ export const awaitExit = (target: ProcessState): Effect.Effect<ExitReason> =>
     if (target.status === DEAD) {
       resume(Exit.succeed(target.reason!))
       return
+    }
+    if (target.remote !== undefined) {
+      // A remote process's end arrives as a monitor's: one that wakes this wait instead of delivering a `Down`.
+      const entry: MonitorEntry = {
+        owner: target,
+        target,
+        replyTag: undefined,
+        fired: (reason) => wake(resume, Exit.succeed(reason))
+      }
+      if (target.monitoredBy === undefined) target.monitoredBy = new Set()
+      target.monitoredBy.add(entry)
+      target.remote.monitor(entry)
+      runQueued()
+      return Effect.sync(() => unmonitor(entry))
     }
     const ended = (reason: ExitReason) => wake(resume, Exit.succeed(reason))
     if (target.exitWaiters === undefined) target.exitWaiters = []

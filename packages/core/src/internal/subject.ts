@@ -24,8 +24,9 @@ import { callTimer, switches } from "./metrics.js"
 import type { NameImpl } from "./name.js"
 import { checked, whereis } from "./name.js"
 import type { MonitorEntry, ProcessState } from "./process.js"
-import { CalleeExited, processOf, selfOf, withSelf } from "./process.js"
+import { CalleeExited, processOf, selfOf, unmonitor, withSelf } from "./process.js"
 import { identity, neverTimesOut, receiveMatching, Receiver } from "./receive.js"
+import { unexport } from "./remoteExports.js"
 import { decodeTimeout } from "./timer.js"
 
 /** @internal */
@@ -229,7 +230,7 @@ export const receiveForever = <A>(subject: SubjectImpl<A>): Effect.Effect<A> =>
  * under the same tag, in order after anything it sent first). The call ending deactivates it as a subject, so a late
  * reply is dropped instead of filling the caller's mailbox.
  */
-class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements SubjectImpl<R>, MonitorEntry {
+export class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements SubjectImpl<R>, MonitorEntry {
   readonly [SubjectTypeId]: { readonly _A: (_: R) => R } = variance
   readonly id = ++counters.tag
   live = true
@@ -237,6 +238,8 @@ class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements Su
   latency: CallTimer | undefined = undefined
   /** The request's place in line, while it waits for room in a bounded subject under `BackPressure`. */
   admission: { cancel(): void } | undefined = undefined
+  /** Sent to another node as a reply subject (see `remote.ts`): it leaves the table of exported subjects with the call. */
+  exported = false
   constructor(self: ProcessState, readonly target: ProcessState, readonly millis: number) {
     super(self)
   }
@@ -275,7 +278,9 @@ class PendingCall<R> extends Receiver<R, CallTimeout | CalleeDown> implements Su
     if (this.latency !== undefined) this.latency.stop()
     if (this.admission !== undefined) this.admission.cancel()
     // Not `unmonitor`: the set stays for the next call to the same process (a call is the hot path).
-    this.target.monitoredBy?.delete(this)
+    if (this.target.remote !== undefined) unmonitor(this)
+    else this.target.monitoredBy?.delete(this)
+    if (this.exported) unexport(this.id)
   }
   override toString() {
     return `Subject(${this.self.pid.toString()}, #${this.id})`
@@ -315,6 +320,7 @@ export const call = <A, R>(
     const message = make(pending)
     if (target.monitoredBy === undefined) target.monitoredBy = new Set()
     target.monitoredBy.add(pending)
+    if (target.remote !== undefined) target.remote.monitor(pending)
     // To a bounded subject, a request is a message like any other, and the call's timeout covers its wait for room.
     if (target.bounds !== undefined) pending.admission = bounded.sendNow(target, subject.tag, message)
     else target.mailbox.deliver(subject.tag, message)

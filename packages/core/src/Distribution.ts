@@ -1,0 +1,129 @@
+/**
+ * The contract between the core and a transport that connects nodes (`@effect-otp/node` connects worker threads):
+ * low level, for transports, not for applications.
+ *
+ * A node is a thread with its own processes. Pids name their node (`<2.41>` is process 41 of node 2; a local pid
+ * shows as `<0.N>`), and what one process does to a process of another node (a message, a link, an exit signal, a
+ * monitor) is a `Signal` the transport carries to that node, in order, where `Connection.receive` applies it with
+ * the rules of local processes. When the transport loses a node it calls `Connection.lost`: the links and monitors
+ * into that node fire with `noconnection`, as in Erlang.
+ *
+ * @since 1.0.0
+ */
+import type { Definition } from "./Actor.js"
+import * as definitions from "./internal/definitions.js"
+import * as pids from "./internal/pid.js"
+import * as processes from "./internal/process.js"
+import * as remote from "./internal/remote.js"
+import type { Pid } from "./Process.js"
+
+/**
+ * A signal from one node to another, plain data that survives structured cloning.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type Signal = remote.Signal
+
+/**
+ * Where a node's signals to one peer go: the transport posts them to that peer, which hands them, in order, to its
+ * `Connection.receive`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Peer {
+  readonly node: number
+  post(signal: Signal): void
+}
+
+/**
+ * This node's side of a connection to a peer.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Connection {
+  readonly node: number
+  /** Applies a signal the peer sent. */
+  receive(signal: Signal): void
+  /** The peer is gone: its processes end for this node with `noconnection`. */
+  lost(): void
+}
+
+/**
+ * Connects this node to a peer (a previous connection to that node number is lost first).
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const connect = (peer: Peer): Connection => remote.connect(peer)
+
+/**
+ * This thread's node number (0 until it takes part in distribution).
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const localNode = (): number => remote.distribution.local
+
+/**
+ * Sets this thread's node number, once, before any pid or subject crosses to another node.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const setLocalNode = (node: number): void => {
+  if (remote.distribution.local !== 0 && remote.distribution.local !== node) {
+    throw new Error(`Distribution.setLocalNode: this thread is node ${remote.distribution.local} already`)
+  }
+  remote.distribution.local = node
+}
+
+/**
+ * The actor definition registered under `name` on this thread (see `Actor.define`).
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const definition = (name: string): Definition<unknown, unknown> | undefined =>
+  definitions.definitions.get(name) as Definition<unknown, unknown> | undefined
+
+/**
+ * Messages from peers that did not decode (the two nodes disagree on a schema): dropped, and counted here.
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const decodeFailures = (): { readonly count: number; readonly last: unknown } => remote.decodeFailures
+
+/**
+ * Encodes an exit reason for the wire, and decodes it.
+ *
+ * @since 1.0.0
+ * @category codecs
+ */
+export const encodeReason = remote.encodeReason
+
+/**
+ * @since 1.0.0
+ * @category codecs
+ */
+export const decodeReason = remote.decodeReason
+
+/**
+ * The subject a wire address stands for on this node, its messages coded by `codec`.
+ *
+ * @since 1.0.0
+ * @category codecs
+ */
+export const importSubject = remote.importSubject
+
+/**
+ * Links two processes of this node, or a process of this node and one of a peer (a node starting an actor for a
+ * peer links it to the requester). `false` when `a` has ended.
+ *
+ * @since 1.0.0
+ * @category links
+ */
+export const link = (a: Pid, b: Pid): boolean => processes.link(pids.stateOf(a), pids.stateOf(b))

@@ -1,0 +1,591 @@
+/**
+ * Distribution: processes on other nodes (other threads, see `@effect-otp/node`), as Erlang's distribution has them.
+ *
+ * A pid of another node is a `RemotePid`; the library works with it through a stand-in `ProcessState`, a
+ * `RemoteProcess`, one per remote pid and connection, that forwards what is done to it (messages, links, exit
+ * signals, monitors) to the node as `Signal`s. The node applies them to the real process (`Connection.receive`) with
+ * the same rules as between two local processes. When the connection to a node is lost, every stand-in of that node
+ * ends with `noconnection`: the links and monitors into the node fire, as in Erlang.
+ *
+ * This module is the semantics; moving the signals between threads (ports, batching, lifecycles) is the transport's
+ * (`Peer`), in its own package, so that the core depends on `effect` alone.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Equal from "effect/Equal"
+import * as Hash from "effect/Hash"
+import * as Schema from "effect/Schema"
+import * as SchemaGetter from "effect/SchemaGetter"
+import type { ExitReason, Pid } from "../Process.js"
+import { ExitReason as Reason, killed, normal, shutdown } from "./exitReason.js"
+import { globalValue } from "./global.js"
+import { Identity } from "./identity.js"
+import { names } from "./name.js"
+import { isPid, PidImpl, PidTypeId } from "./pid.js"
+import type { MonitorEntry, RemoteEnd } from "./process.js"
+import {
+  addLink,
+  ALIVE,
+  DEAD,
+  died,
+  dropLink,
+  exitSignal,
+  fire,
+  isLinked,
+  ProcessState,
+  table,
+  terminate,
+  unmonitor
+} from "./process.js"
+import { exported } from "./remoteExports.js"
+import { wake } from "./scheduler.js"
+import type { SubjectImpl } from "./subject.js"
+import { isSubject, NamedSubject, OwnedSubject, PendingCall, SubjectBase, unsafeSend } from "./subject.js"
+
+// ---------------------------------------------------------------------------------------------------------------
+// The wire
+// ---------------------------------------------------------------------------------------------------------------
+
+/** An exit reason as it crosses threads: structured-clone safe (a crash's `Cause` is sent as its rendering). */
+export type WireReason =
+  | { readonly _tag: "Normal" | "Shutdown" | "Killed" }
+  | { readonly _tag: "Abnormal"; readonly reason: unknown }
+
+/**
+ * What one node tells another about their processes. Pids are numbers: `to` is the receiver's process, `from` the
+ * sender's. Signals between a pair of nodes arrive in the order they were sent (Erlang's guarantee).
+ * @internal
+ */
+export type Signal =
+  | { readonly _: "send"; readonly tag: number | string; readonly payload: unknown }
+  | { readonly _: "link"; readonly to: To; readonly from: number }
+  | { readonly _: "unlink"; readonly to: To; readonly from: number }
+  | { readonly _: "exit"; readonly to: To; readonly from: number; readonly reason: WireReason; readonly link: boolean }
+  | { readonly _: "terminate"; readonly to: To; readonly reason: WireReason }
+  | { readonly _: "monitor"; readonly to: To; readonly ref: number }
+  | { readonly _: "demonitor"; readonly to: To; readonly ref: number }
+  | { readonly _: "down"; readonly ref: number; readonly reason: WireReason }
+
+/** A process of the receiving node: its number, or the key of the name it is registered under. */
+export type To = number | string
+
+const processAt = (to: To): ProcessState | undefined => typeof to === "number" ? table.get(to) : names.get(to)
+
+/** Where a node's signals to one peer go: the transport, which delivers them to the peer's `receive` in order. */
+export interface Peer {
+  /** The peer's node number. */
+  readonly node: number
+  post(signal: Signal): void
+}
+
+/** `Abnormal({ reason: "noconnection" })`: what links and monitors into a lost node see. @internal */
+export const noconnection: ExitReason = Reason.Abnormal({ reason: "noconnection" })
+
+/** `Abnormal({ reason: "noproc" })`. @internal */
+export const noproc: ExitReason = Reason.Abnormal({ reason: "noproc" })
+
+/** @internal */
+export const encodeReason = (reason: ExitReason): WireReason => {
+  if (reason._tag !== "Abnormal") return { _tag: reason._tag }
+  const inner = reason.reason
+  if (Cause.isCause(inner)) return { _tag: "Abnormal", reason: Cause.pretty(inner) }
+  if (inner === null || typeof inner !== "object") {
+    return typeof inner === "function"
+      ? { _tag: "Abnormal", reason: String(inner) }
+      : { _tag: "Abnormal", reason: inner }
+  }
+  try {
+    return { _tag: "Abnormal", reason: structuredClone(inner) }
+  } catch {
+    return { _tag: "Abnormal", reason: String(inner) }
+  }
+}
+
+/** @internal */
+export const decodeReason = (wire: WireReason): ExitReason => {
+  switch (wire._tag) {
+    case "Normal":
+      return normal
+    case "Shutdown":
+      return shutdown
+    case "Killed":
+      return killed
+    default:
+      return wire.reason === "noproc"
+        ? noproc
+        : wire.reason === "noconnection"
+        ? noconnection
+        : Reason.Abnormal({ reason: (wire as { reason: unknown }).reason })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Nodes
+// ---------------------------------------------------------------------------------------------------------------
+
+/** This thread's node number (0 until the thread takes part in distribution), its connections, its node monitors. */
+export const distribution: {
+  local: number
+  readonly connections: Map<number, Connection>
+  readonly nodeMonitors: Map<number, Array<{ readonly owner: ProcessState; readonly deliver: () => void }>>
+} = globalValue("distribution", () => ({
+  local: 0,
+  connections: new Map<number, Connection>(),
+  nodeMonitors: new Map<number, Array<{ readonly owner: ProcessState; readonly deliver: () => void }>>()
+}))
+
+/** The node a pid lives on, as a number (this node's own number for its local pids). @internal */
+export const nodeOf = (pid: Pid): number => pid instanceof RemotePid ? pid.node : distribution.local
+
+/**
+ * This node's connection to one peer: the stand-ins of the peer's processes, the monitors held across it both ways.
+ * @internal
+ */
+export class Connection {
+  readonly proxies = new Map<To, RemoteProcess>()
+  /** Monitors this node holds on the peer's processes, by wire reference. */
+  readonly monitorsOut = new Map<number, MonitorEntry>()
+  readonly refOf = new Map<MonitorEntry, number>()
+  /** Monitors the peer holds on this node's processes, by the peer's reference. */
+  readonly monitorsIn = new Map<number, MonitorEntry>()
+  nextRef = 0
+  open = true
+  constructor(readonly peer: Peer) {}
+
+  get node(): number {
+    return this.peer.node
+  }
+
+  /** The stand-in of the peer's process `id` (or of the process registered there under the name key `id`). */
+  proxy(id: To): RemoteProcess {
+    let proxy = this.proxies.get(id)
+    if (proxy === undefined) {
+      proxy = new RemoteProcess(this, id)
+      if (this.open) this.proxies.set(id, proxy)
+      else proxy.lost()
+    }
+    return proxy
+  }
+
+  post(signal: Signal): void {
+    if (this.open) this.peer.post(signal)
+  }
+
+  /** Applies a signal from the peer. */
+  receive(signal: Signal): void {
+    switch (signal._) {
+      case "send":
+        return deliverExported(signal.tag, signal.payload)
+      case "link": {
+        const target = processAt(signal.to)
+        const from = this.proxy(signal.from)
+        if (target !== undefined && target.status === ALIVE) {
+          addLink(target, from)
+          addLink(from, target)
+        } else {
+          this.post({
+            _: "exit",
+            to: signal.from,
+            from: typeof signal.to === "number" ? signal.to : 0,
+            reason: encodeReason(noproc),
+            link: true
+          })
+        }
+        return
+      }
+      case "unlink": {
+        const target = processAt(signal.to)
+        const from = this.proxies.get(signal.from)
+        if (target !== undefined && from !== undefined) {
+          dropLink(target, from)
+          dropLink(from, target)
+        }
+        return
+      }
+      case "exit": {
+        const target = processAt(signal.to)
+        if (target === undefined) return
+        const from = this.proxy(signal.from)
+        if (signal.link) {
+          // A link's signal counts only while the link is there (it may have been removed meanwhile).
+          if (!isLinked(target, from)) return
+          dropLink(target, from)
+          dropLink(from, target)
+        }
+        return exitSignal(target, from.pid, decodeReason(signal.reason))
+      }
+      case "terminate": {
+        const target = processAt(signal.to)
+        if (target !== undefined) terminate(target, decodeReason(signal.reason))
+        return
+      }
+      case "monitor": {
+        const target = processAt(signal.to)
+        const ref = signal.ref
+        // A process that is ending (not dead yet) is monitored: its `Down` will carry its real reason.
+        if (target === undefined || target.status === DEAD) {
+          this.post({ _: "down", ref, reason: encodeReason(target?.reason ?? noproc) })
+          return
+        }
+        const entry: MonitorEntry = {
+          owner: target,
+          target,
+          replyTag: undefined,
+          fired: (reason) => {
+            this.monitorsIn.delete(ref)
+            this.post({ _: "down", ref, reason: encodeReason(reason) })
+          }
+        }
+        this.monitorsIn.set(ref, entry)
+        if (target.monitoredBy === undefined) target.monitoredBy = new Set()
+        target.monitoredBy.add(entry)
+        return
+      }
+      case "demonitor": {
+        const entry = this.monitorsIn.get(signal.ref)
+        if (entry !== undefined) {
+          this.monitorsIn.delete(signal.ref)
+          unmonitor(entry)
+        }
+        return
+      }
+      case "down": {
+        const entry = this.monitorsOut.get(signal.ref)
+        if (entry === undefined) return
+        this.forget(signal.ref, entry)
+        const monitors = entry.target.monitoredBy
+        if (monitors !== undefined && monitors.delete(entry) && monitors.size === 0) {
+          entry.target.monitoredBy = undefined
+        }
+        return fire(entry, decodeReason(signal.reason))
+      }
+    }
+  }
+
+  forget(ref: number, entry: MonitorEntry): void {
+    this.monitorsOut.delete(ref)
+    this.refOf.delete(entry)
+  }
+
+  /**
+   * The peer is gone (its thread ended, or the connection was closed): every stand-in of its processes ends with
+   * `noconnection`, which fires the links and monitors into it; its monitors on this node's processes are dropped;
+   * the processes monitoring the node get their node-down message.
+   */
+  lost(): void {
+    if (!this.open) return
+    this.open = false
+    if (distribution.connections.get(this.node) === this) distribution.connections.delete(this.node)
+    for (const entry of this.monitorsIn.values()) unmonitor(entry)
+    this.monitorsIn.clear()
+    const proxies = Array.from(this.proxies.values())
+    this.proxies.clear()
+    this.monitorsOut.clear()
+    this.refOf.clear()
+    for (const proxy of proxies) proxy.lost()
+    nodeDown(this.node)
+  }
+}
+
+/** Starts using `peer` as the connection to its node; a previous connection to that node is lost first. @internal */
+export const connect = (peer: Peer): Connection => {
+  distribution.connections.get(peer.node)?.lost()
+  const connection = new Connection(peer)
+  distribution.connections.set(peer.node, connection)
+  return connection
+}
+
+/** Tells the monitors of `node` it is down, once each. */
+const nodeDown = (node: number): void => {
+  const monitors = distribution.nodeMonitors.get(node)
+  if (monitors === undefined) return
+  distribution.nodeMonitors.delete(node)
+  for (const monitor of monitors) {
+    if (monitor.owner.alive) monitor.deliver()
+  }
+}
+
+/**
+ * Erlang's `monitor_node(Node, true)`: `deliver` runs once when the node goes down (at once, through the run queue,
+ * when it is not connected). Each call is a monitor of its own. @internal
+ */
+export const monitorNode = (owner: ProcessState, node: number, deliver: () => void): void => {
+  if (!distribution.connections.has(node)) {
+    wake(() => {
+      if (owner.alive) deliver()
+    }, undefined)
+    return
+  }
+  let monitors = distribution.nodeMonitors.get(node)
+  if (monitors === undefined) distribution.nodeMonitors.set(node, monitors = [])
+  monitors.push({ owner, deliver })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Remote pids and their stand-ins
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The pid of a process on another node: its node's number and its number there. Shows as `<node.id>`. @internal */
+export class RemotePid extends Identity implements Pid {
+  readonly [PidTypeId]: typeof PidTypeId = PidTypeId
+  constructor(readonly node: number, readonly id: number) {
+    super()
+  }
+  /** Its stand-in on this node (a lost one when the node is not connected). */
+  get state(): ProcessState {
+    const connection = distribution.connections.get(this.node)
+    return connection !== undefined ? connection.proxy(this.id) : lostProxy(this.node, this.id)
+  }
+  [Equal.symbol](that: unknown): boolean {
+    return isPid(that) && that.node === this.node && that.id === this.id
+  }
+  [Hash.symbol](): number {
+    return Hash.combine(Hash.number(this.node))(Hash.number(this.id))
+  }
+  toString() {
+    return `<${this.node}.${this.id}>`
+  }
+  toJSON() {
+    return { _id: "Pid", id: this.toString() }
+  }
+}
+
+const lostProxy = (node: number, id: number): RemoteProcess => {
+  const proxy = new RemoteProcess(new Connection({ node, post: () => {} }), id)
+  proxy.lost()
+  return proxy
+}
+
+/**
+ * The stand-in of a remote process: links, monitors and messages to it are forwarded to its node, and it ends (with
+ * `noconnection`) only when that node is lost; the process itself is watched through monitors.
+ * @internal
+ */
+export class RemoteProcess extends ProcessState {
+  constructor(readonly connection: Connection, readonly remoteId: To) {
+    super(false, 0, new RemotePid(connection.node, typeof remoteId === "number" ? remoteId : 0))
+    this.remote = new Forward(this)
+  }
+  /** A message for a subject of the remote process (the only deliveries a stand-in gets). */
+  override deliver(tag: unknown, value: unknown): boolean {
+    if (tag instanceof RemoteTag) {
+      this.connection.post({ _: "send", tag: tag.id, payload: tag.encode(value) })
+    }
+    return false
+  }
+  /** Its node is lost. */
+  lost(): void {
+    died(this, noconnection)
+  }
+}
+
+/** What is done to a stand-in, sent to its node. */
+class Forward implements RemoteEnd {
+  constructor(readonly proxy: RemoteProcess) {}
+  link(from: ProcessState): void {
+    const proxy = this.proxy
+    if (proxy.status === ALIVE) proxy.connection.post({ _: "link", to: proxy.remoteId, from: from.pid.id })
+    else signalLater(from, proxy.pid, noconnection)
+  }
+  unlink(from: ProcessState): void {
+    this.proxy.connection.post({ _: "unlink", to: this.proxy.remoteId, from: from.pid.id })
+  }
+  exit(from: Pid, reason: ExitReason, viaLink: boolean): void {
+    const proxy = this.proxy
+    proxy.connection.post({ _: "exit", to: proxy.remoteId, from: from.id, reason: encodeReason(reason), link: viaLink })
+  }
+  terminate(reason: ExitReason): void {
+    this.proxy.connection.post({ _: "terminate", to: this.proxy.remoteId, reason: encodeReason(reason) })
+  }
+  monitor(entry: MonitorEntry): void {
+    const connection = this.proxy.connection
+    const ref = ++connection.nextRef
+    connection.monitorsOut.set(ref, entry)
+    connection.refOf.set(entry, ref)
+    connection.post({ _: "monitor", to: this.proxy.remoteId, ref })
+  }
+  demonitor(entry: MonitorEntry): void {
+    const connection = this.proxy.connection
+    const ref = connection.refOf.get(entry)
+    if (ref === undefined) return
+    connection.forget(ref, entry)
+    connection.post({ _: "demonitor", to: this.proxy.remoteId, ref })
+  }
+}
+
+/** An exit signal that arrives on a later turn, as one from another node does. */
+const signalLater = (target: ProcessState, from: Pid, reason: ExitReason): void =>
+  wake(() => exitSignal(target, from, reason), undefined)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Subjects across nodes
+// ---------------------------------------------------------------------------------------------------------------
+
+const encoders = new WeakMap<Schema.Codec<unknown, unknown>, (value: unknown) => unknown>()
+const decoders = new WeakMap<Schema.Codec<unknown, unknown>, (value: unknown) => unknown>()
+
+const encoderOf = (codec: Schema.Codec<unknown, unknown>) => {
+  let encode = encoders.get(codec)
+  if (encode === undefined) {
+    encoders.set(codec, encode = Schema.encodeUnknownSync(codec as Schema.Codec<unknown, unknown, never, never>))
+  }
+  return encode
+}
+
+const decoderOf = (codec: Schema.Codec<unknown, unknown>) => {
+  let decode = decoders.get(codec)
+  if (decode === undefined) {
+    decoders.set(codec, decode = Schema.decodeUnknownSync(codec as Schema.Codec<unknown, unknown, never, never>))
+  }
+  return decode
+}
+
+/** What a remote subject files its messages under: the subject's tag there, and how its messages are encoded. */
+export class RemoteTag {
+  constructor(readonly id: number | string, readonly codec: Schema.Codec<unknown, unknown> | undefined) {}
+  encode(value: unknown): unknown {
+    return this.codec === undefined ? value : encoderOf(this.codec)(value)
+  }
+}
+
+/** A subject owned by a process of another node (or registered under a name there). @internal */
+export class RemoteSubject<A> extends SubjectBase<A> {
+  constructor(readonly pid: RemotePid, readonly tag: RemoteTag) {
+    super()
+  }
+  resolve(): ProcessState | undefined {
+    const connection = distribution.connections.get(this.pid.node)
+    if (connection === undefined) return undefined
+    return connection.proxy(typeof this.tag.id === "string" ? this.tag.id : this.pid.id)
+  }
+  toString() {
+    return typeof this.tag.id === "string"
+      ? `Subject(${this.tag.id}@${this.pid.node})`
+      : `Subject(${this.pid.toString()}, #${this.tag.id})`
+  }
+  [Equal.symbol](that: unknown): boolean {
+    return that instanceof RemoteSubject && Equal.equals(that.pid, this.pid) && that.tag.id === this.tag.id
+  }
+  [Hash.symbol](): number {
+    return Hash.combine(Hash.hash(this.pid))(
+      typeof this.tag.id === "number" ? Hash.number(this.tag.id) : Hash.string(this.tag.id)
+    )
+  }
+}
+
+/** A subject as it crosses threads: its owner's node and pid number, and its tag (a number, or a name's key). */
+export interface WireSubject {
+  readonly n: number
+  readonly p: number
+  readonly t: number | string
+}
+
+const exportedTags = new WeakSet<object>()
+
+/**
+ * The wire form of a subject sent to another node, registering a local subject so that the node's messages to it
+ * are decoded with `codec` and delivered. A subject that cannot leave its node (a registry's) is a defect. @internal
+ */
+export const exportSubject = (
+  subject: SubjectImpl<unknown>,
+  codec: Schema.Codec<unknown, unknown> | undefined
+): WireSubject => {
+  if (subject instanceof RemoteSubject) return { n: subject.pid.node, p: subject.pid.id, t: subject.tag.id }
+  const local = distribution.local
+  if (subject instanceof OwnedSubject) {
+    const tag = subject.tag
+    if (!exportedTags.has(tag)) {
+      exportedTags.add(tag)
+      exported.set(tag.id, { subject, codec })
+      const owner = subject.owner
+      if (owner.alive) {
+        if (owner.exitHooks === undefined) owner.exitHooks = new Set()
+        owner.exitHooks.add(() => exported.delete(tag.id))
+      } else exported.delete(tag.id)
+    }
+    return { n: local, p: subject.owner.pid.id, t: tag.id }
+  }
+  if (subject instanceof PendingCall) {
+    if (!subject.exported && subject.active) {
+      subject.exported = true
+      exported.set(subject.id, { subject, codec })
+    }
+    return { n: local, p: subject.self.pid.id, t: subject.id }
+  }
+  if (subject instanceof NamedSubject) {
+    exported.set(subject.tag, { subject, codec })
+    return { n: local, p: 0, t: subject.tag }
+  }
+  throw new Error(`${subject.toString()} cannot be sent to another node: only process-owned and named subjects can`)
+}
+
+/** The subject a wire form stands for on this node. @internal */
+export const importSubject = <A>(
+  wire: WireSubject,
+  codec: Schema.Codec<unknown, unknown> | undefined
+): SubjectImpl<A> => {
+  if (wire.n === distribution.local) {
+    const local = exported.get(wire.t)
+    if (local !== undefined) return local.subject as SubjectImpl<A>
+  }
+  return new RemoteSubject<A>(new RemotePid(wire.n, wire.p), new RemoteTag(wire.t, codec))
+}
+
+/** Delivers a message from a peer to the exported subject it names; dropped when the subject is gone. */
+const deliverExported = (tag: number | string, payload: unknown): void => {
+  const target = exported.get(tag)
+  if (target === undefined) return
+  let value: unknown
+  try {
+    value = target.codec === undefined ? payload : decoderOf(target.codec)(payload)
+  } catch (error) {
+    decodeFailures.count++
+    decodeFailures.last = error
+    return
+  }
+  unsafeSend(target.subject as SubjectImpl<unknown>, value)
+}
+
+/** Messages from peers that did not decode (the two nodes disagree on a schema): dropped, counted here. @internal */
+export const decodeFailures: { count: number; last: unknown } = { count: 0, last: undefined }
+
+/**
+ * The `Schema` of subjects of messages `A`: a subject inside a message to another node crosses as its address, and
+ * messages sent back to it are encoded with `messages`. @internal
+ */
+export const subjectSchema = <A, I>(messages: Schema.Codec<A, I>) => {
+  const codec = messages as unknown as Schema.Codec<unknown, unknown>
+  return Schema.Struct({ n: Schema.Number, p: Schema.Number, t: Schema.Union([Schema.Number, Schema.String]) }).pipe(
+    Schema.decodeTo(Schema.declare((u): u is SubjectImpl<A> => isSubject(u)), {
+      decode: SchemaGetter.transform((wire: WireSubject) => importSubject<A>(wire, codec)),
+      encode: SchemaGetter.transform((subject: SubjectImpl<A>) => exportSubject(subject as SubjectImpl<unknown>, codec))
+    })
+  )
+}
+
+/** The `Schema` of pids: a pid crosses as its node and number. @internal */
+export const pidSchema = Schema.Struct({ n: Schema.Number, i: Schema.Number }).pipe(
+  Schema.decodeTo(Schema.declare((u): u is Pid => isPid(u)), {
+    decode: SchemaGetter.transform((wire: { readonly n: number; readonly i: number }) => importPid(wire.n, wire.i)),
+    encode: SchemaGetter.transform((pid: Pid) => ({ n: nodeOf(pid), i: pid.id }))
+  })
+)
+
+/** The pid a wire form stands for here: a local one (a dead one if it has ended), or a remote one. @internal */
+export const importPid = (node: number, id: number): Pid => {
+  if (node !== distribution.local) return new RemotePid(node, id)
+  const state = table.get(id)
+  if (state !== undefined) return state.pid
+  return deadPid(id)
+}
+
+/** The pid of a local process that has ended, rebuilt from its number (it is no longer in the table). */
+const deadPid = (id: number): Pid => {
+  const state = new ProcessState(false, 0, new RemotePid(0, id))
+  state.status = 2
+  state.reason = noproc
+  const pid = new PidImpl(id, state)
+  ;(state as { pid: Pid }).pid = pid
+  return pid
+}

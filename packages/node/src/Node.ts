@@ -1,0 +1,349 @@
+/**
+ * Nodes on worker threads: Erlang's distribution within one machine.
+ *
+ * A node is a worker thread with its own processes, started and supervised from the main thread (node 1; the nodes
+ * it starts are numbered from 2). Pids name their node (`<2.41>` is process 41 of node 2, a local pid shows as
+ * `<0.N>`); messages to a process of another node are copied (encoded with its subject's `Schema`); links and
+ * monitors span nodes; when a node's thread dies, every link and monitor into it fires with `noconnection`, and
+ * `Process.monitorNode` says so.
+ *
+ * Closures cannot cross threads, so an actor is started on a node by the name of its definition
+ * (`Actor.define`), which both threads load: the node's entry module imports the definitions and calls
+ * `Node.runWorker()`.
+ *
+ * @example
+ * ```ts
+ * // counter.ts, loaded by both threads
+ * export const Counter = Actor.define("counter", { arguments: Schema.Number, messages: CounterMessage }, (n) =>
+ *   Actor.new(n).pipe(Actor.onMessage(handle)))
+ *
+ * // worker.ts, the node's entry
+ * import "./counter.js"
+ * import { Node } from "@effect-otp/node"
+ * Node.runWorker()
+ *
+ * // main.ts
+ * const program = Effect.gen(function*() {
+ *   const node = yield* Node.start(new URL("./worker.js", import.meta.url))
+ *   const counter = yield* Node.spawn(node.data.node, Counter, 0)
+ *   yield* Subject.send(counter.data, { _tag: "Add", n: 1 })
+ * })
+ * ```
+ *
+ * @since 1.0.0
+ */
+import type { Errors } from "@effect-otp/core"
+import { Actor, Distribution, Process, Supervision } from "@effect-otp/core"
+import type { Subject } from "@effect-otp/core"
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Scope from "effect/Scope"
+import * as Worker from "effect/workers/Worker"
+import * as WorkerThreads from "node:worker_threads"
+import type { FromWorker, ToWorker } from "./internal/control.js"
+import { MAIN_NODE } from "./internal/control.js"
+import type { Address } from "./internal/spawner.js"
+import { runSpawner, spawners, spawnOn } from "./internal/spawner.js"
+import type { Traffic } from "./internal/transport.js"
+import { PortPeer } from "./internal/transport.js"
+import * as worker from "./internal/worker.js"
+
+/**
+ * A running node, as `start` returns it (the data of its `Started`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface NodeHandle {
+  /** The node's number: its pids show as `<node.N>`. */
+  readonly node: number
+  /** The node's process on the main thread: it ends when the thread does (`Abnormal` with the `WorkerError`). */
+  readonly pid: Process.Pid
+  /** The thread. */
+  readonly thread: WorkerThreads.Worker
+  /** The traffic on the connection to the node. */
+  readonly traffic: Traffic
+}
+
+/**
+ * How a node's thread is started and watched.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface StartOptions {
+  /** Node's `execArgv` for the thread (default: the main thread's). */
+  readonly execArgv?: ReadonlyArray<string> | undefined
+  /** Memory limits of the thread (its death by running out of them is a crash like any other). */
+  readonly resourceLimits?: WorkerThreads.ResourceLimits | undefined
+  /** How long the thread may take to start (load its entry) and report ready. Default 30 seconds. */
+  readonly initTimeout?: Duration.Input | undefined
+  /**
+   * How often the main thread checks that the node's event loop still turns (a counter in shared memory the worker
+   * bumps). A thread that has not turned for `misses` checks in a row is stuck (a busy loop): it is terminated, which
+   * ends the node like a crash. Default 1 second, 3 misses.
+   */
+  readonly heartbeat?: Duration.Input | undefined
+  readonly misses?: number | undefined
+}
+
+/** What the main thread knows of each live node. */
+interface Live {
+  readonly node: number
+  readonly spawner: Address
+  readonly send: (message: ToWorker, transfers?: ReadonlyArray<unknown>) => Effect.Effect<void, unknown>
+}
+
+const live = new Map<number, Live>()
+let nextNode = MAIN_NODE + 1
+let mainSpawner: Promise<Address> | undefined
+
+/** The main thread becomes node 1 and runs its spawner, in a scope as long as the program, on the first start. */
+const mainNode = Effect.suspend(() => {
+  if (mainSpawner === undefined) {
+    Distribution.setLocalNode(MAIN_NODE)
+    const root = Scope.makeUnsafe()
+    mainSpawner = Effect.runPromise(runSpawner(root)).then((address) => {
+      spawners.set(MAIN_NODE, address)
+      return address
+    })
+  }
+  const pending = mainSpawner
+  return Effect.promise(() => pending)
+})
+
+const millisOf = (input: Duration.Input | undefined, fallback: number): number =>
+  input === undefined ? fallback : Duration.toMillis(Duration.fromInputUnsafe(input))
+
+/**
+ * Starts a worker thread running `entry` as a node, and returns once it is ready, as a process of the main thread
+ * linked to the caller (like `Actor.start`, so `Supervision.worker(Node.start(entry))` supervises it). The node's
+ * process ends when the thread ends: a crash (an uncaught error, `process.exit`, running out of memory, or a stuck
+ * event loop caught by the heartbeat) ends it with `Abnormal`; every link and monitor into the node then fires with
+ * `noconnection`. Closing its scope closes the thread.
+ *
+ * `entry` is a module that loads the node's actor definitions and calls `runWorker()`.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const start = (
+  entry: string | URL,
+  options: StartOptions = {}
+): Effect.Effect<Actor.Started<NodeHandle>, Errors.StartError, Scope.Scope> => {
+  const initMillis = millisOf(options.initTimeout, 30_000)
+  const heartbeatMillis = millisOf(options.heartbeat, 1_000)
+  const misses = options.misses ?? 3
+  return Actor.start(
+    Actor.newWithInitialiser(Duration.millis(initMillis), () =>
+      Effect.gen(function*() {
+        const spawner = yield* mainNode
+        const node = nextNode++
+        const self = yield* Process.self
+        let thread: WorkerThreads.Worker | undefined
+        const platform = yield* Worker.WorkerPlatform
+        const channel = yield* platform.spawn<FromWorker, ToWorker>(node).pipe(
+          Effect.provide(Worker.layerSpawner(() => {
+            thread = new WorkerThreads.Worker(entry, {
+              execArgv: options.execArgv as Array<string> | undefined,
+              resourceLimits: options.resourceLimits
+            })
+            return thread
+          }))
+        )
+        const ready = yield* Deferred.make<Address>()
+        const running = yield* channel.run((message) =>
+          message._ === "ready" ? Deferred.succeed(ready, message.spawner) : Effect.void
+        ).pipe(Effect.forkScoped)
+        const heartbeat = new SharedArrayBuffer(4)
+        const { port1, port2 } = new WorkerThreads.MessageChannel()
+        yield* channel.send({ _: "init", node, port: port2, spawner, heartbeat, heartbeatMillis }, [port2])
+        const address = yield* Effect.raceFirst(
+          Deferred.await(ready),
+          Fiber.join(running).pipe(
+            Effect.flatMap(() => Effect.die(new Error("the node's thread ended while starting")))
+          )
+        )
+        const peer = new PortPeer(node, port1)
+        peer.open(false)
+        spawners.set(node, address)
+        // Every pair of nodes gets a port of its own.
+        for (const other of live.values()) {
+          const pair = new WorkerThreads.MessageChannel()
+          yield* Effect.ignore(other.send({ _: "connect", node, port: pair.port1, spawner: address }, [pair.port1]))
+          yield* Effect.ignore(
+            channel.send({ _: "connect", node: other.node, port: pair.port2, spawner: other.spawner }, [pair.port2])
+          )
+        }
+        live.set(node, { node, spawner: address, send: channel.send })
+        // The connection is lost once the node's process has ended, whatever ended it: its links see the node's
+        // own exit first (a supervisor restarts the node before it hears of the children it had there), then the
+        // processes of the node end with `noconnection`.
+        Effect.runFork(Effect.gen(function*() {
+          yield* Process.awaitExit(self)
+          live.delete(node)
+          spawners.delete(node)
+          peer.lost()
+          for (const other of live.values()) yield* Effect.ignore(other.send({ _: "disconnect", node }))
+        }))
+        // The thread's death (a typed `WorkerError`) ends the node's process with it.
+        yield* Fiber.join(running).pipe(
+          Effect.catchCause((cause) => Process.exit(self, Process.ExitReason.Abnormal({ reason: cause }))),
+          Effect.forkScoped
+        )
+        // A thread stuck in a loop turns no event loop: the heartbeat catches it, and terminating it is a crash.
+        const counter = new Int32Array(heartbeat)
+        yield* Effect.gen(function*() {
+          let last = Atomics.load(counter, 0)
+          let missed = 0
+          while (true) {
+            yield* Effect.sleep(Duration.millis(heartbeatMillis))
+            const now = Atomics.load(counter, 0)
+            missed = now === last ? missed + 1 : 0
+            last = now
+            if (missed >= misses) {
+              yield* Effect.promise(() => thread!.terminate())
+              return
+            }
+          }
+        }).pipe(Effect.forkScoped)
+        const handle: NodeHandle = { node, pid: self, thread: thread!, traffic: peer.traffic }
+        return Actor.initialised<undefined, never>(undefined).pipe(Actor.returning(handle))
+      }).pipe(Effect.provide(NodeWorker.layerPlatform))).pipe(
+        Actor.onMessage((state: undefined, _: never) => Effect.succeed(Actor.continue(state)))
+      )
+  ) as Effect.Effect<Actor.Started<NodeHandle>, Errors.StartError, Scope.Scope>
+}
+
+/**
+ * Starts an actor of `definition` on `node`, with `args` (encoded with the definition's `arguments` schema), and
+ * returns its pid and its subject, whose messages are encoded with the definition's `messages` schema. Like
+ * `Actor.start`, it lives in the current `Scope` (closing it unlinks the actor and shuts it down) and is linked to the
+ * caller when `link` is `true` (the default), so a supervisor can start children on a node. Fails
+ * with `InitFailed` when the node is not connected, loads no such definition or the arguments do not decode,
+ * `InitExited` when the node is lost meanwhile, or the actor's own start error.
+ *
+ * @since 1.0.0
+ * @category spawning
+ */
+export const spawn = <Args, M>(
+  node: number,
+  definition: Actor.Definition<Args, M>,
+  args: Args,
+  options: { readonly link?: boolean | undefined; readonly timeout?: Duration.Input | undefined } = {}
+): Effect.Effect<Actor.Started<Subject.Subject<M>>, Errors.StartError, Scope.Scope> =>
+  Effect.tap(
+    spawnOn(node, definition, args, { link: options.link ?? true, timeout: options.timeout ?? "30 seconds" }),
+    (started) => Effect.addFinalizer(() => shutdown(started.pid))
+  )
+
+/**
+ * What closing the scope of a `spawn` does, as for a local actor: unlink, `Shutdown`, then a kill after 5 seconds.
+ * A process of a lost node has ended already.
+ */
+const shutdown = (pid: Process.Pid): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    yield* Process.unlink(pid)
+    yield* Process.exit(pid, Process.ExitReason.Shutdown())
+    const ended = yield* Effect.timeoutOption(Process.awaitExit(pid), "5 seconds")
+    if (ended._tag === "None") yield* Process.kill(pid)
+  })
+
+/**
+ * A supervisor's child that runs on a node: an actor of `definition` started there (with `spawn`) each time the
+ * supervisor starts it. `node` is read at each start, so a child restarted after its node was restarted goes to the
+ * node's new number (see `NodeRef`).
+ *
+ * @since 1.0.0
+ * @category supervision
+ */
+export const onNode = <Args, M>(
+  node: NodeRef | number,
+  definition: Actor.Definition<Args, M>,
+  args: Args
+): Supervision.ChildSpecification<Subject.Subject<M>, never> =>
+  Supervision.worker(Effect.suspend(() => spawn(typeof node === "number" ? node : node.current, definition, args)))
+
+/**
+ * A node as a supervisor's child: `child` starts it and keeps its current number, which `onNode` children read.
+ *
+ * @since 1.0.0
+ * @category supervision
+ */
+export interface NodeRef {
+  /** The number of the node's current incarnation (0 before its first start). */
+  readonly current: number
+  /** The child specification that starts the node (its thread) under a supervisor. */
+  readonly child: Supervision.ChildSpecification<NodeHandle, never>
+}
+
+/**
+ * A node to run under a supervisor: its thread is started as a child (`ref.child`), restarted when it dies (with a
+ * new number, as Erlang gives a restarted node a new creation), and `onNode(ref, ...)` children go to its current
+ * incarnation. Put the node before its children in a `RestForOne` supervisor: the node's death takes its children
+ * down (through their links, with `noconnection`), and its restart brings them back.
+ *
+ * @since 1.0.0
+ * @category supervision
+ */
+export const make = (entry: string | URL, options: StartOptions = {}): NodeRef => {
+  const ref = {
+    current: 0,
+    child: undefined as unknown as Supervision.ChildSpecification<NodeHandle, never>
+  }
+  ref.child = Supervision.worker(
+    Effect.tap(start(entry, options), (started) =>
+      Effect.sync(() => {
+        ref.current = started.data.node
+      }))
+  )
+  return ref
+}
+
+/**
+ * Ends a node's thread at once, as a crash would (Node's `worker.terminate()`): for tests and for a node that must
+ * go. Its process on the main thread then ends with `Abnormal`, and the links and monitors into the node fire.
+ *
+ * @since 1.0.0
+ * @category lifecycle
+ */
+export const terminate = (node: NodeHandle): Effect.Effect<void> =>
+  Effect.promise(() => node.thread.terminate()).pipe(Effect.asVoid)
+
+/**
+ * The nodes the main thread runs now, by number.
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const nodes: Effect.Effect<ReadonlyArray<number>> = Effect.sync(() => Array.from(live.keys()))
+
+/**
+ * Runs the current worker thread as a node: the entry module of a node calls it once it has loaded its actor
+ * definitions. Returns an effect; `runWorker` runs it.
+ *
+ * @since 1.0.0
+ * @category worker
+ */
+export const serve: Effect.Effect<void, unknown> = worker.serve
+
+/**
+ * Runs the current worker thread as a node, in the background (see `serve`).
+ *
+ * @since 1.0.0
+ * @category worker
+ */
+export const runWorker = (): void => {
+  Effect.runFork(serve)
+}
+
+/**
+ * This thread's node number: 1 on the main thread once it has started a node, the node's number in a worker.
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const self: Effect.Effect<number> = Effect.sync(() => Distribution.localNode())

@@ -1,0 +1,66 @@
+/**
+ * The worker's side of a node: it takes its number and its ports from the main thread, runs its spawner, and
+ * connects to the other nodes as the main thread says.
+ *
+ * @internal
+ */
+import { Distribution } from "@effect-otp/core"
+import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
+import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
+import type { WorkerError } from "effect/workers/WorkerError"
+import * as WorkerRunner from "effect/workers/WorkerRunner"
+import type { FromWorker, ToWorker } from "./control.js"
+import { MAIN_NODE } from "./control.js"
+import { runSpawner, spawners } from "./spawner.js"
+import { PortPeer } from "./transport.js"
+
+/** @internal */
+export const peers = new Map<number, PortPeer>()
+
+/** Runs this worker thread as a node until the main thread closes it. @internal */
+export const serve: Effect.Effect<void, WorkerError> = Effect.scoped(
+  Effect.gen(function*() {
+    const root = yield* Effect.scope
+    const platform = yield* WorkerRunner.WorkerRunnerPlatform
+    const runner = yield* platform.start<FromWorker, ToWorker>()
+    yield* Scope.addFinalizer(
+      root,
+      Effect.sync(() => {
+        for (const peer of peers.values()) peer.lost()
+      })
+    )
+    yield* runner.run((_, message) => {
+      switch (message._) {
+        case "init": {
+          Distribution.setLocalNode(message.node)
+          const counter = new Int32Array(message.heartbeat)
+          setInterval(() => Atomics.add(counter, 0, 1), Math.max(1, Math.floor(message.heartbeatMillis / 2))).unref()
+          const main = new PortPeer(MAIN_NODE, message.port)
+          peers.set(MAIN_NODE, main)
+          main.open(true)
+          spawners.set(MAIN_NODE, message.spawner)
+          return Effect.gen(function*() {
+            const address = yield* runSpawner(root)
+            spawners.set(message.node, address)
+            yield* runner.send(0, { _: "ready", spawner: address })
+          })
+        }
+        case "connect": {
+          const peer = new PortPeer(message.node, message.port)
+          peers.get(message.node)?.lost()
+          peers.set(message.node, peer)
+          peer.open(true)
+          spawners.set(message.node, message.spawner)
+          return
+        }
+        case "disconnect": {
+          spawners.delete(message.node)
+          peers.get(message.node)?.lost()
+          peers.delete(message.node)
+          return
+        }
+      }
+    })
+  })
+).pipe(Effect.provide(NodeWorkerRunner.layer))

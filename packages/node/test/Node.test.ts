@@ -1,0 +1,49 @@
+import { Process, Subject } from "@effect-otp/core"
+import { Node } from "@effect-otp/node"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { Counter } from "./fixtures/counter.js"
+
+const entry = new URL("./fixtures/worker.ts", import.meta.url)
+const execArgv = ["--import", "tsx", "--conditions=@effect-otp/source"]
+
+describe("Node", () => {
+  it.live("starts a node, spawns an actor on it by name, sends and calls across threads", () =>
+    Effect.gen(function*() {
+      const node = yield* Node.start(entry, { execArgv })
+      expect(node.data.node).toBeGreaterThan(1)
+      const counter = yield* Node.spawn(node.data.node, Counter, 40)
+      expect(String(counter.pid)).toBe(`<${node.data.node}.${counter.pid.id}>`)
+      yield* Subject.send(counter.data, { _tag: "Add", n: 2 })
+      const total = yield* Subject.call(
+        counter.data,
+        (replyTo: Subject.Subject<number>) => ({ _tag: "Get" as const, replyTo }),
+        "5 seconds"
+      )
+      expect(total).toBe(42)
+    }).pipe(Effect.scoped), 60_000)
+
+  it.live(
+    "a crash on the node reaches the linked caller as an exit signal; the node's death is noconnection",
+    () =>
+      Effect.gen(function*() {
+        yield* Process.trapExits(true)
+        const node = yield* Node.start(entry, { execArgv })
+        const counter = yield* Node.spawn(node.data.node, Counter, 0)
+        const monitor = yield* Process.monitor(counter.pid)
+        void monitor
+        const other = yield* Node.spawn(node.data.node, Counter, 0, { link: false })
+        const watch = yield* Process.monitor(other.pid)
+        void watch
+        yield* Subject.send(counter.data, { _tag: "Crash", reason: "boom" })
+        const reason = yield* Process.awaitExit(counter.pid)
+        expect(reason._tag).toBe("Abnormal")
+        yield* Node.terminate(node.data)
+        const lost = yield* Process.awaitExit(other.pid)
+        expect(lost).toEqual(Process.ExitReason.Abnormal({ reason: "noconnection" }))
+        const nodeExit = yield* Process.awaitExit(node.data.pid)
+        expect(nodeExit._tag).toBe("Abnormal")
+      }).pipe(Effect.scoped),
+    60_000
+  )
+})
