@@ -16,6 +16,7 @@ import * as Cause from "effect/Cause"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import * as SchemaGetter from "effect/SchemaGetter"
 import type { ExitReason, Pid } from "../Process.js"
 import { ExitReason as Reason, killed, normal, shutdown } from "./exitReason.js"
@@ -58,7 +59,13 @@ export type WireReason =
  * @internal
  */
 export type Signal =
-  | { readonly _: "send"; readonly tag: number | string; readonly payload: unknown }
+  | {
+    readonly _: "send"
+    readonly tag: number | string
+    readonly payload: unknown
+    /** Encoded by a `Schema` (plain data a transport may carry as JSON), or sent as it is (structured clone). */
+    readonly coded: boolean
+  }
   | { readonly _: "link"; readonly to: To; readonly from: number }
   | { readonly _: "unlink"; readonly to: To; readonly from: number }
   | { readonly _: "exit"; readonly to: To; readonly from: number; readonly reason: WireReason; readonly link: boolean }
@@ -370,7 +377,7 @@ export class RemoteProcess extends ProcessState {
   /** A message for a subject of the remote process (the only deliveries a stand-in gets). */
   override deliver(tag: unknown, value: unknown): boolean {
     if (tag instanceof RemoteTag) {
-      this.connection.post({ _: "send", tag: tag.id, payload: tag.encode(value) })
+      this.connection.post({ _: "send", tag: tag.id, payload: tag.encode(value), coded: tag.codec !== undefined })
     }
     return false
   }
@@ -425,8 +432,17 @@ const signalLater = (target: ProcessState, from: Pid, reason: ExitReason): void 
 const encoders = new WeakMap<Schema.Codec<unknown, unknown>, (value: unknown) => unknown>()
 const decoders = new WeakMap<Schema.Codec<unknown, unknown>, (value: unknown) => unknown>()
 
+const same = (value: unknown): unknown => value
+
+/**
+ * Whether a schema encodes values as they are (no transformation anywhere in it): its messages then cross without
+ * running it, as plain data (checks are the sender's types' business: both nodes run the same program).
+ */
+const plain = (codec: Schema.Codec<unknown, unknown>): boolean => SchemaAST.toEncoded(codec.ast) === codec.ast
+
 const encoderOf = (codec: Schema.Codec<unknown, unknown>) => {
   let encode = encoders.get(codec)
+  if (encode === undefined && plain(codec)) encoders.set(codec, encode = same)
   if (encode === undefined) {
     encoders.set(codec, encode = Schema.encodeUnknownSync(codec as Schema.Codec<unknown, unknown, never, never>))
   }
@@ -435,6 +451,7 @@ const encoderOf = (codec: Schema.Codec<unknown, unknown>) => {
 
 const decoderOf = (codec: Schema.Codec<unknown, unknown>) => {
   let decode = decoders.get(codec)
+  if (decode === undefined && plain(codec)) decoders.set(codec, decode = same)
   if (decode === undefined) {
     decoders.set(codec, decode = Schema.decodeUnknownSync(codec as Schema.Codec<unknown, unknown, never, never>))
   }
