@@ -127,3 +127,11 @@ export const importSubject = remote.importSubject
  * @category links
  */
 export const link = (a: Pid, b: Pid): boolean => processes.link(pids.stateOf(a), pids.stateOf(b))
+
+/**
+ * The pid a wire form (node number, process number) stands for on this node.
+ *
+ * @since 1.0.0
+ * @category codecs
+ */
+export const importPid: (node: number, id: number) => Pid = remote.importPid

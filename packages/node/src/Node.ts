@@ -33,18 +33,29 @@
  * @since 1.0.0
  */
 import type { Errors } from "@effect-otp/core"
-import { Actor, Distribution, Process, Supervision } from "@effect-otp/core"
+import {
+  Actor,
+  Distribution,
+  Errors as CoreErrors,
+  Process,
+  Subject as CoreSubject,
+  Supervision
+} from "@effect-otp/core"
 import type { Subject } from "@effect-otp/core"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Worker from "effect/workers/Worker"
 import * as WorkerThreads from "node:worker_threads"
 import type { FromWorker, ToWorker } from "./internal/control.js"
 import { MAIN_NODE } from "./internal/control.js"
+import type { GlobalRequest } from "./internal/global.js"
+import { GlobalRequest as GlobalRequestSchema, runServer, server } from "./internal/global.js"
 import type { Address } from "./internal/spawner.js"
 import { runSpawner, spawners, spawnOn } from "./internal/spawner.js"
 import type { Traffic } from "./internal/transport.js"
@@ -99,19 +110,25 @@ interface Live {
 
 const live = new Map<number, Live>()
 let nextNode = MAIN_NODE + 1
-let mainSpawner: Promise<Address> | undefined
+let mainServices: Promise<{ readonly spawner: Address; readonly global: Address }> | undefined
 
-/** The main thread becomes node 1 and runs its spawner, in a scope as long as the program, on the first start. */
+/**
+ * The main thread becomes node 1 on the first start, and runs its spawner and the global name server in a scope as
+ * long as the program.
+ */
 const mainNode = Effect.suspend(() => {
-  if (mainSpawner === undefined) {
+  if (mainServices === undefined) {
     Distribution.setLocalNode(MAIN_NODE)
     const root = Scope.makeUnsafe()
-    mainSpawner = Effect.runPromise(runSpawner(root)).then((address) => {
-      spawners.set(MAIN_NODE, address)
-      return address
-    })
+    mainServices = Effect.runPromise(Effect.all({ spawner: runSpawner(root), global: runServer(root) })).then(
+      (services) => {
+        spawners.set(MAIN_NODE, services.spawner)
+        server.address = services.global
+        return services
+      }
+    )
   }
-  const pending = mainSpawner
+  const pending = mainServices
   return Effect.promise(() => pending)
 })
 
@@ -140,7 +157,7 @@ export const start = (
   return Actor.start(
     Actor.newWithInitialiser(Duration.millis(initMillis), () =>
       Effect.gen(function*() {
-        const spawner = yield* mainNode
+        const { global, spawner } = yield* mainNode
         const node = nextNode++
         const self = yield* Process.self
         let thread: WorkerThreads.Worker | undefined
@@ -160,7 +177,7 @@ export const start = (
         ).pipe(Effect.forkScoped)
         const heartbeat = new SharedArrayBuffer(4)
         const { port1, port2 } = new WorkerThreads.MessageChannel()
-        yield* channel.send({ _: "init", node, port: port2, spawner, heartbeat, heartbeatMillis }, [port2])
+        yield* channel.send({ _: "init", node, port: port2, spawner, global, heartbeat, heartbeatMillis }, [port2])
         const address = yield* Effect.raceFirst(
           Deferred.await(ready),
           Fiber.join(running).pipe(
@@ -302,6 +319,171 @@ export const make = (entry: string | URL, options: StartOptions = {}): NodeRef =
   )
   return ref
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Placement
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * How a `Placement` picks a node for each child: in turn (`RoundRobin`), or the node with the fewest live children
+ * placed by it (`LeastLoaded`, the first such node in order on a tie).
+ *
+ * @since 1.0.0
+ * @category placement
+ */
+export type PlacementStrategy = "RoundRobin" | "LeastLoaded"
+
+/**
+ * A set of nodes to spread children over (see `placed`).
+ *
+ * @since 1.0.0
+ * @category placement
+ */
+export interface Placement {
+  readonly strategy: PlacementStrategy
+  readonly nodes: ReadonlyArray<NodeRef | number>
+  /** The live children placed on each node (by node number), as `LeastLoaded` counts them. */
+  readonly load: ReadonlyMap<number, number>
+  /** The node the next child goes to (0 when none of the nodes is up). */
+  next(): number
+}
+
+const numberOf = (node: NodeRef | number): number => typeof node === "number" ? node : node.current
+
+/**
+ * Spreads children over `nodes`: round-robin, or to the least loaded (the fewest live children placed by this
+ * placement). Nodes given as `NodeRef`s are read at each placement, so a restarted node keeps its place; a node that
+ * is not connected is skipped.
+ *
+ * @since 1.0.0
+ * @category placement
+ */
+export const placement = (
+  nodes: ReadonlyArray<NodeRef | number>,
+  strategy: PlacementStrategy = "RoundRobin"
+): Placement => {
+  const load = new Map<number, number>()
+  let turn = 0
+  const up = () => nodes.map(numberOf).filter((node) => spawners.has(node))
+  return {
+    strategy,
+    nodes,
+    load,
+    next() {
+      const candidates = up()
+      if (candidates.length === 0) return 0
+      if (strategy === "RoundRobin") return candidates[turn++ % candidates.length]
+      let best = candidates[0]
+      for (const node of candidates) {
+        if ((load.get(node) ?? 0) < (load.get(best) ?? 0)) best = node
+      }
+      return best
+    }
+  }
+}
+
+/**
+ * A child template for `FactorySupervisor.workerChild` that starts each child on a node of `placement`:
+ * `FactorySupervisor.workerChild(Node.placed(placement, Worker))` spreads a factory's children over the nodes.
+ *
+ * @since 1.0.0
+ * @category placement
+ */
+export const placed = <Args, M>(
+  placement: Placement,
+  definition: Actor.Definition<Args, M>
+) =>
+(args: Args): Effect.Effect<Actor.Started<Subject.Subject<M>>, Errors.StartError, Scope.Scope> =>
+  Effect.suspend(() => {
+    const node = placement.next()
+    const load = placement.load as Map<number, number>
+    return Effect.tap(spawn(node, definition, args), (started) =>
+      Effect.sync(() => {
+        load.set(node, (load.get(node) ?? 0) + 1)
+        Effect.runFork(Effect.andThen(
+          Process.awaitExit(started.pid),
+          Effect.sync(() => load.set(node, (load.get(node) ?? 1) - 1))
+        ))
+      }))
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// Global names
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Registers `subject` under `name` for every node (Erlang's `global:register_name`): `whereisGlobal(name)` finds it
+ * from any node. A name is held by a name server on the main thread, and freed when the subject's owner ends or its
+ * node is lost. Fails with `NameTaken` when the name is held. Names made with `Name.make` and `Process.register`
+ * stay local to their node, as Erlang's registered names are.
+ *
+ * @since 1.0.0
+ * @category names
+ */
+export const registerGlobal = <M, I>(
+  name: string,
+  subject: Subject.Subject<M>,
+  messages: Schema.Codec<M, I>
+): Effect.Effect<void, Errors.NameTaken | Errors.CallError> =>
+  Effect.gen(function*() {
+    const server = yield* globalServer
+    const address = Schema.encodeSync(CoreSubject.schema(messages as Schema.Codec<unknown, unknown>))(
+      subject as Subject.Subject<unknown>
+    )
+    const pid = Distribution.importPid(address.n, address.p)
+    const ok = yield* CoreSubject.call(
+      server,
+      (replyTo: Subject.Subject<boolean>) => ({ _tag: "Register" as const, key: name, subject: address, pid, replyTo }),
+      "5 seconds"
+    )
+    if (!ok) return yield* new CoreErrors.NameTaken({ name, owner: "another process (global name)" })
+  })
+
+/**
+ * The subject registered under `name` for every node, its messages coded by `messages`.
+ *
+ * @since 1.0.0
+ * @category names
+ */
+export const whereisGlobal = <M, I>(
+  name: string,
+  messages: Schema.Codec<M, I>
+): Effect.Effect<Option.Option<Subject.Subject<M>>, Errors.CallError> =>
+  Effect.gen(function*() {
+    const server = yield* globalServer
+    const address = yield* CoreSubject.call(
+      server,
+      (replyTo: Subject.Subject<Address | null>) => ({ _tag: "Whereis" as const, key: name, replyTo }),
+      "5 seconds"
+    )
+    return address === null
+      ? Option.none()
+      : Option.some(Distribution.importSubject<M>(address, messages as Schema.Codec<unknown, unknown>))
+  })
+
+/**
+ * Frees a global name held by the calling process's subject (a name held by another process stays).
+ *
+ * @since 1.0.0
+ * @category names
+ */
+export const unregisterGlobal = (name: string, owner?: Process.Pid): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const server = yield* Effect.orDie(globalServer)
+    const pid = owner ?? (yield* Process.self)
+    yield* CoreSubject.send(server, { _tag: "Unregister", key: name, pid })
+  })
+
+const globalServer = Effect.suspend(() =>
+  server.address === undefined
+    ? Effect.fail(new CoreErrors.NoProcess({ target: "the global name server (start a node first)" }))
+    : Effect.succeed(
+      Distribution.importSubject<GlobalRequest>(
+        server.address,
+        GlobalRequestSchema as unknown as Schema.Codec<unknown, unknown>
+      )
+    )
+)
 
 /**
  * Ends a node's thread at once, as a crash would (Node's `worker.terminate()`): for tests and for a node that must

@@ -19,6 +19,8 @@ export type ToWorker =
     /** The port to the main thread, and the main thread's spawner. */
     readonly port: MessagePort
     readonly spawner: Address
+    /** The main thread's name server (global names). */
+    readonly global: Address
     /** The heartbeat counter the worker bumps while its event loop turns. */
     readonly heartbeat: SharedArrayBuffer
     readonly heartbeatMillis: number

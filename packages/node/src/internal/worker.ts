@@ -12,6 +12,7 @@ import type { WorkerError } from "effect/workers/WorkerError"
 import * as WorkerRunner from "effect/workers/WorkerRunner"
 import type { FromWorker, ToWorker } from "./control.js"
 import { MAIN_NODE } from "./control.js"
+import { server } from "./global.js"
 import { runSpawner, spawners } from "./spawner.js"
 import { PortPeer } from "./transport.js"
 
@@ -40,6 +41,7 @@ export const serve: Effect.Effect<void, WorkerError> = Effect.scoped(
           peers.set(MAIN_NODE, main)
           main.open(true)
           spawners.set(MAIN_NODE, message.spawner)
+          server.address = message.global
           return Effect.gen(function*() {
             const address = yield* runSpawner(root)
             spawners.set(message.node, address)
