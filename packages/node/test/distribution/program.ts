@@ -167,16 +167,28 @@ const random = (seed: number, index: number): Random => {
 
 type Kind = "link" | "unlink" | "monitor" | "demonitor" | "exit" | "stop" | "send" | "monitor_node"
 
-/** The weights of the steps other than spawn and halt. */
-const KINDS: ReadonlyArray<readonly [Kind, number]> = [
-  ["link", 5],
-  ["monitor", 5],
-  ["exit", 5],
+/** The weights of the steps other than spawn and halt in a scenario's first half: mostly links and monitors. */
+const EARLY: ReadonlyArray<readonly [Kind, number]> = [
+  ["link", 6],
+  ["monitor", 6],
+  ["exit", 2],
+  ["stop", 1],
+  ["unlink", 1],
+  ["demonitor", 1],
+  ["send", 1],
+  ["monitor_node", 3]
+]
+
+/** The weights in its second half: mostly exits and stops. */
+const LATE: ReadonlyArray<readonly [Kind, number]> = [
+  ["link", 3],
+  ["monitor", 3],
+  ["exit", 6],
   ["stop", 3],
   ["unlink", 1],
   ["demonitor", 2],
   ["send", 1],
-  ["monitor_node", 2]
+  ["monitor_node", 1]
 ]
 
 const EXIT_REASONS: ReadonlyArray<readonly [ExitReason, number]> = [["normal", 3], ["kill", 2], ["shutdown", 2], [
@@ -189,20 +201,27 @@ const STOP_REASONS: ReadonlyArray<readonly [StopReason, number]> = [["normal", 2
 /** The probability that a scenario halts node `b`. */
 export const HALT_CHANCE = 0.4
 
-/** Scenario `index` of `seed`. */
+/**
+ * Scenario `index` of `seed`. The generator keeps a rough idea of who is dead (stopped, sent a killing exit, on
+ * `b` after its halt; not links' cascades) to pick mostly live actors, picks targets on the other node more often
+ * than not, so that most steps do something across nodes, and aims most exits and stops at live processes that
+ * were linked or monitored, so that somebody hears of them; some steps still have dead actors or targets.
+ */
 export const generate = (seed: number, index: number): Scenario => {
   const r = random(seed, index)
   const length = r.int(4, 14)
   const processes = r.int(2, Math.min(5, length - 2))
-  // slots: step 0 spawns, the other spawns anywhere after it
-  const others = Array.from({ length: length - 1 }, (_, i) => i + 1)
+  // slots: step 0 spawns, the other spawns mostly in the first 60% of the steps
+  const early = Math.max(processes - 1, Math.ceil(length * 0.6))
   const spawnAt = new Set<number>([0])
-  while (spawnAt.size < processes) spawnAt.add(others.splice(r.int(0, others.length - 1), 1)[0])
+  while (spawnAt.size < processes) spawnAt.add(r.int(1, r.chance(0.8) ? early : length - 1))
   const spawns = [...spawnAt].sort((x, y) => x - y)
-  // the halt: after the first third, on a slot that is not a spawn, after at least one spawn on b is possible
+  // the halt: on a slot after the first third that is not a spawn
   let halt: number | undefined
   if (r.chance(HALT_CHANCE)) {
-    const free = others.filter((slot) => slot >= Math.ceil(length / 3))
+    const free = Array.from({ length }, (_, slot) => slot).filter((slot) =>
+      slot >= Math.ceil(length / 3) && !spawnAt.has(slot)
+    )
     if (free.length > 0) halt = r.pick(free)
   }
   // nodes: spawns after the halt are on a; at least one spawn on each node (one on b before the halt)
@@ -215,22 +234,42 @@ export const generate = (seed: number, index: number): Scenario => {
     nodes[r.pick(bs)] = "a"
   }
   const steps: Array<Step> = []
-  let spawned = 0
+  const traps: Array<boolean> = []
+  const gone = new Set<number>() // who the generator thinks is dead
   const owners: Array<number> = [] // the actor of each monitor step
+  const watched = new Set<number>() // who was linked or monitored
   for (let slot = 0; slot < length; slot++) {
     if (spawnAt.has(slot)) {
-      steps.push({ op: "spawn", node: nodes[spawned], trap: r.chance(0.5) })
-      spawned++
+      const trap = r.chance(0.55)
+      steps.push({ op: "spawn", node: nodes[traps.length], trap })
+      traps.push(trap)
       continue
     }
     if (slot === halt) {
       steps.push({ op: "halt" })
+      nodes.forEach((node, i) => node === "b" && i < traps.length && gone.add(i))
       continue
     }
-    const p = r.int(0, spawned - 1)
-    const q = r.int(0, spawned - 1)
-    const kinds = owners.length === 0 ? KINDS.filter(([kind]) => kind !== "demonitor") : KINDS
-    const kind = r.weighted(kinds)
+    const all = traps.map((_, i) => i)
+    const live = all.filter((i) => !gone.has(i))
+    const weights = slot < length / 2 ? EARLY : LATE
+    const kind = r.weighted(owners.length === 0 ? weights.filter(([kind]) => kind !== "demonitor") : weights)
+    // exits and stops mostly hit someone linked or monitored, so that somebody hears of it
+    const ending = kind === "exit" || kind === "stop"
+    const heard = live.filter((i) => watched.has(i))
+    const p = kind === "stop" && heard.length > 0 && r.chance(0.6)
+      ? r.pick(heard)
+      : live.length > 0 && r.chance(0.85)
+      ? r.pick(live)
+      : r.pick(all)
+    const across = all.filter((i) => nodes[i] !== nodes[p])
+    const q = ending && heard.length > 0 && r.chance(0.6)
+      ? r.pick(heard)
+      : across.length > 0 && r.chance(0.55)
+      ? r.pick(across)
+      : r.pick(all)
+    if (kind === "link") watched.add(p).add(q)
+    if (kind === "monitor") watched.add(q)
     switch (kind) {
       case "link":
       case "unlink":
@@ -247,11 +286,15 @@ export const generate = (seed: number, index: number): Scenario => {
         steps.push({ op: "demonitor", p: r.chance(0.7) ? owners[m] : p, m })
         break
       }
-      case "exit":
-        steps.push({ op: "exit", p, q, reason: r.weighted(EXIT_REASONS) })
+      case "exit": {
+        const reason = r.weighted(EXIT_REASONS)
+        steps.push({ op: "exit", p, q, reason })
+        if (reason === "kill" || (!traps[q] && (reason !== "normal" || q === p))) gone.add(q)
         break
+      }
       case "stop":
         steps.push({ op: "stop", p, reason: r.weighted(STOP_REASONS) })
+        gone.add(p)
         break
       case "monitor_node":
         steps.push({ op: "monitor_node", p })

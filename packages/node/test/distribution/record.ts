@@ -85,7 +85,9 @@ const fixtures = (seed: number, count: number, files: ReadonlyArray<string>, out
     const outcomes = runs.map((run) => run.get(scenario.id))
     const failed = outcomes.find((outcome) => outcome === undefined || "error" in outcome)
     if (failed !== undefined) {
-      const why = failed === undefined ? "missing from a run" : `harness error: ${"error" in failed ? failed.error : ""}`
+      const why = failed === undefined
+        ? "missing from a run"
+        : `harness error: ${"error" in failed ? failed.error : ""}`
       console.error(`scenario ${scenario.id}: ${why}`)
       drop(why.replace(/\d+/g, "N").slice(0, 120), scenario.id)
       continue
@@ -98,7 +100,9 @@ const fixtures = (seed: number, count: number, files: ReadonlyArray<string>, out
     if (JSON.stringify(first) !== JSON.stringify(second)) {
       if (process.env.VERBOSE) {
         const at = first.findIndex((record, i) => JSON.stringify(record) !== JSON.stringify(second[i]))
-        console.error(`scenario ${scenario.id} step ${at}:\n  ${JSON.stringify(first[at])}\n  ${JSON.stringify(second[at])}`)
+        console.error(
+          `scenario ${scenario.id} step ${at}:\n  ${JSON.stringify(first[at])}\n  ${JSON.stringify(second[at])}`
+        )
       }
       drop("the two runs differ", scenario.id)
       continue
