@@ -47,6 +47,11 @@ export interface Connection {
   readonly node: number
   /** Applies a signal the peer sent. */
   receive(signal: Signal): void
+  /**
+   * Applies the signals of a batch the peer sent, in order, before any process they wake runs (as signals that
+   * arrive together are all in the mailboxes before anyone looks).
+   */
+  receiveAll(signals: ReadonlyArray<Signal>): void
   /** The peer is gone: its processes end for this node with `noconnection`. */
   lost(): void
 }

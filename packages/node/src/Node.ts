@@ -513,12 +513,19 @@ export const nodes: Effect.Effect<ReadonlyArray<number>> = Effect.sync(() => Arr
 export const serve: Effect.Effect<void, unknown> = worker.serve
 
 /**
- * Runs the current worker thread as a node, in the background (see `serve`).
+ * Runs the current worker thread as a node, in the background (see `serve`). Pass the node's actor definitions:
+ * loading their module registers them, but a bundler that believes the module has no side effects (a package with
+ * `"sideEffects": false`) would drop an import that only registers; naming them here keeps them.
  *
  * @since 1.0.0
  * @category worker
  */
-export const runWorker = (): void => {
+export const runWorker = (definitions: ReadonlyArray<Actor.Definition<any, any>> = []): void => {
+  for (const definition of definitions) {
+    if (Distribution.definition(definition.name) === undefined) {
+      throw new Error(`Node.runWorker: the definition "${definition.name}" is not registered on this thread`)
+    }
+  }
   Effect.runFork(serve)
 }
 

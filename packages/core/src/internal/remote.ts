@@ -40,7 +40,7 @@ import {
   unmonitor
 } from "./process.js"
 import { exported } from "./remoteExports.js"
-import { wake } from "./scheduler.js"
+import { batched, wake } from "./scheduler.js"
 import type { SubjectImpl } from "./subject.js"
 import { isSubject, NamedSubject, OwnedSubject, PendingCall, SubjectBase, unsafeSend } from "./subject.js"
 
@@ -169,14 +169,42 @@ export class Connection {
     let proxy = this.proxies.get(id)
     if (proxy === undefined) {
       proxy = new RemoteProcess(this, id)
-      if (this.open) this.proxies.set(id, proxy)
-      else proxy.lost()
+      if (this.open) {
+        if (this.proxies.size >= this.sweepAt) this.sweep()
+        this.proxies.set(id, proxy)
+      } else proxy.lost()
     }
     return proxy
   }
 
+  /** The table of stand-ins is swept when it reaches this size (then set to twice what stays, 1024 at least). */
+  private sweepAt = 1024
+
+  /**
+   * Drops the stand-ins that hold nothing (no link, no monitor): one is made again if its pid is used again, and,
+   * holding nothing, it is not told apart from the one dropped. Swept as the table grows, not at each release: a
+   * process called over and over keeps its stand-in.
+   */
+  private sweep(): void {
+    for (const [id, proxy] of this.proxies) {
+      const links = proxy.links
+      const linked = links !== undefined && (!(links instanceof Set) || links.size > 0)
+      if (!linked && (proxy.monitoredBy === undefined || proxy.monitoredBy.size === 0)) {
+        this.proxies.delete(id)
+      }
+    }
+    this.sweepAt = Math.max(1024, this.proxies.size * 2)
+  }
+
   post(signal: Signal): void {
     if (this.open) this.peer.post(signal)
+  }
+
+  /** Applies the signals of a batch from the peer, in order, before any process they wake runs. */
+  receiveAll(signals: ReadonlyArray<Signal>): void {
+    batched(() => {
+      for (let i = 0; i < signals.length; i++) this.receive(signals[i])
+    })
   }
 
   /** Applies a signal from the peer. */
@@ -318,6 +346,8 @@ const nodeDown = (node: number): void => {
  * when it is not connected). Each call is a monitor of its own. @internal
  */
 export const monitorNode = (owner: ProcessState, node: number, deliver: () => void): void => {
+  // A node does not see itself go down: its processes end with it.
+  if (node === distribution.local && node !== 0) return
   if (!distribution.connections.has(node)) {
     wake(() => {
       if (owner.alive) deliver()

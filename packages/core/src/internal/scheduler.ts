@@ -160,6 +160,22 @@ export const wake = <A>(task: (argument: A) => void, argument: A): void => {
  *
  * @internal
  */
+/**
+ * Runs `f` with the run queue held: the processes it wakes run once it has returned, not in its middle. A
+ * transport applies a batch of signals from another node this way, so that no process runs (and sends, and
+ * ends) between two signals that arrived together. @internal
+ */
+export const batched = (f: () => void): void => {
+  if (running) return f()
+  running = true
+  try {
+    f()
+  } finally {
+    running = false
+  }
+  runQueued()
+}
+
 export const runQueued = (): void => {
   if (head < queue.length && !running && !macrotaskScheduled) run()
 }

@@ -109,7 +109,7 @@ export class PortPeer implements Distribution.Peer {
       const signals = decodeFrame(frame)
       this.traffic.batchesIn++
       this.traffic.signalsIn += signals.length
-      for (let i = 0; i < signals.length; i++) connection.receive(signals[i])
+      connection.receiveAll(signals)
     })
     if (lostOnClose) this.port.on("close", () => this.lost())
     return connection
