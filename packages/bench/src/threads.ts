@@ -168,7 +168,13 @@ const callOurs: Run = ({ n }) =>
   scoped(Effect.gen(function*() {
     const node = yield* startNode()
     const remote = yield* Node.spawn(node.node, Echo, 0)
+    const traffic = { ...node.traffic }
     const usPerCall = yield* timeCalls(remote.data, n)
+    const calls = n + Math.min(n, 2_000)
+    const batchesOutPerCall = (node.traffic.batchesOut - traffic.batchesOut) / calls
+    const batchesInPerCall = (node.traffic.batchesIn - traffic.batchesIn) / calls
+    const signalsPerCall = (node.traffic.signalsOut + node.traffic.signalsIn - traffic.signalsOut - traffic.signalsIn) /
+      calls
     const local = yield* Actor.start(Echo.behaviour(0))
     const usPerCallLocal = yield* timeCalls(local.data as Subject.Subject<EchoMessage>, n)
     const usRawPort = yield* Effect.promise(() => rawRoundTrip(n))
@@ -181,7 +187,10 @@ const callOurs: Run = ({ n }) =>
       usRawPort,
       usPerCallLocal,
       usCodecSchema: codec.schemaUs,
-      usCodecJson: codec.plainUs
+      usCodecJson: codec.plainUs,
+      batchesOutPerCall,
+      batchesInPerCall,
+      signalsPerCall
     }
   }))
 
@@ -337,7 +346,10 @@ export const threadsCallCase: BenchCase = {
     { key: "usRawPort", label: "raw MessagePort round trip", unit: "µs" },
     { key: "usPerCallLocal", label: "call on the same thread", unit: "µs/call" },
     { key: "usCodecSchema", label: "request + reply: Schema encode/decode + JSON", unit: "µs" },
-    { key: "usCodecJson", label: "request + reply: JSON alone", unit: "µs" }
+    { key: "usCodecJson", label: "request + reply: JSON alone", unit: "µs" },
+    { key: "batchesOutPerCall", label: "postMessages per call, to the node", unit: "" },
+    { key: "batchesInPerCall", label: "postMessages per call, from the node", unit: "" },
+    { key: "signalsPerCall", label: "signals per call, both ways", unit: "" }
   ],
   sizes: { full: [size(50_000)], quick: [size(10_000)], smoke: size(100) },
   warmup: () => size(5_000),
