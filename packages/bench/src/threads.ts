@@ -22,6 +22,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as WorkerThreads from "node:worker_threads"
+import { spin } from "../../node/src/internal/transport.js"
 import type { BenchCase, Run } from "./model.js"
 import { check, now, scoped, size, startClock } from "./model.js"
 import type { EchoMessage } from "./threads-actors.js"
@@ -164,6 +165,23 @@ const codecCost = (replyTo: Subject.Subject<number>, n: number) => {
   return { schemaUs, plainUs, sink }
 }
 
+/** The busy-wait of the spinning rows (see `spin` in the node package's transport), in µs. */
+const SPIN_MICROS = 100
+
+/** Calls to an actor on a node started with the transport's busy-wait on, on both sides. */
+const spinningCalls = (n: number) =>
+  Effect.scoped(Effect.gen(function*() {
+    // A node reads it from its environment, a copy of ours taken when its thread starts.
+    process.env.BENCH_SPIN_MICROS = String(SPIN_MICROS)
+    spin.micros = SPIN_MICROS
+    const node = yield* startNode()
+    const remote = yield* Node.spawn(node.node, Echo, 0)
+    return yield* timeCalls(remote.data, n)
+  })).pipe(Effect.ensuring(Effect.sync(() => {
+    delete process.env.BENCH_SPIN_MICROS
+    spin.micros = 0
+  })))
+
 const callOurs: Run = ({ n }) =>
   scoped(Effect.gen(function*() {
     const node = yield* startNode()
@@ -175,6 +193,7 @@ const callOurs: Run = ({ n }) =>
     const batchesInPerCall = (node.traffic.batchesIn - traffic.batchesIn) / calls
     const signalsPerCall = (node.traffic.signalsOut + node.traffic.signalsIn - traffic.signalsOut - traffic.signalsIn) /
       calls
+    const usPerCallSpin = yield* spinningCalls(n)
     const local = yield* Actor.start(Echo.behaviour(0))
     const usPerCallLocal = yield* timeCalls(local.data as Subject.Subject<EchoMessage>, n)
     const usRawPort = yield* Effect.promise(() => rawRoundTrip(n))
@@ -184,6 +203,7 @@ const callOurs: Run = ({ n }) =>
     return {
       usPerCall,
       usPerCallNode: usPerCall,
+      usPerCallSpin,
       usRawPort,
       usPerCallLocal,
       usCodecSchema: codec.schemaUs,
@@ -343,6 +363,11 @@ export const threadsCallCase: BenchCase = {
   metrics: [
     { key: "usPerCall", label: "call across threads (Erlang: +S 2)", unit: "µs/call" },
     { key: "usPerCallNode", label: "call across threads (Erlang: across nodes)", unit: "µs/call" },
+    {
+      key: "usPerCallSpin",
+      label: `call across threads, ${SPIN_MICROS} µs busy-wait (not the default)`,
+      unit: "µs/call"
+    },
     { key: "usRawPort", label: "raw MessagePort round trip", unit: "µs" },
     { key: "usPerCallLocal", label: "call on the same thread", unit: "µs/call" },
     { key: "usCodecSchema", label: "request + reply: Schema encode/decode + JSON", unit: "µs" },
