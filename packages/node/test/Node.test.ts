@@ -36,6 +36,12 @@ describe("Node", () => {
           (replyTo: Subject.Subject<number>) => ({ _tag: "Get" as const, replyTo }),
           "5 seconds"
         )
+        const pong = yield* Subject.call(
+          counter.data,
+          (replyTo: Subject.Subject<undefined>) => ({ _tag: "Ping" as const, replyTo }),
+          "5 seconds"
+        )
+        expect(pong).toBeUndefined()
         for (let i = 1; i <= 200; i++) {
           yield* Subject.send(counter.data, { _tag: "Add", n: 1 })
           expect(yield* get).toBe(i)

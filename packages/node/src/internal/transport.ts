@@ -60,7 +60,7 @@ type Frame = readonly [json: string, cloned: ReadonlyArray<Distribution.Signal> 
  * (`{"_":"send","tag":12,"payload":5,"coded":true}`), which is what most of a one-way stream's stringify and parse
  * time went to. The other signals stand as their objects, and signals to be cloned as their index.
  */
-type CompactSend = readonly [tag: number | string, payload: unknown]
+type CompactSend = readonly [tag: number | string, payload?: unknown]
 
 type Entry = Distribution.Signal | CompactSend | number
 
@@ -69,7 +69,7 @@ const signalOf = (entry: Entry, cloned: ReadonlyArray<Distribution.Signal> | und
   typeof entry === "number" ?
     cloned![entry]! :
     Array.isArray(entry) ?
-    { _: "send", tag: entry[0], payload: entry[1], coded: true } :
+    { _: "send", tag: entry[0], payload: entry.length === 1 ? undefined : entry[1], coded: true } :
     entry as Distribution.Signal
 
 /** One end of a pair of nodes. @internal */
@@ -87,7 +87,8 @@ export class PortPeer implements Distribution.Peer {
     if (this.closed) return
     const queue = this.queue
     if (signal._ === "send" && signal.coded) {
-      queue.push([signal.tag, signal.payload])
+      // `[tag]` for an undefined payload: JSON would turn it into null inside an array.
+      queue.push(signal.payload === undefined ? [signal.tag] : [signal.tag, signal.payload])
     } else {
       const cloned = this.cloned ??= []
       queue.push(cloned.length)
