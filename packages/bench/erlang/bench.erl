@@ -1,5 +1,6 @@
 %% The Erlang side of the benchmark: the twin of each case of src/cases.ts (some in files of their own: fanOut.ts,
-%% ring.ts, hibernate.ts), reporting the same figures under the same keys. Run by src/main.ts as
+%% ring.ts, hibernate.ts; the threads cases' in bench_threads.erl), reporting the same figures under the same keys.
+%% Run by src/main.ts as
 %%
 %%   erl -noshell +S 1 +P 4000000 -pa DIR -eval 'bench:main(["request-reply", "1000000", "5", "100000"])' -s init stop
 %%
@@ -13,6 +14,10 @@ main([Case, SizeText, RunsText, WarmupText]) ->
     %% Crash reports would be formatted and printed for every restart; our side logs nothing either.
     ok = logger:set_primary_config(level, none),
     Fun = case_fun(Case),
+    case Case of
+        "threads-" ++ _ when node() =/= nonode@nohost -> bench_threads:prepare();
+        _ -> ok
+    end,
     _ = isolated(Fun, parse_size(WarmupText)),
     Size = parse_size(SizeText),
     Runs = [isolated(Fun, Size) || _ <- lists:seq(1, list_to_integer(RunsText))],
@@ -26,7 +31,11 @@ case_fun("restart") -> fun restart/1;
 case_fun("selective-receive") -> fun selective_receive/1;
 case_fun("fan-out") -> fun fan_out/1;
 case_fun("ring") -> fun ring/1;
-case_fun("hibernate") -> fun hibernate/1.
+case_fun("hibernate") -> fun hibernate/1;
+case_fun("threads-cpu") -> fun bench_threads:cpu/1;
+case_fun("threads-call") -> fun bench_threads:call/1;
+case_fun("threads-one-way") -> fun bench_threads:one_way/1;
+case_fun("threads-restart") -> fun bench_threads:restart/1.
 
 %% --- plumbing -------------------------------------------------------------------------------------------------
 

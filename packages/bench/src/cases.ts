@@ -32,6 +32,7 @@ import { check, collectGarbage, forkMembers, heapUsed, now, scoped, size, startC
 import { ringCase } from "./ring.js"
 import type { LeanKind, LeanMailbox } from "./substrate.js"
 import { leanMailbox } from "./substrate.js"
+import { threadsCallCase, threadsCpuCase, threadsOneWayCase, threadsRestartCase } from "./threads.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // The counter actor (request-reply, one-way, restart, selective receive)
@@ -457,7 +458,11 @@ export const cases: Readonly<Record<string, BenchCase>> = {
   },
   "fan-out": fanOutCase,
   ring: ringCase,
-  hibernate: hibernateCase
+  hibernate: hibernateCase,
+  "threads-cpu": threadsCpuCase,
+  "threads-call": threadsCallCase,
+  "threads-one-way": threadsOneWayCase,
+  "threads-restart": threadsRestartCase
 }
 
 /** The implementation an `impl` argument names: `ours`, `substrate` (the first one) or `substrate:<key>`. */

@@ -56,6 +56,10 @@ export interface BenchCase {
   readonly substrates: Readonly<Record<string, Substrate>>
   /** Whether `erlang/bench.erl` implements the case. */
   readonly erlang: boolean
+  /** The Erlang VM's scheduler flags (default `+S 1`, one scheduler, as Node runs JavaScript on one thread). */
+  readonly erlangFlags?: ReadonlyArray<string>
+  /** Whether the Erlang twin starts peer nodes: its VM then runs as a distributed node (`-sname`). */
+  readonly distributed?: boolean
 }
 
 /** A size with a main count only. */

@@ -25,7 +25,8 @@ describe("bench", () => {
           // A substrate reports a subset of the case's figures, and nothing else.
           for (const key of keys) expect(benchCase.metrics.map((m) => m.key)).toContain(key)
         }
-      })
+        // The threads cases start worker threads that load the TypeScript sources (tsx): seconds each.
+      }, name.startsWith("threads-") ? 120_000 : undefined)
     }
   }
 

@@ -2,6 +2,7 @@ import { Process, Subject } from "@effect-otp/core"
 import { Node } from "@effect-otp/node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { spin } from "../src/internal/transport.js"
 import { Counter } from "./fixtures/counter.js"
 
 const entry = new URL("./fixtures/worker.ts", import.meta.url)
@@ -22,6 +23,32 @@ describe("Node", () => {
       )
       expect(total).toBe(42)
     }).pipe(Effect.scoped), 60_000)
+
+  it.live(
+    "with the transport's busy-wait on, sends and calls across threads keep their order and answers",
+    () =>
+      Effect.gen(function*() {
+        spin.micros = 200
+        const node = yield* Node.start(entry, { execArgv })
+        const counter = yield* Node.spawn(node.data.node, Counter, 0)
+        const get = Subject.call(
+          counter.data,
+          (replyTo: Subject.Subject<number>) => ({ _tag: "Get" as const, replyTo }),
+          "5 seconds"
+        )
+        const pong = yield* Subject.call(
+          counter.data,
+          (replyTo: Subject.Subject<undefined>) => ({ _tag: "Ping" as const, replyTo }),
+          "5 seconds"
+        )
+        expect(pong).toBeUndefined()
+        for (let i = 1; i <= 200; i++) {
+          yield* Subject.send(counter.data, { _tag: "Add", n: 1 })
+          expect(yield* get).toBe(i)
+        }
+      }).pipe(Effect.scoped, Effect.ensuring(Effect.sync(() => (spin.micros = 0)))),
+    60_000
+  )
 
   it.live(
     "a crash on the node reaches the linked caller as an exit signal; the node's death is noconnection",

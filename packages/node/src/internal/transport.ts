@@ -7,6 +7,7 @@
  */
 import { Distribution } from "@effect-otp/core"
 import type { MessagePort } from "node:worker_threads"
+import { receiveMessageOnPort } from "node:worker_threads"
 
 /** Counters of one connection's traffic (what `Node.stats` shows). @internal */
 export interface Traffic {
@@ -22,15 +23,58 @@ export interface Traffic {
 const BATCH = 256
 
 /**
+ * Busy-waiting for the peer's answer, as Erlang's schedulers spin a while before they sleep (`+sbwt`): after a
+ * thread has posted what its turn produced, it polls the port (`receiveMessageOnPort`) for up to `micros` µs before
+ * it returns to its event loop, so that a reply arriving meanwhile is handled without the thread going to sleep and
+ * being woken (on a VM, waking a thread costs tens of µs: a cross-thread call took 160-200 µs without, 35-45 µs with
+ * 100 µs of spin). It burns CPU while it waits, and holds the event loop for at most `budgetMillis` in a row
+ * (then timers and I/O get their turn). Off (0) by default; mutable (the bench sets it from `BENCH_SPIN_MICROS`).
+ * @internal
+ */
+export const spin = { micros: 0, budgetMillis: 2 }
+
+/** When the event loop last turned, as far as the spin's budget knows (a `setImmediate` probe resets it). */
+let turnStarted = 0
+let probeArmed = false
+const probe = () => {
+  probeArmed = false
+}
+const spinAllowed = (t: number): boolean => {
+  if (!probeArmed) {
+    probeArmed = true
+    turnStarted = t
+    setImmediate(probe)
+  }
+  return t - turnStarted < spin.budgetMillis
+}
+
+/**
  * A batch as it crosses: the JSON of its signals, where a signal that is not plain JSON (an exit signal's reason, a
  * message sent without a schema) stands as its index in the second array, which is structured-cloned. Messages
  * encoded by a `Schema` cross as JSON, which costs a fraction of structured cloning the same objects.
  */
 type Frame = readonly [json: string, cloned: ReadonlyArray<Distribution.Signal> | undefined]
 
+/**
+ * A coded `send` signal as it stands in a batch's JSON: `[tag, payload]`, a tenth of the JSON of the signal's object
+ * (`{"_":"send","tag":12,"payload":5,"coded":true}`), which is what most of a one-way stream's stringify and parse
+ * time went to. The other signals stand as their objects, and signals to be cloned as their index.
+ */
+type CompactSend = readonly [tag: number | string, payload?: unknown]
+
+type Entry = Distribution.Signal | CompactSend | number
+
+/** The signal an entry of a batch stands for. */
+const signalOf = (entry: Entry, cloned: ReadonlyArray<Distribution.Signal> | undefined): Distribution.Signal =>
+  typeof entry === "number" ?
+    cloned![entry]! :
+    Array.isArray(entry) ?
+    { _: "send", tag: entry[0], payload: entry.length === 1 ? undefined : entry[1], coded: true } :
+    entry as Distribution.Signal
+
 /** One end of a pair of nodes. @internal */
 export class PortPeer implements Distribution.Peer {
-  private queue: Array<Distribution.Signal | number> = []
+  private queue: Array<Entry> = []
   private cloned: Array<Distribution.Signal> | undefined = undefined
   private scheduled = false
   readonly traffic: Traffic = { batchesOut: 0, signalsOut: 0, batchesIn: 0, signalsIn: 0, unclonable: 0 }
@@ -43,7 +87,8 @@ export class PortPeer implements Distribution.Peer {
     if (this.closed) return
     const queue = this.queue
     if (signal._ === "send" && signal.coded) {
-      queue.push(signal)
+      // `[tag]` for an undefined payload: JSON would turn it into null inside an array.
+      queue.push(signal.payload === undefined ? [signal.tag] : [signal.tag, signal.payload])
     } else {
       const cloned = this.cloned ??= []
       queue.push(cloned.length)
@@ -60,6 +105,26 @@ export class PortPeer implements Distribution.Peer {
   private flushLater = (): void => {
     this.scheduled = false
     this.flush()
+    if (spin.micros > 0 && !this.closed) this.spinForAnswer()
+  }
+
+  /** Polls the port for a frame for up to `spin.micros` (see `spin`), and applies the first that arrives. */
+  private spinForAnswer(): void {
+    let t = performance.now()
+    if (!spinAllowed(t)) return
+    const deadline = t + spin.micros / 1000
+    while (t < deadline) {
+      const received = receiveMessageOnPort(this.port)
+      if (received !== undefined) return this.receive(received.message as Frame)
+      t = performance.now()
+    }
+  }
+
+  private receive = (frame: Frame): void => {
+    const signals = decodeFrame(frame)
+    this.traffic.batchesIn++
+    this.traffic.signalsIn += signals.length
+    this.connection!.receiveAll(signals)
   }
 
   private flush = (): void => {
@@ -75,7 +140,7 @@ export class PortPeer implements Distribution.Peer {
       json = JSON.stringify(batch)
     } catch {
       // A payload its schema did not encode to JSON (a bigint): the batch goes by structured clone instead.
-      return this.send(["", batch.map((signal) => typeof signal === "number" ? cloned![signal] : signal)])
+      return this.send(["", batch.map((entry) => signalOf(entry, cloned))])
     }
     this.send([json, cloned])
   }
@@ -105,12 +170,7 @@ export class PortPeer implements Distribution.Peer {
   open(lostOnClose: boolean): Distribution.Connection {
     const connection = Distribution.connect(this)
     this.connection = connection
-    this.port.on("message", (frame: Frame) => {
-      const signals = decodeFrame(frame)
-      this.traffic.batchesIn++
-      this.traffic.signalsIn += signals.length
-      connection.receiveAll(signals)
-    })
+    this.port.on("message", this.receive)
     if (lostOnClose) this.port.on("close", () => this.lost())
     return connection
   }
@@ -129,12 +189,8 @@ export class PortPeer implements Distribution.Peer {
 const decodeFrame = (frame: Frame): Array<Distribution.Signal> => {
   const [json, cloned] = frame
   if (json === "") return cloned as Array<Distribution.Signal>
-  const signals = JSON.parse(json) as Array<Distribution.Signal | number>
-  if (cloned !== undefined) {
-    for (let i = 0; i < signals.length; i++) {
-      const signal = signals[i]
-      if (typeof signal === "number") signals[i] = cloned[signal]
-    }
-  }
-  return signals as Array<Distribution.Signal>
+  const entries = JSON.parse(json) as Array<Entry>
+  const signals = new Array<Distribution.Signal>(entries.length)
+  for (let i = 0; i < entries.length; i++) signals[i] = signalOf(entries[i]!, cloned)
+  return signals
 }
