@@ -227,8 +227,8 @@ const runOn = (count: number, options: Options) =>
           retry.push(...lost)
           resent += lost.length
           log(
-            `  stage ${event.down.pid} down (${reasonText(event.down.reason)}): its ${lost.length} items in flight ` +
-              `go to the other stages`
+            `  stage ${event.down.pid} down (${reasonText(event.down.reason)}): ${lost.length} items were in flight ` +
+              `to it, sent again`
           )
           for (const other of stages.values()) yield* fill(other)
           break
