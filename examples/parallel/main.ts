@@ -5,7 +5,7 @@
  * (as a new node) with its stage, and the producer re-sends the items that were in flight there, so no item is lost.
  *
  * ```sh
- * npm run example -- examples/parallel/main.ts                    # 2,000 items of ~3 ms, the kill at 40%
+ * npm run example -- examples/parallel/main.ts                    # 1,000 items of ~3 ms, the kill at 40%
  * npm run example -- examples/parallel/main.ts --items 500 --kill-at 0.6
  * kill -USR2 <pid>                                                # by hand: terminate a node's thread (pid printed)
  * ```
@@ -43,9 +43,9 @@ export interface Options extends Work {
   readonly log: (line: string) => void
 }
 
-/** The defaults: 2,000 items of 10,000 numbers from 10,000,000 (about 3 ms each), the kill at 40%. */
+/** The defaults: 1,000 items of 10,000 numbers from 10,000,000 (about 3 ms each), the kill at 40%. */
 export const defaults: Options = {
-  items: 2_000,
+  items: 1_000,
   width: 10_000,
   base: 10_000_000,
   window: 4,
