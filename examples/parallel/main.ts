@@ -98,7 +98,7 @@ const supervisedNode = (): SupervisedNode => {
   return Object.assign(ref, { child })
 }
 
-/** A stage as the producer sees it: its subject, the monitor on it, and the items it holds. */
+/** A stage as the producer sees it: its subject, its pid (monitored), and the items in flight to it. */
 interface Live {
   readonly stage: Subject.Subject<Job>
   readonly pid: Process.Pid
@@ -197,7 +197,7 @@ const runOn = (count: number, options: Options) =>
             const live: Live = { stage: message.stage, pid: message.pid, inFlight: new Set() }
             stages.set(String(message.pid), live)
             yield* Process.monitor(message.pid)
-            if (++ready > count) {
+            if (++ready > count && restarted.length < killed.length) {
               const restart = { node: killed[restarted.length], as: message.pid.node }
               restarted.push(restart)
               const after = (performance.now() - killTimes[restarted.length - 1]) / 1000
@@ -213,6 +213,9 @@ const runOn = (count: number, options: Options) =>
             if (done.has(message.id)) {
               duplicates++
             } else {
+              // A result from a stage that went down meanwhile: its item need not go out again.
+              const queued = retry.indexOf(message.id)
+              if (queued >= 0) retry.splice(queued, 1)
               done.add(message.id)
               const result: CollectorMessage = {
                 _tag: "Result",
