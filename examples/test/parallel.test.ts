@@ -33,7 +33,9 @@ describe("the parallel pipeline (examples/parallel)", () => {
         const as = report.two.restarted[0].as
         expect(lines).toContainEqual(
           expect.stringMatching(
-            new RegExp(`^  node ${killed} restarted as node ${as}: its stage <${as}\\.\\d+> is ready`)
+            new RegExp(
+              `^  node ${killed} restarted as node ${as} \\([\\d.]+ s later\\): its stage <${as}\\.\\d+> is ready`
+            )
           )
         )
         expect(lines).toContainEqual(
