@@ -13,7 +13,7 @@
  * The tree, per run: a OneForOne root over one RestForOne per node, whose children are the node (its thread) and
  * then its stage (`Node.onNode`): a dead thread takes its stage down with `noconnection`, and both come back.
  */
-import { Process, Selector, StaticSupervisor, Subject, Supervision } from "@effect-otp/core"
+import { Process, Selector, StaticSupervisor, Subject } from "@effect-otp/core"
 import { Node } from "@effect-otp/node"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
@@ -78,26 +78,6 @@ export interface Report {
   readonly speedup: number
 }
 
-/**
- * A node under a supervisor, like `Node.make`, that also keeps its current handle: `Node.terminate` needs one, and
- * `Node.make`'s `NodeRef` only has the node's number.
- */
-interface SupervisedNode extends Node.NodeRef {
-  readonly handle: Node.NodeHandle | undefined
-}
-
-const supervisedNode = (): SupervisedNode => {
-  const ref: { current: number; handle: Node.NodeHandle | undefined } = { current: 0, handle: undefined }
-  const child = Supervision.worker(
-    Effect.tap(Node.start(entry, startOptions), (started) =>
-      Effect.sync(() => {
-        ref.current = started.data.node
-        ref.handle = started.data
-      }))
-  )
-  return Object.assign(ref, { child })
-}
-
 /** A stage as the producer sees it: its subject, its pid (monitored), and the items in flight to it. */
 interface Live {
   readonly stage: Subject.Subject<Job>
@@ -123,7 +103,7 @@ const runOn = (count: number, options: Options) =>
     const inbox = yield* Subject.make<StageEvent>()
     const control = yield* Subject.make<"kill">()
     const collector = yield* startCollector(options)
-    const nodes = Array.from({ length: count }, supervisedNode)
+    const nodes = Array.from({ length: count }, () => Node.make(entry, startOptions))
     const tree = nodes.reduce(
       (root, node) =>
         StaticSupervisor.add(

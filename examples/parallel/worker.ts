@@ -1,5 +1,5 @@
-/** A node's entry: loads the stage's definition, then runs the thread as a node. */
+/** A node's entry: the stage's definition it serves, then the thread runs as a node. */
 import { Node } from "@effect-otp/node"
-import "./stages.js"
+import { Stage } from "./stages.js"
 
-Node.runWorker()
+Node.runWorker([Stage])

@@ -4,8 +4,7 @@
  * `BENCH_SPIN_MICROS` (in the environment the thread was started with) turns on the transport's busy-wait.
  */
 import { Node } from "@effect-otp/node"
-import { spin } from "../../node/src/internal/transport.js"
 import "./threads-actors.js"
 
-spin.micros = Number(process.env.BENCH_SPIN_MICROS ?? 0)
+Node.setSpin(Number(process.env.BENCH_SPIN_MICROS ?? 0) / 1000)
 Node.runWorker()

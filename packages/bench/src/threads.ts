@@ -22,7 +22,6 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as WorkerThreads from "node:worker_threads"
-import { spin } from "../../node/src/internal/transport.js"
 import type { BenchCase, Run } from "./model.js"
 import { check, now, scoped, size, startClock } from "./model.js"
 import type { EchoMessage } from "./threads-actors.js"
@@ -173,13 +172,13 @@ const spinningCalls = (n: number) =>
   Effect.scoped(Effect.gen(function*() {
     // A node reads it from its environment, a copy of ours taken when its thread starts.
     process.env.BENCH_SPIN_MICROS = String(SPIN_MICROS)
-    spin.micros = SPIN_MICROS
+    Node.setSpin(SPIN_MICROS / 1000)
     const node = yield* startNode()
     const remote = yield* Node.spawn(node.node, Echo, 0)
     return yield* timeCalls(remote.data, n)
   })).pipe(Effect.ensuring(Effect.sync(() => {
     delete process.env.BENCH_SPIN_MICROS
-    spin.micros = 0
+    Node.setSpin(0)
   })))
 
 const callOurs: Run = ({ n }) =>

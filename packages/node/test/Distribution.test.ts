@@ -2,7 +2,9 @@ import { Process, Selector, StaticSupervisor, Subject } from "@effect-otp/core"
 import { Node } from "@effect-otp/node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Scope from "effect/Scope"
 import { Counter, Relay } from "./fixtures/counter.js"
 
 const entry = new URL("./fixtures/worker.ts", import.meta.url)
@@ -146,6 +148,26 @@ describe("threads under supervision", () => {
         }
         expect(node.current).not.toBe(first)
         expect((after[1].pid as { value: Process.Pid }).value.node).toBe(node.current)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "a supervisor stops its children on a node with Shutdown, as local ones (their real reason crosses)",
+    () =>
+      Effect.gen(function*() {
+        const node = yield* Node.start(entry, { execArgv })
+        const scope = yield* Scope.make()
+        const supervisor = yield* StaticSupervisor.start(
+          StaticSupervisor.new("OneForOne").pipe(StaticSupervisor.add(Node.onNode(node.data.node, Counter, 1)))
+        ).pipe(Scope.provide(scope))
+        const [child] = yield* StaticSupervisor.whichChildren(supervisor.data)
+        const pid = (child.pid as { value: Process.Pid }).value
+        const watch = yield* Process.monitor(pid)
+        yield* Scope.close(scope, Exit.void)
+        const down = yield* Selector.receive(nextDown, "10 seconds")
+        expect(down.monitor).toEqual(watch)
+        expect(down.reason).toEqual(Process.ExitReason.Shutdown())
       }).pipe(Effect.scoped),
     60_000
   )

@@ -578,7 +578,7 @@ export const sendExit = (from: ProcessState, target: ProcessState, reason: ExitR
 }
 
 /** Resolves with the exit reason once the process has ended (at once if it has). @internal */
-export const awaitExit = (target: ProcessState): Effect.Effect<ExitReason> =>
+export const awaitExit = (target: ProcessState, then?: () => void): Effect.Effect<ExitReason> =>
   Effect.callback<ExitReason>((resume) => {
     if (target.status === DEAD) {
       resume(Exit.succeed(target.reason!))
@@ -595,6 +595,9 @@ export const awaitExit = (target: ProcessState): Effect.Effect<ExitReason> =>
       if (target.monitoredBy === undefined) target.monitoredBy = new Set()
       target.monitoredBy.add(entry)
       target.remote.monitor(entry)
+      // What the wait is for (a shutdown's exit signal) goes after the monitor: the node then answers with the
+      // process's real reason, not `noproc` for a process already gone when the monitor arrives.
+      then?.()
       runQueued()
       return Effect.sync(() => unmonitor(entry))
     }
@@ -629,9 +632,11 @@ export const shutdownProcess = (
       terminate(target, killed)
       return awaitExit(target)
     }
-    exitSignal(target, from.pid, reason)
     const deadline = schedule(clockOf(fiber), millis, () => terminate(target, killed))
-    return Effect.ensuring(awaitExit(target), Effect.sync(() => deadline.cancel()))
+    const wait = target.remote === undefined
+      ? (exitSignal(target, from.pid, reason), awaitExit(target))
+      : awaitExit(target, () => exitSignal(target, from.pid, reason))
+    return Effect.ensuring(wait, Effect.sync(() => deadline.cancel()))
   })
 
 /** @internal */

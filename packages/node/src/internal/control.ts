@@ -24,6 +24,8 @@ export type ToWorker =
     /** The heartbeat counter the worker bumps while its event loop turns. */
     readonly heartbeat: SharedArrayBuffer
     readonly heartbeatMillis: number
+    /** The thread's busy-wait for answers, in µs (see `Node.setSpin`). */
+    readonly spinMicros: number
   }
   | { readonly _: "connect"; readonly node: number; readonly port: MessagePort; readonly spawner: Address }
   | { readonly _: "disconnect"; readonly node: number }

@@ -28,7 +28,7 @@ const BATCH = 256
  * it returns to its event loop, so that a reply arriving meanwhile is handled without the thread going to sleep and
  * being woken (on a VM, waking a thread costs tens of µs: a cross-thread call took 160-200 µs without, 35-45 µs with
  * 100 µs of spin). It burns CPU while it waits, and holds the event loop for at most `budgetMillis` in a row
- * (then timers and I/O get their turn). Off (0) by default; mutable (the bench sets it from `BENCH_SPIN_MICROS`).
+ * (then timers and I/O get their turn). Off (0) by default; `Node.setSpin` and `StartOptions.spin` set it.
  * @internal
  */
 export const spin = { micros: 0, budgetMillis: 2 }

@@ -14,7 +14,7 @@ import type { FromWorker, ToWorker } from "./control.js"
 import { MAIN_NODE } from "./control.js"
 import { server } from "./global.js"
 import { runSpawner, spawners } from "./spawner.js"
-import { PortPeer } from "./transport.js"
+import { PortPeer, spin } from "./transport.js"
 
 /** @internal */
 export const peers = new Map<number, PortPeer>()
@@ -35,6 +35,7 @@ export const serve: Effect.Effect<void, WorkerError> = Effect.scoped(
       switch (message._) {
         case "init": {
           Distribution.setLocalNode(message.node)
+          if (message.spinMicros > 0) spin.micros = message.spinMicros
           const counter = new Int32Array(message.heartbeat)
           setInterval(() => Atomics.add(counter, 0, 1), Math.max(1, Math.floor(message.heartbeatMillis / 2))).unref()
           const main = new PortPeer(MAIN_NODE, message.port)
