@@ -44,6 +44,7 @@ import {
 } from "@effect-otp/core"
 import type { Subject } from "@effect-otp/core"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -510,6 +511,33 @@ const globalServer = Effect.suspend(() =>
       )
     )
 )
+
+/**
+ * A node as a `Layer`, providing its `NodeRef` under `tag`: built on its own, it starts the thread in the layer's
+ * scope; given to `StaticSupervisor.layer`, the thread is a supervised child (restarted with a new number, which the
+ * `NodeRef` follows), so an application's tree of nodes is composed of Layers and run with `Layer.launch`.
+ *
+ * @example
+ * ```ts
+ * class Workers extends Context.Service<Workers, Node.NodeRef>()("app/Workers") {}
+ * const App = StaticSupervisor.layer(
+ *   StaticSupervisor.new("OneForOne"),
+ *   Node.layer(Workers, new URL("./worker.js", import.meta.url))
+ * )
+ * ```
+ *
+ * @since 1.0.0
+ * @category layers
+ */
+export const layer = <I>(
+  tag: Context.Key<I, NodeRef>,
+  entry: string | URL,
+  options: StartOptions = {}
+): Supervision.ChildLayer<I, Errors.StartError> =>
+  Supervision.childLayer(Effect.sync(() => {
+    const ref = make(entry, options)
+    return { child: ref.child as Supervision.ChildSpecification<unknown, unknown>, context: Context.make(tag, ref) }
+  }))
 
 /**
  * Ends a node's thread at once, as a crash would (Node's `worker.terminate()`): for tests and for a node that must

@@ -1,6 +1,7 @@
-import { FactorySupervisor, Process, Subject } from "@effect-otp/core"
+import { FactorySupervisor, Process, StaticSupervisor, Subject } from "@effect-otp/core"
 import { Node } from "@effect-otp/node"
 import { describe, expect, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { Counter, CounterMessage, GlobalCounter } from "./fixtures/counter.js"
@@ -72,6 +73,29 @@ describe("global names", () => {
         while (Option.isSome(after)) after = yield* Node.whereisGlobal("the-counter", CounterMessage)
         expect(Option.isNone(after)).toBe(true)
       }).pipe(Effect.scoped),
+    60_000
+  )
+})
+
+class Workers extends Context.Service<Workers, Node.NodeRef>()("test/Workers") {}
+
+describe("a node as a Layer", () => {
+  it.live(
+    "a supervised node layer provides its NodeRef; actors go to its current incarnation",
+    () =>
+      Effect.gen(function*() {
+        const node = yield* Workers
+        expect(node.current).toBeGreaterThan(1)
+        const counter = yield* Node.spawn(node.current, Counter, 9)
+        expect(yield* get(counter.data)).toBe(9)
+        expect(counter.pid.node).toBe(node.current)
+      }).pipe(
+        // The actor's scope closes before the layer's (which ends the node).
+        Effect.scoped,
+        Effect.provide(
+          StaticSupervisor.layer(StaticSupervisor.new("OneForOne"), Node.layer(Workers, entry, { execArgv }))
+        )
+      ),
     60_000
   )
 })
