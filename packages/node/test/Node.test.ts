@@ -3,7 +3,8 @@ import { Node } from "@effect-otp/node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { spin } from "../src/internal/transport.js"
-import { Counter } from "./fixtures/counter.js"
+import type { Sample } from "./fixtures/counter.js"
+import { Counter, Echo } from "./fixtures/counter.js"
 
 const entry = new URL("./fixtures/worker.ts", import.meta.url)
 const execArgv = ["--import", "tsx", "--conditions=@effect-otp/source"]
@@ -73,4 +74,21 @@ describe("Node", () => {
       }).pipe(Effect.scoped),
     60_000
   )
+
+  it.live("values JSON would change cross unchanged: NaN, Infinity, -0 aside, a Date", () =>
+    Effect.gen(function*() {
+      const node = yield* Node.start(entry, { execArgv })
+      const echo = yield* Node.spawn(node.data.node, Echo, null)
+      const at = new Date(Date.UTC(2026, 11, 6, 23, 0, 0))
+      for (const n of [Infinity, -Infinity, Number.NaN, 42]) {
+        const back = yield* Subject.call(
+          echo.data,
+          (replyTo: Subject.Subject<Sample>) => ({ _tag: "Echo" as const, sample: { n, at, tags: ["a"] }, replyTo }),
+          "5 seconds"
+        )
+        expect(back.n).toBe(n)
+        expect(back.at.getTime()).toBe(at.getTime())
+        expect(back.tags).toEqual(["a"])
+      }
+    }).pipe(Effect.scoped), 60_000)
 })

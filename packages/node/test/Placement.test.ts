@@ -45,6 +45,33 @@ describe("placement", () => {
     }).pipe(Effect.scoped), 60_000)
 })
 
+describe("a node lost under a factory", () => {
+  it.live(
+    "its temporary children go, the factory stays, and the other node's children stay",
+    () =>
+      Effect.gen(function*() {
+        const a = yield* Node.start(entry, { execArgv })
+        const b = yield* Node.start(entry, { execArgv })
+        yield* Process.unlink(a.data.pid)
+        const factory = yield* FactorySupervisor.start(
+          FactorySupervisor.workerChild(Node.placed(Node.placement([a.data.node, b.data.node]), Counter)).pipe(
+            FactorySupervisor.restartStrategy("Temporary")
+          )
+        )
+        const children = yield* Effect.forEach([1, 2, 3, 4], (n) => FactorySupervisor.startChild(factory.data, n))
+        yield* Node.terminate(a.data)
+        for (const child of children.filter((child) => child.pid.node === a.data.node)) {
+          expect(yield* Process.awaitExit(child.pid)).toEqual(Process.ExitReason.Abnormal({ reason: "noconnection" }))
+        }
+        let count = yield* FactorySupervisor.countChildren(factory.data)
+        while (count.active !== 2) count = yield* FactorySupervisor.countChildren(factory.data)
+        expect(yield* Process.isAlive(factory.pid)).toBe(true)
+        expect(yield* get(children[1].data)).toBe(2)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+})
+
 describe("global names", () => {
   it.live(
     "a name registered on one node is found from another, and freed when its process ends",

@@ -135,10 +135,13 @@ export const decodeReason = (wire: WireReason): ExitReason => {
 export const distribution: {
   local: number
   readonly connections: Map<number, Connection>
+  /** The connections lost, by node: their dead stand-ins (node numbers are never reused). */
+  readonly lostConnections: Map<number, Connection>
   readonly nodeMonitors: Map<number, Array<{ readonly owner: ProcessState; readonly deliver: () => void }>>
 } = globalValue("distribution", () => ({
   local: 0,
   connections: new Map<number, Connection>(),
+  lostConnections: new Map<number, Connection>(),
   nodeMonitors: new Map<number, Array<{ readonly owner: ProcessState; readonly deliver: () => void }>>()
 }))
 
@@ -171,8 +174,8 @@ export class Connection {
       proxy = new RemoteProcess(this, id)
       if (this.open) {
         if (this.proxies.size >= this.sweepAt) this.sweep()
-        this.proxies.set(id, proxy)
       } else proxy.lost()
+      this.proxies.set(id, proxy)
     }
     return proxy
   }
@@ -203,7 +206,7 @@ export class Connection {
   /** Applies the signals of a batch from the peer, in order, before any process they wake runs. */
   receiveAll(signals: ReadonlyArray<Signal>): void {
     batched(() => {
-      for (let i = 0; i < signals.length; i++) this.receive(signals[i])
+      for (let i = 0; i < signals.length; i++) guarded(() => this.receive(signals[i]))
     })
   }
 
@@ -314,8 +317,10 @@ export class Connection {
     if (distribution.connections.get(this.node) === this) distribution.connections.delete(this.node)
     for (const entry of this.monitorsIn.values()) unmonitor(entry)
     this.monitorsIn.clear()
+    // The stand-ins stay findable, dead: a supervisor that linked to one must recognise its exit by the same
+    // stand-in, however the pid is looked up afterwards.
+    distribution.lostConnections.set(this.node, this)
     const proxies = Array.from(this.proxies.values())
-    this.proxies.clear()
     this.monitorsOut.clear()
     this.refOf.clear()
     for (const proxy of proxies) proxy.lost()
@@ -337,7 +342,7 @@ const nodeDown = (node: number): void => {
   if (monitors === undefined) return
   distribution.nodeMonitors.delete(node)
   for (const monitor of monitors) {
-    if (monitor.owner.alive) monitor.deliver()
+    if (monitor.owner.alive) guarded(monitor.deliver)
   }
 }
 
@@ -357,6 +362,11 @@ export const monitorNode = (owner: ProcessState, node: number, deliver: () => vo
   let monitors = distribution.nodeMonitors.get(node)
   if (monitors === undefined) distribution.nodeMonitors.set(node, monitors = [])
   monitors.push({ owner, deliver })
+  // The monitors of processes that have ended go as the list doubles (a node that stays up keeps no garbage).
+  const n = monitors.length
+  if (n >= 16 && (n & (n - 1)) === 0) {
+    distribution.nodeMonitors.set(node, monitors.filter((monitor) => monitor.owner.status !== DEAD))
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -366,12 +376,15 @@ export const monitorNode = (owner: ProcessState, node: number, deliver: () => vo
 /** The pid of a process on another node: its node's number and its number there. Shows as `<node.id>`. @internal */
 export class RemotePid extends Identity implements Pid {
   readonly [PidTypeId]: typeof PidTypeId = PidTypeId
+  /** The stand-in this pid is the pid of (set for a stand-in's own pid, which then always finds it). */
+  pinned: RemoteProcess | undefined = undefined
   constructor(readonly node: number, readonly id: number) {
     super()
   }
-  /** Its stand-in on this node (a lost one when the node is not connected). */
+  /** Its stand-in on this node (a dead one when the node was lost or never connected). */
   get state(): ProcessState {
-    const connection = distribution.connections.get(this.node)
+    if (this.pinned !== undefined) return this.pinned
+    const connection = distribution.connections.get(this.node) ?? distribution.lostConnections.get(this.node)
     return connection !== undefined ? connection.proxy(this.id) : lostProxy(this.node, this.id)
   }
   [Equal.symbol](that: unknown): boolean {
@@ -402,6 +415,7 @@ const lostProxy = (node: number, id: number): RemoteProcess => {
 export class RemoteProcess extends ProcessState {
   constructor(readonly connection: Connection, readonly remoteId: To) {
     super(false, 0, new RemotePid(connection.node, typeof remoteId === "number" ? remoteId : 0))
+    ;(this.pid as RemotePid).pinned = this
     this.remote = new Forward(this)
   }
   /** A message for a subject of the remote process (the only deliveries a stand-in gets). */
@@ -530,6 +544,9 @@ export interface WireSubject {
 
 const exportedTags = new WeakSet<object>()
 
+/** Drops the entry of an exported subject whose tag nothing holds any more. */
+const unreachable = new FinalizationRegistry<number>((id) => exported.delete(id))
+
 /**
  * The wire form of a subject sent to another node, registering a local subject so that the node's messages to it
  * are decoded with `codec` and delivered. A subject that cannot leave its node (a registry's) is a defect. @internal
@@ -544,24 +561,30 @@ export const exportSubject = (
     const tag = subject.tag
     if (!exportedTags.has(tag)) {
       exportedTags.add(tag)
-      exported.set(tag.id, { subject, codec })
+      // Held weakly: once nothing on this node holds the subject's tag (no subject, no selector), nobody could
+      // receive what a peer sends to it, and its entry goes. Its owner's death only makes it drop what arrives.
+      const ref = new WeakRef(tag)
       const owner = subject.owner
-      if (owner.alive) {
-        if (owner.exitHooks === undefined) owner.exitHooks = new Set()
-        owner.exitHooks.add(() => exported.delete(tag.id))
-      } else exported.delete(tag.id)
+      exported.set(tag.id, {
+        subject: () => {
+          const live = ref.deref()
+          return live === undefined ? undefined : new OwnedSubject(owner, live)
+        },
+        codec
+      })
+      unreachable.register(tag, tag.id)
     }
     return { n: local, p: subject.owner.pid.id, t: tag.id }
   }
   if (subject instanceof PendingCall) {
     if (!subject.exported && subject.active) {
       subject.exported = true
-      exported.set(subject.id, { subject, codec })
+      exported.set(subject.id, { subject: () => subject, codec })
     }
     return { n: local, p: subject.self.pid.id, t: subject.id }
   }
   if (subject instanceof NamedSubject) {
-    exported.set(subject.tag, { subject, codec })
+    exported.set(subject.tag, { subject: () => subject, codec })
     return { n: local, p: 0, t: subject.tag }
   }
   throw new Error(`${subject.toString()} cannot be sent to another node: only process-owned and named subjects can`)
@@ -573,8 +596,8 @@ export const importSubject = <A>(
   codec: Schema.Codec<unknown, unknown> | undefined
 ): SubjectImpl<A> => {
   if (wire.n === distribution.local) {
-    const local = exported.get(wire.t)
-    if (local !== undefined) return local.subject as SubjectImpl<A>
+    const local = exported.get(wire.t)?.subject()
+    if (local !== undefined) return local as SubjectImpl<A>
   }
   return new RemoteSubject<A>(new RemotePid(wire.n, wire.p), new RemoteTag(wire.t, codec))
 }
@@ -591,7 +614,21 @@ const deliverExported = (tag: number | string, payload: unknown): void => {
     decodeFailures.last = error
     return
   }
-  unsafeSend(target.subject as SubjectImpl<unknown>, value)
+  const subject = target.subject()
+  if (subject !== undefined) unsafeSend(subject as SubjectImpl<unknown>, value)
+}
+
+/**
+ * Runs what a signal from a peer does, so that nothing it throws (a message that does not encode on its way on, a
+ * bad name) crashes the thread or drops the rest of its batch: counted with the decode failures instead.
+ */
+const guarded = (f: () => void): void => {
+  try {
+    f()
+  } catch (error) {
+    decodeFailures.count++
+    decodeFailures.last = error
+  }
 }
 
 /** Messages from peers that did not decode (the two nodes disagree on a schema): dropped, counted here. @internal */

@@ -320,7 +320,18 @@ export const call = <A, R>(
     const message = make(pending)
     if (target.monitoredBy === undefined) target.monitoredBy = new Set()
     target.monitoredBy.add(pending)
-    if (target.remote !== undefined) target.remote.monitor(pending)
+    if (target.remote !== undefined) {
+      target.remote.monitor(pending)
+      // A request to another node is encoded on its way: one that does not encode (a schema mismatch) is a defect
+      // of the caller, and the call leaves nothing behind (its monitor, its exported reply subject).
+      try {
+        target.mailbox.deliver(subject.tag, message)
+      } catch (error) {
+        pending.ended()
+        return resume(Effect.die(error))
+      }
+      return pending.wait(resume, millis, true)
+    }
     // To a bounded subject, a request is a message like any other, and the call's timeout covers its wait for room.
     if (target.bounds !== undefined) pending.admission = bounded.sendNow(target, subject.tag, message)
     else target.mailbox.deliver(subject.tag, message)

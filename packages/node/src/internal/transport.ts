@@ -137,9 +137,10 @@ export class PortPeer implements Distribution.Peer {
     this.traffic.signalsOut += batch.length
     let json: string
     try {
-      json = JSON.stringify(batch)
+      json = JSON.stringify(batch, plainOnly)
     } catch {
-      // A payload its schema did not encode to JSON (a bigint): the batch goes by structured clone instead.
+      // A payload its schema did not encode to plain JSON (a bigint, a `Date`, `NaN`, a `Map`, an `undefined`
+      // field): the batch goes by structured clone instead, which keeps them.
       return this.send(["", batch.map((entry) => signalOf(entry, cloned))])
     }
     this.send([json, cloned])
@@ -183,6 +184,38 @@ export class PortPeer implements Distribution.Peer {
     this.cloned = undefined
     this.port.close()
     this.connection?.lost()
+  }
+}
+
+/** Thrown by `plainOnly`: the batch is not plain JSON. */
+const notPlain = new Error("not plain JSON")
+
+/**
+ * `JSON.stringify`'s replacer that refuses what JSON would change without a word: a number that is not finite
+ * (`null`), an `undefined` field (dropped), an object that is not plain (a `Date` made a string, a `Map` made
+ * `{}`), a function or a symbol (dropped). `this[key]` is the value before its `toJSON`.
+ */
+function plainOnly(this: any, key: string, value: unknown): unknown {
+  const original = this[key]
+  switch (typeof original) {
+    case "number":
+      if (!Number.isFinite(original)) throw notPlain
+      return value
+    case "string":
+    case "boolean":
+      return value
+    case "object": {
+      if (original === null || Array.isArray(original)) return value
+      const proto = Object.getPrototypeOf(original)
+      if (proto !== Object.prototype && proto !== null) throw notPlain
+      return value
+    }
+    case "undefined":
+      // Only the root (no key) may be undefined here: an `undefined` payload crosses as `[tag]`.
+      if (key === "") return value
+      throw notPlain
+    default:
+      throw notPlain
   }
 }
 
