@@ -484,23 +484,22 @@ const same = (value: unknown): unknown => value
  */
 const plain = (codec: Schema.Codec<unknown, unknown>): boolean => SchemaAST.toEncoded(codec.ast) === codec.ast
 
-const encoderOf = (codec: Schema.Codec<unknown, unknown>) => {
-  let encode = encoders.get(codec)
-  if (encode === undefined && plain(codec)) encoders.set(codec, encode = same)
-  if (encode === undefined) {
-    encoders.set(codec, encode = Schema.encodeUnknownSync(codec as Schema.Codec<unknown, unknown, never, never>))
-  }
-  return encode
+type Codec = Schema.Codec<unknown, unknown, never, never>
+
+/** The cached encoder or decoder (`make`) of a codec: the identity for a plain one. */
+const codecFunction = (
+  cache: WeakMap<Schema.Codec<unknown, unknown>, (value: unknown) => unknown>,
+  codec: Schema.Codec<unknown, unknown>,
+  make: (codec: Codec) => (value: unknown) => unknown
+): (value: unknown) => unknown => {
+  let f = cache.get(codec)
+  if (f === undefined) cache.set(codec, f = plain(codec) ? same : make(codec as Codec))
+  return f
 }
 
-const decoderOf = (codec: Schema.Codec<unknown, unknown>) => {
-  let decode = decoders.get(codec)
-  if (decode === undefined && plain(codec)) decoders.set(codec, decode = same)
-  if (decode === undefined) {
-    decoders.set(codec, decode = Schema.decodeUnknownSync(codec as Schema.Codec<unknown, unknown, never, never>))
-  }
-  return decode
-}
+const encoderOf = (codec: Schema.Codec<unknown, unknown>) => codecFunction(encoders, codec, Schema.encodeUnknownSync)
+
+const decoderOf = (codec: Schema.Codec<unknown, unknown>) => codecFunction(decoders, codec, Schema.decodeUnknownSync)
 
 /** What a remote subject files its messages under: the subject's tag there, and how its messages are encoded. */
 export class RemoteTag {
