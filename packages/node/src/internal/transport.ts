@@ -86,7 +86,7 @@ export class PortPeer implements Distribution.Peer {
   post(signal: Distribution.Signal): void {
     if (this.closed) return
     const queue = this.queue
-    if (signal._ === "send" && signal.coded) {
+    if (signal._ === "send" && signal.coded && (signal.payload === undefined || isPlainJson(signal.payload))) {
       // `[tag]` for an undefined payload: JSON would turn it into null inside an array.
       queue.push(signal.payload === undefined ? [signal.tag] : [signal.tag, signal.payload])
     } else {
@@ -137,10 +137,9 @@ export class PortPeer implements Distribution.Peer {
     this.traffic.signalsOut += batch.length
     let json: string
     try {
-      json = JSON.stringify(batch, plainOnly)
+      json = JSON.stringify(batch)
     } catch {
-      // A payload its schema did not encode to plain JSON (a bigint, a `Date`, `NaN`, a `Map`, an `undefined`
-      // field): the batch goes by structured clone instead, which keeps them.
+      // Cannot happen for what `isPlainJson` let into the JSON; kept as a net: the batch goes by structured clone.
       return this.send(["", batch.map((entry) => signalOf(entry, cloned))])
     }
     this.send([json, cloned])
@@ -187,35 +186,36 @@ export class PortPeer implements Distribution.Peer {
   }
 }
 
-/** Thrown by `plainOnly`: the batch is not plain JSON. */
-const notPlain = new Error("not plain JSON")
-
 /**
- * `JSON.stringify`'s replacer that refuses what JSON would change without a word: a number that is not finite
- * (`null`), an `undefined` field (dropped), an object that is not plain (a `Date` made a string, a `Map` made
- * `{}`), a function or a symbol (dropped). `this[key]` is the value before its `toJSON`.
+ * Whether JSON carries `value` unchanged: JSON silently turns a number that is not finite into `null`, drops an
+ * `undefined` field, a function or a symbol, makes a `Date` a string and a `Map` `{}`, and throws on a bigint. A
+ * message whose encoded form is not plain goes by structured clone instead (the side array of its frame), which
+ * keeps all of these. Cheap for the common payloads (a number, a flat struct).
  */
-function plainOnly(this: any, key: string, value: unknown): unknown {
-  const original = this[key]
-  switch (typeof original) {
-    case "number":
-      if (!Number.isFinite(original)) throw notPlain
-      return value
+const isPlainJson = (value: unknown): boolean => {
+  switch (typeof value) {
     case "string":
     case "boolean":
-      return value
+      return true
+    case "number":
+      return Number.isFinite(value)
     case "object": {
-      if (original === null || Array.isArray(original)) return value
-      const proto = Object.getPrototypeOf(original)
-      if (proto !== Object.prototype && proto !== null) throw notPlain
-      return value
+      if (value === null) return true
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!isPlainJson(value[i])) return false
+        }
+        return true
+      }
+      const proto = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) return false
+      for (const key in value) {
+        if (!isPlainJson((value as Record<string, unknown>)[key])) return false
+      }
+      return true
     }
-    case "undefined":
-      // Only the root (no key) may be undefined here: an `undefined` payload crosses as `[tag]`.
-      if (key === "") return value
-      throw notPlain
     default:
-      throw notPlain
+      return false
   }
 }
 
