@@ -140,3 +140,18 @@ export const link = (a: Pid, b: Pid): boolean => processes.link(pids.stateOf(a),
  * @category codecs
  */
 export const importPid: (node: number, id: number) => Pid = remote.importPid
+
+/**
+ * Makes `parent` the parent of the behaviour (an actor, a state machine) running in `child`: a node that starts an
+ * actor for a process of another node makes that process its parent, as the process calling `Actor.start` would be
+ * (its exit signal stops a behaviour that traps exits, whatever the behaviour selects).
+ *
+ * @since 1.0.0
+ * @category links
+ */
+export const adopt = (child: Pid, parent: Pid): void => {
+  const behaviour = pids.stateOf(child).behaviour as { parent?: unknown } | undefined
+  if (behaviour !== undefined && "parent" in behaviour) {
+    ;(behaviour as { parent: unknown }).parent = pids.stateOf(parent)
+  }
+}

@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
-import { Counter, Relay } from "./fixtures/counter.js"
+import { Counter, Relay, Trapper } from "./fixtures/counter.js"
 
 const entry = new URL("./fixtures/worker.ts", import.meta.url)
 const execArgv = ["--import", "tsx", "--conditions=@effect-otp/source"]
@@ -168,6 +168,30 @@ describe("threads under supervision", () => {
         const down = yield* Selector.receive(nextDown, "10 seconds")
         expect(down.monitor).toEqual(watch)
         expect(down.reason).toEqual(Process.ExitReason.Shutdown())
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "the requester is a remote actor's parent: its Shutdown stops a trapping actor that selects exits",
+    () =>
+      Effect.gen(function*() {
+        const node = yield* Node.start(entry, { execArgv })
+        const report = yield* Subject.make<string>()
+        const scope = yield* Scope.make()
+        const trapper = yield* Node.spawn(node.data.node, Trapper, report).pipe(Scope.provide(scope))
+        const watch = yield* Process.monitor(trapper.pid)
+        // Processes that are not its parent: their exit signals are the actor's to handle.
+        yield* Process.spawnUnlinked(Process.exit(trapper.pid, Process.ExitReason.Abnormal({ reason: "stranger" })))
+        yield* Process.spawnUnlinked(Process.exit(trapper.pid, Process.ExitReason.Shutdown()))
+        expect(yield* Subject.receive(report, "10 seconds")).toBe("exit Abnormal")
+        expect(yield* Subject.receive(report, "10 seconds")).toBe("exit Shutdown")
+        // Its parent's Shutdown (the scope closing) stops it at once, with Shutdown, not a kill 5 s later.
+        yield* Scope.close(scope, Exit.void)
+        const down = yield* Selector.receive(nextDown, "10 seconds")
+        expect(down.monitor).toEqual(watch)
+        expect(down.reason).toEqual(Process.ExitReason.Shutdown())
+        expect((yield* Effect.flip(Subject.receive(report, 0)))._tag).toBe("ReceiveTimeout")
       }).pipe(Effect.scoped),
     60_000
   )

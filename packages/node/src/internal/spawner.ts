@@ -38,6 +38,7 @@ export const SpawnRequest = Schema.Struct({
   definition: Schema.String,
   args: Schema.Unknown,
   link: Schema.NullOr(Process.PidSchema),
+  requester: Process.PidSchema,
   replyTo: Subject.schema(SpawnReply)
 })
 
@@ -95,6 +96,8 @@ const startFor = (request: SpawnRequest, root: Scope.Scope): Effect.Effect<void>
       })
     }
     const child = started.value as ActorNs.Started<Subject.Subject<unknown>>
+    // The requester is the actor's parent, as the caller of `Actor.start` would be (its `Shutdown` stops the actor).
+    Distribution.adopt(child.pid, request.requester)
     if (request.link !== null) Distribution.link(child.pid, request.link)
     yield* Process.unlink(child.pid)
     const subject = Schema.encodeSync(Subject.schema(definition.messages as Schema.Codec<unknown, unknown>))(child.data)
@@ -135,6 +138,7 @@ export const spawnOn = <Args, M>(
         definition: definition.name,
         args: encoded.value,
         link: options.link ? self : null,
+        requester: self,
         replyTo
       }),
       options.timeout
