@@ -1,10 +1,11 @@
-import { describe, expect, it } from "@effect/vitest"
+import { Testing } from "@effect-otp/core"
+import { afterEach, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import { isClean, run } from "../parallel/main.js"
 
-// No `Testing.leakCheck()` here: once a node has started, the main thread runs its spawner and the global name
-// server for as long as the program (two processes the check would count as left behind).
+// The pipeline leaves nothing running (the main thread's spawner and name server are the runtime's, not leaks).
+afterEach(Testing.leakCheck())
 
 describe("the parallel pipeline (examples/parallel)", () => {
   it.live(

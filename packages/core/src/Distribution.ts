@@ -155,3 +155,14 @@ export const adopt = (child: Pid, parent: Pid): void => {
     ;(behaviour as { parent: unknown }).parent = pids.stateOf(parent)
   }
 }
+
+/**
+ * Marks a process as serving the runtime for the whole program (a node's spawner, a name server): the leak check
+ * (`Testing.checkNoProcessLeft`, `Testing.leakCheck`) neither reports nor ends it.
+ *
+ * @since 1.0.0
+ * @category lifecycle
+ */
+export const markSystem = (pid: Pid): void => {
+  processes.systemProcesses.add(pids.stateOf(pid))
+}

@@ -1,6 +1,6 @@
-import { FactorySupervisor, Process, StaticSupervisor, Subject } from "@effect-otp/core"
+import { FactorySupervisor, Process, StaticSupervisor, Subject, Testing } from "@effect-otp/core"
 import { Node } from "@effect-otp/node"
-import { describe, expect, it } from "@effect/vitest"
+import { afterEach, describe, expect, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -8,6 +8,9 @@ import { Counter, CounterMessage, GlobalCounter } from "./fixtures/counter.js"
 
 const entry = new URL("./fixtures/worker.ts", import.meta.url)
 const execArgv = ["--import", "tsx", "--conditions=@effect-otp/source"]
+
+// Nothing is left behind by a test that starts nodes (the main thread's spawner and name server are the runtime's).
+afterEach(Testing.leakCheck())
 
 const get = (counter: Subject.Subject<CounterMessage>) =>
   Subject.call(counter, (replyTo: Subject.Subject<number>) => ({ _tag: "Get" as const, replyTo }), "5 seconds")

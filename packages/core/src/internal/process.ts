@@ -238,6 +238,12 @@ export interface ImplicitEnd {
 /** @internal */
 export const implicitEnds = new WeakMap<ProcessState, ImplicitEnd>()
 
+/**
+ * Processes that serve the runtime for the whole program (a node's spawner, the global name server): the leak check
+ * neither reports nor ends them. @internal
+ */
+export const systemProcesses: WeakSet<ProcessState> = globalValue("systemProcesses", () => new WeakSet<ProcessState>())
+
 /** The processes that run a supervisor, and which kind (for `Supervision.tree` and `Process.info`). @internal */
 export const supervisorKinds = new WeakMap<ProcessState, "static" | "factory">()
 

@@ -15,7 +15,7 @@ import type { Matcher } from "./mailbox.js"
 import { names } from "./name.js"
 import { stateOf } from "./pid.js"
 import type { ProcessState } from "./process.js"
-import { died, liveProcesses, table, terminate } from "./process.js"
+import { died, liveProcesses, systemProcesses, table, terminate } from "./process.js"
 import { identity, receiveMatching } from "./receive.js"
 import { openRegistries } from "./registry.js"
 import { schedulerState } from "./scheduler.js"
@@ -132,7 +132,7 @@ const describeProcess = (state: ProcessState): string => {
 
 /** The live processes but `except` (the caller's own), stale names, and the library's pending timers. @internal */
 export const leftBehind = (except: ReadonlySet<ProcessState>): LeftBehind => ({
-  processes: liveProcesses().filter((state) => !except.has(state)).map(describeProcess),
+  processes: liveProcesses().filter((state) => !except.has(state) && !systemProcesses.has(state)).map(describeProcess),
   names: Array.from(
     names,
     ([key, owner]) =>
@@ -209,6 +209,7 @@ export const isClean = (left: LeftBehind) =>
 /** Ends what a test left behind, so that the tests after it report only their own leaks. @internal */
 export const cleanUp = (): void => {
   for (const state of liveProcesses()) {
+    if (systemProcesses.has(state)) continue
     terminate(state, killed)
     died(state, killed)
   }
