@@ -460,6 +460,11 @@ export const registerGlobal = <M, I>(
     const address = Schema.encodeSync(CoreSubject.schema(messages as Schema.Codec<unknown, unknown>))(
       subject as Subject.Subject<unknown>
     )
+    if (typeof address.t === "string") {
+      return yield* Effect.die(
+        new Error(`Node.registerGlobal("${name}"): a named subject cannot hold a global name; give its owner's subject`)
+      )
+    }
     const pid = Distribution.importPid(address.n, address.p)
     const ok = yield* CoreSubject.call(
       server,

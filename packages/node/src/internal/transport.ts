@@ -178,6 +178,12 @@ export class PortPeer implements Distribution.Peer {
   /** The peer is gone: its processes end for this node with `noconnection`. */
   lost(): void {
     if (this.closed) return
+    // What this node still had to say goes first (a clean shutdown's exit signals and Downs, not `noconnection`).
+    try {
+      this.flush()
+    } catch {
+      // the port is gone already
+    }
     this.closed = true
     this.queue = []
     this.cloned = undefined
