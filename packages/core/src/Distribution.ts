@@ -15,6 +15,7 @@ import * as definitions from "./internal/definitions.js"
 import * as pids from "./internal/pid.js"
 import * as processes from "./internal/process.js"
 import * as remote from "./internal/remote.js"
+import * as remoteSubject from "./internal/remoteSubject.js"
 import type { Pid } from "./Process.js"
 
 /**
@@ -122,7 +123,7 @@ export const decodeReason = remote.decodeReason
  * @since 1.0.0
  * @category codecs
  */
-export const importSubject = remote.importSubject
+export const importSubject = remoteSubject.importSubject
 
 /**
  * Links two processes of this node, or a process of this node and one of a peer (a node starting an actor for a
@@ -139,7 +140,7 @@ export const link = (a: Pid, b: Pid): boolean => processes.link(pids.stateOf(a),
  * @since 1.0.0
  * @category codecs
  */
-export const importPid: (node: number, id: number) => Pid = remote.importPid
+export const importPid: (node: number, id: number) => Pid = remoteSubject.importPid
 
 /**
  * Makes `parent` the parent of the behaviour (an actor, a state machine) running in `child`: a node that starts an

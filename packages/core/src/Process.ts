@@ -44,6 +44,7 @@ import * as names from "./internal/name.js"
 import * as pids from "./internal/pid.js"
 import * as internal from "./internal/process.js"
 import * as remote from "./internal/remote.js"
+import * as remoteSubject from "./internal/remoteSubject.js"
 import * as spawning from "./internal/spawn.js"
 import * as subjects from "./internal/subject.js"
 import type { Name } from "./Name.js"
@@ -281,7 +282,7 @@ export const trapExits = (trap: boolean): Effect.Effect<void> =>
  * @since 1.0.0
  * @category schemas
  */
-export const PidSchema: Schema.Codec<Pid, { readonly n: number; readonly i: number }> = remote
+export const PidSchema: Schema.Codec<Pid, { readonly n: number; readonly i: number }> = remoteSubject
   .pidSchema as unknown as Schema.Codec<Pid, { readonly n: number; readonly i: number }>
 
 /**

@@ -44,7 +44,7 @@ import type { Pipeable } from "effect/Pipeable"
 import type * as Schema from "effect/Schema"
 import type * as Types from "effect/Types"
 import type { CallError, MailboxFull, NoProcess, ReceiveTimeout } from "./Errors.js"
-import * as remote from "./internal/remote.js"
+import * as remoteSubject from "./internal/remoteSubject.js"
 import * as timers from "./internal/sendAfter.js"
 import * as internal from "./internal/subject.js"
 import { decodeTimeout } from "./internal/timer.js"
@@ -145,7 +145,7 @@ export const make = <A>(): Effect.Effect<Subject<A>> => internal.make<A>()
  * @category schemas
  */
 export const schema = <A, I>(messages: Schema.Codec<A, I>): Schema.Codec<Subject<A>, SubjectAddress> =>
-  remote.subjectSchema(messages) as unknown as Schema.Codec<Subject<A>, SubjectAddress>
+  remoteSubject.subjectSchema(messages) as unknown as Schema.Codec<Subject<A>, SubjectAddress>
 
 /**
  * A subject as it crosses threads: the node and pid number of its owner, and its tag there (a number, or the key of
