@@ -203,18 +203,12 @@ export const start = (
         const peer = new PortPeer(node, port1)
         peer.open(false)
         spawners.set(node, address)
-        // Every pair of nodes gets a port of its own.
-        for (const other of live.values()) {
-          const pair = new WorkerThreads.MessageChannel()
-          yield* Effect.ignore(other.send({ _: "connect", node, port: pair.port1, spawner: address }, [pair.port1]))
-          yield* Effect.ignore(
-            channel.send({ _: "connect", node: other.node, port: pair.port2, spawner: other.spawner }, [pair.port2])
-          )
-        }
+        const others = Array.from(live.values())
         live.set(node, { node, spawner: address, send: channel.send })
-        // The connection is lost once the node's process has ended, whatever ended it: its links see the node's
-        // own exit first (a supervisor restarts the node before it hears of the children it had there), then the
-        // processes of the node end with `noconnection`.
+        // The connection is lost once the node's process has ended, whatever ended it (registered before anything
+        // else can fail: a start that fails from here on loses it too): its links see the node's own exit first (a
+        // supervisor restarts the node before it hears of the children it had there), then the processes of the
+        // node end with `noconnection`, and the other nodes are told.
         Effect.runFork(Effect.gen(function*() {
           yield* Process.awaitExit(self)
           live.delete(node)
@@ -222,6 +216,14 @@ export const start = (
           peer.lost()
           for (const other of live.values()) yield* Effect.ignore(other.send({ _: "disconnect", node }))
         }))
+        // Every pair of nodes gets a port of its own.
+        for (const other of others) {
+          const pair = new WorkerThreads.MessageChannel()
+          yield* Effect.ignore(other.send({ _: "connect", node, port: pair.port1, spawner: address }, [pair.port1]))
+          yield* Effect.ignore(
+            channel.send({ _: "connect", node: other.node, port: pair.port2, spawner: other.spawner }, [pair.port2])
+          )
+        }
         // The thread's death (a typed `WorkerError`) ends the node's process with it.
         yield* Fiber.join(running).pipe(
           Effect.catchCause((cause) => Process.exit(self, Process.ExitReason.Abnormal({ reason: cause }))),
