@@ -57,6 +57,9 @@ describe("links and monitors across nodes", () => {
         const down = yield* Selector.receive(nextDown, "10 seconds")
         expect(down.monitor).toEqual(ma)
         expect(down.reason).toEqual(Process.ExitReason.Abnormal({ reason: "stop a" }))
+        // Known to have ended: not alive here either, and a call to it fails at once.
+        expect(yield* Process.isAlive(a.pid)).toBe(false)
+        expect((yield* Effect.flip(get(a.data)))._tag).toBe("NoProcess")
         // b's monitor was removed: the next Down is the one of a fresh monitor on a dead pid, noproc.
         const late = yield* Process.monitor(a.pid)
         const noproc = yield* Selector.receive(nextDown, "10 seconds")

@@ -458,6 +458,8 @@ export const exitSignal = (target: ProcessState, from: Pid, reason: ExitReason):
 // Links, monitors, kill, exit
 // ---------------------------------------------------------------------------------------------------------------
 
+const noproc: ExitReason = Reason.Abnormal({ reason: "noproc" })
+
 /** @internal */
 export const link = (self: ProcessState, other: ProcessState): boolean => {
   if (self === other) return true
@@ -540,8 +542,8 @@ export const monitor = (owner: ProcessState, target: ProcessState, replyTag?: un
     target.monitoredBy.add(ref)
     if (target.remote !== undefined) target.remote.monitor(ref)
   } else if (target.remote !== undefined) {
-    // A process of a lost node: `noconnection`, as in Erlang.
-    fire(ref, target.reason!)
+    // A process of a lost node: `noconnection`, as in Erlang; one known to have ended: `noproc`.
+    fire(ref, target.reason?._tag === "Abnormal" && target.reason.reason === "noconnection" ? target.reason : noproc)
   } else if (replyTag === undefined) {
     // Erlang: monitoring a process that does not exist delivers a 'DOWN' with reason noproc at once.
     fire(ref, Reason.Abnormal({ reason: "noproc" }))

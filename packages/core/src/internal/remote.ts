@@ -287,11 +287,23 @@ export class Connection {
         const entry = this.monitorsOut.get(signal.ref)
         if (entry === undefined) return
         this.forget(signal.ref, entry)
-        const monitors = entry.target.monitoredBy
-        if (monitors !== undefined && monitors.delete(entry) && monitors.size === 0) {
-          entry.target.monitoredBy = undefined
+        const target = entry.target
+        const monitors = target.monitoredBy
+        if (monitors !== undefined && monitors.delete(entry) && monitors.size === 0) target.monitoredBy = undefined
+        const reason = decodeReason(signal.reason)
+        fire(entry, reason)
+        // The process is known to have ended: its stand-in ends too (`isAlive` says so; a link or monitor answers
+        // `noproc` at once). Its other monitors fire with the same reason: their `Down`s left its node in the same
+        // batch as this one, which was sent when it died; its links' signals came before them and are done.
+        if (target instanceof RemoteProcess && typeof target.remoteId === "number" && target.status === ALIVE) {
+          // Their own `Down`s from the node are coming: forgotten here, they are dropped when they arrive.
+          for (const other of target.monitoredBy ?? []) {
+            const ref = this.refOf.get(other)
+            if (ref !== undefined) this.forget(ref, other)
+          }
+          died(target, reason)
         }
-        return fire(entry, decodeReason(signal.reason))
+        return
       }
     }
   }
@@ -432,7 +444,7 @@ class Forward implements RemoteEnd {
   link(from: ProcessState): void {
     const proxy = this.proxy
     if (proxy.status === ALIVE) proxy.connection.post({ _: "link", to: proxy.remoteId, from: from.pid.id })
-    else signalLater(from, proxy.pid, noconnection)
+    else signalLater(from, proxy.pid, proxy.reason === noconnection ? noconnection : noproc)
   }
   unlink(from: ProcessState): void {
     this.proxy.connection.post({ _: "unlink", to: this.proxy.remoteId, from: from.pid.id })

@@ -63,7 +63,9 @@ export class RemoteSubject<A> extends SubjectBase<A> {
   resolve(): ProcessState | undefined {
     const connection = distribution.connections.get(this.pid.node)
     if (connection === undefined) return undefined
-    return connection.proxy(typeof this.tag.id === "string" ? this.tag.id : this.pid.id)
+    const proxy = connection.proxy(typeof this.tag.id === "string" ? this.tag.id : this.pid.id)
+    // Known to have ended: nobody gets its messages (a call fails with `NoProcess`), as for a local subject.
+    return proxy.alive ? proxy : undefined
   }
   toString() {
     return typeof this.tag.id === "string"
