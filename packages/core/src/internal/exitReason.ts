@@ -16,3 +16,7 @@ export const normal: Reason = ExitReason.Normal()
 export const shutdown: Reason = ExitReason.Shutdown()
 /** @internal */
 export const killed: Reason = ExitReason.Killed()
+/** Erlang's `noproc`: the reason for a process that does not exist (a monitor of it, a link to it). @internal */
+export const noproc: Reason = ExitReason.Abnormal({ reason: "noproc" })
+/** Erlang's `noconnection`: what links and monitors into a lost node see. @internal */
+export const noconnection: Reason = ExitReason.Abnormal({ reason: "noconnection" })

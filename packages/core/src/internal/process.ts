@@ -17,7 +17,7 @@ import * as References from "effect/References"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type { Down, ExitMessage, ExitReason, Pid } from "../Process.js"
-import { ExitReason as Reason, killed, normal } from "./exitReason.js"
+import { ExitReason as Reason, killed, noconnection, noproc, normal } from "./exitReason.js"
 import { counters, globalValue } from "./global.js"
 import { Mailbox } from "./mailbox.js"
 import type { NameImpl } from "./name.js"
@@ -458,7 +458,12 @@ export const exitSignal = (target: ProcessState, from: Pid, reason: ExitReason):
 // Links, monitors, kill, exit
 // ---------------------------------------------------------------------------------------------------------------
 
-const noproc: ExitReason = Reason.Abnormal({ reason: "noproc" })
+/**
+ * What a link or monitor to a dead stand-in of a remote process answers: `noconnection` when its node was lost (as
+ * in Erlang), `noproc` when the process is known to have ended. @internal
+ */
+export const remoteDeathReason = (state: ProcessState): ExitReason =>
+  state.reason === noconnection ? noconnection : noproc
 
 /** @internal */
 export const link = (self: ProcessState, other: ProcessState): boolean => {
@@ -466,21 +471,28 @@ export const link = (self: ProcessState, other: ProcessState): boolean => {
   if (other.remote !== undefined) {
     // As in Erlang's distribution: linking to a remote process always succeeds here; a dead one answers with an
     // exit signal (`noproc`, or `noconnection` when its node is down).
-    if (other.status === ALIVE) {
-      addLink(self, other)
-      addLink(other, self)
-    }
+    if (other.status === ALIVE) bind(self, other)
     other.remote.link(self)
     return true
   }
   if (!other.alive) return false
-  addLink(self, other)
-  addLink(other, self)
+  bind(self, other)
   return true
 }
 
-/** @internal */
-export const addLink = (self: ProcessState, other: ProcessState): void => {
+/** Records a link both ways (nothing is sent: for a remote process, the caller tells its node). @internal */
+export const bind = (self: ProcessState, other: ProcessState): void => {
+  addLink(self, other)
+  addLink(other, self)
+}
+
+/** Drops a link both ways (nothing is sent). @internal */
+export const sever = (self: ProcessState, other: ProcessState): void => {
+  dropLink(self, other)
+  dropLink(other, self)
+}
+
+const addLink = (self: ProcessState, other: ProcessState): void => {
   const links = self.links
   if (links === undefined) self.links = other
   else if (links instanceof ProcessState) {
@@ -488,8 +500,7 @@ export const addLink = (self: ProcessState, other: ProcessState): void => {
   } else links.add(other)
 }
 
-/** @internal */
-export const dropLink = (self: ProcessState, other: ProcessState): void => {
+const dropLink = (self: ProcessState, other: ProcessState): void => {
   const links = self.links
   if (links === other) self.links = undefined
   else if (links instanceof Set) links.delete(other)
@@ -497,8 +508,7 @@ export const dropLink = (self: ProcessState, other: ProcessState): void => {
 
 /** @internal */
 export const unlink = (self: ProcessState, other: ProcessState): void => {
-  dropLink(self, other)
-  dropLink(other, self)
+  sever(self, other)
   if (other.remote !== undefined && other.status === ALIVE) other.remote.unlink(self)
 }
 
@@ -534,21 +544,28 @@ export const compact = (self: ProcessState): void => {
 const compactSet = <A>(set: Set<A> | undefined): Set<A> | undefined =>
   set === undefined || set.size === 0 ? undefined : new Set(set)
 
+/**
+ * Puts a monitor entry on its target (a monitor, a call, a wait for its exit), and, for a remote process, has its
+ * node watch it too. @internal
+ */
+export const addMonitor = (target: ProcessState, entry: MonitorEntry): void => {
+  if (target.monitoredBy === undefined) target.monitoredBy = new Set()
+  target.monitoredBy.add(entry)
+  if (target.remote !== undefined) target.remote.monitor(entry)
+}
+
 /** @internal */
 export const monitor = (owner: ProcessState, target: ProcessState, replyTag?: unknown): MonitorImpl => {
   const ref = new MonitorImpl(owner, target, replyTag)
   if (target.alive) {
-    if (target.monitoredBy === undefined) target.monitoredBy = new Set()
-    target.monitoredBy.add(ref)
-    if (target.remote !== undefined) target.remote.monitor(ref)
+    addMonitor(target, ref)
   } else if (target.remote !== undefined) {
-    // A process of a lost node: `noconnection`, as in Erlang; one known to have ended: `noproc`.
-    fire(ref, target.reason?._tag === "Abnormal" && target.reason.reason === "noconnection" ? target.reason : noproc)
+    fire(ref, remoteDeathReason(target))
   } else if (replyTag === undefined) {
     // Erlang: monitoring a process that does not exist delivers a 'DOWN' with reason noproc at once.
-    fire(ref, Reason.Abnormal({ reason: "noproc" }))
+    fire(ref, noproc)
   } else {
-    fire(ref, target.reason ?? Reason.Abnormal({ reason: "noproc" }))
+    fire(ref, target.reason ?? noproc)
   }
   return ref
 }
@@ -600,9 +617,7 @@ export const awaitExit = (target: ProcessState, then?: () => void): Effect.Effec
         replyTag: undefined,
         fired: (reason) => wake(resume, Exit.succeed(reason))
       }
-      if (target.monitoredBy === undefined) target.monitoredBy = new Set()
-      target.monitoredBy.add(entry)
-      target.remote.monitor(entry)
+      addMonitor(target, entry)
       // What the wait is for (a shutdown's exit signal) goes after the monitor: the node then answers with the
       // process's real reason, not `noproc` for a process already gone when the monitor arrives.
       then?.()

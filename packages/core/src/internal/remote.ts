@@ -16,22 +16,24 @@ import * as Cause from "effect/Cause"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import type { ExitReason, Pid } from "../Process.js"
-import { ExitReason as Reason, killed, normal, shutdown } from "./exitReason.js"
+import { ExitReason as Reason, killed, noconnection, noproc, normal, shutdown } from "./exitReason.js"
 import { globalValue } from "./global.js"
 import { Identity } from "./identity.js"
 import { names } from "./name.js"
 import { isPid, PidTypeId } from "./pid.js"
 import type { MonitorEntry, RemoteEnd } from "./process.js"
 import {
-  addLink,
+  addMonitor,
   ALIVE,
+  bind,
   DEAD,
   died,
-  dropLink,
   exitSignal,
   fire,
   isLinked,
   ProcessState,
+  remoteDeathReason,
+  sever,
   table,
   terminate,
   unmonitor
@@ -80,12 +82,6 @@ export interface Peer {
   readonly node: number
   post(signal: Signal): void
 }
-
-/** `Abnormal({ reason: "noconnection" })`: what links and monitors into a lost node see. @internal */
-export const noconnection: ExitReason = Reason.Abnormal({ reason: "noconnection" })
-
-/** `Abnormal({ reason: "noproc" })`. @internal */
-export const noproc: ExitReason = Reason.Abnormal({ reason: "noproc" })
 
 /** @internal */
 export const encodeReason = (reason: ExitReason): WireReason => {
@@ -214,8 +210,7 @@ export class Connection {
         const target = processAt(signal.to)
         const from = this.proxy(signal.from)
         if (target !== undefined && target.status === ALIVE) {
-          addLink(target, from)
-          addLink(from, target)
+          bind(target, from)
         } else {
           this.post({
             _: "exit",
@@ -230,10 +225,7 @@ export class Connection {
       case "unlink": {
         const target = processAt(signal.to)
         const from = this.proxies.get(signal.from)
-        if (target !== undefined && from !== undefined) {
-          dropLink(target, from)
-          dropLink(from, target)
-        }
+        if (target !== undefined && from !== undefined) sever(target, from)
         return
       }
       case "exit": {
@@ -243,8 +235,7 @@ export class Connection {
         if (signal.link) {
           // A link's signal counts only while the link is there (it may have been removed meanwhile).
           if (!isLinked(target, from)) return
-          dropLink(target, from)
-          dropLink(from, target)
+          sever(target, from)
         }
         return exitSignal(target, from.pid, decodeReason(signal.reason))
       }
@@ -271,8 +262,7 @@ export class Connection {
           }
         }
         this.monitorsIn.set(ref, entry)
-        if (target.monitoredBy === undefined) target.monitoredBy = new Set()
-        target.monitoredBy.add(entry)
+        addMonitor(target, entry)
         return
       }
       case "demonitor": {
@@ -286,10 +276,10 @@ export class Connection {
       case "down": {
         const entry = this.monitorsOut.get(signal.ref)
         if (entry === undefined) return
+        // Forgotten first, so that taking it off its target sends no `demonitor` back.
         this.forget(signal.ref, entry)
+        unmonitor(entry)
         const target = entry.target
-        const monitors = target.monitoredBy
-        if (monitors !== undefined && monitors.delete(entry) && monitors.size === 0) target.monitoredBy = undefined
         const reason = decodeReason(signal.reason)
         fire(entry, reason)
         // The process is known to have ended: its stand-in ends too (`isAlive` says so; a link or monitor answers
@@ -444,7 +434,7 @@ class Forward implements RemoteEnd {
   link(from: ProcessState): void {
     const proxy = this.proxy
     if (proxy.status === ALIVE) proxy.connection.post({ _: "link", to: proxy.remoteId, from: from.pid.id })
-    else signalLater(from, proxy.pid, proxy.reason === noconnection ? noconnection : noproc)
+    else signalLater(from, proxy.pid, remoteDeathReason(proxy))
   }
   unlink(from: ProcessState): void {
     this.proxy.connection.post({ _: "unlink", to: this.proxy.remoteId, from: from.pid.id })

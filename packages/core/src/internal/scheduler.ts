@@ -155,12 +155,6 @@ export const wake = <A>(task: (argument: A) => void, argument: A): void => {
 }
 
 /**
- * Runs the queued wakes: called by a process that is about to suspend, after it registered what wakes it, so that
- * the processes it woke run before it gives up the thread (and may resume it before it has even suspended).
- *
- * @internal
- */
-/**
  * Runs `f` with the run queue held: the processes it wakes run once it has returned, not in its middle. A
  * transport applies a batch of signals from another node this way, so that no process runs (and sends, and
  * ends) between two signals that arrived together. @internal
@@ -176,6 +170,12 @@ export const batched = (f: () => void): void => {
   runQueued()
 }
 
+/**
+ * Runs the queued wakes: called by a process that is about to suspend, after it registered what wakes it, so that
+ * the processes it woke run before it gives up the thread (and may resume it before it has even suspended).
+ *
+ * @internal
+ */
 export const runQueued = (): void => {
   if (head < queue.length && !running && !macrotaskScheduled) run()
 }

@@ -24,7 +24,7 @@ import { callTimer, switches } from "./metrics.js"
 import type { NameImpl } from "./name.js"
 import { checked, whereis } from "./name.js"
 import type { MonitorEntry, ProcessState } from "./process.js"
-import { CalleeExited, processOf, selfOf, unmonitor, withSelf } from "./process.js"
+import { addMonitor, CalleeExited, processOf, selfOf, unmonitor, withSelf } from "./process.js"
 import { identity, neverTimesOut, receiveMatching, Receiver } from "./receive.js"
 import { unexport } from "./remoteExports.js"
 import { decodeTimeout } from "./timer.js"
@@ -318,10 +318,8 @@ export const call = <A, R>(
     // Nothing queued before this call can be its reply: its receive starts after the current tail.
     pending.scanned = self.mailbox.tail
     const message = make(pending)
-    if (target.monitoredBy === undefined) target.monitoredBy = new Set()
-    target.monitoredBy.add(pending)
+    addMonitor(target, pending)
     if (target.remote !== undefined) {
-      target.remote.monitor(pending)
       // A request to another node is encoded on its way: one that does not encode (a schema mismatch) is a defect
       // of the caller, and the call leaves nothing behind (its monitor, its exported reply subject).
       try {
