@@ -10,8 +10,10 @@
  *
  * @since 1.0.0
  */
+import * as Effect from "effect/Effect"
 import type { Definition } from "./Actor.js"
 import * as definitions from "./internal/definitions.js"
+import * as exitReason from "./internal/exitReason.js"
 import * as pids from "./internal/pid.js"
 import * as processes from "./internal/process.js"
 import * as remote from "./internal/remote.js"
@@ -167,3 +169,21 @@ export const adopt = (child: Pid, parent: Pid): void => {
 export const markSystem = (pid: Pid): void => {
   processes.systemProcesses.add(pids.stateOf(pid))
 }
+
+/**
+ * Shuts a process down the way a closing scope shuts down the processes spawned in it (a node's actor started for
+ * the caller, in the caller's scope): unlinked from the caller, sent `Shutdown`, killed if it has not ended 5 seconds
+ * later; resolves when it has ended. For a process of another node the wait is a monitor, set up before the signal
+ * goes, so that its real reason comes back.
+ *
+ * @since 1.0.0
+ * @category lifecycle
+ */
+export const shutdown = (pid: Pid): Effect.Effect<void> =>
+  processes.withSelf((self) => {
+    const target = pids.stateOf(pid)
+    processes.unlink(self, target)
+    return Effect.asVoid(
+      processes.shutdownProcess(self, target, exitReason.shutdown, processes.DEFAULT_SHUTDOWN_MILLIS)
+    )
+  })

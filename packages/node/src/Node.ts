@@ -38,7 +38,6 @@ import {
   Distribution,
   Errors as CoreErrors,
   Process,
-  Selector,
   Subject as CoreSubject,
   Supervision
 } from "@effect-otp/core"
@@ -272,30 +271,8 @@ export const spawn = <Args, M>(
 ): Effect.Effect<Actor.Started<Subject.Subject<M>>, Errors.StartError, Scope.Scope> =>
   Effect.tap(
     spawnOn(node, definition, args, { link: options.link ?? true, timeout: options.timeout ?? "30 seconds" }),
-    (started) => Effect.addFinalizer(() => shutdown(started.pid))
+    (started) => Effect.addFinalizer(() => Distribution.shutdown(started.pid))
   )
-
-/**
- * What closing the scope of a `spawn` does, as for a local actor: unlink, `Shutdown`, then a kill after 5 seconds.
- * A process of a lost node has ended already.
- */
-const shutdown = (pid: Process.Pid): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    yield* Process.unlink(pid)
-    // Monitored first: the node then answers with the actor's real reason, not `noproc` for one already gone.
-    const watch = yield* Process.monitor(pid)
-    yield* Process.exit(pid, Process.ExitReason.Shutdown())
-    const ended = yield* Effect.option(
-      Selector.receive(
-        Selector.make<undefined>().pipe(Selector.selectSpecificMonitor(watch, () => undefined)),
-        "5 seconds"
-      )
-    )
-    if (ended._tag === "None") {
-      yield* Process.kill(pid)
-      yield* Process.demonitor(watch)
-    }
-  })
 
 /**
  * A supervisor's child that runs on a node: an actor of `definition` started there (with `spawn`) each time the
