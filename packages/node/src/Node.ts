@@ -127,9 +127,6 @@ const mainNode = Effect.suspend(() => {
       (services) => {
         spawners.set(MAIN_NODE, services.spawner)
         server.address = services.global
-        // They live as long as the program: not leaks.
-        Distribution.markSystem(Distribution.importPid(MAIN_NODE, services.spawner.p))
-        Distribution.markSystem(Distribution.importPid(MAIN_NODE, services.global.p))
         return services
       }
     )

@@ -5,11 +5,10 @@
  * @internal
  */
 import { Process, Selector, Subject } from "@effect-otp/core"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as Scope from "effect/Scope"
-import { Address } from "./spawner.js"
+import type * as Scope from "effect/Scope"
+import { Address, runService } from "./spawner.js"
 
 /** @internal */
 export const GlobalRequest = Schema.Union([
@@ -31,11 +30,8 @@ export const server: { address: Address | undefined } = { address: undefined }
 
 /** Runs the name server in `root` (on the main thread). @internal */
 export const runServer = (root: Scope.Scope): Effect.Effect<Address> =>
-  Effect.gen(function*() {
-    const address = yield* Deferred.make<Address>()
-    yield* Process.spawnUnlinked(Effect.gen(function*() {
-      const inbox = yield* Subject.make<GlobalRequest>()
-      yield* Deferred.succeed(address, Schema.encodeSync(Subject.schema(GlobalRequest))(inbox))
+  runService(root, GlobalRequest, (inbox) =>
+    Effect.gen(function*() {
       const names = new Map<
         string,
         { readonly subject: Address; readonly pid: Process.Pid; readonly monitor: Process.Monitor }
@@ -84,6 +80,4 @@ export const runServer = (root: Scope.Scope): Effect.Effect<Address> =>
           }
         }
       }
-    })).pipe(Scope.provide(root))
-    return yield* Deferred.await(address)
-  })
+    }))

@@ -49,26 +49,41 @@ export type SpawnRequest = typeof SpawnRequest.Type
 export const spawners = new Map<number, Address>()
 
 /**
+ * Runs a service of the runtime in `root` (the node's lifetime: a spawner, the name server): a process, marked as
+ * the runtime's (not a leak), that receives `requests` on a subject other nodes reach by the address returned;
+ * `serve` runs in it, with the process's own scope.
+ * @internal
+ */
+export const runService = <A, I>(
+  root: Scope.Scope,
+  requests: Schema.Codec<A, I>,
+  serve: (inbox: Subject.Subject<A>) => Effect.Effect<void, never, Scope.Scope>
+): Effect.Effect<Address> =>
+  Effect.gen(function*() {
+    const address = yield* Deferred.make<Address>()
+    yield* Process.spawnUnlinked(
+      Effect.gen(function*() {
+        Distribution.markSystem(yield* Process.self)
+        const inbox = yield* Subject.make<A>()
+        yield* Deferred.succeed(address, Schema.encodeSync(Subject.schema(requests))(inbox))
+        yield* serve(inbox)
+      })
+    ).pipe(Scope.provide(root))
+    return yield* Deferred.await(address)
+  })
+
+/**
  * Runs this node's spawner in `root` (the node's lifetime): a process that starts, for each request, an actor of the
  * named definition in `root`, linked to the requester when asked. Returns the spawner's address.
  * @internal
  */
 export const runSpawner = (root: Scope.Scope): Effect.Effect<Address> =>
-  Effect.gen(function*() {
-    const address = yield* Deferred.make<Address>()
-    yield* Process.spawnUnlinked(
-      Effect.gen(function*() {
-        const inbox = yield* Subject.make<SpawnRequest>()
-        yield* Deferred.succeed(address, Schema.encodeSync(Subject.schema(SpawnRequest))(inbox))
-        while (true) {
-          const request = yield* Subject.receiveForever(inbox)
-          // Each start runs in a process of its own, so a slow initialiser holds up no other start.
-          yield* Process.spawnUnlinked(startFor(request, root))
-        }
-      })
-    ).pipe(Scope.provide(root))
-    return yield* Deferred.await(address)
-  })
+  runService(root, SpawnRequest, (inbox) =>
+    Effect.forever(Effect.flatMap(
+      Subject.receiveForever(inbox),
+      // Each start runs in a process of its own, so a slow initialiser holds up no other start.
+      (request) => Process.spawnUnlinked(startFor(request, root))
+    )))
 
 const startFor = (request: SpawnRequest, root: Scope.Scope): Effect.Effect<void> =>
   Effect.gen(function*() {
