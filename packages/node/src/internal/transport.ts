@@ -9,13 +9,13 @@ import { Distribution } from "@effect-otp/core"
 import type { MessagePort } from "node:worker_threads"
 import { receiveMessageOnPort } from "node:worker_threads"
 
-/** Counters of one connection's traffic (what `Node.stats` shows). @internal */
+/** Counters of one connection's traffic (`NodeHandle.traffic`). @internal */
 export interface Traffic {
   batchesOut: number
   signalsOut: number
   batchesIn: number
   signalsIn: number
-  /** Batches that could not be cloned (a message that is not plain data, sent without a schema): dropped. */
+  /** Signals that could not be cloned (a message that is not plain data, sent without a schema): dropped. */
   unclonable: number
 }
 
@@ -58,19 +58,17 @@ type Frame = readonly [json: string, cloned: ReadonlyArray<Distribution.Signal> 
 /**
  * A coded `send` signal as it stands in a batch's JSON: `[tag, payload]`, a tenth of the JSON of the signal's object
  * (`{"_":"send","tag":12,"payload":5,"coded":true}`), which is what most of a one-way stream's stringify and parse
- * time went to. The other signals stand as their objects, and signals to be cloned as their index.
+ * time went to. Every other signal is cloned, and stands as its index in the cloned array.
  */
 type CompactSend = readonly [tag: number | string, payload?: unknown]
 
-type Entry = Distribution.Signal | CompactSend | number
+type Entry = CompactSend | number
 
 /** The signal an entry of a batch stands for. */
 const signalOf = (entry: Entry, cloned: ReadonlyArray<Distribution.Signal> | undefined): Distribution.Signal =>
   typeof entry === "number" ?
     cloned![entry]! :
-    Array.isArray(entry) ?
-    { _: "send", tag: entry[0], payload: entry.length === 1 ? undefined : entry[1], coded: true } :
-    entry as Distribution.Signal
+    { _: "send", tag: entry[0], payload: entry.length === 1 ? undefined : entry[1], coded: true }
 
 /** One end of a pair of nodes. @internal */
 export class PortPeer implements Distribution.Peer {
@@ -135,14 +133,8 @@ export class PortPeer implements Distribution.Peer {
     this.cloned = undefined
     this.traffic.batchesOut++
     this.traffic.signalsOut += batch.length
-    let json: string
-    try {
-      json = JSON.stringify(batch)
-    } catch {
-      // Cannot happen for what `isPlainJson` let into the JSON; kept as a net: the batch goes by structured clone.
-      return this.send(["", batch.map((entry) => signalOf(entry, cloned))])
-    }
-    this.send([json, cloned])
+    // Only compact sends whose payload `isPlainJson` and clone indexes are in the JSON: stringify cannot throw.
+    this.send([JSON.stringify(batch), cloned])
   }
 
   private send(frame: Frame): void {
@@ -196,9 +188,10 @@ export class PortPeer implements Distribution.Peer {
  * Whether JSON carries `value` unchanged: JSON silently turns a number that is not finite into `null`, drops an
  * `undefined` field, a function or a symbol, makes a `Date` a string and a `Map` `{}`, and throws on a bigint. A
  * message whose encoded form is not plain goes by structured clone instead (the side array of its frame), which
- * keeps all of these. Cheap for the common payloads (a number, a flat struct).
+ * keeps all of these. Cheap for the common payloads (a number, a flat struct). Past `depth` levels (a cycle, which
+ * JSON cannot carry either) it says no, and structured cloning, which keeps cycles, carries it.
  */
-const isPlainJson = (value: unknown): boolean => {
+const isPlainJson = (value: unknown, depth = 64): boolean => {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -207,16 +200,17 @@ const isPlainJson = (value: unknown): boolean => {
       return Number.isFinite(value)
     case "object": {
       if (value === null) return true
+      if (depth === 0) return false
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-          if (!isPlainJson(value[i])) return false
+          if (!isPlainJson(value[i], depth - 1)) return false
         }
         return true
       }
       const proto = Object.getPrototypeOf(value)
       if (proto !== Object.prototype && proto !== null) return false
       for (const key in value) {
-        if (!isPlainJson((value as Record<string, unknown>)[key])) return false
+        if (!isPlainJson((value as Record<string, unknown>)[key], depth - 1)) return false
       }
       return true
     }
