@@ -271,6 +271,9 @@ export const spawn = <Args, M>(
     (started) => Effect.addFinalizer(() => Distribution.shutdown(started.pid))
   )
 
+/** A node's current number, given as a number or a `NodeRef`. */
+const numberOf = (node: NodeRef | number): number => typeof node === "number" ? node : node.current
+
 /**
  * A supervisor's child that runs on a node: an actor of `definition` started there (with `spawn`) each time the
  * supervisor starts it. `node` is read at each start, so a child restarted after its node was restarted goes to the
@@ -284,7 +287,7 @@ export const onNode = <Args, M>(
   definition: Actor.Definition<Args, M>,
   args: Args
 ): Supervision.ChildSpecification<Subject.Subject<M>, never> =>
-  Supervision.worker(Effect.suspend(() => spawn(typeof node === "number" ? node : node.current, definition, args)))
+  Supervision.worker(Effect.suspend(() => spawn(numberOf(node), definition, args)))
 
 /**
  * A node as a supervisor's child: `child` starts it and keeps its current number, which `onNode` children read.
@@ -353,8 +356,6 @@ export interface Placement {
   /** The node the next child goes to (0 when none of the nodes is up). */
   next(): number
 }
-
-const numberOf = (node: NodeRef | number): number => typeof node === "number" ? node : node.current
 
 /**
  * Spreads children over `nodes`: round-robin, or to the least loaded (the fewest live children placed by this

@@ -10,14 +10,28 @@ import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import type { WorkerError } from "effect/workers/WorkerError"
 import * as WorkerRunner from "effect/workers/WorkerRunner"
+import type { MessagePort } from "node:worker_threads"
 import type { FromWorker, ToWorker } from "./control.js"
 import { MAIN_NODE } from "./control.js"
 import { server } from "./global.js"
+import type { Address } from "./spawner.js"
 import { runSpawner, spawners } from "./spawner.js"
 import { PortPeer, spin } from "./transport.js"
 
 /** @internal */
 export const peers = new Map<number, PortPeer>()
+
+/**
+ * Connects this node to `node` through `port` (a connection to it before is lost first); the port's closing, the
+ * peer's thread ending, loses it.
+ */
+const connect = (node: number, port: MessagePort, spawner: Address): void => {
+  peers.get(node)?.lost()
+  const peer = new PortPeer(node, port)
+  peers.set(node, peer)
+  peer.open(true)
+  spawners.set(node, spawner)
+}
 
 /** Runs this worker thread as a node until the main thread closes it. @internal */
 export const serve: Effect.Effect<void, WorkerError> = Effect.scoped(
@@ -38,10 +52,7 @@ export const serve: Effect.Effect<void, WorkerError> = Effect.scoped(
           if (message.spinMicros > 0) spin.micros = message.spinMicros
           const counter = new Int32Array(message.heartbeat)
           setInterval(() => Atomics.add(counter, 0, 1), Math.max(1, Math.floor(message.heartbeatMillis / 2))).unref()
-          const main = new PortPeer(MAIN_NODE, message.port)
-          peers.set(MAIN_NODE, main)
-          main.open(true)
-          spawners.set(MAIN_NODE, message.spawner)
+          connect(MAIN_NODE, message.port, message.spawner)
           server.address = message.global
           return Effect.gen(function*() {
             const address = yield* runSpawner(root)
@@ -49,14 +60,8 @@ export const serve: Effect.Effect<void, WorkerError> = Effect.scoped(
             yield* runner.send(0, { _: "ready", spawner: address })
           })
         }
-        case "connect": {
-          const peer = new PortPeer(message.node, message.port)
-          peers.get(message.node)?.lost()
-          peers.set(message.node, peer)
-          peer.open(true)
-          spawners.set(message.node, message.spawner)
-          return
-        }
+        case "connect":
+          return connect(message.node, message.port, message.spawner)
         case "disconnect": {
           spawners.delete(message.node)
           peers.get(message.node)?.lost()
