@@ -15,7 +15,7 @@
  * The nodes run `threads-worker.ts`, bundled by `main.ts` beside the runner's bundle; from the sources (the smoke
  * test) they run it under `tsx`. `BENCH_WORKER_ARGS` adds Node options to the nodes' threads (`--cpu-prof`).
  */
-import { Actor, Process, StaticSupervisor, Subject, Supervision } from "@effect-otp/core"
+import { Actor, Process, StaticSupervisor, Subject } from "@effect-otp/core"
 import { Node } from "@effect-otp/node"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -245,22 +245,6 @@ const oneWayOurs: Run = ({ n }) =>
 
 type Kill = "terminate" | "exit" | "stuck"
 
-/** A `Node.make` that also keeps the handle of the node's current incarnation (to terminate its thread). */
-const supervisedNode = (options: Node.StartOptions) => {
-  const ref: { current: number; handle: Node.NodeHandle | undefined; child: Node.NodeRef["child"] } = {
-    current: 0,
-    handle: undefined,
-    child: Supervision.worker(
-      Effect.tap(Node.start(entry, { execArgv, ...options }), (started) =>
-        Effect.sync(() => {
-          ref.current = started.data.node
-          ref.handle = started.data
-        }))
-    )
-  }
-  return ref
-}
-
 /**
  * `n` times: kill the node's thread (`kill`), then time until its process on the main thread has ended (the
  * supervisor's link fires then) and until the actor of the node's next incarnation answers a call.
@@ -272,7 +256,7 @@ const restartOf = (kill: Kill, n: number, heartbeatMillis: number): Effect.Effec
 > =>
   Effect.gen(function*() {
     const announce = yield* Subject.make<Subject.Subject<EchoMessage>>()
-    const node = supervisedNode({ heartbeat: `${heartbeatMillis} millis`, misses: 3 })
+    const node = Node.make(entry, { execArgv, heartbeat: `${heartbeatMillis} millis`, misses: 3 })
     const supervisor = yield* StaticSupervisor.start(
       StaticSupervisor.new("RestForOne").pipe(
         StaticSupervisor.restartTolerance({ intensity: 1_000, period: "1 hour" }),
