@@ -1,0 +1,105 @@
+/**
+ * A behaviour run as an effect cluster `Entity`.
+ *
+ * The entity's life maps onto an actor's:
+ * - activation (the first request for an id on the runner that owns its shard) runs `init` in the entity's scope,
+ *   as an actor's initialiser runs in its process: the state is rebuilt there, from storage the handlers write;
+ * - requests are handled one at a time (`concurrency: 1`), as an actor takes one message at a time; a handler's
+ *   answer becomes the state only when the handler succeeds, so a typed failure leaves the state as it was (and, for
+ *   a durable protocol, rolls back the handler's writes with the reply's transaction);
+ * - passivation (no request for `maxIdleTime`), a shard moving to another runner, or the runner's orderly shutdown
+ *   close the entity's scope: `onTerminate` runs, then whatever the entity started in its scope (a supervision tree,
+ *   say) ends, as an actor's children end with it;
+ * - a handler's defect restarts the entity (init again) and replays the requests in flight; a runner killed with
+ *   SIGKILL runs nothing, as `kill` runs no `terminate` in Erlang, and the entity is activated on a survivor.
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Schedule from "effect/Schedule"
+import * as Entity from "effect/cluster/Entity"
+import type { Sharding } from "effect/cluster/Sharding"
+import type * as Duration from "effect/Duration"
+import type * as Rpc from "effect/rpc/Rpc"
+import type { Behaviour, Client, Context_, Methods, Protocol } from "./protocol.js"
+import { DeliveryError, handlerOf } from "./protocol.js"
+
+const ClusterErrorTypeId = "~effect/cluster/ClusterError"
+
+const isClusterError = (error: unknown): error is { readonly _tag: string } =>
+  typeof error === "object" && error !== null && (error as any)[ClusterErrorTypeId] === ClusterErrorTypeId
+
+/** @internal */
+export interface EntityOptions {
+  readonly maxIdleTime?: Duration.Input | undefined
+  readonly mailboxCapacity?: number | "unbounded" | undefined
+  readonly defectRetryPolicy?: Schedule.Schedule<any, unknown> | undefined
+}
+
+const tagsOf = (protocol: Protocol<string, Rpc.Any>): ReadonlyArray<string> =>
+  Array.from(protocol.entity.protocol.requests.keys())
+
+/** @internal */
+export const layerHandlers = <Type extends string, Rpcs extends Rpc.Any, S, R>(
+  behaviour: Behaviour<Type, Rpcs, S, R>,
+  options?: EntityOptions
+): Layer.Layer<never, never, Sharding | R> => {
+  const protocol = behaviour.protocol as unknown as Protocol<string, Rpc.Any>
+  const tags = tagsOf(protocol)
+  const build = Effect.gen(function*() {
+    const address = yield* Entity.CurrentAddress
+    const context: Context_ = { entityType: protocol.type, entityId: address.entityId }
+    let state = yield* behaviour.init(context)
+    const onTerminate = behaviour.onTerminate
+    if (onTerminate !== undefined) {
+      yield* Effect.addFinalizer(() => Effect.suspend(() => onTerminate(state, context)))
+    }
+    const handlers: Record<string, (request: { readonly payload: unknown }) => Effect.Effect<unknown, unknown, any>> =
+      {}
+    for (const tag of tags) {
+      const handle = handlerOf(behaviour as any, tag)
+      handlers[tag] = (request) =>
+        Effect.map(handle(state, request.payload, context), (answer) => {
+          state = answer.state as S
+          return answer.reply
+        })
+    }
+    return handlers
+  })
+  return (protocol.entity as Entity.Entity<string, any>).toLayer(build as any, {
+    concurrency: 1,
+    maxIdleTime: options?.maxIdleTime,
+    mailboxCapacity: options?.mailboxCapacity,
+    defectRetryPolicy: options?.defectRetryPolicy
+  }) as Layer.Layer<never, never, any>
+}
+
+/** @internal */
+export const layerClient = <Type extends string, Rpcs extends Rpc.Any>(
+  protocol: Protocol<Type, Rpcs>
+): Layer.Layer<Client<Rpcs>, never, Sharding> =>
+  Layer.effect(
+    protocol.Client,
+    Effect.map(protocol.entity.client, (makeClient) => {
+      const tags = tagsOf(protocol as unknown as Protocol<string, Rpc.Any>)
+      return (entityId: string) => {
+        const client = makeClient(entityId) as unknown as Record<string, (payload: unknown) => Effect.Effect<unknown, unknown>>
+        const methods: Record<string, (payload: unknown) => Effect.Effect<unknown, unknown>> = {}
+        for (const tag of tags) {
+          const method = client[tag]
+          methods[tag] = (payload) =>
+            Effect.catchIf(method(payload), isClusterError, (error) =>
+              Effect.fail(
+                new DeliveryError({ entityType: protocol.type, entityId, tag, reason: error._tag, cause: error })
+              ))
+        }
+        return methods as Methods<Rpcs>
+      }
+    })
+  )
+
+/** @internal */
+export const layer = <Type extends string, Rpcs extends Rpc.Any, S, R>(
+  behaviour: Behaviour<Type, Rpcs, S, R>,
+  options?: EntityOptions
+): Layer.Layer<Client<Rpcs>, never, Sharding | R> =>
+  Layer.merge(layerHandlers(behaviour, options), layerClient(behaviour.protocol))
