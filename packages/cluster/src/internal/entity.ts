@@ -57,11 +57,15 @@ export const layerHandlers = <Type extends string, Rpcs extends Rpc.Any, S, R>(
       {}
     for (const tag of tags) {
       const handle = handlerOf(behaviour as any, tag)
+      // The entity manager may call a handler as a request arrives and run its effect later, after the requests
+      // before it: the state is read when the effect runs, never when it is made.
       handlers[tag] = (request) =>
-        Effect.map(handle(state, request.payload, context), (answer) => {
-          state = answer.state as S
-          return answer.reply
-        })
+        Effect.suspend(() =>
+          Effect.map(handle(state, request.payload, context), (answer) => {
+            state = answer.state as S
+            return answer.reply
+          })
+        )
     }
     return handlers
   })
