@@ -36,15 +36,15 @@
  *
  * @since 1.0.0
  */
+import type { Actor, Subject } from "@effect-otp/core"
+import type { StartError } from "@effect-otp/core/Errors"
+import type { Sharding } from "effect/cluster/Sharding"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import type * as Rpc from "effect/rpc/Rpc"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import type { Sharding } from "effect/cluster/Sharding"
-import type * as Rpc from "effect/rpc/Rpc"
-import type { Actor, Subject } from "@effect-otp/core"
-import type { StartError } from "@effect-otp/core/Errors"
 import * as entity from "./internal/entity.js"
 import * as local from "./internal/local.js"
 import * as internal from "./internal/protocol.js"
@@ -240,5 +240,4 @@ export const methods = <Type extends string, Rpcs extends Rpc.Any>(
   entityId: string,
   subject: Subject.Subject<Message>,
   options?: { readonly timeout?: Duration.Input | undefined }
-): Methods<Rpcs> =>
-  local.methods(protocol, entityId, () => Effect.succeed(subject), options?.timeout ?? "5 seconds")
+): Methods<Rpcs> => local.methods(protocol, entityId, () => Effect.succeed(subject), options?.timeout ?? "5 seconds")

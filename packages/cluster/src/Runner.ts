@@ -18,14 +18,14 @@
 import type { Actor } from "@effect-otp/core"
 import type { StartError } from "@effect-otp/core/Errors"
 import type * as PgClient from "@effect/sql-pg/PgClient"
-import type * as Duration from "effect/Duration"
-import type * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
 import type * as MessageStorage from "effect/cluster/MessageStorage"
 import type * as Runners from "effect/cluster/Runners"
 import type * as Sharding from "effect/cluster/Sharding"
 import type * as ShardingConfig from "effect/cluster/ShardingConfig"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlClient from "effect/sql/SqlClient"
 import * as internal from "./internal/runner.js"
@@ -107,7 +107,7 @@ export const layerPg: (options: {
  * @since 1.0.0
  * @category constructors
  */
-export const start: <E, R>(
-  runner: Layer.Layer<unknown, E, R>,
+export const start: <ROut, E, R>(
+  runner: Layer.Layer<ROut, E, R>,
   options?: { readonly initTimeout?: Duration.Input | undefined }
 ) => Effect.Effect<Actor.Started<undefined>, StartError, Scope.Scope | R> = internal.start

@@ -7,10 +7,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { TestClock } from "effect/testing"
-import * as net from "node:net"
 import { Account, account, Ledger, ledgerMemory } from "./fixtures/account.js"
 import type { RunnerHandle } from "./fixtures/cluster.js"
-import { clientLayer, eventually, kill, makeSchema, startRunner } from "./fixtures/cluster.js"
+import { clientLayer, eventually, freePort, kill, makeSchema, startRunner } from "./fixtures/cluster.js"
 import { checkLedger, passivation, runLoad } from "./fixtures/scenarios.js"
 
 const accounts = Array.from({ length: 20 }, (_, i) => `acc-${i}`)
@@ -32,16 +31,9 @@ describe("the account protocol as local actors, under TestClock", () => {
       const client = yield* Account.Client
       // The idle timer is armed when the actor waits again after its reply: the second adjust fires it if the
       // first came before it was armed.
-      yield* passivation(client, "idle-1", () => Effect.andThen(TestClock.adjust("2 minutes"), TestClock.adjust("2 minutes")))
+      yield* passivation(client, "idle-1", () =>
+        Effect.andThen(TestClock.adjust("2 minutes"), TestClock.adjust("2 minutes")))
     }).pipe(Effect.provide(Local)))
-})
-
-const freePort = Effect.callback<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const { port } = server.address() as net.AddressInfo
-    server.close(() => resume(Effect.succeed(port)))
-  })
 })
 
 class Cluster extends Context.Service<Cluster, {
@@ -71,79 +63,90 @@ const ClusterLive = Layer.unwrap(Effect.gen(function*() {
 
 const where = (id: string) => Effect.flatMap(Account.Client, (client) => Effect.orDie(client(id).Where()))
 
-layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })("the account protocol on 3 runner processes", (it) => {
-  it.effect("entities spread over the 3 runners", () =>
-    Effect.gen(function*() {
-      const { runners } = yield* Cluster
-      // Shards move while the runners join: wait for the assignment to settle on all three.
-      const pids = yield* eventually(
-        "entities on every runner",
-        Effect.map(Effect.forEach(accounts, where, { concurrency: "unbounded" }), (found) => {
-          const pids = new Set(found.map((w) => w.pid))
-          return pids.size === 3 ? pids : undefined
+layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })(
+  "the account protocol on 3 runner processes",
+  (it) => {
+    it.effect("entities spread over the 3 runners", () =>
+      Effect.gen(function*() {
+        const { runners } = yield* Cluster
+        // Shards move while the runners join: wait for the assignment to settle on all three.
+        const pids = yield* eventually(
+          "entities on every runner",
+          Effect.map(Effect.forEach(accounts, where, { concurrency: "unbounded" }), (found) => {
+            const pids = new Set(found.map((w) => w.pid))
+            return pids.size === 3 ? pids : undefined
+          }),
+          20_000
+        )
+        expect([...pids].sort()).toEqual(runners.map((r) => r.pid).sort())
+      }), { timeout: 30_000 })
+
+    it.effect(
+      "a runner SIGKILLed under load: its shards move within 5 s, nothing acknowledged is lost, nothing applied twice, order kept",
+      () =>
+        Effect.gen(function*() {
+          const { runners } = yield* Cluster
+          const client = yield* Account.Client
+          const victim = runners[1]
+          const before = yield* Effect.forEach(accounts, (id) => Effect.map(where(id), (w) => [id, w.pid] as const))
+          const moved = before.filter(([, pid]) => pid === victim.pid).map(([id]) => id)
+          expect(moved.length).toBeGreaterThan(0)
+          let failover = -1
+          const result = yield* runLoad(client, accounts, OPERATIONS, (done) =>
+            done === 100 ?
+              Effect.gen(function*() {
+                const killedAt = Date.now()
+                yield* kill(victim)
+                // An entity of the dead runner answers again once a survivor holds its shard.
+                yield* Effect.forkDetach(Effect.map(Effect.orDie(client(moved[0]).Where()), (w) => {
+                  expect(w.pid).not.toBe(victim.pid)
+                  failover = Date.now() - killedAt
+                }))
+              }) :
+              Effect.void)
+          expect(result.acked.length + result.refused).toBe(accounts.length * OPERATIONS)
+          yield* checkLedger(client, accounts, result)
+          const after = yield* Effect.forEach(moved, where)
+          const survivors = new Set(runners.filter((r) => r !== victim).map((r) => r.pid))
+          expect(after.every((w) => survivors.has(w.pid))).toBe(true)
+          yield* eventually("failover measured", Effect.sync(() => failover >= 0 ? failover : undefined), 10_000)
+          console.log(`failover: ${failover} ms; ${moved.length} entities moved; ${result.retried} sends repeated`)
+          expect(failover).toBeLessThan(5_000)
         }),
-        20_000
-      )
-      expect([...pids].sort()).toEqual(runners.map((r) => r.pid).sort())
-    }), { timeout: 30_000 })
+      { timeout: 60_000 }
+    )
 
-  it.effect("a runner SIGKILLed under load: its shards move within 5 s, nothing acknowledged is lost, nothing applied twice, order kept", () =>
-    Effect.gen(function*() {
-      const { runners } = yield* Cluster
-      const client = yield* Account.Client
-      const victim = runners[1]
-      const before = yield* Effect.forEach(accounts, (id) => Effect.map(where(id), (w) => [id, w.pid] as const))
-      const moved = before.filter(([, pid]) => pid === victim.pid).map(([id]) => id)
-      expect(moved.length).toBeGreaterThan(0)
-      let failover = -1
-      const result = yield* runLoad(client, accounts, OPERATIONS, (done) =>
-        done === 100 ? Effect.gen(function*() {
-          const killedAt = Date.now()
-          yield* kill(victim)
-          // An entity of the dead runner answers again once a survivor holds its shard.
-          yield* Effect.forkDetach(Effect.map(Effect.orDie(client(moved[0]).Where()), (w) => {
-            expect(w.pid).not.toBe(victim.pid)
-            failover = Date.now() - killedAt
-          }))
-        }) : Effect.void)
-      expect(result.acked.length + result.refused).toBe(accounts.length * OPERATIONS)
-      yield* checkLedger(client, accounts, result)
-      const after = yield* Effect.forEach(moved, where)
-      const survivors = new Set(runners.filter((r) => r !== victim).map((r) => r.pid))
-      expect(after.every((w) => survivors.has(w.pid))).toBe(true)
-      yield* eventually("failover measured", Effect.sync(() => failover >= 0 ? failover : undefined), 10_000)
-      console.log(`failover: ${failover} ms; ${moved.length} entities moved; ${result.retried} sends repeated`)
-      expect(failover).toBeLessThan(5_000)
-    }), { timeout: 60_000 })
+    it.effect("the killed runner, restarted, rejoins and hosts entities again", () =>
+      Effect.gen(function*() {
+        const cluster = yield* Cluster
+        const restarted = yield* cluster.restart(1)
+        yield* eventually(
+          "an entity on the restarted runner",
+          Effect.map(
+            Effect.forEach(accounts, where, { concurrency: "unbounded" }),
+            (found) => found.some((w) => w.pid === restarted.pid) ? true : undefined
+          ),
+          20_000
+        )
+        // And what the entities held is still theirs.
+        const client = yield* Account.Client
+        const ledger = yield* Ledger
+        for (const id of accounts) {
+          const entries = yield* ledger.entries(id)
+          expect(yield* Effect.orDie(client(id).Balance())).toBe(entries.reduce((sum, e) => sum + e.amount, 0))
+        }
+      }), { timeout: 40_000 })
 
-  it.effect("the killed runner, restarted, rejoins and hosts entities again", () =>
-    Effect.gen(function*() {
-      const cluster = yield* Cluster
-      const restarted = yield* cluster.restart(1)
-      yield* eventually(
-        "an entity on the restarted runner",
-        Effect.map(Effect.forEach(accounts, where, { concurrency: "unbounded" }), (found) =>
-          found.some((w) => w.pid === restarted.pid) ? true : undefined),
-        20_000
-      )
-      // And what the entities held is still theirs.
-      const client = yield* Account.Client
-      const ledger = yield* Ledger
-      for (const id of accounts) {
-        const entries = yield* ledger.entries(id)
-        expect(yield* Effect.orDie(client(id).Balance())).toBe(entries.reduce((sum, e) => sum + e.amount, 0))
-      }
-    }), { timeout: 40_000 })
-
-  it.effect("passivation and reactivation restore the state", () =>
-    Effect.gen(function*() {
-      const client = yield* Account.Client
-      yield* passivation(client, "idle-1", (before) =>
-        Effect.flatMap(Ledger, (ledger) =>
-          eventually(
-            "passivated",
-            Effect.map(ledger.terminations("idle-1"), (n) => n > before ? true : undefined),
-            15_000
-          )))
-    }), { timeout: 30_000 })
-})
+    it.effect("passivation and reactivation restore the state", () =>
+      Effect.gen(function*() {
+        const client = yield* Account.Client
+        yield* passivation(client, "idle-1", (before) =>
+          Effect.flatMap(Ledger, (ledger) =>
+            eventually(
+              "passivated",
+              Effect.map(ledger.terminations("idle-1"), (n) => n > before ? true : undefined),
+              15_000
+            )))
+      }), { timeout: 30_000 })
+  }
+)

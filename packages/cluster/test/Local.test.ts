@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { TestClock } from "effect/testing"
-import { Account, account, ledgerMemory, Ledger } from "./fixtures/account.js"
+import { Account, account, Ledger, ledgerMemory } from "./fixtures/account.js"
 
 describe("local", () => {
   it.effect("deposits, withdrawals, passivation", () =>
@@ -29,5 +29,9 @@ describe("local", () => {
       expect(yield* client("b").Balance()).toBe(0)
       const ledger = yield* Ledger
       expect((yield* ledger.entries()).length).toBe(2)
-    }).pipe(Effect.provide(Protocol.layer(account).pipe(Layer.provideMerge(ledgerMemory), Layer.provide(Runner.layerMemory())))))
+    }).pipe(
+      Effect.provide(
+        Protocol.layer(account).pipe(Layer.provideMerge(ledgerMemory), Layer.provide(Runner.layerMemory()))
+      )
+    ))
 })

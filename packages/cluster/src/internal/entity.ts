@@ -13,13 +13,13 @@
  * - a handler's defect restarts the entity (init again) and replays the requests in flight; a runner killed with
  *   SIGKILL runs nothing, as `kill` runs no `terminate` in Erlang, and the entity is activated on a survivor.
  */
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import type * as Schedule from "effect/Schedule"
 import * as Entity from "effect/cluster/Entity"
 import type { Sharding } from "effect/cluster/Sharding"
 import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as Rpc from "effect/rpc/Rpc"
+import type * as Schedule from "effect/Schedule"
 import type { Behaviour, Client, Context_, Methods, Protocol } from "./protocol.js"
 import { DeliveryError, handlerOf } from "./protocol.js"
 
@@ -86,7 +86,10 @@ export const layerClient = <Type extends string, Rpcs extends Rpc.Any>(
     Effect.map(protocol.entity.client, (makeClient) => {
       const tags = tagsOf(protocol as unknown as Protocol<string, Rpc.Any>)
       return (entityId: string) => {
-        const client = makeClient(entityId) as unknown as Record<string, (payload: unknown) => Effect.Effect<unknown, unknown>>
+        const client = makeClient(entityId) as unknown as Record<
+          string,
+          (payload: unknown) => Effect.Effect<unknown, unknown>
+        >
         const methods: Record<string, (payload: unknown) => Effect.Effect<unknown, unknown>> = {}
         for (const tag of tags) {
           const method = client[tag]

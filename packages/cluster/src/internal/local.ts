@@ -16,8 +16,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
 import type * as Rpc from "effect/rpc/Rpc"
+import type * as Scope from "effect/Scope"
 import type { Behaviour, Client, Context_, Methods, Protocol } from "./protocol.js"
 import { DeliveryError, handlerOf } from "./protocol.js"
 
@@ -71,8 +71,7 @@ export const actor = <Type extends string, Rpcs extends Rpc.Any, S, R>(
       if (message._tag === "Passivate") return Effect.succeed(Actor.stop())
       const handle = handlerOf(behaviour as any, message.tag)
       return Effect.matchEffect(handle(state, message.payload, context), {
-        onFailure: (error) =>
-          Effect.as(Subject.send(message.replyTo, Exit.fail(error)), idle(state)),
+        onFailure: (error) => Effect.as(Subject.send(message.replyTo, Exit.fail(error)), idle(state)),
         onSuccess: (answer) =>
           Effect.as(
             Subject.send(message.replyTo, Exit.succeed(answer.reply)),
@@ -81,7 +80,9 @@ export const actor = <Type extends string, Rpcs extends Rpc.Any, S, R>(
       })
     }),
     (b) =>
-      onTerminate === undefined ? b : Actor.onTerminate(b, (state: S, _reason: ExitReason) => onTerminate(state, context))
+      onTerminate === undefined
+        ? b
+        : Actor.onTerminate(b, (state: S, _reason: ExitReason) => onTerminate(state, context))
   )
   return Actor.start(builder) as Effect.Effect<Actor.Started<Subject.Subject<Message>>, StartError, Scope.Scope | R>
 }
@@ -142,27 +143,29 @@ export const layer = <Type extends string, Rpcs extends Rpc.Any, S, R>(
       const supervisor = yield* FactorySupervisor.workerChild((entityId: string) =>
         actor(behaviour, entityId, { ...options, register: register(entityId) })
       ).pipe(FactorySupervisor.start)
-      const subjectOf = (entityId: string) => (retry: boolean): Effect.Effect<Subject.Subject<Message>, DeliveryError> =>
-        Effect.flatMap(Registry.lookup(registry, entityId), (entries) => {
-          if (entries.length > 0 && !retry) return Effect.succeed(entries[0].value)
-          return FactorySupervisor.startChild(supervisor.data, entityId).pipe(
-            Effect.map((started) => started.data),
-            // Two callers activating one id at once: the second actor finds the id taken and gives up; use the first.
-            Effect.catch((error) =>
-              Effect.flatMap(Registry.lookup(registry, entityId), (again) =>
-                again.length > 0 ? Effect.succeed(again[0].value) : Effect.fail(
-                  new DeliveryError({
-                    entityType: protocol.type,
-                    entityId,
-                    tag: "activation",
-                    reason: error._tag,
-                    cause: error
-                  })
-                ))
+      const subjectOf =
+        (entityId: string) => (retry: boolean): Effect.Effect<Subject.Subject<Message>, DeliveryError> =>
+          Effect.flatMap(Registry.lookup(registry, entityId), (entries) => {
+            if (entries.length > 0 && !retry) return Effect.succeed(entries[0].value)
+            return FactorySupervisor.startChild(supervisor.data, entityId).pipe(
+              Effect.map((started) => started.data),
+              // Two callers activating one id at once: the second actor finds the id taken and gives up; use the first.
+              Effect.catch((error) =>
+                Effect.flatMap(Registry.lookup(registry, entityId), (again) =>
+                  again.length > 0 ? Effect.succeed(again[0].value) : Effect.fail(
+                    new DeliveryError({
+                      entityType: protocol.type,
+                      entityId,
+                      tag: "activation",
+                      reason: error._tag,
+                      cause: error
+                    })
+                  ))
+              )
             )
-          )
-        })
+          })
       const timeout = options?.callTimeout ?? "5 seconds"
-      return (entityId: string) => methods(protocol, entityId, subjectOf(entityId), timeout)
+      return (entityId: string) =>
+        methods(protocol, entityId, subjectOf(entityId), timeout)
     })
   ) as Layer.Layer<Client<Rpcs>, StartError, R>

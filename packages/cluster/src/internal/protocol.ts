@@ -3,12 +3,12 @@
  * Context key of its client; a behaviour is the handler code that both runtimes (a local actor, a cluster entity)
  * run unchanged. The two runtimes are in `local.ts` and `entity.ts`.
  */
+import * as ClusterSchema from "effect/cluster/ClusterSchema"
+import * as Entity from "effect/cluster/Entity"
 import type * as Context from "effect/Context"
 import * as ContextM from "effect/Context"
 import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
-import * as ClusterSchema from "effect/cluster/ClusterSchema"
-import * as Entity from "effect/cluster/Entity"
 import type * as Rpc from "effect/rpc/Rpc"
 
 /** @internal */

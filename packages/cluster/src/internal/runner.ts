@@ -11,11 +11,6 @@ import type { StartError } from "@effect-otp/core/Errors"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
 import * as MessageStorage from "effect/cluster/MessageStorage"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import * as RunnerHealth from "effect/cluster/RunnerHealth"
@@ -26,7 +21,12 @@ import * as ShardingConfig from "effect/cluster/ShardingConfig"
 import * as SocketRunner from "effect/cluster/SocketRunner"
 import * as SqlMessageStorage from "effect/cluster/SqlMessageStorage"
 import * as SqlRunnerStorage from "effect/cluster/SqlRunnerStorage"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as RpcSerialization from "effect/rpc/RpcSerialization"
+import type * as Scope from "effect/Scope"
 import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlClient from "effect/sql/SqlClient"
 
@@ -148,8 +148,8 @@ export const layerPg = (options: {
  * process's scope, so a supervisor restarts it as any child: the process ends, its scope closes (the runner leaves
  * the cluster and hands its shards back), and the restart builds it again, which registers it anew.
  */
-export const start = <E, R>(
-  runner: Layer.Layer<unknown, E, R>,
+export const start = <ROut, E, R>(
+  runner: Layer.Layer<ROut, E, R>,
   options?: { readonly initTimeout?: Duration.Input | undefined }
 ): Effect.Effect<Actor.Started<undefined>, StartError, Scope.Scope | R> =>
   Actor.newWithInitialiser(options?.initTimeout ?? "30 seconds", (_self: unknown) =>
