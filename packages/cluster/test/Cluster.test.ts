@@ -4,12 +4,13 @@ import { Protocol } from "@effect-otp/cluster"
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { TestClock } from "effect/testing"
-import { Account, account, Ledger, ledgerMemory } from "./fixtures/account.js"
+import { Account, account, Ledger, ledgerMemory, VolatileAccount } from "./fixtures/account.js"
 import type { RunnerHandle } from "./fixtures/cluster.js"
-import { clientLayer, eventually, freePort, kill, makeSchema, startRunner } from "./fixtures/cluster.js"
+import { clientLayer, eventually, freePort, kill, makeSchema, startRunner, waitForLine } from "./fixtures/cluster.js"
 import { checkLedger, passivation, runLoad } from "./fixtures/scenarios.js"
 
 const accounts = Array.from({ length: 20 }, (_, i) => `acc-${i}`)
@@ -60,6 +61,17 @@ const ClusterLive = Layer.unwrap(Effect.gen(function*() {
   // The test process's client is built first: it creates the storage tables before the runners start.
   return runners.pipe(Layer.provideMerge(clientLayer(schema)))
 }))
+
+// An entity id of `protocol` that lives on the runner with OS pid `pid`.
+const onRunner = <P extends typeof Account | typeof VolatileAccount>(protocol: P, pid: number) =>
+  Effect.gen(function*() {
+    const client = yield* protocol.Client
+    for (let i = 0; i < 200; i++) {
+      const id = `${protocol.type}-on-${pid}-${i}`
+      if ((yield* Effect.orDie(client(id).Where())).pid === pid) return id
+    }
+    return yield* Effect.die(`no entity found on runner ${pid}`)
+  })
 
 const where = (id: string) => Effect.flatMap(Account.Client, (client) => Effect.orDie(client(id).Where()))
 
@@ -148,5 +160,57 @@ layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })(
               15_000
             )))
       }), { timeout: 30_000 })
+
+    it.effect("a request sent again with its idempotency key is answered from storage, not applied again", () =>
+      Effect.gen(function*() {
+        const client = yield* Account.Client
+        const ledger = yield* Ledger
+        expect(yield* client("idem").Deposit({ op: "idem-1", amount: 7 })).toBe(7)
+        expect(yield* client("idem").Deposit({ op: "idem-1", amount: 7 })).toBe(7)
+        expect(yield* client("idem").Deposit({ op: "idem-2", amount: 1 })).toBe(8)
+        expect((yield* ledger.entries("idem")).map((e) => e.op)).toEqual(["idem-1", "idem-2"])
+      }))
+
+    it.effect(
+      "a durable request in flight when its runner dies: the caller waits, a survivor applies it once",
+      () =>
+        Effect.gen(function*() {
+          const { runners } = yield* Cluster
+          const client = yield* Account.Client
+          const ledger = yield* Ledger
+          const victim = runners[2]
+          const id = yield* onRunner(Account, victim.pid)
+          const handling = yield* waitForLine(victim, `handling ${id}-slow`)
+          const call = yield* Effect.forkChild(client(id).SlowDeposit({ op: `${id}-slow`, amount: 3, millis: 1_000 }))
+          yield* handling
+          yield* kill(victim)
+          expect(yield* Fiber.join(call)).toBe(3)
+          expect((yield* ledger.entries(id)).map((e) => e.op)).toEqual([`${id}-slow`])
+          expect((yield* client(id).Where()).pid).not.toBe(victim.pid)
+        }),
+      { timeout: 30_000 }
+    )
+
+    // Volatile requests are not stored, but the caller's client holds them while it waits and sends them again to
+    // the shard's next owner: at least once while the caller lives. Here the runner died before the handler wrote;
+    // had it died after, the handler would write twice (no stored reply answers the second delivery).
+    it.effect(
+      "a volatile request in flight when its runner dies: the waiting caller's client sends it again",
+      () =>
+        Effect.gen(function*() {
+          const { runners } = yield* Cluster
+          const client = yield* VolatileAccount.Client
+          const victim = runners[0]
+          const id = yield* onRunner(VolatileAccount, victim.pid)
+          const handling = yield* waitForLine(victim, `handling ${id}-slow`)
+          const call = yield* Effect.forkChild(client(id).SlowDeposit({ op: `${id}-slow`, amount: 3, millis: 1_000 }))
+          yield* handling
+          yield* kill(victim)
+          expect(yield* Fiber.join(call)).toBe(3)
+          const ledger = yield* Ledger
+          expect((yield* ledger.entries(id)).map((e) => e.op)).toEqual([`${id}-slow`])
+        }),
+      { timeout: 30_000 }
+    )
   }
 )
