@@ -171,6 +171,19 @@ layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })(
         expect((yield* ledger.entries("idem")).map((e) => e.op)).toEqual(["idem-1", "idem-2"])
       }))
 
+    it.effect("a caller that stops waiting does not cancel a durable request: a retry with its key gets the reply", () =>
+      Effect.gen(function*() {
+        const client = yield* Account.Client
+        const ledger = yield* Ledger
+        const gaveUp = yield* client("patient").SlowDeposit({ op: "patient-1", amount: 4, millis: 800 }).pipe(
+          Effect.timeout("100 millis"),
+          Effect.flip
+        )
+        expect(gaveUp._tag).toBe("TimeoutError")
+        expect(yield* client("patient").SlowDeposit({ op: "patient-1", amount: 4, millis: 800 })).toBe(4)
+        expect((yield* ledger.entries("patient")).map((e) => e.op)).toEqual(["patient-1"])
+      }))
+
     it.effect(
       "a durable request in flight when its runner dies: the caller waits, a survivor applies it once",
       () =>

@@ -17,6 +17,7 @@ import * as Entity from "effect/cluster/Entity"
 import type { Sharding } from "effect/cluster/Sharding"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import type * as Rpc from "effect/rpc/Rpc"
 import type * as Schedule from "effect/Schedule"
@@ -93,11 +94,18 @@ export const layerClient = <Type extends string, Rpcs extends Rpc.Any>(
         const methods: Record<string, (payload: unknown) => Effect.Effect<unknown, unknown>> = {}
         for (const tag of tags) {
           const method = client[tag]
-          methods[tag] = (payload) =>
+          const send = (payload: unknown) =>
             Effect.catchIf(method(payload), isClusterError, (error) =>
               Effect.fail(
                 new DeliveryError({ entityType: protocol.type, entityId, tag, reason: error._tag, cause: error })
               ))
+          // A caller that stops waiting (a timeout, an interrupt) must not cancel a durable request: effect's client
+          // would store the interrupt, and every later send with the same idempotency key would fail at once with
+          // it. As in Erlang, where a `call` that times out leaves the request in the server's mailbox, the request
+          // runs on; the caller only stops waiting, and a retry with the same key gets its reply.
+          methods[tag] = protocol.durable
+            ? (payload) => Effect.flatMap(Effect.forkDetach(send(payload)), Fiber.join)
+            : send
         }
         return methods as Methods<Rpcs>
       }
