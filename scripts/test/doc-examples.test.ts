@@ -19,7 +19,8 @@ const sourcesIn = (dir: string) =>
 const modules = [
   ...sourcesIn("packages/core/src"),
   ...sourcesIn("packages/core/src/internal"),
-  path.join(root, "packages/observer/src/Observer.ts")
+  path.join(root, "packages/observer/src/Observer.ts"),
+  ...sourcesIn("packages/cluster/src")
 ]
 
 /** The ```ts blocks of the `@example` tags of a module, their `*` margins removed. */

@@ -8,31 +8,7 @@
  * lives in memory while it is active; `init` builds it on every activation, from the storage the handlers write, so
  * it survives passivation and a runner's death.
  *
- * ```ts
- * import { Protocol } from "@effect-otp/cluster"
- * import { Effect, Schema } from "effect"
- * import { Rpc } from "effect/rpc"
- *
- * const Counter = Protocol.make("Counter", [
- *   Rpc.make("Add", { payload: { id: Schema.String, amount: Schema.Number }, success: Schema.Number, primaryKey: (p) => p.id }),
- *   Rpc.make("Get", { success: Schema.Number })
- * ])
- *
- * const counter = Counter.behaviour({
- *   init: () => Effect.succeed(0),
- *   handlers: {
- *     Add: (total, { amount }) => Effect.succeed(Protocol.reply(total + amount, total + amount)),
- *     Get: (total) => Effect.succeed(Protocol.reply(total, total))
- *   }
- * })
- *
- * // On one machine: Protocol.layerLocal(counter). On the cluster: Protocol.layer(counter) on the runners and
- * // Protocol.layerClient(Counter) on the callers. The program is the same:
- * const program = Effect.gen(function* () {
- *   const client = yield* Counter.Client
- *   return yield* client("a").Add({ id: "op-1", amount: 2 })
- * })
- * ```
+ * `make`'s example defines a protocol, its behaviour, and a program that runs unchanged on both.
  *
  * @since 1.0.0
  */
@@ -149,7 +125,35 @@ export type Message = local.Message
  * answered (at least once), and the handler's writes through the cluster's `SqlClient` commit in the transaction
  * that stores the reply, so a redelivery never applies a request twice. Give each request a `primaryKey` (an
  * idempotency key): a retry with the same key gets the stored reply instead of running again. `durable: false`
- * makes requests volatile: lost with the runner that held them, never redelivered.
+ * makes requests volatile: not stored; a caller's client sends a request again while it waits, but a request is
+ * lost if its caller and its runner die.
+ *
+ * @example
+ * ```ts
+ * import { Protocol } from "@effect-otp/cluster"
+ * import { Effect, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ *
+ * const Counter = Protocol.make("Counter", [
+ *   Rpc.make("Add", { payload: { id: Schema.String, amount: Schema.Number }, success: Schema.Number, primaryKey: (p) => p.id }),
+ *   Rpc.make("Get", { success: Schema.Number })
+ * ])
+ *
+ * const counter = Counter.behaviour({
+ *   init: () => Effect.succeed(0),
+ *   handlers: {
+ *     Add: (total, { amount }) => Effect.succeed(Protocol.reply(total + amount, total + amount)),
+ *     Get: (total) => Effect.succeed(Protocol.reply(total, total))
+ *   }
+ * })
+ *
+ * // On one machine: Protocol.layerLocal(counter). On the cluster: Protocol.layer(counter) on the runners and
+ * // Protocol.layerClient(Counter) on the callers. The program is the same:
+ * const program = Effect.gen(function* () {
+ *   const client = yield* Counter.Client
+ *   return yield* client("a").Add({ id: "op-1", amount: 2 })
+ * })
+ * ```
  *
  * @since 1.0.0
  * @category constructors
