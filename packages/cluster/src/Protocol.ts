@@ -12,7 +12,7 @@
  *
  * @since 1.0.0
  */
-import type { Actor, Subject } from "@effect-otp/core"
+import type { Actor, Name, Subject } from "@effect-otp/core"
 import type { StartError } from "@effect-otp/core/Errors"
 import type { Sharding } from "effect/cluster/Sharding"
 import type * as Duration from "effect/Duration"
@@ -222,7 +222,7 @@ export const layerLocal: <Type extends string, Rpcs extends Rpc.Any, S, R>(
 
 /**
  * One entity as a local actor, to put under a supervisor yourself (`Supervision.worker(Protocol.actor(b, "a"))`).
- * Call it with `methods`.
+ * Call it with `methods`; give it a `name` to reach it across restarts (`Subject.named(name)`).
  *
  * @since 1.0.0
  * @category constructors
@@ -230,7 +230,11 @@ export const layerLocal: <Type extends string, Rpcs extends Rpc.Any, S, R>(
 export const actor: <Type extends string, Rpcs extends Rpc.Any, S, R>(
   behaviour: Behaviour<Type, Rpcs, S, R>,
   entityId: string,
-  options?: { readonly maxIdleTime?: Duration.Input | undefined; readonly initTimeout?: Duration.Input | undefined }
+  options?: {
+    readonly maxIdleTime?: Duration.Input | undefined
+    readonly initTimeout?: Duration.Input | undefined
+    readonly name?: Name.Name<Message> | undefined
+  }
 ) => Effect.Effect<Actor.Started<Subject.Subject<Message>>, StartError, Scope.Scope | R> = local.actor
 
 /**

@@ -11,7 +11,7 @@ import { TestClock } from "effect/testing"
 import { Account, account, Ledger, ledgerMemory, VolatileAccount } from "./fixtures/account.js"
 import type { RunnerHandle } from "./fixtures/cluster.js"
 import { clientLayer, eventually, freePort, kill, makeSchema, startRunner, waitForLine } from "./fixtures/cluster.js"
-import { checkLedger, passivation, runLoad } from "./fixtures/scenarios.js"
+import { checkLedger, oneAtATime, passivation, runLoad } from "./fixtures/scenarios.js"
 
 const accounts = Array.from({ length: 20 }, (_, i) => `acc-${i}`)
 const OPERATIONS = 15
@@ -160,6 +160,11 @@ layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })(
               15_000
             )))
       }), { timeout: 30_000 })
+
+    it.effect("requests sent at once to one entity are handled one at a time, each on the state the last one left", () =>
+      Effect.gen(function*() {
+        yield* oneAtATime(yield* Account.Client, "at-once")
+      }))
 
     it.effect("a request sent again with its idempotency key is answered from storage, not applied again", () =>
       Effect.gen(function*() {

@@ -9,7 +9,7 @@
  * - passivation: no request for `maxIdleTime` (gen_server's idle timeout, on `Clock`, so `TestClock` drives it)
  *   stops the actor `Normal`; `onTerminate` runs, then what it started in its process ends with it.
  */
-import { Actor, FactorySupervisor, Registry, Subject } from "@effect-otp/core"
+import { Actor, FactorySupervisor, type Name, Registry, Subject } from "@effect-otp/core"
 import type { CallError, StartError } from "@effect-otp/core/Errors"
 import type { ExitReason } from "@effect-otp/core/Process"
 import * as Duration from "effect/Duration"
@@ -43,13 +43,19 @@ export interface ActorOptions {
   readonly initTimeout?: Duration.Input | undefined
 }
 
+/** @internal */
+export interface NamedActorOptions extends ActorOptions {
+  /** Registers the actor under `name`, so that `Subject.named(name)` reaches it across restarts. */
+  readonly name?: Name.Name<Message> | undefined
+}
+
 const passivate: Message = { _tag: "Passivate" }
 
 /** @internal */
 export const actor = <Type extends string, Rpcs extends Rpc.Any, S, R>(
   behaviour: Behaviour<Type, Rpcs, S, R>,
   entityId: string,
-  options?: ActorOptions & {
+  options?: NamedActorOptions & {
     readonly register?: ((self: Subject.Subject<Message>) => Effect.Effect<void, string>) | undefined
   }
 ): Effect.Effect<Actor.Started<Subject.Subject<Message>>, StartError, Scope.Scope | R> => {
@@ -82,7 +88,8 @@ export const actor = <Type extends string, Rpcs extends Rpc.Any, S, R>(
     (b) =>
       onTerminate === undefined
         ? b
-        : Actor.onTerminate(b, (state: S, _reason: ExitReason) => onTerminate(state, context))
+        : Actor.onTerminate(b, (state: S, _reason: ExitReason) => onTerminate(state, context)),
+    (b) => options?.name === undefined ? b : Actor.named(b, options.name)
   )
   return Actor.start(builder) as Effect.Effect<Actor.Started<Subject.Subject<Message>>, StartError, Scope.Scope | R>
 }
