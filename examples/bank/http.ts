@@ -87,8 +87,10 @@ const errorResponse = (error: ApiError) => {
   })
 }
 
-const AccountId = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.-]{1,64}$/))
-const Amount = Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1_000_000_000))
+/** An account id, as the path and the bodies carry it. */
+export const AccountId = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.-]{1,64}$/))
+/** An amount of money: a positive integer. */
+export const Amount = Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1_000_000_000))
 
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
 
@@ -101,24 +103,30 @@ const invalid = (error: Schema.SchemaError | HttpServerError.HttpServerError) =>
       "the body is not JSON"
   })
 
-const accountId = Effect.mapError(HttpRouter.schemaPathParams(Schema.Struct({ id: AccountId })), invalid)
-const body = <A>(schema: Schema.ConstraintDecoder<A>) =>
+/** The `:id` of the path, checked. */
+export const accountId = Effect.mapError(HttpRouter.schemaPathParams(Schema.Struct({ id: AccountId })), invalid)
+/** The JSON body, decoded with `schema`. */
+export const body = <A>(schema: Schema.ConstraintDecoder<A>) =>
   Effect.mapError(HttpServerRequest.schemaBodyJson(schema), invalid)
+
+/** The id of an operation of `kind` sent under the idempotency key `key`. */
+export const operationIdOf = (kind: "deposit" | "transfer", key: string) => `${kind}:${key}`
 
 /**
  * The operation id: the `idempotency-key` header (or a fresh one: then a retry is a new operation), prefixed with
  * the kind of operation, so that a key reused for another kind of operation is not mistaken for a retry.
  */
-const operationId = (kind: "deposit" | "transfer") =>
+export const operationId = (kind: "deposit" | "transfer") =>
   HttpServerRequest.HttpServerRequest.useSync((request) =>
-    `${kind}:${request.headers["idempotency-key"] ?? randomUUID()}`
+    operationIdOf(kind, request.headers["idempotency-key"] ?? randomUUID())
   )
 
 /** Runs a route's effect, answering its errors as JSON. */
-const respond = <R>(effect: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError, R>) =>
+export const respond = <R>(effect: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError, R>) =>
   Effect.catch(effect, (error) => Effect.succeed(errorResponse(error)))
 
-const json = (body: unknown, status = 200) => HttpServerResponse.jsonUnsafe(body, { status })
+/** A JSON answer. */
+export const json = (body: unknown, status = 200) => HttpServerResponse.jsonUnsafe(body, { status })
 
 const openAccount = Effect.gen(function*() {
   const { id } = yield* accountId

@@ -2,37 +2,67 @@
  * The built-in load generator, and the check that no acknowledged money was lost.
  *
  * `clients` concurrent HTTP clients (plain `fetch`) make random deposits and transfers among `accounts` accounts
- * for `duration`, while a chaos client kills a random account actor every `crashEvery` through `POST /crash/:id`
- * (and, halfway, sets off a crash storm, `POST /crash-storm`, that makes the accounts' supervisor give up and be
- * restarted) and a noisy client sends bursts of reads to meet the rate limiter.
+ * for `duration`, while a chaos client breaks things and a noisy client sends bursts of reads to meet the rate
+ * limiter. For the bank (`runLoad`), the chaos client kills a random account actor every `crashEvery` through
+ * `POST /crash/:id` (and, halfway, sets off a crash storm, `POST /crash-storm`, that makes the accounts' supervisor
+ * give up and be restarted). Another service speaking the same HTTP API (the cluster demo's front end) brings its
+ * own chaos and its own source of truth through `runTraffic`'s `LoadTarget`.
  * Each operation has its own idempotency key and is sent until its answer is definitive: 200 (applied) or 409
  * (refused: insufficient funds). A 429 waits for the time the limiter said; a 503, a 504 or a broken connection is
  * retried after 10 ms with the same key, which the bank applies at most once.
  *
  * The client keeps, for every account, the balance the acknowledged operations imply. At the end it reads the
- * store's file (what is on disk is what counts) and compares: `lost` is the sum over accounts of the difference
- * between the file and the expectation, so `lost: 0` means every account holds exactly what was acknowledged;
- * and the total equals the starting total plus the acknowledged deposits, since transfers conserve money.
+ * service's source of truth (the bank: the store's file, since what is on disk is what counts) and compares: `lost`
+ * is the sum over accounts of the difference between what is stored and the expectation, so `lost: 0` means every
+ * account holds exactly what was acknowledged; and the total equals the starting total plus the acknowledged
+ * deposits, since transfers conserve money.
  */
 import { Clock, Duration, Effect, Fiber, Random } from "effect"
 import { readStoreFile } from "./store.js"
 import type { TreeNode } from "./tree.js"
 import { restartsIn } from "./tree.js"
 
-/** What to run. */
-export interface LoadOptions {
+/** The traffic: what every service speaking the bank's HTTP API is sent. */
+export interface TrafficOptions {
   readonly baseUrl: string
-  readonly dataFile: string
   readonly duration: Duration.Input
   readonly accounts: number
   readonly clients: number
-  readonly crashEvery: Duration.Input
   /** How many reads the noisy client sends at once, every second (0: no noisy client). */
   readonly noisyBurst: number
 }
 
-/** What happened, and whether the store agrees. */
-export interface LoadReport {
+/** What to run against the bank. */
+export interface LoadOptions extends TrafficOptions {
+  readonly dataFile: string
+  readonly crashEvery: Duration.Input
+}
+
+/** What the service holds, read from its source of truth rather than asked over HTTP. */
+export interface Stored {
+  readonly balances: Readonly<Record<string, number>>
+  /** Transfers debited and not credited. */
+  readonly pending: number
+}
+
+/** What differs between the services the load runs against: where the truth is stored, and how to break things. */
+export interface LoadTarget<E, R> {
+  readonly stored: Effect.Effect<Stored, E, R>
+  /** Runs beside the clients, from `started` until `stopAt` (epoch milliseconds). */
+  readonly chaos: (
+    ids: ReadonlyArray<string>,
+    window: { readonly started: number; readonly stopAt: number }
+  ) => Effect.Effect<void, E, R>
+}
+
+/** An operation the service acknowledged (answered 200), under its idempotency key. */
+export interface Acknowledged {
+  readonly key: string
+  readonly operation: Operation
+}
+
+/** What happened, and whether the service's stored balances agree. */
+export interface TrafficReport {
   readonly seconds: number
   readonly requests: number
   readonly requestsPerSecond: number
@@ -51,6 +81,19 @@ export interface LoadReport {
   readonly unresolved: number
   /** Answers no client should get (400, 404...). */
   readonly unexpected: number
+  /** Every acknowledged operation, in the order of the acknowledgements. */
+  readonly acknowledged: ReadonlyArray<Acknowledged>
+  /** The starting total plus the acknowledged deposits; and the total stored. */
+  readonly expectedTotal: number
+  readonly storedTotal: number
+  /** Transfers the service still has as pending (debited, not credited). */
+  readonly pending: number
+  /** The sum over accounts of |stored balance - acknowledged balance|. */
+  readonly lost: number
+}
+
+/** What happened to the bank, and whether its store agrees. */
+export interface LoadReport extends TrafficReport {
   /** Account actors killed through /crash. */
   readonly crashes: number
   /** Account actors killed by the crash storm, more than the accounts' supervisor tolerates. */
@@ -62,13 +105,6 @@ export interface LoadReport {
   readonly tree: TreeNode
   /** `GET /metrics` at the end of the load: Prometheus' text format. */
   readonly metrics: string
-  /** The starting total plus the acknowledged deposits; and the total the file holds. */
-  readonly expectedTotal: number
-  readonly storedTotal: number
-  /** Transfers the file still has as pending (debited, not credited). */
-  readonly pending: number
-  /** The sum over accounts of |file balance - acknowledged balance|. */
-  readonly lost: number
 }
 
 interface Answer {
@@ -91,7 +127,8 @@ const request = (url: string, init: { method: string; client: string; key?: stri
     }).then(async (response): Promise<Answer> => ({ status: response.status, body: await response.json() }))
   ).pipe(Effect.timeout("10 seconds"), Effect.orElseSucceed((): Answer => ({ status: 0, body: null })))
 
-type Operation =
+/** A deposit or a transfer, as the clients send them. */
+export type Operation =
   | { readonly _tag: "Deposit"; readonly id: string; readonly amount: number }
   | { readonly _tag: "Transfer"; readonly from: string; readonly to: string; readonly amount: number }
 
@@ -105,14 +142,14 @@ class Run {
   rateLimited = 0
   unresolved = 0
   unexpected = 0
-  crashes = 0
-  stormKills = 0
   noisy = 0
   noisyLimited = 0
   /** The sum of acknowledged deposits. */
   deposited = 0
+  readonly acknowledged: Array<Acknowledged> = []
   constructor(readonly expected: Map<string, number>) {}
-  acknowledge(operation: Operation) {
+  acknowledge(key: string, operation: Operation) {
+    this.acknowledged.push({ key, operation })
     if (operation._tag === "Deposit") {
       this.deposits++
       this.deposited += operation.amount
@@ -137,7 +174,7 @@ const perform = (run: Run, baseUrl: string, client: string, key: string, operati
     while (true) {
       const answer = yield* request(url, { method: "POST", client, key, body })
       run.requests++
-      if (answer.status === 200) return run.acknowledge(operation)
+      if (answer.status === 200) return run.acknowledge(key, operation)
       if (answer.status === 409 && answer.body?.error === "InsufficientFunds") return void run.refused++
       if (answer.status !== 429 && answer.status !== 0 && answer.status < 500) return void run.unexpected++
       if ((yield* Clock.currentTimeMillis) > giveUpAt) return void run.unresolved++
@@ -184,7 +221,7 @@ const openAccounts = (baseUrl: string, ids: ReadonlyArray<string>) =>
  */
 const noisy = (run: Run, baseUrl: string, ids: ReadonlyArray<string>, size: number, stopAt: number) =>
   Effect.gen(function*() {
-    while ((yield* Clock.currentTimeMillis) + 1000 < stopAt) {
+    while (size > 0 && (yield* Clock.currentTimeMillis) + 1000 < stopAt) {
       yield* Effect.sleep("1 second")
       const answers = yield* Effect.forEach(
         Array.from({ length: size }, (_, i) => ids[i % ids.length]),
@@ -197,9 +234,73 @@ const noisy = (run: Run, baseUrl: string, ids: ReadonlyArray<string>, size: numb
     }
   })
 
+/** The account ids the load uses: `acct-01`, `acct-02`... */
+export const accountIds = (accounts: number): ReadonlyArray<string> =>
+  Array.from({ length: accounts }, (_, i) => `acct-${String(i + 1).padStart(2, "0")}`)
+
+/**
+ * Runs the traffic against `options.baseUrl` with `target`'s chaos beside it, then checks what `target` stored
+ * against what was acknowledged.
+ */
+export const runTraffic = <E, R>(options: TrafficOptions, target: LoadTarget<E, R>) =>
+  Effect.gen(function*() {
+    const { baseUrl } = options
+    const ids = accountIds(options.accounts)
+    yield* openAccounts(baseUrl, ids)
+    const before = yield* target.stored
+    const run = new Run(new Map(ids.map((id) => [id, before.balances[id] ?? 0])))
+    const startTotal = ids.reduce((sum, id) => sum + (run.expected.get(id) ?? 0), 0)
+
+    const started = yield* Clock.currentTimeMillis
+    const stopAt = started + Duration.toMillis(options.duration)
+    const giveUpAt = stopAt + 10_000
+    const client = (n: number) =>
+      Effect.gen(function*() {
+        for (let seq = 0; (yield* Clock.currentTimeMillis) < stopAt; seq++) {
+          yield* perform(run, baseUrl, `client-${n}`, `c${n}-${started}-${seq}`, yield* randomOperation(ids), giveUpAt)
+        }
+      })
+    yield* Effect.all([
+      Effect.forEach(Array.from({ length: options.clients }, (_, n) => n), client, { concurrency: "unbounded" }),
+      target.chaos(ids, { started, stopAt }),
+      noisy(run, baseUrl, ids, options.noisyBurst, stopAt)
+    ], { concurrency: "unbounded", discard: true })
+    const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+
+    const after = yield* target.stored
+    let lost = 0
+    for (const id of ids) lost += Math.abs((after.balances[id] ?? 0) - (run.expected.get(id) ?? 0))
+    const report: TrafficReport = {
+      seconds,
+      requests: run.requests,
+      requestsPerSecond: run.requests / seconds,
+      deposits: run.deposits,
+      transfers: run.transfers,
+      refused: run.refused,
+      retried: run.retried,
+      rateLimited: run.rateLimited,
+      noisy: run.noisy,
+      noisyLimited: run.noisyLimited,
+      unresolved: run.unresolved,
+      unexpected: run.unexpected,
+      acknowledged: run.acknowledged,
+      expectedTotal: startTotal + run.deposited,
+      storedTotal: ids.reduce((sum, id) => sum + (after.balances[id] ?? 0), 0),
+      pending: after.pending,
+      lost
+    }
+    return report
+  })
+
+/** What the bank's chaos client did. */
+interface Kills {
+  crashes: number
+  stormKills: number
+}
+
 /** Kills a random account actor every `every`, until `stopAt`; at `stormAt`, sets off one crash storm. */
 const chaos = (
-  run: Run,
+  kills: Kills,
   baseUrl: string,
   ids: ReadonlyArray<string>,
   every: Duration.Input,
@@ -216,7 +317,7 @@ const chaos = (
         // A client of its own (the chaos client's rate may be at its limit), sent again while rate limited.
         for (let attempt = 0; attempt < 100; attempt++) {
           const storm = yield* request(`${baseUrl}/crash-storm`, { method: "POST", client: "storm" })
-          if (storm.status === 200) run.stormKills += storm.body.killed
+          if (storm.status === 200) kills.stormKills += storm.body.killed
           if (storm.status !== 429) break
           yield* Effect.sleep(Duration.millis(storm.body?.retryAfterMillis ?? 10))
         }
@@ -224,7 +325,7 @@ const chaos = (
       const id = yield* pick(ids)
       // Not awaited: the pace stays one kill per `every` however long the server takes to answer.
       const crash = Effect.map(request(`${baseUrl}/crash/${id}`, { method: "POST", client: "chaos" }), (answer) => {
-        if (answer.status === 200) run.crashes++
+        if (answer.status === 200) kills.crashes++
       })
       crashes.push(yield* Effect.forkChild(crash))
     }
@@ -234,83 +335,71 @@ const chaos = (
 const findNode = (node: TreeNode, label: string): TreeNode | undefined =>
   node.label === label ? node : node.children?.map((child) => findNode(child, label)).find((n) => n !== undefined)
 
-/** Runs the load, then checks the store's file against what was acknowledged. */
+/** Runs the load against the bank, account actors killed as it goes, then checks the store's file. */
 export const runLoad = (options: LoadOptions) =>
   Effect.gen(function*() {
     const { baseUrl } = options
-    const ids = Array.from({ length: options.accounts }, (_, i) => `acct-${String(i + 1).padStart(2, "0")}`)
-    yield* openAccounts(baseUrl, ids)
-    const before = yield* readStoreFile(options.dataFile)
-    const run = new Run(new Map(ids.map((id) => [id, before.accounts[id]?.balance ?? 0])))
-    const startTotal = ids.reduce((sum, id) => sum + (run.expected.get(id) ?? 0), 0)
-
-    const started = yield* Clock.currentTimeMillis
-    const stopAt = started + Duration.toMillis(options.duration)
-    const giveUpAt = stopAt + 10_000
-    const client = (n: number) =>
-      Effect.gen(function*() {
-        for (let seq = 0; (yield* Clock.currentTimeMillis) < stopAt; seq++) {
-          yield* perform(run, baseUrl, `client-${n}`, `c${n}-${started}-${seq}`, yield* randomOperation(ids), giveUpAt)
-        }
-      })
-    yield* Effect.all([
-      Effect.forEach(Array.from({ length: options.clients }, (_, n) => n), client, { concurrency: "unbounded" }),
-      chaos(run, baseUrl, ids, options.crashEvery, started + Duration.toMillis(options.duration) / 2, stopAt),
-      noisy(run, baseUrl, ids, options.noisyBurst, stopAt)
-    ], { concurrency: "unbounded", discard: true })
-    const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
-
+    const kills: Kills = { crashes: 0, stormKills: 0 }
+    const traffic = yield* runTraffic(options, {
+      stored: Effect.map(readStoreFile(options.dataFile), (data): Stored => ({
+        balances: Object.fromEntries(Object.entries(data.accounts).map(([id, account]) => [id, account.balance])),
+        pending: Object.keys(data.pending).length
+      })),
+      chaos: (ids, { started, stopAt }) =>
+        chaos(kills, baseUrl, ids, options.crashEvery, started + (stopAt - started) / 2, stopAt)
+    })
     const tree = yield* request(`${baseUrl}/tree`, { method: "GET", client: "report" })
     if (tree.status !== 200) {
       return yield* Effect.die(new Error(`GET /tree: ${tree.status} ${JSON.stringify(tree.body)}`))
     }
     const root: TreeNode = tree.body.tree
     const metrics = yield* Effect.promise(() => fetch(`${baseUrl}/metrics`).then((response) => response.text()))
-    const after = yield* readStoreFile(options.dataFile)
-    let lost = 0
-    for (const id of ids) lost += Math.abs((after.accounts[id]?.balance ?? 0) - (run.expected.get(id) ?? 0))
     const report: LoadReport = {
-      seconds,
-      requests: run.requests,
-      requestsPerSecond: run.requests / seconds,
-      deposits: run.deposits,
-      transfers: run.transfers,
-      refused: run.refused,
-      retried: run.retried,
-      rateLimited: run.rateLimited,
-      noisy: run.noisy,
-      noisyLimited: run.noisyLimited,
-      unresolved: run.unresolved,
-      unexpected: run.unexpected,
-      crashes: run.crashes,
-      stormKills: run.stormKills,
+      ...traffic,
+      crashes: kills.crashes,
+      stormKills: kills.stormKills,
       restarts: restartsIn(root),
       accountsInTree: findNode(root, "bank/Accounts")?.children?.length ?? 0,
       tree: root,
-      metrics,
-      expectedTotal: startTotal + run.deposited,
-      storedTotal: ids.reduce((sum, id) => sum + (after.accounts[id]?.balance ?? 0), 0),
-      pending: Object.keys(after.pending).length,
-      lost
+      metrics
     }
     return report
   })
 
 /** Whether the run is clean: nothing lost, nothing left unresolved or pending, no unexpected answer. */
-export const isClean = (report: LoadReport) =>
+export const isClean = (report: TrafficReport) =>
   report.lost === 0 && report.unresolved === 0 && report.unexpected === 0 && report.pending === 0 &&
   report.expectedTotal === report.storedTotal
 
-/** The report, as printed lines. */
-export const formatReport = (report: LoadReport): ReadonlyArray<string> => [
+/**
+ * The traffic's report as printed lines: `chaos` says what broke, `stored` where the balances were read (`"in the
+ * file"`), `checks` are the target's own checks, printed before `lost`.
+ */
+export const formatTraffic = (
+  report: TrafficReport,
+  target: { readonly chaos: ReadonlyArray<string>; readonly stored: string; readonly checks: ReadonlyArray<string> }
+): ReadonlyArray<string> => [
   `load:        ${report.seconds.toFixed(1)} s, ${report.requests} requests, ${
     report.requestsPerSecond.toFixed(0)
   } requests/s`,
   `operations:  ${report.deposits} deposits and ${report.transfers} transfers acknowledged, ${report.refused} transfers refused (insufficient funds)`,
   `retries:     ${report.retried} after 503/504 (same idempotency key), ${report.rateLimited} after 429 (rate limited)`,
-  `limiter:     ${report.noisyLimited} of ${report.noisy} reads of a noisy client (bursts of reads at once) answered 429`,
-  `crashes:     ${report.crashes} account actors killed, ${report.restarts} restarts in /tree, ${report.accountsInTree} accounts under the factory supervisor`,
-  `storm:       ${report.stormKills} account actors killed at once: the accounts' supervisor gave up and was restarted`,
-  `store:       ${report.storedTotal} in the file, ${report.expectedTotal} acknowledged, ${report.pending} transfers pending, ${report.unresolved} operations unresolved`,
+  ...(report.noisy === 0 ? [] : [
+    `limiter:     ${report.noisyLimited} of ${report.noisy} reads of a noisy client (bursts of reads at once) answered 429`
+  ]),
+  ...target.chaos,
+  `store:       ${report.storedTotal} ${target.stored}, ${report.expectedTotal} acknowledged, ${report.pending} transfers pending, ${report.unresolved} operations unresolved`,
+  ...target.checks,
   `lost: ${report.lost}`
 ]
+
+/** The bank's report, as printed lines. */
+export const formatReport = (report: LoadReport): ReadonlyArray<string> =>
+  formatTraffic(report, {
+    chaos: [
+      `crashes:     ${report.crashes} account actors killed, ${report.restarts} restarts in /tree, ${report.accountsInTree} accounts under the factory supervisor`,
+      `storm:       ${report.stormKills} account actors killed at once: the accounts' supervisor gave up and was restarted`
+    ],
+    stored: "in the file",
+    checks: []
+  })
