@@ -113,8 +113,9 @@ const locationText = (location: Location) => `pid ${location.pid} :${location.po
 const seconds = (millis: number) => `${(millis / 1000).toFixed(1)} s`
 /** `3.1 s to 3.4 s`, or `3.2 s` when all are the same to a tenth. */
 const range = (millis: ReadonlyArray<number>) => {
+  if (millis.length === 0) return "-"
   const [low, high] = [seconds(Math.min(...millis)), seconds(Math.max(...millis))]
-  return millis.length === 0 ? "-" : low === high ? low : `${low} to ${high}`
+  return low === high ? low : `${low} to ${high}`
 }
 
 /** Where each of `ids` is active: its entity answers `Where`. */
@@ -163,9 +164,20 @@ const wrap = (words: ReadonlyArray<string>, indent: string, width = 110): Readon
   }, [])
 
 /**
+ * Where account `id` answers from, and how long after `since`. (`Where` has no primary key, so the deadline's
+ * interrupt, if it fires, spoils no retry.)
+ */
+const answerAfter = (id: string, since: number) =>
+  Effect.flatMap(FrontEnd.account(id), (account) => Effect.timeoutOption(account.where, ANSWER_DEADLINE)).pipe(
+    Effect.map(Option.getOrUndefined),
+    Effect.orElseSucceed(() => undefined),
+    Effect.map((to): Move => ({ id, to, afterMillis: Date.now() - since }))
+  )
+
+/**
  * The chaos: at `killAt` of the load, SIGKILL the runner hosting the most accounts, then ask each of its accounts
  * where it is now. Each `Where` waits until a survivor has taken the account's shard and answered: the time to it is
- * the failover time. (`Where` has no primary key, so the deadline's interrupt, if it fires, spoils no retry.)
+ * the failover time.
  */
 const killOne = (
   options: Options,
@@ -185,16 +197,9 @@ const killOne = (
       `kill:     SIGKILL runner ${locationText(killed)} at ${atSeconds.toFixed(1)} s into the load; ` +
         `its ${victim.ids.length} accounts go to the survivors`
     )
-    const moved = yield* Effect.forEach(victim.ids, (id) =>
-      Effect.flatMap(FrontEnd.account(id), (account) =>
-        Effect.timeoutOption(account.where, ANSWER_DEADLINE)).pipe(
-          Effect.map((to): Move => ({ id, to: Option.getOrUndefined(to), afterMillis: Date.now() - killedAt })),
-          Effect.orElseSucceed((): Move => ({ id, to: undefined, afterMillis: Date.now() - killedAt }))
-        ), { concurrency: "unbounded" })
+    const moved = yield* Effect.forEach(victim.ids, (id) => answerAfter(id, killedAt), { concurrency: "unbounded" })
     for (const runner of runners) {
-      const here = moved.filter((move) =>
-        move.to?.pid === runner.pid
-      )
+      const here = moved.filter((move) => move.to?.pid === runner.pid)
       if (here.length === 0) continue
       log(`moved to ${locationText(runner)} (${here.length}):`)
       for (const line of wrap(here.map((move) => `${move.id} ${seconds(move.afterMillis)}`), "  ", 100)) log(line)
