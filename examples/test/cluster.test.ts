@@ -2,6 +2,7 @@ import { Testing } from "@effect-otp/core"
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { SqlClient } from "effect/sql"
+import { checkLedger, pendingTransfers } from "../cluster/account.js"
 import { layerPg } from "../cluster/cluster.js"
 import { isClean, run } from "../cluster/main.js"
 
@@ -18,6 +19,20 @@ const alive = (pid: number) => {
 }
 
 describe("the cluster demo (examples/cluster)", () => {
+  it("its ledger check sees an operation applied twice, one missing, one nobody acknowledged, a transfer half done", () => {
+    const ledger = {
+      rows: 5,
+      operations: new Map([["deposit:k1", 2], ["transfer:k2:w", 1], ["deposit:k9", 1], ["transfer:k3:w", 1]]),
+      balances: {}
+    }
+    const check = checkLedger(ledger, [
+      { key: "k1", operation: { _tag: "Deposit", id: "a", amount: 1 } },
+      { key: "k2", operation: { _tag: "Transfer", from: "a", to: "b", amount: 1 } }
+    ])
+    expect(check).toEqual({ rows: 5, acknowledged: 2, once: 0, missing: 1, duplicates: 1, unacknowledged: 2 })
+    expect(pendingTransfers(ledger)).toBe(2)
+  })
+
   // Real processes, real PostgreSQL (database `test` on 127.0.0.1:5432), real time: 3 runners, a short load.
   it.live(
     "spreads the accounts over 3 runners; one SIGKILLed mid-load, its accounts resume on the survivors, lost 0",
