@@ -94,13 +94,19 @@ export class NotSettled extends Data.TaggedError("NotSettled")<{ readonly second
 }
 
 /** The run was not clean: something acknowledged was lost or applied twice, or the failover did not happen. */
-export class NotClean extends Data.TaggedError("NotClean")<{ readonly report: DemoReport }> {
+export class NotClean extends Data.TaggedError("NotClean")<{ readonly summary: string }> {
+  /** The error for `report`: what went wrong, in one line (the report itself is printed already). */
+  static of(report: DemoReport) {
+    const { failover, ledger, traffic } = report
+    return new NotClean({
+      summary: `lost ${traffic.lost}, ${ledger.missing} missing, ${ledger.duplicates} applied twice, ` +
+        `${ledger.unacknowledged} rows not acknowledged, ${traffic.unresolved} unresolved, ` +
+        `${traffic.unexpected} unexpected answers, ${traffic.pending} pending, ` +
+        `failover ${isFailoverClean(failover) ? "ok" : "not seen"}`
+    })
+  }
   override get message() {
-    const { ledger, traffic } = this.report
-    return `lost ${traffic.lost}, ${ledger.missing} missing, ${ledger.duplicates} applied twice, ` +
-      `${traffic.unresolved} unresolved, ${traffic.pending} pending, failover ${
-        isFailoverClean(this.report.failover) ? "ok" : "not seen"
-      }`
+    return this.summary
   }
 }
 
@@ -341,6 +347,6 @@ usage: npm run cluster-demo -- [--duration SECONDS] [--accounts N] [--clients N]
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   NodeRuntime.runMain(
-    run(cli()).pipe(Effect.flatMap((report) => isClean(report) ? Effect.void : Effect.fail(new NotClean({ report }))))
+    run(cli()).pipe(Effect.flatMap((report) => isClean(report) ? Effect.void : Effect.fail(NotClean.of(report))))
   )
 }
