@@ -41,8 +41,7 @@ const UNTIL_DELIVERED = Schedule.spaced("50 millis").pipe(Schedule.upTo({ durati
 /**
  * The methods of entity `id`, each sent until its answer is definitive: a reply, or the entity's own failure. A
  * request the cluster could not deliver is sent again, the same payload and so the same `primaryKey`: applied at
- * most once. No timeout cuts a request short: an interrupted durable request stores the interruption as its reply,
- * which every later request with its key would get.
+ * most once.
  */
 export const account = (id: string): Effect.Effect<AccountCalls, never, Protocol.Client<AccountRpcs>> =>
   Effect.map(Account.Client, (client) => {
@@ -82,8 +81,9 @@ export const RESPONSE_DEADLINE = "1 second"
  * with the same primary keys: the cluster attaches each to the one in flight, or answers its stored reply. During a
  * failover (about 3 s) this is what the accounts of the dead runner see: retries, then one application each.
  *
- * Nothing cuts an operation short, neither the deadline nor a client hanging up: a saga cut in two would leave a
- * transfer half done, and a durable request interrupted would store the interruption as its reply.
+ * Nothing cuts an operation short, neither the deadline nor a client hanging up: a saga cut between its steps would
+ * leave a transfer half done (withdrawn, not deposited) until the client sent it again, and for good if it never did.
+ * (A single durable request would run on anyway: the cluster's client detaches it from a caller that stops waiting.)
  */
 const withinDeadline = <A, E, R>(
   background: Scope.Scope,

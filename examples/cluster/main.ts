@@ -13,9 +13,10 @@
  * account lives, runs the bank's load generator against the front end, and SIGKILLs the runner hosting the most
  * accounts. Its shard locks expire, the survivors take its shards, and the requests it had not answered are
  * delivered again from storage: the demo prints which accounts moved, where, and how long until they answered.
- * The report checks the ledger: `lost: 0` (each account holds what was acknowledged, money conserved), and every
- * acknowledged operation applied exactly once, none twice. Exit code 0 when all of that holds, 1 otherwise; the
- * schema is dropped and the runners killed in every case (Ctrl-C included).
+ * The report checks the ledger: `lost: 0` (each account holds what was acknowledged, money conserved), every
+ * acknowledged operation applied exactly once, none twice; and each entity's balance in memory is its ledger's.
+ * Exit code 0 when all of that holds, 1 otherwise; the schema is dropped and the runners killed in every case (Ctrl-C
+ * included).
  */
 import { Protocol, Runner } from "@effect-otp/cluster"
 import { NodeRuntime } from "@effect/platform-node"
@@ -84,6 +85,11 @@ export interface DemoReport {
   readonly failover: Failover | undefined
   readonly traffic: TrafficReport
   readonly ledger: LedgerCheck
+  /**
+   * The accounts whose entity, asked its balance at the end, answers other than the sum of its ledger rows: its
+   * state in memory drifted from what it wrote (none expected).
+   */
+  readonly drifted: ReadonlyArray<string>
 }
 
 /** The shards had not settled (accounts spread over every runner, twice the same) in time. */
@@ -100,7 +106,8 @@ export class NotClean extends Data.TaggedError("NotClean")<{ readonly summary: s
     const { failover, ledger, traffic } = report
     return new NotClean({
       summary: `lost ${traffic.lost}, ${ledger.missing} missing, ${ledger.duplicates} applied twice, ` +
-        `${ledger.unacknowledged} rows not acknowledged, ${traffic.unresolved} unresolved, ` +
+        `${ledger.unacknowledged} rows not acknowledged, ${report.drifted.length} balances drifted, ` +
+        `${traffic.unresolved} unresolved, ` +
         `${traffic.unexpected} unexpected answers, ${traffic.pending} pending, ` +
         `failover ${isFailoverClean(failover) ? "ok" : "not seen"}`
     })
@@ -169,10 +176,7 @@ const wrap = (words: ReadonlyArray<string>, indent: string, width = 110): Readon
     return lines
   }, [])
 
-/**
- * Where account `id` answers from, and how long after `since`. (`Where` has no primary key, so the deadline's
- * interrupt, if it fires, spoils no retry.)
- */
+/** Where account `id` answers from, and how long after `since` (`undefined`: no answer within the deadline). */
 const answerAfter = (id: string, since: number) =>
   Effect.flatMap(FrontEnd.account(id), (account) => Effect.timeoutOption(account.where, ANSWER_DEADLINE)).pipe(
     Effect.map(Option.getOrUndefined),
@@ -223,7 +227,8 @@ const isFailoverClean = (failover: Failover | undefined) =>
 /** Whether the run is clean: nothing lost or applied twice, every acknowledged operation in the ledger once, failover. */
 export const isClean = (report: DemoReport) =>
   isTrafficClean(report.traffic) && report.ledger.once === report.ledger.acknowledged && report.ledger.missing === 0 &&
-  report.ledger.duplicates === 0 && report.ledger.unacknowledged === 0 && isFailoverClean(report.failover)
+  report.ledger.duplicates === 0 && report.ledger.unacknowledged === 0 && report.drifted.length === 0 &&
+  isFailoverClean(report.failover)
 
 /** The report, as printed lines. */
 export const formatReport = (report: DemoReport): ReadonlyArray<string> => {
@@ -241,7 +246,9 @@ export const formatReport = (report: DemoReport): ReadonlyArray<string> => {
     checks: [
       `ledger:      ${ledger.rows} rows; of ${ledger.acknowledged} acknowledged operations ${ledger.once} applied ` +
       `exactly once, ${ledger.missing} missing; ${ledger.duplicates} applied twice; ` +
-      `${ledger.unacknowledged} rows of operations not acknowledged`
+      `${ledger.unacknowledged} rows of operations not acknowledged`,
+      `entities:    ${report.drifted.length} of ${Object.keys(report.placement).length} answer a balance other than ` +
+      `their ledger's${report.drifted.length === 0 ? "" : ` (${report.drifted.join(" ")})`}`
     ]
   })
 }
@@ -276,14 +283,24 @@ const demo = (options: Options, schema: string, runners: ReadonlyArray<RunnerPro
           failover = done
         })
     })
-    const ledger = checkLedger(yield* readLedger, traffic.acknowledged)
+    const read = yield* readLedger
+    const ledger = checkLedger(read, traffic.acknowledged)
+    const answered = yield* Effect.forEach(
+      ids,
+      (id) => Effect.flatMap(FrontEnd.account(id), (calls) => calls.balance),
+      {
+        concurrency: "unbounded"
+      }
+    )
+    const drifted = ids.filter((id, i) => answered[i] !== (read.balances[id] ?? 0))
     const report: DemoReport = {
       schema,
       runners: runners.map(({ pid, port }) => ({ pid, port })),
       placement,
       failover,
       traffic,
-      ledger
+      ledger,
+      drifted
     }
     log("report:")
     for (const line of formatReport(report)) log(`  ${line}`)

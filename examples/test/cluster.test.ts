@@ -75,6 +75,8 @@ describe("the cluster demo (examples/cluster)", () => {
         expect(ledger.duplicates).toBe(0)
         expect(ledger.unacknowledged).toBe(0)
         expect(ledger.rows).toBe(traffic.deposits + 2 * traffic.transfers)
+        // Each entity's balance in memory is its ledger's: no request ran on a stale state.
+        expect(report.drifted).toEqual([])
         expect(isClean(report)).toBe(true)
         expect(lines).toContain("  lost: 0")
         expect(lines).toContainEqual(expect.stringMatching(/^kill: {5}SIGKILL runner pid \d+ :\d+ at [\d.]+ s/))
