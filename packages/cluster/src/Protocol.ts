@@ -23,92 +23,24 @@ import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as entity from "./internal/entity.js"
 import * as local from "./internal/local.js"
+import type { Behaviour, Client, Methods, Protocol, Reply } from "./internal/protocol.js"
 import * as internal from "./internal/protocol.js"
 
-/**
- * @since 1.0.0
- * @category models
- */
-export type Protocol<Type extends string, Rpcs extends Rpc.Any> = internal.Protocol<Type, Rpcs>
+// The types are declared with the machinery and re-exported here (not aliased), so that a program's inferred types
+// name them through this module: a behaviour or a client can be exported without annotations.
+export type {
+  Behaviour,
+  BehaviourOptions,
+  Client,
+  EntityContext,
+  Handlers,
+  Methods,
+  Protocol,
+  Reply,
+  Requests
+} from "./internal/protocol.js"
 
-/**
- * The client of a protocol's entities: `client(entityId).Tag(payload)`, the same service locally and on a cluster.
- *
- * @since 1.0.0
- * @category models
- */
-export type Client<Rpcs extends Rpc.Any> = internal.Client<Rpcs>
-
-/**
- * One method per request of a protocol, named by its tag.
- *
- * @since 1.0.0
- * @category models
- */
-export type Methods<Rpcs extends Rpc.Any> = internal.Methods<Rpcs>
-
-/**
- * What a handler answers: the next state and the reply.
- *
- * @since 1.0.0
- * @category models
- */
-export type Reply<S, A> = internal.Reply<S, A>
-
-/**
- * What a handler and `init` know of the entity they run for: its type and id.
- *
- * @since 1.0.0
- * @category models
- */
-export type EntityContext = internal.Context_
-
-/**
- * Handlers of every request of a protocol, over a state `S`.
- *
- * @since 1.0.0
- * @category models
- */
-export type Handlers<Rpcs extends Rpc.Any, S, R> = internal.Handlers<Rpcs, S, R>
-
-/**
- * The behaviour of a protocol's entities, made with the protocol's `behaviour` method:
- *
- * - `init` runs on activation (locally in the actor's process, on a cluster in the entity's scope) and builds the
- *   state, from storage if the entity must survive passivation and runner deaths. What it starts there (a
- *   supervision tree) ends when the entity passivates.
- * - each handler gets the state, the payload and the entity's id, and answers `reply(nextState, value)`; a typed
- *   failure is the caller's failure and leaves the state as it was.
- * - `onTerminate` runs when the entity stops in order: passivation, a shard handed to another runner, a shutdown.
- *   Not when its runner is killed (as `kill` runs no `terminate` in Erlang).
- *
- * @since 1.0.0
- * @category models
- */
-export type Behaviour<Type extends string, Rpcs extends Rpc.Any, S, R> = internal.Behaviour<Type, Rpcs, S, R>
-
-/**
- * What a protocol's `behaviour` method is given.
- *
- * @since 1.0.0
- * @category models
- */
-export type BehaviourOptions<Rpcs extends Rpc.Any, S, R> = internal.BehaviourOptions<Rpcs, S, R>
-
-/**
- * A request could not be delivered or answered (runner unreachable, mailbox full, storage failure, or a local actor
- * that died handling it): `reason` says which, `cause` holds the original error.
- *
- * @since 1.0.0
- * @category errors
- */
-export const DeliveryError: typeof internal.DeliveryError = internal.DeliveryError
-
-/**
- * @since 1.0.0
- * @category errors
- */
-export type DeliveryError = internal.DeliveryError
+export { DeliveryError } from "./internal/protocol.js"
 
 /**
  * A message of a local entity actor (`actor`): a request with its reply subject, or its idle timeout.
@@ -124,7 +56,8 @@ export type Message = local.Message
  * Durable by default: on a cluster each request is stored in SQL before it is delivered, redelivered until it is
  * answered (at least once), and the handler's writes through the cluster's `SqlClient` commit in the transaction
  * that stores the reply, so a redelivery never applies a request twice. Give each request a `primaryKey` (an
- * idempotency key): a retry with the same key gets the stored reply instead of running again. `durable: false`
+ * idempotency key): a retry with the same key gets the stored reply instead of running again. `volatile` lists
+ * requests that need none of it (reads, say: a volatile request costs no SQL write). `durable: false`
  * makes requests volatile: not stored; a caller's client sends a request again while it waits, but a request is
  * lost if its caller and its runner die.
  *
@@ -161,7 +94,10 @@ export type Message = local.Message
 export const make: <const Type extends string, const Rpcs extends ReadonlyArray<Rpc.Any>>(
   type: Type,
   rpcs: Rpcs,
-  options?: { readonly durable?: boolean | undefined }
+  options?: {
+    readonly durable?: boolean | undefined
+    readonly volatile?: ReadonlyArray<Rpcs[number]["_tag"]> | undefined
+  }
 ) => Protocol<Type, Rpcs[number]> = internal.make
 
 /**

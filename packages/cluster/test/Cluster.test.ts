@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
 import { Account, account, Ledger, ledgerMemory, VolatileAccount } from "./fixtures/account.js"
 import type { RunnerHandle } from "./fixtures/cluster.js"
@@ -38,6 +39,7 @@ describe("the account protocol as local actors, under TestClock", () => {
 })
 
 class Cluster extends Context.Service<Cluster, {
+  readonly schema: string
   readonly runners: Array<RunnerHandle>
   readonly restart: (index: number) => Effect.Effect<RunnerHandle, Error>
 }>()("test/Cluster") {}
@@ -52,6 +54,7 @@ const ClusterLive = Layer.unwrap(Effect.gen(function*() {
       const start = (port: number) => startRunner(schema, port, { MAX_IDLE: "2 seconds" })
       const runners = yield* Effect.forEach(ports, start, { concurrency: "unbounded" })
       return {
+        schema,
         runners,
         restart: (index) =>
           Effect.tap(Scope.provide(start(ports[index]), scope), (runner) => Effect.sync(() => runners[index] = runner))
@@ -164,6 +167,24 @@ layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })(
     it.effect("requests sent at once to one entity are handled one at a time, each on the state the last one left", () =>
       Effect.gen(function*() {
         yield* oneAtATime(yield* Account.Client, "at-once")
+      }))
+
+    it.effect("durable requests are stored, the ones listed volatile are not", () =>
+      Effect.gen(function*() {
+        const { schema } = yield* Cluster
+        const client = yield* Account.Client
+        const sql = yield* SqlClient.SqlClient
+        const stored = Effect.map(
+          Effect.orDie(sql.unsafe<{ n: string }>(`SELECT count(*)::text AS n FROM ${schema}_messages`)),
+          (rows) => Number(rows[0].n)
+        )
+        yield* client("stored").Deposit({ op: "stored-1", amount: 1 })
+        const before = yield* stored
+        yield* client("stored").Balance()
+        yield* client("stored").Where()
+        expect(yield* stored).toBe(before)
+        yield* client("stored").Deposit({ op: "stored-2", amount: 1 })
+        expect(yield* stored).toBe(before + 1)
       }))
 
     it.effect("a request sent again with its idempotency key is answered from storage, not applied again", () =>

@@ -21,7 +21,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import type * as Rpc from "effect/rpc/Rpc"
 import type * as Schedule from "effect/Schedule"
-import type { Behaviour, Client, Context_, Methods, Protocol } from "./protocol.js"
+import type { Behaviour, Client, EntityContext, Methods, Protocol } from "./protocol.js"
 import { DeliveryError, handlerOf } from "./protocol.js"
 
 const ClusterErrorTypeId = "~effect/cluster/ClusterError"
@@ -48,7 +48,7 @@ export const layerHandlers = <Type extends string, Rpcs extends Rpc.Any, S, R>(
   const tags = tagsOf(protocol)
   const build = Effect.gen(function*() {
     const address = yield* Entity.CurrentAddress
-    const context: Context_ = { entityType: protocol.type, entityId: address.entityId }
+    const context: EntityContext = { entityType: protocol.type, entityId: address.entityId }
     let state = yield* behaviour.init(context)
     const onTerminate = behaviour.onTerminate
     if (onTerminate !== undefined) {
@@ -103,7 +103,7 @@ export const layerClient = <Type extends string, Rpcs extends Rpc.Any>(
           // would store the interrupt, and every later send with the same idempotency key would fail at once with
           // it. As in Erlang, where a `call` that times out leaves the request in the server's mailbox, the request
           // runs on; the caller only stops waiting, and a retry with the same key gets its reply.
-          methods[tag] = protocol.durable
+          methods[tag] = protocol.durable.has(tag)
             ? (payload) => Effect.flatMap(Effect.forkDetach(send(payload)), Fiber.join)
             : send
         }

@@ -18,7 +18,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type * as Rpc from "effect/rpc/Rpc"
 import type * as Scope from "effect/Scope"
-import type { Behaviour, Client, Context_, Methods, Protocol } from "./protocol.js"
+import type { Behaviour, Client, EntityContext, Methods, Protocol } from "./protocol.js"
 import { DeliveryError, handlerOf } from "./protocol.js"
 
 /** A request to a local entity actor, or its idle timeout firing. */
@@ -59,7 +59,7 @@ export const actor = <Type extends string, Rpcs extends Rpc.Any, S, R>(
     readonly register?: ((self: Subject.Subject<Message>) => Effect.Effect<void, string>) | undefined
   }
 ): Effect.Effect<Actor.Started<Subject.Subject<Message>>, StartError, Scope.Scope | R> => {
-  const context: Context_ = { entityType: behaviour.protocol.type, entityId }
+  const context: EntityContext = { entityType: behaviour.protocol.type, entityId }
   const maxIdleTime = options?.maxIdleTime ?? DEFAULT_MAX_IDLE_TIME
   const idle = (state: S): Actor.Next<S, Message> =>
     Actor.withIdleTimeout(Actor.continue<S, Message>(state), maxIdleTime, passivate)
