@@ -83,6 +83,22 @@ export const layerMemory: (options?: {
 }) => Layer.Layer<Sharding.Sharding | Runners.Runners | MessageStorage.MessageStorage> = internal.layerMemory
 
 /**
+ * Where `layerPg` connects: `host` (default `127.0.0.1`), `port` (5432), `database` and `username` (`postgres`),
+ * `schema` (the connection's `search_path`), `applicationName` (seen in `pg_stat_activity`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface PgOptions {
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  readonly database?: string | undefined
+  readonly username?: string | undefined
+  readonly schema?: string | undefined
+  readonly applicationName?: string | undefined
+}
+
+/**
  * A PostgreSQL client (`@effect/sql-pg`) for the cluster's storage and the handlers' writes, `127.0.0.1:5432`,
  * user and database `postgres` unless given. `schema` sets the connection's `search_path`: the cluster's tables and
  * the application's live there.
@@ -90,14 +106,8 @@ export const layerMemory: (options?: {
  * @since 1.0.0
  * @category layers
  */
-export const layerPg: (options: {
-  readonly host?: string | undefined
-  readonly port?: number | undefined
-  readonly database?: string | undefined
-  readonly username?: string | undefined
-  readonly schema?: string | undefined
-  readonly applicationName?: string | undefined
-}) => Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown> = internal.layerPg
+export const layerPg: (options: PgOptions) => Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown> =
+  internal.layerPg
 
 /**
  * A runner (its `Sharding` with the entity layers it hosts) as a process, for `Supervision.worker`: its scope holds

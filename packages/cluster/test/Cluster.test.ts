@@ -76,6 +76,22 @@ const onRunner = <P extends typeof Account | typeof VolatileAccount>(protocol: P
     return yield* Effect.die(`no entity found on runner ${pid}`)
   })
 
+// A slow deposit to an entity of runner `index`, which is SIGKILLed while the handler runs: the caller's answer
+// comes all the same, and the ledger holds the deposit once.
+const inFlightWhenItsRunnerDies = <P extends typeof Account | typeof VolatileAccount>(protocol: P, index: number) =>
+  Effect.gen(function*() {
+    const victim = (yield* Cluster).runners[index]
+    const client = yield* protocol.Client
+    const id = yield* onRunner(protocol, victim.pid)
+    const handling = yield* waitForLine(victim, `handling ${id}-slow`)
+    const call = yield* Effect.forkChild(client(id).SlowDeposit({ op: `${id}-slow`, amount: 3, millis: 1_000 }))
+    yield* handling
+    yield* kill(victim)
+    expect(yield* Fiber.join(call)).toBe(3)
+    expect((yield* (yield* Ledger).entries(id)).map((e) => e.op)).toEqual([`${id}-slow`])
+    return { id, victim }
+  })
+
 const where = (id: string) => Effect.flatMap(Account.Client, (client) => Effect.orDie(client(id).Where()))
 
 layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })(
@@ -214,18 +230,8 @@ layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })(
       "a durable request in flight when its runner dies: the caller waits, a survivor applies it once",
       () =>
         Effect.gen(function*() {
-          const { runners } = yield* Cluster
-          const client = yield* Account.Client
-          const ledger = yield* Ledger
-          const victim = runners[2]
-          const id = yield* onRunner(Account, victim.pid)
-          const handling = yield* waitForLine(victim, `handling ${id}-slow`)
-          const call = yield* Effect.forkChild(client(id).SlowDeposit({ op: `${id}-slow`, amount: 3, millis: 1_000 }))
-          yield* handling
-          yield* kill(victim)
-          expect(yield* Fiber.join(call)).toBe(3)
-          expect((yield* ledger.entries(id)).map((e) => e.op)).toEqual([`${id}-slow`])
-          expect((yield* client(id).Where()).pid).not.toBe(victim.pid)
+          const { id, victim } = yield* inFlightWhenItsRunnerDies(Account, 2)
+          expect((yield* (yield* Account.Client)(id).Where()).pid).not.toBe(victim.pid)
         }),
       { timeout: 30_000 }
     )
@@ -237,17 +243,7 @@ layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })(
       "a volatile request in flight when its runner dies: the waiting caller's client sends it again",
       () =>
         Effect.gen(function*() {
-          const { runners } = yield* Cluster
-          const client = yield* VolatileAccount.Client
-          const victim = runners[0]
-          const id = yield* onRunner(VolatileAccount, victim.pid)
-          const handling = yield* waitForLine(victim, `handling ${id}-slow`)
-          const call = yield* Effect.forkChild(client(id).SlowDeposit({ op: `${id}-slow`, amount: 3, millis: 1_000 }))
-          yield* handling
-          yield* kill(victim)
-          expect(yield* Fiber.join(call)).toBe(3)
-          const ledger = yield* Ledger
-          expect((yield* ledger.entries(id)).map((e) => e.op)).toEqual([`${id}-slow`])
+          yield* inFlightWhenItsRunnerDies(VolatileAccount, 0)
         }),
       { timeout: 30_000 }
     )

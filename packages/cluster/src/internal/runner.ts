@@ -29,6 +29,7 @@ import * as RpcSerialization from "effect/rpc/RpcSerialization"
 import type * as Scope from "effect/Scope"
 import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlClient from "effect/sql/SqlClient"
+import type { PgOptions } from "../Runner.js"
 
 /**
  * Failover in about 3 seconds (measured 2.8-3.6 s with 3 runners): a runner's shard locks expire 3 s after its last
@@ -125,14 +126,7 @@ export const layerMemory = (
   )
 
 /** @internal */
-export const layerPg = (options: {
-  readonly host?: string | undefined
-  readonly port?: number | undefined
-  readonly database?: string | undefined
-  readonly username?: string | undefined
-  readonly schema?: string | undefined
-  readonly applicationName?: string | undefined
-}): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown> =>
+export const layerPg = (options: PgOptions): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown> =>
   PgClient.layer({
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 5432,
