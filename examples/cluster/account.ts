@@ -51,8 +51,8 @@ const requests = [
 /** The requests of an account entity, as a type. */
 export type AccountRpcs = typeof requests[number]
 
-/** The protocol of account entities. */
-export const Account = Protocol.make("Account", requests)
+/** The protocol of account entities: durable, except for the reads (nothing to store for them). */
+export const Account = Protocol.make("Account", requests, { volatile: ["Balance", "Where"] })
 
 /** The runner an entity runs on, for `Where`: provided by the runner process. */
 export class RunnerHost extends Context.Service<RunnerHost, Location>()("cluster-demo/RunnerHost") {}
