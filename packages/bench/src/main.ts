@@ -56,6 +56,8 @@ const runCaseSource = fileURLToPath(new URL("./run-case.ts", import.meta.url))
 const runCase = fileURLToPath(new URL("../build/run-case.mjs", import.meta.url))
 const threadsWorkerSource = fileURLToPath(new URL("./threads-worker.ts", import.meta.url))
 const threadsWorker = fileURLToPath(new URL("../build/threads-worker.mjs", import.meta.url))
+const clusterRunnerSource = fileURLToPath(new URL("./cluster-runner.ts", import.meta.url))
+const clusterRunner = fileURLToPath(new URL("../build/cluster-runner.mjs", import.meta.url))
 const erlangSources = fileURLToPath(new URL("../erlang/", import.meta.url))
 
 const selected = values.case ?? Object.keys(cases)
@@ -337,32 +339,30 @@ if (!values["no-erlang"] && machine.erlang === undefined) {
   notes.push("erl was not found: the Erlang column is empty.")
 }
 const started = performance.now()
-// One bundle serves every Node run: the runner, the cases, the library and the substrate, compiled together. The
-// "@effect-otp/source" condition bundles the library from its sources (as the workspace runs it), not from a build.
-buildSync({
-  entryPoints: [runCaseSource],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node22",
-  conditions: ["@effect-otp/source"],
-  external: ["effect"],
-  outfile: runCase,
-  logLevel: "error"
-})
+/**
+ * An esbuild bundle of `entry` for Node. The "@effect-otp/source" condition bundles the library from its sources (as
+ * the workspace runs it), not from a build.
+ */
+const bundle = (entry: string, outfile: string, external: ReadonlyArray<string>) =>
+  buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    conditions: ["@effect-otp/source"],
+    external: [...external],
+    outfile,
+    logLevel: "error"
+  })
+// One bundle serves every Node run: the runner, the cases, the library and the substrate, compiled together.
+bundle(runCaseSource, runCase, ["effect"])
 // The threads cases' node entry, bundled beside it with effect inside: a thread loads that bundle in about 95 ms,
 // against about 350 ms with effect external (its hundreds of modules resolved and loaded one by one; minified, no
 // faster), on the loaded 2-core machine. A thread has modules of its own anyway, so the copy is no second instance.
-buildSync({
-  entryPoints: [threadsWorkerSource],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node22",
-  conditions: ["@effect-otp/source"],
-  outfile: threadsWorker,
-  logLevel: "error"
-})
+bundle(threadsWorkerSource, threadsWorker, [])
+// The cluster-call case's runner process, with effect external as in run-case.mjs.
+bundle(clusterRunnerSource, clusterRunner, ["effect"])
 log(`effect-otp bench, ${mode} mode, ${runs} runs per implementation; node ${machine.node}, ${machine.cpu}`)
 
 const runSize = (name: string, benchCase: BenchCase, size: Size, previous: ReadonlyArray<Row>) => {
