@@ -98,6 +98,9 @@ const erlangVersion = (): string | undefined => {
   }
 }
 
+/** The library's sources: what the cases measure (the node and cluster packages since issues 19 and 20). */
+const sourceDirs = ["packages/core/src", "packages/node/src", "packages/cluster/src"]
+
 /** A hash of the library's sources, to notice when they change during a run (another branch, an edit). */
 const librarySources = (): string => {
   const hash = createHash("sha256")
@@ -108,7 +111,7 @@ const librarySources = (): string => {
       else hash.update(entry.name).update(fs.readFileSync(file))
     }
   }
-  walk(path.join(root, "packages/core/src"))
+  for (const dir of sourceDirs) walk(path.join(root, dir))
   return hash.digest("hex").slice(0, 12)
 }
 
@@ -117,8 +120,8 @@ const revision = (): string => {
   try {
     const git = (...args: ReadonlyArray<string>) =>
       execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
-    const dirty = git("status", "--porcelain", "--", "packages/core/src") !== ""
-    return `${git("rev-parse", "--short", "HEAD")}${dirty ? " + uncommitted changes in packages/core/src" : ""}`
+    const dirty = git("status", "--porcelain", "--", ...sourceDirs) !== ""
+    return `${git("rev-parse", "--short", "HEAD")}${dirty ? ` + uncommitted changes in ${sourceDirs.join(", ")}` : ""}`
   } catch {
     return "unknown"
   }
@@ -460,7 +463,7 @@ for (const name of selected) {
 }
 
 if (librarySources() !== machine.sources) {
-  notes.push("packages/core/src changed during the run: the figures mix versions of the library")
+  notes.push(`${sourceDirs.join(", ")} changed during the run: the figures mix versions of the library`)
 }
 const seconds = (performance.now() - started) / 1000
 const date = new Date().toISOString()
