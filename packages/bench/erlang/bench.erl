@@ -1,5 +1,6 @@
 %% The Erlang side of the benchmark: the twin of each case of src/cases.ts (some in files of their own: fanOut.ts,
-%% ring.ts, hibernate.ts; the threads cases' in bench_threads.erl), reporting the same figures under the same keys.
+%% ring.ts, hibernate.ts; the threads cases' in bench_threads.erl, cluster-call's in bench_cluster.erl), reporting
+%% the same figures under the same keys.
 %% Run by src/main.ts as
 %%
 %%   erl -noshell +S 1 +P 4000000 -pa DIR -eval 'bench:main(["request-reply", "1000000", "5", "100000"])' -s init stop
@@ -16,6 +17,7 @@ main([Case, SizeText, RunsText, WarmupText]) ->
     Fun = case_fun(Case),
     case Case of
         "threads-" ++ _ when node() =/= nonode@nohost -> bench_threads:prepare();
+        "cluster-" ++ _ when node() =/= nonode@nohost -> bench_threads:prepare();
         _ -> ok
     end,
     _ = isolated(Fun, parse_size(WarmupText)),
@@ -35,7 +37,8 @@ case_fun("hibernate") -> fun hibernate/1;
 case_fun("threads-cpu") -> fun bench_threads:cpu/1;
 case_fun("threads-call") -> fun bench_threads:call/1;
 case_fun("threads-one-way") -> fun bench_threads:one_way/1;
-case_fun("threads-restart") -> fun bench_threads:restart/1.
+case_fun("threads-restart") -> fun bench_threads:restart/1;
+case_fun("cluster-call") -> fun bench_cluster:call/1.
 
 %% --- plumbing -------------------------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@
 -behaviour(gen_server).
 
 -export([prepare/0, cpu/1, call/1, one_way/1, restart/1]).
+%% Shared with bench_cluster.
+-export([start_peer/0, remote_counter/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 now_ns() -> erlang:monotonic_time(nanosecond).

@@ -25,6 +25,7 @@ import * as EffectMetric from "effect/Metric"
 import * as Queue from "effect/Queue"
 import type { CounterMsg } from "../../core/test/actors.js"
 import { counterBuilder, handleCounter, restarting } from "../../core/test/actors.js"
+import { clusterCallCase } from "./cluster.js"
 import { fanOutCase } from "./fanOut.js"
 import { hibernateCase } from "./hibernate.js"
 import type { BenchCase, Run } from "./model.js"
@@ -462,7 +463,8 @@ export const cases: Readonly<Record<string, BenchCase>> = {
   "threads-cpu": threadsCpuCase,
   "threads-call": threadsCallCase,
   "threads-one-way": threadsOneWayCase,
-  "threads-restart": threadsRestartCase
+  "threads-restart": threadsRestartCase,
+  "cluster-call": clusterCallCase
 }
 
 /** The implementation an `impl` argument names: `ours`, `substrate` (the first one) or `substrate:<key>`. */

@@ -56,6 +56,8 @@ const runCaseSource = fileURLToPath(new URL("./run-case.ts", import.meta.url))
 const runCase = fileURLToPath(new URL("../build/run-case.mjs", import.meta.url))
 const threadsWorkerSource = fileURLToPath(new URL("./threads-worker.ts", import.meta.url))
 const threadsWorker = fileURLToPath(new URL("../build/threads-worker.mjs", import.meta.url))
+const clusterRunnerSource = fileURLToPath(new URL("./cluster-runner.ts", import.meta.url))
+const clusterRunner = fileURLToPath(new URL("../build/cluster-runner.mjs", import.meta.url))
 const erlangSources = fileURLToPath(new URL("../erlang/", import.meta.url))
 
 const selected = values.case ?? Object.keys(cases)
@@ -96,6 +98,9 @@ const erlangVersion = (): string | undefined => {
   }
 }
 
+/** The library's sources: what the cases measure (the node and cluster packages since issues 19 and 20). */
+const sourceDirs = ["packages/core/src", "packages/node/src", "packages/cluster/src"]
+
 /** A hash of the library's sources, to notice when they change during a run (another branch, an edit). */
 const librarySources = (): string => {
   const hash = createHash("sha256")
@@ -106,7 +111,7 @@ const librarySources = (): string => {
       else hash.update(entry.name).update(fs.readFileSync(file))
     }
   }
-  walk(path.join(root, "packages/core/src"))
+  for (const dir of sourceDirs) walk(path.join(root, dir))
   return hash.digest("hex").slice(0, 12)
 }
 
@@ -115,8 +120,8 @@ const revision = (): string => {
   try {
     const git = (...args: ReadonlyArray<string>) =>
       execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
-    const dirty = git("status", "--porcelain", "--", "packages/core/src") !== ""
-    return `${git("rev-parse", "--short", "HEAD")}${dirty ? " + uncommitted changes in packages/core/src" : ""}`
+    const dirty = git("status", "--porcelain", "--", ...sourceDirs) !== ""
+    return `${git("rev-parse", "--short", "HEAD")}${dirty ? ` + uncommitted changes in ${sourceDirs.join(", ")}` : ""}`
   } catch {
     return "unknown"
   }
@@ -337,32 +342,30 @@ if (!values["no-erlang"] && machine.erlang === undefined) {
   notes.push("erl was not found: the Erlang column is empty.")
 }
 const started = performance.now()
-// One bundle serves every Node run: the runner, the cases, the library and the substrate, compiled together. The
-// "@effect-otp/source" condition bundles the library from its sources (as the workspace runs it), not from a build.
-buildSync({
-  entryPoints: [runCaseSource],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node22",
-  conditions: ["@effect-otp/source"],
-  external: ["effect"],
-  outfile: runCase,
-  logLevel: "error"
-})
+/**
+ * An esbuild bundle of `entry` for Node. The "@effect-otp/source" condition bundles the library from its sources (as
+ * the workspace runs it), not from a build.
+ */
+const bundle = (entry: string, outfile: string, external: ReadonlyArray<string>) =>
+  buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    conditions: ["@effect-otp/source"],
+    external: [...external],
+    outfile,
+    logLevel: "error"
+  })
+// One bundle serves every Node run: the runner, the cases, the library and the substrate, compiled together.
+bundle(runCaseSource, runCase, ["effect"])
 // The threads cases' node entry, bundled beside it with effect inside: a thread loads that bundle in about 95 ms,
 // against about 350 ms with effect external (its hundreds of modules resolved and loaded one by one; minified, no
 // faster), on the loaded 2-core machine. A thread has modules of its own anyway, so the copy is no second instance.
-buildSync({
-  entryPoints: [threadsWorkerSource],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node22",
-  conditions: ["@effect-otp/source"],
-  outfile: threadsWorker,
-  logLevel: "error"
-})
+bundle(threadsWorkerSource, threadsWorker, [])
+// The cluster-call case's runner process, with effect external as in run-case.mjs.
+bundle(clusterRunnerSource, clusterRunner, ["effect"])
 log(`effect-otp bench, ${mode} mode, ${runs} runs per implementation; node ${machine.node}, ${machine.cpu}`)
 
 const runSize = (name: string, benchCase: BenchCase, size: Size, previous: ReadonlyArray<Row>) => {
@@ -460,7 +463,7 @@ for (const name of selected) {
 }
 
 if (librarySources() !== machine.sources) {
-  notes.push("packages/core/src changed during the run: the figures mix versions of the library")
+  notes.push(`${sourceDirs.join(", ")} changed during the run: the figures mix versions of the library`)
 }
 const seconds = (performance.now() - started) / 1000
 const date = new Date().toISOString()

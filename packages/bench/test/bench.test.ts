@@ -25,8 +25,9 @@ describe("bench", () => {
           // A substrate reports a subset of the case's figures, and nothing else.
           for (const key of keys) expect(benchCase.metrics.map((m) => m.key)).toContain(key)
         }
-        // The threads cases start worker threads that load the TypeScript sources (tsx): seconds each.
-      }, name.startsWith("threads-") ? 120_000 : undefined)
+        // The threads cases start worker threads that load the TypeScript sources (tsx): seconds each. cluster-call
+        // starts a runner process (tsx) and needs PostgreSQL (127.0.0.1:5432, database `test`): 4 to 10 s.
+      }, name.startsWith("threads-") || name.startsWith("cluster-") ? 120_000 : undefined)
     }
   }
 
