@@ -4,12 +4,22 @@ import { Protocol, Runner } from "@effect-otp/cluster"
 import { Actor, Process, StaticSupervisor, Supervision } from "@effect-otp/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { Rpc } from "effect/rpc"
 import * as Schema from "effect/Schema"
 import { TestClock } from "effect/testing"
-import { Account } from "./fixtures/account.js"
-import { clientLayer, eventually, freePort, makeSchema, startRunner, waitForLine } from "./fixtures/cluster.js"
+import { Account, account, ledgerSql } from "./fixtures/account.js"
+import {
+  clientLayer,
+  database,
+  eventually,
+  freePort,
+  makeSchema,
+  startRunner,
+  waitForLine
+} from "./fixtures/cluster.js"
 
 // An entity that starts a supervisor with one worker on activation, and tells where they are.
 const Tree = Protocol.make("Tree", [
@@ -101,4 +111,44 @@ describe("a runner under a local supervisor", () => {
         expect(after.activations).toBe(before.activations + 1)
       }).pipe(Effect.provide(clientLayer(schema)))
     }), { timeout: 40_000 })
+})
+
+describe("a runner and a client in one process", () => {
+  // Each Runner layer is built fresh: effect memoizes layers by identity, and a runner and a client-only sharding
+  // are made of the same constant layers, so they shared one Sharding and requests hung.
+  it.live(
+    "a supervised runner and a client-only sharding in this process: it is killed, restarts and rejoins",
+    () =>
+      Effect.gen(function*() {
+        const schema = yield* makeSchema("inprocess")
+        const port = yield* freePort
+        const runner = Protocol.layer(account).pipe(
+          Layer.provide(ledgerSql),
+          Layer.provide(Runner.layer({ host: "127.0.0.1", port, prefix: schema })),
+          Layer.provide(Runner.layerPg({ database, schema }))
+        )
+        yield* Effect.gen(function*() {
+          const supervisor = yield* StaticSupervisor.new("OneForOne").pipe(
+            StaticSupervisor.add(Supervision.worker(Runner.start(runner))),
+            StaticSupervisor.start
+          )
+          const client = yield* Account.Client
+          expect(yield* client("in-1").Deposit({ op: "in-1-a", amount: 5 })).toBe(5)
+          expect((yield* client("in-1").Where()).pid).toBe(process.pid)
+          const [child] = yield* StaticSupervisor.whichChildren(supervisor.data)
+          const before = Option.getOrThrow(child.pid)
+          yield* Process.kill(before)
+          // The restart rebuilds the runner (its storage, its socket, its shards): real time, so polled.
+          yield* eventually(
+            "the runner restarted",
+            Effect.map(StaticSupervisor.whichChildren(supervisor.data), ([now]) =>
+              Option.isSome(now.pid) && !Equal.equals(now.pid.value, before) ? true : undefined),
+            20_000
+          )
+          expect(yield* client("in-1").Deposit({ op: "in-1-b", amount: 5 })).toBe(10)
+          expect((yield* client("in-1").Where()).activations).toBe(2)
+        }).pipe(Effect.provide(clientLayer(schema)))
+      }),
+    { timeout: 40_000 }
+  )
 })

@@ -5,6 +5,11 @@
  * `ShardingConfig.layerFromEnv`), so a `PORT` meant for an HTTP server moves the runner. The layers here compose the
  * same pieces from a configuration given in code only, with failover settings that move a dead runner's shards in
  * seconds instead of the defaults' half minute.
+ *
+ * Each is `Layer.fresh`: effect's layers are memoized by identity across a program, and the pieces of a runner and
+ * of a client-only sharding are the same constant layers (`Sharding.layer` among them), so without it a runner and a
+ * client built in one process shared one `Sharding`: the runner's entities registered with the client's, and
+ * requests to them hung. A runner rebuilt by its supervisor (`start`) likewise gets a new one.
  */
 import { Actor } from "@effect-otp/core"
 import type { StartError } from "@effect-otp/core/Errors"
@@ -97,33 +102,33 @@ export const layer = (
     Layer.provide(Runners.layerRpc),
     Layer.provide(NodeClusterSocket.layerClientProtocol)
   )
-  return SocketRunner.layer.pipe(
+  return Layer.fresh(SocketRunner.layer.pipe(
     Layer.provide([NodeClusterSocket.layerSocketServer, NodeClusterSocket.layerClientProtocol, health]),
     Layer.provideMerge(sqlStorage(options)),
     Layer.provide([config(options, Option.some(address), listen), serialization])
-  ) as any
+  )) as any
 }
 
 /** @internal */
 export const layerClientOnly = (
   options?: StorageOptions
 ): Layer.Layer<Sharding.Sharding | Runners.Runners | MessageStorage.MessageStorage, never, SqlClient.SqlClient> =>
-  SocketRunner.layerClientOnly.pipe(
+  Layer.fresh(SocketRunner.layerClientOnly.pipe(
     Layer.provide(NodeClusterSocket.layerClientProtocol),
     Layer.provideMerge(sqlStorage(options ?? {})),
     Layer.provide([config(options ?? {}, Option.none(), Option.none()), serialization])
-  ) as any
+  )) as any
 
 /** @internal */
 export const layerMemory = (
   options?: { readonly shardingConfig?: Partial<ShardingConfig.ShardingConfig["Service"]> | undefined }
 ): Layer.Layer<Sharding.Sharding | Runners.Runners | MessageStorage.MessageStorage> =>
-  Sharding.layer.pipe(
+  Layer.fresh(Sharding.layer.pipe(
     Layer.provideMerge(Runners.layerNoop),
     Layer.provideMerge(MessageStorage.layerMemory),
     Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
     Layer.provide(ShardingConfig.layer({ ...options?.shardingConfig }))
-  )
+  ))
 
 /** @internal */
 export const layerPg = (options: PgOptions): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown> =>
