@@ -12,7 +12,7 @@ import { TestClock } from "effect/testing"
 import { Account, account, Ledger, ledgerMemory, VolatileAccount } from "./fixtures/account.js"
 import type { RunnerHandle } from "./fixtures/cluster.js"
 import { clientLayer, eventually, freePort, kill, makeSchema, startRunner, waitForLine } from "./fixtures/cluster.js"
-import { checkLedger, oneAtATime, passivation, runLoad } from "./fixtures/scenarios.js"
+import { checkLedger, idempotency, oneAtATime, passivation, runLoad } from "./fixtures/scenarios.js"
 
 const accounts = Array.from({ length: 20 }, (_, i) => `acc-${i}`)
 const OPERATIONS = 15
@@ -26,6 +26,11 @@ describe("the account protocol as local actors, under TestClock", () => {
       const result = yield* runLoad(client, accounts, OPERATIONS)
       expect(result.acked.length + result.refused).toBe(accounts.length * OPERATIONS)
       expect(yield* checkLedger(client, accounts, result)).toBe(result.acked.length)
+    }).pipe(Effect.provide(Local)))
+
+  it.effect("a request sent again with its idempotency key is answered as before, not applied again", () =>
+    Effect.gen(function*() {
+      yield* idempotency(yield* Account.Client, "idem")
     }).pipe(Effect.provide(Local)))
 
   it.effect("passivation and reactivation restore the state", () =>
@@ -205,12 +210,7 @@ layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })(
 
     it.effect("a request sent again with its idempotency key is answered from storage, not applied again", () =>
       Effect.gen(function*() {
-        const client = yield* Account.Client
-        const ledger = yield* Ledger
-        expect(yield* client("idem").Deposit({ op: "idem-1", amount: 7 })).toBe(7)
-        expect(yield* client("idem").Deposit({ op: "idem-1", amount: 7 })).toBe(7)
-        expect(yield* client("idem").Deposit({ op: "idem-2", amount: 1 })).toBe(8)
-        expect((yield* ledger.entries("idem")).map((e) => e.op)).toEqual(["idem-1", "idem-2"])
+        yield* idempotency(yield* Account.Client, "idem")
       }))
 
     it.effect("a caller that stops waiting does not cancel a durable request: a retry with its key gets the reply", () =>

@@ -6,6 +6,8 @@
  *   registers the id in a `Registry` and runs `init` (the state is built there, as on a runner);
  * - requests are messages, handled one at a time; a typed failure is the reply and leaves the state as it was, a
  *   defect crashes the actor (its caller gets a `DeliveryError`), and the next request activates it again;
+ * - a durable request sent again with its idempotency key (`primaryKey`) gets the answer it got, while the actor
+ *   that answered it is active (see `Answered`);
  * - passivation: no request for `maxIdleTime` (gen_server's idle timeout, on `Clock`, so `TestClock` drives it)
  *   stops the actor `Normal`; `onTerminate` runs, then what it started in its process ends with it.
  */
@@ -16,6 +18,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as PrimaryKey from "effect/PrimaryKey"
 import type * as Rpc from "effect/rpc/Rpc"
 import type * as Scope from "effect/Scope"
 import type { Behaviour, Client, EntityContext, Methods, Protocol } from "./protocol.js"
@@ -64,35 +67,70 @@ export const actor = <Type extends string, Rpcs extends Rpc.Any, S, R>(
   const idle = (state: S): Actor.Next<S, Message> =>
     Actor.withIdleTimeout(Actor.continue<S, Message>(state), maxIdleTime, passivate)
   const onTerminate = behaviour.onTerminate
-  const builder = Actor.newWithInitialiser(
-    options?.initTimeout ?? DEFAULT_INIT_TIMEOUT,
-    (self: Subject.Subject<Message>) =>
-      Effect.gen(function*() {
-        if (options?.register !== undefined) yield* options.register(self)
-        const state = yield* behaviour.init(context)
-        return Actor.withIdleTimeout(Actor.initialised<S, Message>(state), maxIdleTime, passivate)
-      })
-  ).pipe(
-    Actor.onMessage((state: S, message: Message): Effect.Effect<Actor.Next<S, Message>, never, R> => {
-      if (message._tag === "Passivate") return Effect.succeed(Actor.stop())
-      const handle = handlerOf(behaviour as any, message.tag)
-      return Effect.matchEffect(handle(state, message.payload, context), {
-        onFailure: (error) => Effect.as(Subject.send(message.replyTo, Exit.fail(error)), idle(state)),
-        onSuccess: (answer) =>
-          Effect.as(
-            Subject.send(message.replyTo, Exit.succeed(answer.reply)),
-            idle(answer.state as S)
-          )
-      })
-    }),
-    (b) =>
-      onTerminate === undefined
-        ? b
-        : Actor.onTerminate(b, (state: S, _reason: ExitReason) => onTerminate(state, context)),
-    (b) => options?.name === undefined ? b : Actor.named(b, options.name)
-  )
-  return Actor.start(builder) as Effect.Effect<Actor.Started<Subject.Subject<Message>>, StartError, Scope.Scope | R>
+  const durable = behaviour.protocol.durable
+  // Each start (a restart too) is a new incarnation, with its own memory of answered keys.
+  return Effect.suspend(() => {
+    const answered = new Answered()
+    const reply = (
+      message: Extract<Message, { _tag: "Request" }>,
+      key: string | undefined,
+      exit: Exit.Exit<unknown, unknown>
+    ) => {
+      if (key !== undefined) answered.remember(key, exit)
+      return Subject.send(message.replyTo, exit)
+    }
+    const builder = Actor.newWithInitialiser(
+      options?.initTimeout ?? DEFAULT_INIT_TIMEOUT,
+      (self: Subject.Subject<Message>) =>
+        Effect.gen(function*() {
+          if (options?.register !== undefined) yield* options.register(self)
+          const state = yield* behaviour.init(context)
+          return Actor.withIdleTimeout(Actor.initialised<S, Message>(state), maxIdleTime, passivate)
+        })
+    ).pipe(
+      Actor.onMessage((state: S, message: Message): Effect.Effect<Actor.Next<S, Message>, never, R> => {
+        if (message._tag === "Passivate") return Effect.succeed(Actor.stop())
+        const key = durable.has(message.tag) ? keyOf(message.tag, message.payload) : undefined
+        const previous = key === undefined ? undefined : answered.get(key)
+        if (previous !== undefined) return Effect.as(Subject.send(message.replyTo, previous), idle(state))
+        const handle = handlerOf(behaviour as any, message.tag)
+        return Effect.matchEffect(handle(state, message.payload, context), {
+          onFailure: (error) => Effect.as(reply(message, key, Exit.fail(error)), idle(state)),
+          onSuccess: (answer) => Effect.as(reply(message, key, Exit.succeed(answer.reply)), idle(answer.state as S))
+        })
+      }),
+      (b) =>
+        onTerminate === undefined
+          ? b
+          : Actor.onTerminate(b, (state: S, _reason: ExitReason) => onTerminate(state, context)),
+      (b) => options?.name === undefined ? b : Actor.named(b, options.name)
+    )
+    return Actor.start(builder) as Effect.Effect<Actor.Started<Subject.Subject<Message>>, StartError, Scope.Scope | R>
+  })
 }
+
+/** How many answers an active local entity remembers by idempotency key. */
+export const ANSWERS_KEPT = 1_000
+
+/**
+ * The answers of an actor's durable requests by idempotency key (tag and `primaryKey`), the last `ANSWERS_KEPT`: a
+ * request sent again with its key gets the answer it got, as the cluster's storage answers it, instead of running
+ * again. Kept in memory while the actor is active: a repeat after passivation or a restart runs again.
+ */
+class Answered {
+  private readonly answers = new Map<string, Exit.Exit<unknown, unknown>>()
+  get(key: string): Exit.Exit<unknown, unknown> | undefined {
+    return this.answers.get(key)
+  }
+  remember(key: string, exit: Exit.Exit<unknown, unknown>): void {
+    this.answers.set(key, exit)
+    // A Map iterates in insertion order: the first key is the oldest.
+    if (this.answers.size > ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value!)
+  }
+}
+
+const keyOf = (tag: string, payload: unknown): string | undefined =>
+  PrimaryKey.isPrimaryKey(payload) ? `${tag}/${PrimaryKey.value(payload)}` : undefined
 
 /** @internal a typed view of a local entity actor's subject. */
 export const methods = <Type extends string, Rpcs extends Rpc.Any>(
