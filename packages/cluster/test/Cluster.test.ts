@@ -213,6 +213,18 @@ layer(ClusterLive, { timeout: "60 seconds", excludeTestServices: true })(
         yield* idempotency(yield* Account.Client, "idem")
       }))
 
+    it.effect("a request whose commit fails is delivered again and applied once, to the state before it", () =>
+      Effect.gen(function*() {
+        const client = yield* Account.Client
+        const ledger = yield* Ledger
+        expect(yield* client("trap").Deposit({ op: "trap-0", amount: 1 })).toBe(1)
+        expect(yield* client("trap").DepositFailingCommitOnce({ op: "trap-1", amount: 5 })).toBe(6)
+        expect(yield* client("trap").Balance()).toBe(6)
+        // effect's entity manager restarts the entity after a failed commit: init rebuilt the state from storage.
+        expect((yield* client("trap").Where()).activations).toBeGreaterThanOrEqual(2)
+        expect((yield* ledger.entries("trap")).map((e) => e.op)).toEqual(["trap-0", "trap-1"])
+      }))
+
     it.effect("a caller that stops waiting does not cancel a durable request: a retry with its key gets the reply", () =>
       Effect.gen(function*() {
         const client = yield* Account.Client
