@@ -48,11 +48,11 @@ const requests = [
   Rpc.make("Where", { success: Location })
 ] as const
 
-/** The requests of an account entity, as a type. */
-export type AccountRpcs = typeof requests[number]
-
 /** The protocol of account entities: durable, except for the reads (nothing to store for them). */
 export const Account = Protocol.make("Account", requests, { volatile: ["Balance", "Where"] })
+
+/** The requests of an account entity, as a type. */
+export type AccountRpcs = Protocol.Requests<typeof Account>
 
 /** The runner an entity runs on, for `Where`: provided by the runner process. */
 export class RunnerHost extends Context.Service<RunnerHost, Location>()("cluster-demo/RunnerHost") {}
@@ -98,7 +98,7 @@ const balanceOf = (account: string) =>
  * writes nothing and leaves the balance as it was; a SQL error is a defect, which restarts the entity and replays the
  * request, its writes rolled back with the reply's transaction.
  */
-export const account: Protocol.Behaviour<"Account", AccountRpcs, number, SqlClient.SqlClient | RunnerHost> = Account
+export const account = Account
   .behaviour<number, SqlClient.SqlClient | RunnerHost>({
     init: ({ entityId }) => balanceOf(entityId),
     handlers: {
