@@ -27,8 +27,8 @@ import { SqlClient } from "effect/sql"
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import { fileURLToPath } from "node:url"
+import { freePort } from "../../cluster/test/fixtures/net.js"
 import { counter, getCount } from "../../core/test/actors.js"
 import { Durable, durableCounter, shardingConfig, Volatile } from "./cluster-actors.js"
 import type { BenchCase, Run } from "./model.js"
@@ -89,15 +89,6 @@ const runnerArgs: ReadonlyArray<string> = [
   ...(process.env.BENCH_CLUSTER_RUNNER_ARGS ?? "").split(" ").filter((arg) => arg !== ""),
   fileURLToPath(new URL(bundled ? "./cluster-runner.mjs" : "./cluster-runner.ts", import.meta.url))
 ]
-
-/** A port free on 127.0.0.1 a moment ago. */
-const freePort: Effect.Effect<number> = Effect.callback((resume) => {
-  const server = Net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const port = (server.address() as Net.AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 /**
  * Stops the runner: closes its stdin, which makes it exit at once (no orderly shutdown: the schema goes anyway), and

@@ -1,6 +1,5 @@
 // The account protocol run two ways with the same assertions (fixtures/scenarios.ts): as local actors under
 // TestClock, and as entities on 3 runner OS processes with their messages in the real PostgreSQL.
-import { Protocol } from "@effect-otp/cluster"
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -9,7 +8,7 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
-import { Account, account, Ledger, ledgerMemory, VolatileAccount } from "./fixtures/account.js"
+import { Account, Ledger, localAccounts, VolatileAccount } from "./fixtures/account.js"
 import type { RunnerHandle } from "./fixtures/cluster.js"
 import { clientLayer, eventually, freePort, kill, makeSchema, startRunner, waitForLine } from "./fixtures/cluster.js"
 import { checkLedger, idempotency, oneAtATime, passivation, runLoad } from "./fixtures/scenarios.js"
@@ -18,20 +17,18 @@ const accounts = Array.from({ length: 20 }, (_, i) => `acc-${i}`)
 const OPERATIONS = 15
 
 describe("the account protocol as local actors, under TestClock", () => {
-  const Local = Protocol.layerLocal(account, { maxIdleTime: "1 minute" }).pipe(Layer.provideMerge(ledgerMemory))
-
   it.effect("every acknowledged operation is in the ledger once, in order per entity", () =>
     Effect.gen(function*() {
       const client = yield* Account.Client
       const result = yield* runLoad(client, accounts, OPERATIONS)
       expect(result.acked.length + result.refused).toBe(accounts.length * OPERATIONS)
       expect(yield* checkLedger(client, accounts, result)).toBe(result.acked.length)
-    }).pipe(Effect.provide(Local)))
+    }).pipe(Effect.provide(localAccounts)))
 
   it.effect("a request sent again with its idempotency key is answered as before, not applied again", () =>
     Effect.gen(function*() {
       yield* idempotency(yield* Account.Client, "idem")
-    }).pipe(Effect.provide(Local)))
+    }).pipe(Effect.provide(localAccounts)))
 
   it.effect("passivation and reactivation restore the state", () =>
     Effect.gen(function*() {
@@ -40,7 +37,7 @@ describe("the account protocol as local actors, under TestClock", () => {
       // first came before it was armed.
       yield* passivation(client, "idle-1", () =>
         Effect.andThen(TestClock.adjust("2 minutes"), TestClock.adjust("2 minutes")))
-    }).pipe(Effect.provide(Local)))
+    }).pipe(Effect.provide(localAccounts)))
 })
 
 class Cluster extends Context.Service<Cluster, {

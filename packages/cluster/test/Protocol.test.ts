@@ -8,14 +8,13 @@ import * as Option from "effect/Option"
 import { Rpc } from "effect/rpc"
 import * as Schema from "effect/Schema"
 import { TestClock } from "effect/testing"
-import { Account, account, Ledger, ledgerMemory } from "./fixtures/account.js"
+import { Account, account, Ledger, ledgerMemory, localAccounts } from "./fixtures/account.js"
 import { oneAtATime } from "./fixtures/scenarios.js"
 
-const Local = Protocol.layerLocal(account).pipe(Layer.provideMerge(ledgerMemory))
 const Memory = Protocol.layer(account).pipe(Layer.provideMerge(ledgerMemory), Layer.provide(Runner.layerMemory()))
 
 // The same checks on both runtimes.
-const runtimes = [["local actors", Local, it.effect], ["the in-memory runner", Memory, it.live]] as const
+const runtimes = [["local actors", localAccounts, it.effect], ["the in-memory runner", Memory, it.live]] as const
 
 for (const [name, layer, test] of runtimes) {
   describe(name, () => {
@@ -51,7 +50,7 @@ describe("local actors", () => {
       expect(yield* (yield* Ledger).terminations("a")).toBe(1)
       expect(yield* client("a").Balance()).toBe(7)
       expect((yield* client("a").Where()).activations).toBe(2)
-    }).pipe(Effect.provide(Local)))
+    }).pipe(Effect.provide(localAccounts)))
 
   it.effect("a handler's defect crashes the actor: its caller gets a DeliveryError, the next request reactivates it", () =>
     Effect.gen(function*() {

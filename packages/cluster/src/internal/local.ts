@@ -92,7 +92,7 @@ export const actor = <Type extends string, Rpcs extends Rpc.Any, S, R>(
         if (message._tag === "Passivate") return Effect.succeed(Actor.stop())
         const key = durable.has(message.tag) ? keyOf(message.tag, message.payload) : undefined
         const previous = key === undefined ? undefined : answered.get(key)
-        if (previous !== undefined) return Effect.as(Subject.send(message.replyTo, previous), idle(state))
+        if (previous !== undefined) return Effect.as(reply(message, undefined, previous), idle(state))
         const handle = handlerOf(behaviour as any, message.tag)
         return Effect.matchEffect(handle(state, message.payload, context), {
           onFailure: (error) => Effect.as(reply(message, key, Exit.fail(error)), idle(state)),
